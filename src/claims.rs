@@ -1,0 +1,205 @@
+//! Published figures recorded in a preset (`[claims]`), kept as published so that llmcalc can set them
+//! against what it computes. A figure is a single value or a range (`"90..100"`), written as a number
+//! or as a string with a unit (`"1.8T"`, `"2.15e25 FLOP"`, `"$63M"`, `"$1/h"`).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::units::parse::{Dimension, read_range};
+
+/// How one kind of claim is read: its dimension and the unit of a bare number.
+pub trait Measure {
+    /// Dimension of the values.
+    const DIMENSION: Dimension;
+    /// Factor to base units for a number written without a unit.
+    const BARE: f64;
+}
+
+/// Plain counts: parameters, tokens, GPUs, GPU-hours.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Count;
+/// Fractions (MFU).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fraction;
+/// FLOP.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Flop;
+/// Time; a bare number is in days.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Days;
+/// US dollars.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Usd;
+/// US dollars per GPU-hour; a bare number is per hour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UsdPerHour;
+
+impl Measure for Count {
+    const DIMENSION: Dimension = Dimension::Count;
+    const BARE: f64 = 1.0;
+}
+impl Measure for Fraction {
+    const DIMENSION: Dimension = Dimension::Fraction;
+    const BARE: f64 = 1.0;
+}
+impl Measure for Flop {
+    const DIMENSION: Dimension = Dimension::Compute;
+    const BARE: f64 = 1.0;
+}
+impl Measure for Days {
+    const DIMENSION: Dimension = Dimension::Time;
+    const BARE: f64 = 86_400.0;
+}
+impl Measure for Usd {
+    const DIMENSION: Dimension = Dimension::Money;
+    const BARE: f64 = 1.0;
+}
+impl Measure for UsdPerHour {
+    const DIMENSION: Dimension = Dimension::MoneyRate;
+    const BARE: f64 = 1.0 / 3600.0;
+}
+
+/// A published figure in base units (count, fraction, FLOP, s, USD, USD/s): a value, or a range.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Figure<M> {
+    pub low: f64,
+    pub high: f64,
+    #[serde(skip)]
+    measure: PhantomData<M>,
+}
+
+impl<M> Figure<M> {
+    /// A single value.
+    pub fn exact(value: f64) -> Self {
+        Figure {
+            low: value,
+            high: value,
+            measure: PhantomData,
+        }
+    }
+
+    /// The middle of the range (the value itself for a single value).
+    pub fn mid(&self) -> f64 {
+        (self.low + self.high) / 2.0
+    }
+
+    /// Whether this is a range rather than one value.
+    pub fn is_range(&self) -> bool {
+        self.low != self.high
+    }
+}
+
+impl<'de, M: Measure> Deserialize<'de> for Figure<M> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FigureVisitor<M>(PhantomData<M>);
+
+        impl<M: Measure> Visitor<'_> for FigureVisitor<M> {
+            type Value = Figure<M>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "{}, or a range `low..high`", M::DIMENSION.describe())
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Figure<M>, E> {
+                let (low, high) =
+                    read_range(text, M::DIMENSION, Some(M::BARE)).map_err(E::custom)?;
+                if low < 0.0 {
+                    return Err(E::custom(format!("`{text}` is negative")));
+                }
+                Ok(Figure {
+                    low,
+                    high,
+                    measure: PhantomData,
+                })
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Figure<M>, E> {
+                Ok(Figure::exact(v as f64 * M::BARE))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Figure<M>, E> {
+                if v < 0 {
+                    return Err(E::custom(format!("{v} is negative")));
+                }
+                self.visit_u64(v as u64)
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Figure<M>, E> {
+                if !v.is_finite() || v < 0.0 {
+                    return Err(E::custom(format!(
+                        "{v} is not a finite, non-negative number"
+                    )));
+                }
+                Ok(Figure::exact(v * M::BARE))
+            }
+        }
+
+        deserializer.deserialize_any(FigureVisitor(PhantomData))
+    }
+}
+
+/// `[claims]`: what the public record states about a model and its training run.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claims {
+    /// Where the figures come from, when not the preset's own source.
+    pub source: Option<String>,
+    pub total_params: Option<Figure<Count>>,
+    pub active_params: Option<Figure<Count>>,
+    pub non_embedding_params: Option<Figure<Count>>,
+    /// Parameters of one routed expert summed over all MoE layers ("16 experts of ~111B").
+    pub expert_params: Option<Figure<Count>>,
+    /// Attention parameters of all layers ("~55B shared attention parameters").
+    pub attention_params: Option<Figure<Count>>,
+    pub training_tokens: Option<Figure<Count>>,
+    pub training_flops: Option<Figure<Flop>>,
+    /// As published, including slips of units in the source.
+    pub forward_flops_per_token: Option<Figure<Flop>>,
+    pub hardware: Option<String>,
+    pub gpus: Option<Figure<Count>>,
+    pub gpu_hours: Option<Figure<Count>>,
+    pub days: Option<Figure<Days>>,
+    pub mfu: Option<Figure<Fraction>>,
+    pub cost: Option<Figure<Usd>>,
+    pub price: Option<Figure<UsdPerHour>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_numbers_strings_and_ranges() {
+        let claims: Claims = toml::from_str(
+            r#"
+            total_params = "1.8T"
+            gpus = 25000
+            days = "90..100"
+            mfu = "0.32..0.36"
+            cost = "$63M"
+            price = "$1/h"
+            training_flops = 2.15e25
+            "#,
+        )
+        .unwrap();
+        assert_eq!(claims.total_params.unwrap().low, 1.8e12);
+        assert_eq!(claims.gpus.unwrap().low, 25_000.0);
+        let days = claims.days.unwrap();
+        assert_eq!((days.low, days.high), (90.0 * 86_400.0, 100.0 * 86_400.0));
+        assert!(claims.mfu.unwrap().is_range());
+        assert_eq!(claims.cost.unwrap().low, 63e6);
+        assert_eq!(claims.price.unwrap().low, 1.0 / 3600.0);
+        assert_eq!(claims.training_flops.unwrap().low, 2.15e25);
+    }
+
+    #[test]
+    fn a_wrong_unit_names_the_field_dimension() {
+        let err = toml::from_str::<Claims>("gpus = \"80 GiB\"").unwrap_err();
+        assert!(err.message().contains("takes a count"), "{}", err.message());
+        let err = toml::from_str::<Claims>("total = 1").unwrap_err();
+        assert!(err.message().contains("unknown field"), "{}", err.message());
+    }
+}

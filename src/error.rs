@@ -1,0 +1,93 @@
+//! Everything a user can get wrong, each with a message that names the field, the value and what is
+//! allowed. Every variant is the user's to fix, so the binary exits with code 2 for all of them.
+
+use std::fmt;
+
+/// Where in a preset file (or in a `--set` override) a problem sits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The file path, `presets/models/NAME.toml (built in)`, or the `--set` argument.
+    pub origin: String,
+    /// 1-based line within the origin.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The text of that line, for showing the problem in context.
+    pub text: String,
+    /// Characters to underline from `column`.
+    pub width: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.origin, self.line, self.column)
+    }
+}
+
+/// An error llmcalc reports to its user.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A preset or override that does not parse, has an unknown field, or holds a value not allowed.
+    #[error("{location}: {message}\n{}", snippet(.location))]
+    Preset { location: Location, message: String },
+    /// A problem in a preset that has no position (for example a required section missing entirely).
+    #[error("{origin}: {message}")]
+    PresetFile { origin: String, message: String },
+    /// A model name that is neither a preset nor a file.
+    #[error("unknown model `{name}`{}", suggest(.suggestions))]
+    UnknownModel {
+        name: String,
+        suggestions: Vec<String>,
+    },
+    /// A file that cannot be read.
+    #[error("cannot read `{path}`: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A partial preset asked for something it does not describe.
+    #[error(
+        "{model}: {what} needs the architecture, but the preset does not give {}; add them to a copy of the preset or pass them with --set",
+        .missing.join(", ")
+    )]
+    Incomplete {
+        model: String,
+        what: &'static str,
+        missing: Vec<String>,
+    },
+    /// A command-line argument with a value that is not allowed.
+    #[error("{argument}: {message}")]
+    Argument { argument: String, message: String },
+    /// A model whose sizes multiply to more than llmcalc can count.
+    #[error("{model}: the parameter count exceeds 1.8e19; check the sizes in the preset")]
+    TooLarge { model: String },
+}
+
+fn suggest(suggestions: &[String]) -> String {
+    match suggestions {
+        [] => "; `llmcalc models` lists the presets, or give a path to a TOML file".into(),
+        [one] => format!("; did you mean `{one}`?"),
+        many => format!(
+            "; did you mean one of {}?",
+            many.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn snippet(location: &Location) -> String {
+    let number = location.line.to_string();
+    let pad = " ".repeat(number.len());
+    format!(
+        "{pad} |\n{number} | {}\n{pad} | {}{}",
+        location.text,
+        " ".repeat(location.column.saturating_sub(1)),
+        "^".repeat(location.width.max(1))
+    )
+}
+
+/// The result type of the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

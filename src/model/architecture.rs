@@ -1,0 +1,467 @@
+//! A checked model architecture: every field present, every value in range, every relation between
+//! fields (heads divide d_model, kv heads divide heads, top-k within the experts) holding.
+
+use serde::Serialize;
+
+use super::spec::{ArchitectureSpec, ModelSpec, MoeSpec, StackSpec};
+pub use super::spec::{Mlp, Norm, Positional};
+
+/// Upper bounds on sizes. They are far above any published model (d_model 18,432, 2,048 experts, 256k
+/// vocabulary) and keep every product well inside 128-bit integers, so a typo such as an extra digit
+/// group is caught as out of range rather than producing an absurd count.
+const MAX_DIM: u64 = 1 << 22;
+const MAX_LAYERS: u64 = 1 << 16;
+const MAX_HEADS: u64 = 1 << 16;
+const MAX_VOCAB: u64 = 1 << 26;
+const MAX_CONTEXT: u64 = 1 << 30;
+const MAX_EXPERTS: u64 = 1 << 20;
+
+/// The three shapes of transformer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// GPT, Llama: one causal stack.
+    DecoderOnly,
+    /// BERT: one bidirectional stack.
+    EncoderOnly,
+    /// T5: a bidirectional encoder and a causal decoder with cross-attention.
+    EncoderDecoder,
+}
+
+impl Kind {
+    /// Name as printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::DecoderOnly => "decoder-only",
+            Kind::EncoderOnly => "encoder-only",
+            Kind::EncoderDecoder => "encoder-decoder",
+        }
+    }
+}
+
+/// A complete, checked architecture.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Architecture {
+    pub vocab: u64,
+    pub d_model: u64,
+    pub context: u64,
+    pub positional: Positional,
+    /// Relative-position buckets per head, used when `positional` is `Relative`.
+    pub relative_buckets: u64,
+    pub tied_embeddings: bool,
+    pub output_bias: bool,
+    pub norm: Norm,
+    pub bias: bool,
+    pub norm_bias: bool,
+    pub final_norm: bool,
+    pub token_types: u64,
+    pub embedding_norm: bool,
+    pub pooler: bool,
+    pub encoder: Option<Stack>,
+    pub decoder: Option<Stack>,
+}
+
+/// One stack of identical-shape blocks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stack {
+    pub layers: u64,
+    pub heads: u64,
+    pub kv_heads: u64,
+    pub head_dim: u64,
+    pub ffn: u64,
+    pub mlp: Mlp,
+    pub norms_per_layer: u64,
+    /// Decoder blocks of an encoder-decoder attend to the encoder output.
+    pub cross_attention: bool,
+    pub moe: Option<Moe>,
+}
+
+/// Mixture-of-Experts layers of a stack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Moe {
+    pub experts: u64,
+    pub top_k: u64,
+    pub shared_experts: u64,
+    pub expert_ffn: u64,
+    pub every: u64,
+    pub first_dense: u64,
+    pub router_bias: bool,
+}
+
+impl Moe {
+    /// Whether block `layer` (from 0) is a MoE block: from `first_dense` on, every `every`-th block,
+    /// so that `every = 2` makes the odd blocks MoE as in Switch Transformer (Fedus et al. 2021, §2).
+    pub fn is_moe_layer(&self, layer: u64) -> bool {
+        layer >= self.first_dense && (layer - self.first_dense + 1) % self.every == 0
+    }
+
+    /// How many of `layers` blocks are MoE blocks.
+    pub fn moe_layers(&self, layers: u64) -> u64 {
+        layers.saturating_sub(self.first_dense) / self.every
+    }
+}
+
+impl Stack {
+    /// Width of the query projection (and of the attention output), heads × head_dim.
+    pub fn q_dim(&self) -> u64 {
+        self.heads * self.head_dim
+    }
+
+    /// Width of each of the key and value projections, kv_heads × head_dim.
+    pub fn kv_dim(&self) -> u64 {
+        self.kv_heads * self.head_dim
+    }
+
+    /// Blocks with a MoE MLP.
+    pub fn moe_layers(&self) -> u64 {
+        self.moe.as_ref().map_or(0, |m| m.moe_layers(self.layers))
+    }
+
+    /// Blocks with a dense MLP.
+    pub fn dense_layers(&self) -> u64 {
+        self.layers - self.moe_layers()
+    }
+
+    /// Name of the attention scheme: MHA, GQA or MQA (Ainslie et al. 2023; Shazeer 2019).
+    pub fn attention_kind(&self) -> &'static str {
+        if self.kv_heads == self.heads {
+            "MHA"
+        } else if self.kv_heads == 1 {
+            "MQA"
+        } else {
+            "GQA"
+        }
+    }
+}
+
+impl Architecture {
+    /// Which of the three shapes this is.
+    pub fn kind(&self) -> Kind {
+        match (&self.encoder, &self.decoder) {
+            (Some(_), Some(_)) => Kind::EncoderDecoder,
+            (Some(_), None) => Kind::EncoderOnly,
+            _ => Kind::DecoderOnly,
+        }
+    }
+
+    /// The stacks present, with their names, encoder first.
+    pub fn stacks(&self) -> impl Iterator<Item = (&'static str, &Stack)> {
+        [("encoder", &self.encoder), ("decoder", &self.decoder)]
+            .into_iter()
+            .filter_map(|(name, stack)| stack.as_ref().map(|s| (name, s)))
+    }
+
+    /// Whether the model has an output head producing vocabulary logits. Encoder-only presets describe
+    /// the encoder as published (BERT's 110M excludes the masked-LM head), so they have none.
+    pub fn has_output_head(&self) -> bool {
+        self.decoder.is_some()
+    }
+
+    /// Parameters of one normalisation layer.
+    pub fn norm_params(&self) -> u64 {
+        match self.norm {
+            Norm::LayerNorm => self.d_model * (1 + u64::from(self.norm_bias)),
+            Norm::RmsNorm => self.d_model,
+            Norm::NonParametric => 0,
+        }
+    }
+}
+
+/// What is wrong with a preset's architecture.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// Required fields that are absent; the preset is partial and commands needing them say so.
+    Missing(Vec<String>),
+    /// A field whose value is not allowed: its dotted path and the reason.
+    Invalid { field: String, message: String },
+}
+
+/// Collects missing fields and the first invalid value while checking a spec.
+struct Checker {
+    missing: Vec<String>,
+    invalid: Option<(String, String)>,
+}
+
+impl Checker {
+    fn required<T: Copy>(&mut self, path: &str, value: Option<T>) -> Option<T> {
+        if value.is_none() {
+            self.missing.push(path.to_string());
+        }
+        value
+    }
+
+    fn invalid(&mut self, path: &str, message: String) {
+        if self.invalid.is_none() {
+            self.invalid = Some((path.to_string(), message));
+        }
+    }
+
+    /// A required size in `1..=max`.
+    fn size(&mut self, path: &str, value: Option<u64>, max: u64) -> Option<u64> {
+        let value = self.required(path, value)?;
+        self.in_range(path, value, 1, max)
+    }
+
+    fn in_range(&mut self, path: &str, value: u64, min: u64, max: u64) -> Option<u64> {
+        if value < min || value > max {
+            self.invalid(
+                path,
+                format!("{path} = {value} is out of range: it must be from {min} to {max}"),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
+    /// An optional size in `min..=max` with a default.
+    fn optional(
+        &mut self,
+        path: &str,
+        value: Option<u64>,
+        default: u64,
+        min: u64,
+        max: u64,
+    ) -> Option<u64> {
+        match value {
+            Some(v) => self.in_range(path, v, min, max),
+            None => Some(default),
+        }
+    }
+}
+
+/// Checks a spec. Returns `Ok(None)` for a claims-only preset with no architecture at all.
+pub fn check(spec: &ModelSpec) -> Result<Option<Architecture>, Problem> {
+    if spec.architecture.is_none() && spec.encoder.is_none() && spec.decoder.is_none() {
+        return Ok(None);
+    }
+    let mut c = Checker {
+        missing: Vec::new(),
+        invalid: None,
+    };
+    let default_arch = ArchitectureSpec::default();
+    let a = spec.architecture.as_ref().unwrap_or(&default_arch);
+    let vocab = c.size("architecture.vocab", a.vocab, MAX_VOCAB);
+    let d_model = c.size("architecture.d_model", a.d_model, MAX_DIM);
+    let context = c.size("architecture.context", a.context, MAX_CONTEXT);
+    let positional = c.required("architecture.positional", a.positional);
+    let relative_buckets = c.optional(
+        "architecture.relative_buckets",
+        a.relative_buckets,
+        32,
+        1,
+        MAX_CONTEXT,
+    );
+    let tied_embeddings = c.required("architecture.tied_embeddings", a.tied_embeddings);
+    let norm = c.required("architecture.norm", a.norm);
+    let bias = c.required("architecture.bias", a.bias);
+    let token_types = c.optional("architecture.token_types", a.token_types, 0, 0, MAX_VOCAB);
+    if a.norm_bias == Some(true) && matches!(norm, Some(Norm::RmsNorm | Norm::NonParametric)) {
+        c.invalid(
+            "architecture.norm_bias",
+            "architecture.norm_bias = true is allowed only with norm = \"layernorm\"".into(),
+        );
+    }
+    let norm_bias = a
+        .norm_bias
+        .unwrap_or(norm == Some(Norm::LayerNorm) && bias == Some(true));
+    if spec.encoder.is_none() && spec.decoder.is_none() {
+        c.missing.push("decoder or encoder".into());
+    }
+    let cross = spec.encoder.is_some();
+    let encoder = spec
+        .encoder
+        .as_ref()
+        .and_then(|s| check_stack(&mut c, "encoder", s, d_model, false));
+    let decoder = spec
+        .decoder
+        .as_ref()
+        .and_then(|s| check_stack(&mut c, "decoder", s, d_model, cross));
+    if let Some((field, message)) = c.invalid {
+        return Err(Problem::Invalid { field, message });
+    }
+    if !c.missing.is_empty() {
+        return Err(Problem::Missing(c.missing));
+    }
+    match (vocab, d_model, context, positional, tied_embeddings, norm, bias) {
+        (Some(vocab), Some(d_model), Some(context), Some(positional), Some(tied), Some(norm), Some(bias)) => {
+            Ok(Some(Architecture {
+                vocab,
+                d_model,
+                context,
+                positional,
+                relative_buckets: relative_buckets.unwrap_or(32),
+                tied_embeddings: tied,
+                output_bias: a.output_bias.unwrap_or(false),
+                norm,
+                bias,
+                norm_bias,
+                final_norm: a.final_norm.unwrap_or(true),
+                token_types: token_types.unwrap_or(0),
+                embedding_norm: a.embedding_norm.unwrap_or(false),
+                pooler: a.pooler.unwrap_or(false),
+                encoder,
+                decoder,
+            }))
+        }
+        // Every `None` above recorded a missing or invalid field, handled before.
+        _ => Err(Problem::Missing(Vec::new())),
+    }
+}
+
+fn check_stack(
+    c: &mut Checker,
+    name: &str,
+    s: &StackSpec,
+    d_model: Option<u64>,
+    cross_attention: bool,
+) -> Option<Stack> {
+    let path = |field: &str| format!("{name}.{field}");
+    let layers = c.size(&path("layers"), s.layers, MAX_LAYERS);
+    let heads = c.size(&path("heads"), s.heads, MAX_HEADS);
+    let ffn = c.size(&path("ffn"), s.ffn, MAX_DIM);
+    let mlp = c.required(&path("mlp"), s.mlp);
+    let kv_heads = match (s.kv_heads, heads) {
+        (Some(kv), Some(heads)) => {
+            let kv = c.in_range(&path("kv_heads"), kv, 1, heads)?;
+            if heads % kv != 0 {
+                c.invalid(
+                    &path("kv_heads"),
+                    format!(
+                        "{} = {kv} does not divide {} = {heads}: each key/value head serves a whole group of query heads",
+                        path("kv_heads"),
+                        path("heads")
+                    ),
+                );
+                return None;
+            }
+            Some(kv)
+        }
+        (None, heads) => heads,
+        (Some(_), None) => None,
+    };
+    let head_dim = match (s.head_dim, heads, d_model) {
+        (Some(hd), _, _) => c.in_range(&path("head_dim"), hd, 1, MAX_DIM),
+        (None, Some(heads), Some(d)) => {
+            if d % heads != 0 {
+                c.invalid(
+                    &path("heads"),
+                    format!(
+                        "{} = {heads} does not divide architecture.d_model = {d}: give {} explicitly if the heads are not d_model / heads wide",
+                        path("heads"),
+                        path("head_dim")
+                    ),
+                );
+                return None;
+            }
+            Some(d / heads)
+        }
+        _ => None,
+    };
+    let default_norms = if cross_attention { 3 } else { 2 };
+    let norms_per_layer = c.optional(
+        &path("norms_per_layer"),
+        s.norms_per_layer,
+        default_norms,
+        0,
+        8,
+    );
+    let moe = match (&s.moe, layers, ffn) {
+        (Some(m), Some(layers), Some(ffn)) => Some(check_moe(c, name, m, layers, ffn)?),
+        (Some(_), _, _) => return None,
+        (None, _, _) => None,
+    };
+    Some(Stack {
+        layers: layers?,
+        heads: heads?,
+        kv_heads: kv_heads?,
+        head_dim: head_dim?,
+        ffn: ffn?,
+        mlp: mlp?,
+        norms_per_layer: norms_per_layer?,
+        cross_attention,
+        moe,
+    })
+}
+
+fn check_moe(c: &mut Checker, stack: &str, m: &MoeSpec, layers: u64, ffn: u64) -> Option<Moe> {
+    let path = |field: &str| format!("{stack}.moe.{field}");
+    let experts = c.size(&path("experts"), m.experts, MAX_EXPERTS);
+    let top_k = c.size(&path("top_k"), m.top_k, MAX_EXPERTS);
+    if let (Some(experts), Some(top_k)) = (experts, top_k) {
+        if top_k > experts {
+            c.invalid(
+                &path("top_k"),
+                format!(
+                    "{} = {top_k} is more than {} = {experts}: a token cannot be routed to more experts than exist",
+                    path("top_k"),
+                    path("experts")
+                ),
+            );
+            return None;
+        }
+    }
+    let shared_experts = c.optional(&path("shared_experts"), m.shared_experts, 0, 0, MAX_EXPERTS);
+    let expert_ffn = c.optional(&path("expert_ffn"), m.expert_ffn, ffn, 1, MAX_DIM);
+    let every = c.optional(&path("every"), m.every, 1, 1, layers);
+    let first_dense = c.optional(&path("first_dense"), m.first_dense, 0, 0, layers - 1);
+    let moe = Moe {
+        experts: experts?,
+        top_k: top_k?,
+        shared_experts: shared_experts?,
+        expert_ffn: expert_ffn?,
+        every: every?,
+        first_dense: first_dense?,
+        router_bias: m.router_bias.unwrap_or(false),
+    };
+    if moe.moe_layers(layers) == 0 {
+        c.invalid(
+            &path("every"),
+            format!(
+                "with {} = {} and {} = {} none of the {layers} layers is a MoE layer",
+                path("every"),
+                moe.every,
+                path("first_dense"),
+                moe.first_dense
+            ),
+        );
+        return None;
+    }
+    Some(moe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn moe(every: u64, first_dense: u64) -> Moe {
+        Moe {
+            experts: 8,
+            top_k: 2,
+            shared_experts: 0,
+            expert_ffn: 1,
+            every,
+            first_dense,
+            router_bias: false,
+        }
+    }
+
+    #[test]
+    fn moe_layer_patterns() {
+        // Every layer.
+        assert_eq!(moe(1, 0).moe_layers(32), 32);
+        // Switch Transformer: every other layer, the odd ones (Fedus et al. 2021).
+        let switch = moe(2, 0);
+        assert!(!switch.is_moe_layer(0) && switch.is_moe_layer(1) && !switch.is_moe_layer(2));
+        assert_eq!(switch.moe_layers(24), 12);
+        // DeepSeek style: the first layer dense, the rest MoE.
+        let deepseek = moe(1, 1);
+        assert!(!deepseek.is_moe_layer(0) && deepseek.is_moe_layer(1));
+        assert_eq!(deepseek.moe_layers(28), 27);
+        // The count agrees with the per-layer rule.
+        for (every, first) in [(1, 0), (2, 0), (3, 1), (2, 5)] {
+            let m = moe(every, first);
+            let by_rule = (0..40).filter(|&l| m.is_moe_layer(l)).count() as u64;
+            assert_eq!(m.moe_layers(40), by_rule, "every {every} first {first}");
+        }
+    }
+}

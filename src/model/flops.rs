@@ -1,0 +1,236 @@
+//! FLOPs per token, part by part (a multiply-add counts as two FLOPs).
+//!
+//! Forward pass (Kaplan et al. 2020, Table 1 and eq. 2.2): two FLOPs per active matmul weight per token —
+//! QKV projections, attention output, MLP or the top-k routed and shared experts, router and logits —
+//! plus the attention over the context, which has no weights: `QKᵀ` costs 2·n_ctx·d_attn and the
+//! weighted sum of values another 2·n_ctx·d_attn per layer and token (Hoffmann et al. 2022, App. F;
+//! Chowdhery et al. 2022, App. B, whose 12·L·H·Q·T training term is three times this forward cost).
+//! - `Full` counts every query against every key of the sequence, as PaLM's MFU definition does; it is
+//!   the default, so that MFU computed from these figures matches published MFU.
+//! - `Causal` counts only the keys a causal mask leaves, on average half: 2·n_layer·n_ctx·d_attn per token,
+//!   Kaplan et al.'s eq. 2.2 term.
+//!
+//! Encoder self-attention and cross-attention are never masked. Elementwise work (softmax, norms,
+//! activations, embedding lookup) is left out, as in the sources above: it is under 1% for these models.
+//!
+//! Training: the backward pass costs twice the forward (Kaplan et al. 2020, §2.1), so model FLOPs are
+//! three forward passes — the 6N rule plus attention. Activation recompute adds work the model FLOPs do
+//! not count (hardware FLOPs, Chowdhery et al. 2022, App. B): full recompute a whole forward pass,
+//! selective recompute (Korthikanti et al. 2022, §4.2) the attention scores and context again.
+//!
+//! Encoder-decoder models are counted per input token (encoder, and the cross-attention keys and values
+//! computed from the encoder output) and per target token (decoder); the per-token figure is the
+//! per-sequence total over input plus target tokens.
+
+use serde::Serialize;
+
+use super::architecture::{Architecture, Kind, Stack};
+use crate::units::{Compute, unit::flop};
+
+/// How attention over the context is counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Masking {
+    /// Every query against every key (PaLM, Chinchilla); the default.
+    Full,
+    /// On average half the keys, as a causal mask leaves them (Kaplan et al. 2020).
+    Causal,
+}
+
+/// Activation recompute during training.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Recompute {
+    None,
+    /// The attention scores and context (Korthikanti et al. 2022).
+    Selective,
+    /// A whole forward pass.
+    Full,
+}
+
+/// What the count depends on besides the architecture.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FlopsOptions {
+    /// Tokens per sequence; the input length for encoder-decoders.
+    pub seq_len: u64,
+    /// Target length of an encoder-decoder; the input length when not given.
+    pub target_len: Option<u64>,
+    pub masking: Masking,
+    pub recompute: Recompute,
+}
+
+/// Which tokens a part is counted per.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Per {
+    /// Every token of a decoder-only or encoder-only model.
+    Token,
+    /// Each input token of an encoder-decoder.
+    Input,
+    /// Each target token of an encoder-decoder.
+    Target,
+}
+
+/// One row of the FLOPs breakdown: forward FLOPs per token.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FlopPart {
+    pub part: &'static str,
+    pub stack: Option<&'static str>,
+    pub per: Per,
+    /// Forward FLOP per token in one layer (or for the whole part, when `layers` is 1).
+    pub per_layer: Compute,
+    pub layers: u64,
+    /// Forward FLOP per token over all layers.
+    pub forward: Compute,
+    /// Whether this is the attention over the context (no weights): what masking and selective
+    /// recompute act on.
+    pub context_attention: bool,
+}
+
+/// Forward, backward and training FLOPs per token, with the parts behind them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FlopBreakdown {
+    pub seq_len: u64,
+    /// Target tokens per sequence (encoder-decoder only).
+    pub target_len: Option<u64>,
+    pub masking: Masking,
+    pub recompute: Recompute,
+    pub forward_flops_per_token: Compute,
+    pub backward_flops_per_token: Compute,
+    /// Model FLOPs: forward + backward.
+    pub training_flops_per_token: Compute,
+    /// Training plus the recomputed forward work.
+    pub hardware_flops_per_token: Compute,
+    /// The attention over the context in the forward pass, included in the forward figure.
+    pub attention_flops_per_token: Compute,
+    /// 6 × active parameters: the rule of thumb without attention, for comparison.
+    pub six_n_flops_per_token: Compute,
+    /// Forward FLOPs of one whole sequence (input plus target for encoder-decoders).
+    pub forward_flops_per_sequence: Compute,
+    pub parts: Vec<FlopPart>,
+}
+
+struct Rows {
+    parts: Vec<FlopPart>,
+}
+
+impl Rows {
+    fn push(
+        &mut self,
+        part: &'static str,
+        stack: &'static str,
+        per: Per,
+        per_layer: f64,
+        layers: u64,
+        context_attention: bool,
+    ) {
+        if per_layer == 0.0 || layers == 0 {
+            return;
+        }
+        self.parts.push(FlopPart {
+            part,
+            stack: Some(stack),
+            per,
+            per_layer: Compute::new::<flop>(per_layer),
+            layers,
+            forward: Compute::new::<flop>(per_layer * layers as f64),
+            context_attention,
+        });
+    }
+}
+
+/// Forward FLOPs of one MLP of hidden size `ffn`: 2 per weight.
+fn mlp(d: f64, s: &Stack, ffn: u64) -> f64 {
+    2.0 * s.mlp.matrices() as f64 * d * ffn as f64
+}
+
+/// Counts FLOPs per token. `active_params` is the model's active parameter count, for the 6N comparison.
+pub fn count(arch: &Architecture, active_params: u64, options: &FlopsOptions) -> FlopBreakdown {
+    let d = arch.d_model as f64;
+    let kind = arch.kind();
+    let input_len = options.seq_len;
+    let target_len = options.target_len.unwrap_or(options.seq_len);
+    let mask = match options.masking {
+        Masking::Full => 1.0,
+        Masking::Causal => 0.5,
+    };
+    let mut rows = Rows { parts: Vec::new() };
+    for (name, s) in arch.stacks() {
+        let (q, kv) = (s.q_dim() as f64, s.kv_dim() as f64);
+        let is_decoder = name == "decoder";
+        let per = match kind {
+            Kind::EncoderDecoder if is_decoder => Per::Target,
+            Kind::EncoderDecoder => Per::Input,
+            _ => Per::Token,
+        };
+        let (len, masked) = if is_decoder {
+            (if kind == Kind::EncoderDecoder { target_len } else { input_len }, mask)
+        } else {
+            (input_len, 1.0)
+        };
+        let context = len as f64 * masked;
+        let l = s.layers;
+        rows.push("QKV projections", name, per, 2.0 * d * (q + 2.0 * kv), l, false);
+        rows.push("attention scores (QKᵀ)", name, per, 2.0 * context * q, l, true);
+        rows.push("attention context (AV)", name, per, 2.0 * context * q, l, true);
+        rows.push("attention output", name, per, 2.0 * q * d, l, false);
+        if s.cross_attention {
+            let input = input_len as f64;
+            rows.push("cross-attention Q projection", name, per, 2.0 * d * q, l, false);
+            rows.push("cross-attention K/V projections", name, Per::Input, 4.0 * d * kv, l, false);
+            rows.push("cross-attention scores", name, per, 2.0 * input * q, l, true);
+            rows.push("cross-attention context", name, per, 2.0 * input * q, l, true);
+            rows.push("cross-attention output", name, per, 2.0 * q * d, l, false);
+        }
+        rows.push("dense MLP", name, per, mlp(d, s, s.ffn), s.dense_layers(), false);
+        if let Some(moe) = &s.moe {
+            let expert = mlp(d, s, moe.expert_ffn);
+            let layers = s.moe_layers();
+            rows.push("routed experts (top-k)", name, per, moe.top_k as f64 * expert, layers, false);
+            rows.push("shared experts", name, per, moe.shared_experts as f64 * expert, layers, false);
+            rows.push("router", name, per, 2.0 * d * moe.experts as f64, layers, false);
+        }
+        if is_decoder && arch.has_output_head() {
+            rows.push("logits", name, per, 2.0 * d * arch.vocab as f64, 1, false);
+        }
+    }
+    let parts = rows.parts;
+    let tokens_of = |per: Per| match per {
+        Per::Token | Per::Input => input_len as f64,
+        Per::Target => target_len as f64,
+    };
+    let sequence_tokens = match kind {
+        Kind::EncoderDecoder => (input_len + target_len) as f64,
+        _ => input_len as f64,
+    };
+    let per_sequence = |keep: &dyn Fn(&FlopPart) -> bool| -> f64 {
+        parts
+            .iter()
+            .filter(|p| keep(p))
+            .map(|p| p.forward.get::<flop>() * tokens_of(p.per))
+            .sum()
+    };
+    let forward_sequence = per_sequence(&|_| true);
+    let forward = forward_sequence / sequence_tokens;
+    let attention = per_sequence(&|p| p.context_attention) / sequence_tokens;
+    let recomputed = match options.recompute {
+        Recompute::None => 0.0,
+        Recompute::Selective => attention,
+        Recompute::Full => forward,
+    };
+    let flops = Compute::new::<flop>;
+    FlopBreakdown {
+        seq_len: input_len,
+        target_len: (kind == Kind::EncoderDecoder).then_some(target_len),
+        masking: options.masking,
+        recompute: options.recompute,
+        forward_flops_per_token: flops(forward),
+        backward_flops_per_token: flops(2.0 * forward),
+        training_flops_per_token: flops(3.0 * forward),
+        hardware_flops_per_token: flops(3.0 * forward + recomputed),
+        attention_flops_per_token: flops(attention),
+        six_n_flops_per_token: flops(6.0 * active_params as f64),
+        forward_flops_per_sequence: flops(forward_sequence),
+        parts,
+    }
+}

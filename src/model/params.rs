@@ -1,0 +1,227 @@
+//! Parameter counts, part by part.
+//!
+//! Each part is the size of its weight matrices (and biases and norm weights where the architecture
+//! has them), as in the layer definitions of Vaswani et al. 2017 and their descendants:
+//! - attention: `W_Q` is d_model × (heads · head_dim), `W_K` and `W_V` are d_model × (kv_heads · head_dim)
+//!   (Shazeer 2019 for MQA, Ainslie et al. 2023 for GQA), `W_O` is (heads · head_dim) × d_model;
+//! - MLP: two d_model × ffn matrices, three for gated MLPs (Shazeer 2020, "GLU Variants");
+//! - routed experts: one MLP of `expert_ffn` per expert, plus a d_model × experts router per MoE layer
+//!   (Fedus et al. 2021); only `top_k` experts (and the shared ones) are active per token;
+//! - embeddings: vocab × d_model, plus context × d_model for learned positions; T5's relative bias is
+//!   buckets × heads per stack (Raffel et al. 2020, §2.1);
+//! - norms: d_model weights (and biases for LayerNorm with bias) per norm.
+//!
+//! Non-embedding parameters follow Kaplan et al. 2020 (§2.1) and the Pythia suite (Biderman et al.
+//! 2023, Table 1): all parameters except the token and position embeddings and an untied output head.
+//! Active parameters follow Mixtral's 12.9B (Jiang et al. 2024): embeddings and the output head count.
+
+use serde::Serialize;
+
+use super::architecture::{Architecture, Positional, Stack};
+use crate::error::{Error, Result};
+
+/// One row of the parameter breakdown.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParamPart {
+    /// What the part is.
+    pub part: &'static str,
+    /// The stack it belongs to (`encoder`, `decoder`), or none for embeddings and head.
+    pub stack: Option<&'static str>,
+    /// Parameters of one instance (one layer, or one expert in one layer).
+    pub each: u64,
+    /// How many instances there are.
+    pub count: u64,
+    /// What an instance is (`layer`, `expert × layer`, `table`).
+    pub per: &'static str,
+    /// `each × count`.
+    pub total: u64,
+    /// Of `total`, the parameters a token passes through.
+    pub active: u64,
+    /// Whether the part is an embedding or output head (excluded from non-embedding parameters).
+    pub embedding: bool,
+}
+
+/// Parameter totals with the parts that make them up.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParamBreakdown {
+    pub total_params: u64,
+    pub active_params: u64,
+    pub non_embedding_params: u64,
+    pub embedding_params: u64,
+    /// Attention projections of all layers (self- and cross-attention).
+    pub attention_params: u64,
+    /// One routed expert summed over all MoE layers of all stacks; none for dense models.
+    pub expert_params: Option<u64>,
+    pub parts: Vec<ParamPart>,
+}
+
+/// A part before its counts are checked to fit: sizes in u128 so that no product can overflow.
+struct Row {
+    part: &'static str,
+    stack: Option<&'static str>,
+    each: u128,
+    count: u128,
+    per: &'static str,
+    active_count: u128,
+    embedding: bool,
+}
+
+/// The parts table under construction; parts with no parameters are left out.
+#[derive(Default)]
+struct Parts(Vec<Row>);
+
+impl Parts {
+    fn push(&mut self, row: Row) {
+        if row.each != 0 && row.count != 0 {
+            self.0.push(row);
+        }
+    }
+}
+
+/// Attention projections of one block: Q, K, V and output (with biases when the model has them).
+fn attention(arch: &Architecture, s: &Stack) -> u128 {
+    let d = arch.d_model as u128;
+    let (q, kv) = (s.q_dim() as u128, s.kv_dim() as u128);
+    let weights = d * q + 2 * d * kv + q * d;
+    let biases = if arch.bias { q + 2 * kv + d } else { 0 };
+    weights + biases
+}
+
+/// One MLP of hidden size `ffn`: two or three matrices, with biases when the model has them.
+fn mlp(arch: &Architecture, s: &Stack, ffn: u64) -> u128 {
+    let (d, f, m) = (arch.d_model as u128, ffn as u128, s.mlp.matrices() as u128);
+    let weights = m * d * f;
+    let biases = if arch.bias { (m - 1) * f + d } else { 0 };
+    weights + biases
+}
+
+impl Row {
+    /// A part of `count` instances of `each` parameters, all of them active.
+    fn new(part: &'static str, stack: Option<&'static str>, each: u128, count: u128, per: &'static str) -> Row {
+        Row {
+            part,
+            stack,
+            each,
+            count,
+            per,
+            active_count: count,
+            embedding: false,
+        }
+    }
+
+    /// Only `count` of the instances are active per token.
+    fn active(self, count: u128) -> Row {
+        Row {
+            active_count: count,
+            ..self
+        }
+    }
+
+    /// The part is an embedding table or the output head.
+    fn embedding(self) -> Row {
+        Row {
+            embedding: true,
+            ..self
+        }
+    }
+}
+
+/// Counts the parameters of `arch`, part by part. `model` names the model in errors.
+pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
+    let d = arch.d_model as u128;
+    let norm = arch.norm_params() as u128;
+    let mut p = Parts::default();
+    p.push(Row::new("token embedding", None, arch.vocab as u128 * d, 1, "table").embedding());
+    p.push(Row::new("token-type embedding", None, arch.token_types as u128 * d, 1, "table").embedding());
+    if arch.positional == Positional::Learned {
+        p.push(Row::new("positional embedding", None, arch.context as u128 * d, 1, "table").embedding());
+    }
+    if arch.embedding_norm {
+        p.push(Row::new("embedding norm", None, norm, 1, "norm"));
+    }
+    for (name, s) in arch.stacks() {
+        let stack = Some(name);
+        let layers = s.layers as u128;
+        if arch.positional == Positional::Relative {
+            let table = arch.relative_buckets as u128 * s.heads as u128;
+            p.push(Row::new("relative position bias", stack, table, 1, "table").embedding());
+        }
+        let attn = attention(arch, s);
+        p.push(Row::new("self-attention", stack, attn, layers, "layer"));
+        if s.cross_attention {
+            p.push(Row::new("cross-attention", stack, attn, layers, "layer"));
+        }
+        let dense = s.dense_layers() as u128;
+        p.push(Row::new("dense MLP", stack, mlp(arch, s, s.ffn), dense, "layer"));
+        if let Some(moe) = &s.moe {
+            let moe_layers = s.moe_layers() as u128;
+            let expert = mlp(arch, s, moe.expert_ffn);
+            let routed = moe.experts as u128 * moe_layers;
+            p.push(
+                Row::new("routed experts", stack, expert, routed, "expert × layer")
+                    .active(moe.top_k as u128 * moe_layers),
+            );
+            let shared = moe.shared_experts as u128 * moe_layers;
+            p.push(Row::new("shared experts", stack, expert, shared, "expert × layer"));
+            let router = d * moe.experts as u128 + if moe.router_bias { moe.experts as u128 } else { 0 };
+            p.push(Row::new("router", stack, router, moe_layers, "layer"));
+        }
+        let norms = s.norms_per_layer as u128 * layers + u128::from(arch.final_norm);
+        p.push(Row::new("norms", stack, norm, norms, "norm"));
+    }
+    if arch.pooler {
+        p.push(Row::new("pooler", None, d * d + d, 1, "layer"));
+    }
+    if arch.has_output_head() {
+        let head = if arch.tied_embeddings { 0 } else { arch.vocab as u128 * d };
+        let bias = if arch.output_bias { arch.vocab as u128 } else { 0 };
+        p.push(Row::new("output head", None, head + bias, 1, "table").embedding());
+    }
+    finish(model, arch, p)
+}
+
+fn finish(model: &str, arch: &Architecture, p: Parts) -> Result<ParamBreakdown> {
+    let too_large = || Error::TooLarge {
+        model: model.to_string(),
+    };
+    let fit = |x: u128| u64::try_from(x).map_err(|_| too_large());
+    let mut parts = Vec::with_capacity(p.0.len());
+    let (mut total, mut active, mut embedding, mut attention) = (0u128, 0u128, 0u128, 0u128);
+    for row in p.0 {
+        let (row_total, row_active) = (row.each * row.count, row.each * row.active_count);
+        total += row_total;
+        active += row_active;
+        if row.embedding {
+            embedding += row_total;
+        }
+        if row.part.ends_with("attention") {
+            attention += row_total;
+        }
+        parts.push(ParamPart {
+            part: row.part,
+            stack: row.stack,
+            each: fit(row.each)?,
+            count: fit(row.count)?,
+            per: row.per,
+            total: fit(row_total)?,
+            active: fit(row_active)?,
+            embedding: row.embedding,
+        });
+    }
+    let expert_params = arch
+        .stacks()
+        .filter_map(|(_, s)| {
+            let moe = s.moe.as_ref()?;
+            Some(mlp(arch, s, moe.expert_ffn) * s.moe_layers() as u128)
+        })
+        .reduce(|a, b| a + b);
+    Ok(ParamBreakdown {
+        total_params: fit(total)?,
+        active_params: fit(active)?,
+        non_embedding_params: fit(total - embedding)?,
+        embedding_params: fit(embedding)?,
+        attention_params: fit(attention)?,
+        expert_params: expert_params.map(fit).transpose()?,
+        parts,
+    })
+}

@@ -1,0 +1,127 @@
+//! The preset file as written: every architecture field optional, so that a partial preset (only
+//! claims, as for GPT-4.5) still loads. [`super::architecture`] turns it into a checked architecture.
+//! The format is documented in `presets/README.md`.
+
+use serde::Deserialize;
+
+use crate::claims::Claims;
+
+/// A model preset file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    pub name: String,
+    pub family: Option<String>,
+    pub source: String,
+    pub notes: Option<String>,
+    pub architecture: Option<ArchitectureSpec>,
+    pub encoder: Option<StackSpec>,
+    pub decoder: Option<StackSpec>,
+    #[serde(default)]
+    pub claims: Claims,
+}
+
+/// `[architecture]`: what the stacks share.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchitectureSpec {
+    pub vocab: Option<u64>,
+    pub d_model: Option<u64>,
+    pub context: Option<u64>,
+    pub positional: Option<Positional>,
+    pub relative_buckets: Option<u64>,
+    pub tied_embeddings: Option<bool>,
+    pub output_bias: Option<bool>,
+    pub norm: Option<Norm>,
+    pub bias: Option<bool>,
+    pub norm_bias: Option<bool>,
+    pub final_norm: Option<bool>,
+    pub token_types: Option<u64>,
+    pub embedding_norm: Option<bool>,
+    pub pooler: Option<bool>,
+}
+
+/// `[encoder]` or `[decoder]`: one stack of transformer blocks.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackSpec {
+    pub layers: Option<u64>,
+    pub heads: Option<u64>,
+    pub kv_heads: Option<u64>,
+    pub head_dim: Option<u64>,
+    pub ffn: Option<u64>,
+    pub mlp: Option<Mlp>,
+    pub norms_per_layer: Option<u64>,
+    pub moe: Option<MoeSpec>,
+}
+
+/// `[decoder.moe]` or `[encoder.moe]`: Mixture of Experts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoeSpec {
+    pub experts: Option<u64>,
+    pub top_k: Option<u64>,
+    pub shared_experts: Option<u64>,
+    pub expert_ffn: Option<u64>,
+    pub every: Option<u64>,
+    pub first_dense: Option<u64>,
+    pub router_bias: Option<bool>,
+}
+
+/// How token positions enter the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Positional {
+    /// A learned `context × d_model` table (GPT-2, GPT-3, BERT).
+    Learned,
+    /// Rotary embeddings (Su et al. 2021): no parameters.
+    Rotary,
+    /// ALiBi (Press et al. 2022): no parameters.
+    Alibi,
+    /// T5's bucketed relative position bias: `buckets × heads` per stack (Raffel et al. 2020, §2.1).
+    Relative,
+    /// Fixed sinusoids (Vaswani et al. 2017): no parameters.
+    Sinusoidal,
+    /// No position information.
+    None,
+}
+
+/// Normalisation layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Norm {
+    /// LayerNorm (Ba et al. 2016): a weight and, with `norm_bias`, a bias per channel.
+    LayerNorm,
+    /// RMSNorm (Zhang & Sennrich 2019): a weight per channel.
+    RmsNorm,
+    /// LayerNorm without learned parameters (OLMo, Groeneveld et al. 2024).
+    NonParametric,
+}
+
+/// The MLP of a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mlp {
+    /// Two matrices with GELU between.
+    Gelu,
+    /// Two matrices with ReLU between.
+    Relu,
+    /// Two matrices with SiLU between.
+    Silu,
+    /// Gated, three matrices (Shazeer 2020): SiLU gate.
+    SwiGlu,
+    /// Gated, three matrices: GELU gate.
+    GeGlu,
+    /// Gated, three matrices: ReLU gate.
+    ReGlu,
+}
+
+impl Mlp {
+    /// Weight matrices of size `d_model × ffn`: three for gated MLPs (Shazeer 2020), two otherwise.
+    pub fn matrices(self) -> u64 {
+        match self {
+            Mlp::Gelu | Mlp::Relu | Mlp::Silu => 2,
+            Mlp::SwiGlu | Mlp::GeGlu | Mlp::ReGlu => 3,
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! Presets: the built-in ones embedded at build time, user files given by path, and `--set` overrides.
+//!
+//! A preset is read in three steps, each of which reports problems with a file, line and column:
+//! the TOML is parsed (keeping spans), the overrides are merged into it, and the result is deserialized
+//! and checked. Overrides are TOML too (`decoder.layers=40`, `architecture.positional=rotary`), so they
+//! are checked exactly like the file; a problem in one points at the `--set` argument.
+
+use std::ops::Range;
+use std::str::FromStr;
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, Deserializer};
+
+use crate::error::{Error, Location, Result};
+use crate::model::spec::ModelSpec;
+use crate::model::{Model, Problem};
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/presets.rs"));
+}
+
+/// Names of the built-in model presets, sorted.
+pub fn model_names() -> impl Iterator<Item = &'static str> {
+    builtin::MODELS.iter().map(|(name, _)| *name)
+}
+
+/// One `--set key=value`: a dotted key into the preset and a TOML value (a bare word is a string).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Override {
+    pub key: String,
+    pub value: String,
+}
+
+impl FromStr for Override {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (key, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}` is not `key=value` (e.g. `decoder.layers=40`)"))?;
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty() || value.is_empty() {
+            return Err(format!(
+                "`{text}` needs both a key and a value (e.g. `decoder.layers=40`)"
+            ));
+        }
+        Ok(Override {
+            key: key.to_string(),
+            value: value.to_string(),
+        })
+    }
+}
+
+impl Override {
+    /// The override as a line of TOML. A value that is not TOML on its own is taken as a string, so
+    /// `architecture.norm=rmsnorm` needs no quotes.
+    fn toml_line(&self) -> String {
+        let value = if DeValue::parse(&self.value).is_ok() {
+            self.value.clone()
+        } else {
+            toml::Value::String(self.value.clone()).to_string()
+        };
+        format!("{} = {value}", self.key)
+    }
+}
+
+/// The text a preset was read from: the file, then one line per override. Spans index into the file
+/// followed by a newline and the override lines, so every span has one place.
+struct Document<'a> {
+    origin: String,
+    file: &'a str,
+    overrides: &'a [Override],
+    lines: Vec<String>,
+}
+
+impl<'a> Document<'a> {
+    fn new(origin: String, file: &'a str, overrides: &'a [Override]) -> Self {
+        let lines = overrides.iter().map(Override::toml_line).collect();
+        Document {
+            origin,
+            file,
+            overrides,
+            lines,
+        }
+    }
+
+    /// Where override `i` starts in the combined text.
+    fn line_start(&self, i: usize) -> usize {
+        self.file.len() + 1 + self.lines[..i].iter().map(|l| l.len() + 1).sum::<usize>()
+    }
+
+    /// Turns a span of the combined text into a location, in the file or in an override.
+    fn locate(&self, span: Range<usize>) -> Location {
+        if span.start <= self.file.len() {
+            return location(
+                self.origin.clone(),
+                self.file,
+                span.start.min(self.file.len()),
+                span.end,
+            );
+        }
+        let i = (0..self.lines.len())
+            .rev()
+            .find(|&i| self.line_start(i) <= span.start)
+            .unwrap_or(0);
+        let start = self.line_start(i);
+        let o = &self.overrides[i];
+        location(
+            format!("--set {}={}", o.key, o.value),
+            &self.lines[i],
+            span.start - start,
+            span.end - start,
+        )
+    }
+
+    fn error(&self, span: Option<Range<usize>>, message: String) -> Error {
+        match span {
+            Some(span) => Error::Preset {
+                location: self.locate(span),
+                message,
+            },
+            None => Error::PresetFile {
+                origin: self.origin.clone(),
+                message,
+            },
+        }
+    }
+
+    /// The file and overrides as one spanned TOML table.
+    fn table(&self) -> Result<Spanned<DeTable<'_>>> {
+        let mut table = DeTable::parse(self.file)
+            .map_err(|e| self.error(e.span(), e.message().to_string()))?;
+        for (i, line) in self.lines.iter().enumerate() {
+            let start = self.line_start(i);
+            let parsed = DeTable::parse(line)
+                .map_err(|e| self.error(e.span().map(|s| s.start + start..s.end + start), e.message().to_string()))?;
+            let mut parsed = parsed.into_inner();
+            parsed.make_owned();
+            let parsed = shift_table(parsed, start);
+            merge(table.get_mut(), parsed);
+        }
+        Ok(table)
+    }
+
+    /// The span of the value at a dotted path, if the document has one.
+    fn span_of(&self, path: &str) -> Option<Range<usize>> {
+        let table = self.table().ok()?;
+        let mut segments = path.split('.');
+        let mut value = table.get_ref().get(segments.next()?)?;
+        for segment in segments {
+            value = value.get_ref().as_table()?.get(segment)?;
+        }
+        Some(value.span())
+    }
+
+    fn read(&self, id: String) -> Result<Model> {
+        let spec = ModelSpec::deserialize(Deserializer::from(self.table()?))
+            .map_err(|e| self.error(e.span(), e.message().to_string()))?;
+        Model::from_spec(id, spec).map_err(|problem| match problem {
+            Problem::Invalid { field, message } => self.error(self.span_of(&field), message),
+            Problem::Missing(fields) => self.error(None, format!("missing {}", fields.join(", "))),
+        })
+    }
+}
+
+/// Line, column and line text of a byte range in `text`.
+fn location(origin: String, text: &str, start: usize, end: usize) -> Location {
+    let start = floor_char_boundary(text, start);
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line_text = text[line_start..line_end].trim_end_matches('\r');
+    let column = text[line_start..start].chars().count() + 1;
+    let end = floor_char_boundary(text, end.clamp(start, line_end));
+    Location {
+        origin,
+        line: text[..start].matches('\n').count() + 1,
+        column,
+        text: line_text.to_string(),
+        width: text[start..end].chars().count(),
+    }
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Moves every span of a table parsed from an override line to its place in the combined text.
+fn shift_table<'i>(table: DeTable<'i>, by: usize) -> DeTable<'i> {
+    let mut out = DeTable::new();
+    for (key, value) in table {
+        let key_span = key.span();
+        out.insert(
+            Spanned::new(key_span.start + by..key_span.end + by, key.into_inner()),
+            shift_value(value, by),
+        );
+    }
+    out
+}
+
+fn shift_value<'i>(value: Spanned<DeValue<'i>>, by: usize) -> Spanned<DeValue<'i>> {
+    let span = value.span();
+    let inner = match value.into_inner() {
+        DeValue::Table(table) => DeValue::Table(shift_table(table, by)),
+        DeValue::Array(array) => {
+            DeValue::Array(array.into_iter().map(|v| shift_value(v, by)).collect())
+        }
+        other => other,
+    };
+    Spanned::new(span.start + by..span.end + by, inner)
+}
+
+/// Merges `from` into `into`, replacing values and merging tables key by key.
+fn merge<'i>(into: &mut DeTable<'i>, from: DeTable<'i>) {
+    for (key, value) in from {
+        let span = value.span();
+        match (into.get_mut(key.get_ref().as_ref()), value.into_inner()) {
+            (Some(existing), DeValue::Table(table)) if existing.get_ref().is_table() => {
+                if let DeValue::Table(existing) = existing.get_mut() {
+                    merge(existing, table);
+                }
+            }
+            (_, value) => {
+                into.insert(key, Spanned::new(span, value));
+            }
+        }
+    }
+}
+
+/// Loads a model: a built-in preset by name, or a TOML file by path; then applies the overrides.
+pub fn load_model(reference: &str, overrides: &[Override]) -> Result<Model> {
+    if let Some((name, text)) = builtin::MODELS.iter().find(|(name, _)| *name == reference) {
+        let origin = format!("presets/models/{name}.toml (built in)");
+        return Document::new(origin, text, overrides).read(name.to_string());
+    }
+    let path = std::path::Path::new(reference);
+    let looks_like_path = reference.contains(['/', '\\']) || reference.ends_with(".toml");
+    if path.is_file() || looks_like_path {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: reference.to_string(),
+            source,
+        })?;
+        return Document::new(reference.to_string(), &text, overrides).read(reference.to_string());
+    }
+    Err(Error::UnknownModel {
+        name: reference.to_string(),
+        suggestions: closest(reference, model_names()),
+    })
+}
+
+/// Up to three names close to `wanted`: by edit distance, or containing it.
+pub fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let wanted = wanted.to_lowercase();
+    let limit = (wanted.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &str)> = names
+        .filter_map(|name| {
+            let distance = edit_distance(&wanted, name);
+            let related = name.contains(&wanted) || (wanted.len() >= 3 && wanted.contains(name));
+            (distance <= limit || related).then_some((distance, name))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
+}
+
+/// Levenshtein distance between two strings, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("gpt4", "gpt-4"), 1);
+        assert_eq!(edit_distance("llama-2-7b", "llama-2-7b"), 0);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn suggestions() {
+        let names = ["gpt-4", "gpt-4o", "gpt-3", "llama-2-7b"];
+        assert_eq!(closest("gpt4", names.into_iter())[0], "gpt-4");
+        assert!(closest("zzzzzz", names.into_iter()).is_empty());
+    }
+
+    #[test]
+    fn overrides_parse() {
+        let o: Override = "decoder.layers=40".parse().unwrap();
+        assert_eq!(o.toml_line(), "decoder.layers = 40");
+        let o: Override = "architecture.norm=rmsnorm".parse().unwrap();
+        assert_eq!(o.toml_line(), "architecture.norm = \"rmsnorm\"");
+        assert!("decoder.layers".parse::<Override>().is_err());
+        assert!("=3".parse::<Override>().is_err());
+    }
+
+    const TINY: &str = r#"name = "Tiny"
+source = "a test"
+
+[architecture]
+vocab = 100
+d_model = 64
+context = 128
+positional = "learned"
+tied_embeddings = true
+norm = "layernorm"
+bias = true
+
+[decoder]
+layers = 2
+heads = 4
+ffn = 256
+mlp = "gelu"
+"#;
+
+    fn read(text: &str, overrides: &[&str]) -> Result<Model> {
+        let overrides: Vec<Override> = overrides.iter().map(|o| o.parse().unwrap()).collect();
+        Document::new("tiny.toml".into(), text, &overrides).read("tiny".into())
+    }
+
+    #[test]
+    fn overrides_replace_fields() {
+        let model = read(TINY, &["decoder.layers=3", "architecture.positional=rotary"]).unwrap();
+        let arch = model.architecture("test").unwrap();
+        assert_eq!(arch.decoder.as_ref().unwrap().layers, 3);
+        assert_eq!(arch.positional, crate::model::spec::Positional::Rotary);
+    }
+
+    #[test]
+    fn errors_point_at_the_file() {
+        let text = TINY.replace("heads = 4", "heads = 5");
+        let Err(Error::Preset { location, message }) = read(&text, &[]) else {
+            panic!("expected a located error");
+        };
+        assert_eq!((location.line, location.column), (15, 9));
+        assert!(message.contains("does not divide architecture.d_model = 64"), "{message}");
+        let text = TINY.replace("ffn = 256", "fnn = 256");
+        let Err(Error::Preset { location, message }) = read(&text, &[]) else {
+            panic!("expected a located error");
+        };
+        assert_eq!((location.line, location.column), (16, 1));
+        assert!(message.contains("unknown field `fnn`"), "{message}");
+    }
+
+    #[test]
+    fn errors_point_at_the_override() {
+        let Err(Error::Preset { location, message }) = read(TINY, &["decoder.heads=0"]) else {
+            panic!("expected a located error");
+        };
+        assert_eq!(location.origin, "--set decoder.heads=0");
+        assert!(message.contains("out of range"), "{message}");
+        let Err(Error::Preset { location, .. }) = read(TINY, &["decoder.ffn=big"]) else {
+            panic!("expected a located error");
+        };
+        assert_eq!(location.origin, "--set decoder.ffn=big");
+    }
+}

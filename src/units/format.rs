@@ -1,0 +1,240 @@
+//! Printing quantities with their unit and three significant digits.
+//!
+//! Conventions, so that a reader never has to guess:
+//! - counts use k, M, B (billion), T (trillion), P; above that, scientific notation;
+//! - compute uses SI prefixes up to PFLOP, then scientific notation (`2.15e25 FLOP`);
+//! - memory is printed in binary units (KiB, MiB, GiB, TiB), bandwidth in decimal ones (GB/s, TB/s)
+//!   as vendors quote it: the unit printed always says which one it is;
+//! - time picks the largest of ms, s, min, h and days that keeps the number at or above one;
+//! - money prints as `$59.8M`, prices as `$2.00/h` (per GPU-hour).
+
+use super::unit::*;
+use super::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
+
+/// Rounds `x` to `digits` significant digits.
+fn round_sig(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+/// `x` with three significant digits, keeping trailing zeros (`1.80`, `93.8`, `320`).
+pub fn sig3(x: f64) -> String {
+    let r = round_sig(x, 3);
+    let a = r.abs();
+    if a >= 100.0 || a == 0.0 {
+        format!("{r:.0}")
+    } else if a >= 10.0 {
+        format!("{r:.1}")
+    } else if a >= 1.0 {
+        format!("{r:.2}")
+    } else {
+        // Below one: as many decimals as three significant digits need.
+        let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+        format!("{r:.decimals$}")
+    }
+}
+
+/// Scientific notation with three significant digits: `2.15e25`.
+fn scientific(x: f64) -> String {
+    format!("{x:.2e}")
+}
+
+/// Picks the largest prefix whose mantissa, rounded to three digits, is at least one; returns
+/// `mantissa prefix`-style text, or `None` when `x` is beyond the largest prefix.
+fn with_prefix(x: f64, prefixes: &[(&str, f64)], space: &str) -> Option<String> {
+    let (last, last_factor) = prefixes.last()?;
+    if round_sig(x.abs(), 3) >= 1000.0 * last_factor && !last.is_empty() {
+        return None;
+    }
+    let (prefix, factor) = prefixes
+        .iter()
+        .rev()
+        .find(|(_, factor)| round_sig(x.abs() / factor, 3) >= 1.0)
+        .unwrap_or(&prefixes[0]);
+    Some(format!("{}{space}{prefix}", sig3(x / factor)))
+}
+
+const COUNT: [(&str, f64); 6] = [
+    ("", 1.0),
+    ("k", 1e3),
+    ("M", 1e6),
+    ("B", 1e9),
+    ("T", 1e12),
+    ("P", 1e15),
+];
+
+const SI: [(&str, f64); 6] = [
+    ("", 1.0),
+    ("k", 1e3),
+    ("M", 1e6),
+    ("G", 1e9),
+    ("T", 1e12),
+    ("P", 1e15),
+];
+
+const BINARY: [(&str, f64); 6] = [
+    ("", 1.0),
+    ("Ki", 1024.0),
+    ("Mi", 1048576.0),
+    ("Gi", 1073741824.0),
+    ("Ti", 1099511627776.0),
+    ("Pi", 1125899906842624.0),
+];
+
+/// A count: `512`, `6.74 B`, `1.80 T`.
+pub fn count(n: f64) -> String {
+    if n.abs() < 1000.0 && n.fract() == 0.0 {
+        return format!("{n:.0}");
+    }
+    with_prefix(n, &COUNT, " ")
+        .map(|s| s.trim_end().to_string())
+        .unwrap_or_else(|| scientific(n))
+}
+
+/// An exact count with thousands separators: `6,738,415,616`.
+pub fn exact(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Compute: `560 GFLOP`, `3.28 TFLOP`, `2.15e25 FLOP`.
+pub fn compute(c: Compute) -> String {
+    let x = c.get::<flop>();
+    match with_prefix(x, &SI, " ") {
+        Some(s) => format!("{s}FLOP"),
+        None => format!("{} FLOP", scientific(x)),
+    }
+}
+
+/// Compute rate: `989 TFLOP/s`.
+pub fn compute_rate(r: ComputeRate) -> String {
+    let x = r.get::<flop_per_second>();
+    match with_prefix(x, &SI, " ") {
+        Some(s) => format!("{s}FLOP/s"),
+        None => format!("{} FLOP/s", scientific(x)),
+    }
+}
+
+/// Memory, in binary units: `320 KiB`, `80.0 GiB`.
+pub fn bytes(i: Information) -> String {
+    let x = i.get::<byte>();
+    match with_prefix(x, &BINARY, " ") {
+        Some(s) => format!("{s}B"),
+        None => format!("{} B", scientific(x)),
+    }
+}
+
+/// Bandwidth, in decimal units: `3.35 TB/s`.
+pub fn bandwidth(b: Bandwidth) -> String {
+    let x = b.get::<byte_per_second>();
+    match with_prefix(x, &SI, " ") {
+        Some(s) => format!("{s}B/s"),
+        None => format!("{} B/s", scientific(x)),
+    }
+}
+
+/// Time: `120 ms`, `3.20 s`, `45.0 min`, `12.0 h`, `93.8 days`.
+pub fn time(t: Time) -> String {
+    let s = t.get::<second>();
+    let a = round_sig(s.abs(), 3);
+    if a < 1.0 {
+        format!("{} ms", sig3(s * 1e3))
+    } else if a < 60.0 {
+        format!("{} s", sig3(s))
+    } else if a < 3600.0 {
+        format!("{} min", sig3(s / 60.0))
+    } else if a < 86_400.0 {
+        format!("{} h", sig3(s / 3600.0))
+    } else {
+        let days = s / 86_400.0;
+        if round_sig(days, 3) >= 10_000.0 {
+            format!("{} days", scientific(days))
+        } else if days >= 1000.0 {
+            format!("{days:.0} days")
+        } else {
+            format!("{} days", sig3(days))
+        }
+    }
+}
+
+/// Money: `$59.8M`, `$200k`, `$1.23B`, `$0.500`.
+pub fn money(m: Money) -> String {
+    let x = m.get::<dollar>();
+    let sign = if x < 0.0 { "-" } else { "" };
+    match with_prefix(x.abs(), &COUNT, "") {
+        Some(s) => format!("{sign}${s}"),
+        None => format!("{sign}${}", scientific(x.abs())),
+    }
+}
+
+/// A price per GPU-hour: `$2.00/h`.
+pub fn money_rate(r: MoneyRate) -> String {
+    let per_hour = Money::new::<dollar>(r.get::<dollar_per_hour>());
+    format!("{}/h", money(per_hour))
+}
+
+/// A fraction as a percentage: `34.0%`.
+pub fn percent(f: f64) -> String {
+    format!("{}%", sig3(f * 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_significant_digits() {
+        assert_eq!(sig3(1.8), "1.80");
+        assert_eq!(sig3(93.75), "93.8");
+        assert_eq!(sig3(320.0), "320");
+        assert_eq!(sig3(0.0341), "0.0341");
+        assert_eq!(sig3(99.96), "100");
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(count(1.8e12), "1.80 T");
+        assert_eq!(count(6_738_415_616.0), "6.74 B");
+        assert_eq!(count(512.0), "512");
+        assert_eq!(count(999_999.0), "1.00 M");
+        assert_eq!(count(2.5e21), "2.50e21");
+        assert_eq!(exact(6_738_415_616), "6,738,415,616");
+        assert_eq!(exact(512), "512");
+    }
+
+    #[test]
+    fn quantities() {
+        assert_eq!(compute(Compute::new::<flop>(2.15e25)), "2.15e25 FLOP");
+        assert_eq!(compute(Compute::new::<flop>(560e9)), "560 GFLOP");
+        assert_eq!(
+            compute_rate(ComputeRate::new::<flop_per_second>(989e12)),
+            "989 TFLOP/s"
+        );
+        assert_eq!(bytes(Information::new::<byte>(327_680.0)), "320 KiB");
+        assert_eq!(
+            bytes(Information::new::<byte>(80.0 * 1073741824.0)),
+            "80.0 GiB"
+        );
+        assert_eq!(
+            bandwidth(Bandwidth::new::<byte_per_second>(3.35e12)),
+            "3.35 TB/s"
+        );
+        assert_eq!(time(Time::new::<day>(93.75)), "93.8 days");
+        assert_eq!(time(Time::new::<hour>(12.0)), "12.0 h");
+        assert_eq!(time(Time::new::<second>(0.12)), "120 ms");
+        assert_eq!(money(Money::new::<dollar>(59.8e6)), "$59.8M");
+        assert_eq!(money(Money::new::<dollar>(200e3)), "$200k");
+        assert_eq!(money_rate(MoneyRate::new::<dollar_per_hour>(2.0)), "$2.00/h");
+        assert_eq!(percent(0.34), "34.0%");
+    }
+}

@@ -1,0 +1,171 @@
+//! Quantities with units.
+//!
+//! llmcalc works with four base quantities — time (second), information (byte), compute (FLOP) and money
+//! (US dollar) — and the rates built from them. `uom::si` has no FLOP and no currency, and uom's orphan
+//! rules forbid adding units to its SI system from outside, so this module defines a small custom uom
+//! system with exactly these four dimensions. Mixing them up is then a compile error: a `Compute` divided
+//! by a `ComputeRate` is a `Time`, and a `MoneyRate` times a `Time` is `Money`.
+//!
+//! Counts (parameters, tokens, GPUs) are dimensionless and stay plain numbers.
+//!
+//! Everything uom-specific stays inside this module: [`parse`] turns what people type into quantities,
+//! [`format`] prints them with a unit and three significant digits.
+
+pub mod format;
+pub mod parse;
+
+#[macro_use]
+mod time {
+    quantity! {
+        /// Time (base unit second, s).
+        quantity: Time; "time";
+        /// Time dimension.
+        dimension: Q<P1, Z0, Z0, Z0>;
+        units {
+            @second: 1.0; "s", "second", "seconds";
+            @hour: 3600.0; "h", "hour", "hours";
+            @day: 86_400.0; "d", "day", "days";
+        }
+    }
+}
+
+#[macro_use]
+mod information {
+    quantity! {
+        /// Information (base unit byte, B).
+        quantity: Information; "information";
+        /// Information dimension.
+        dimension: Q<Z0, P1, Z0, Z0>;
+        units {
+            @byte: 1.0; "B", "byte", "bytes";
+        }
+    }
+}
+
+#[macro_use]
+mod compute {
+    quantity! {
+        /// Compute: floating-point operations (base unit FLOP). A multiply-add counts as two.
+        quantity: Compute; "compute";
+        /// Compute dimension.
+        dimension: Q<Z0, Z0, P1, Z0>;
+        units {
+            @flop: 1.0; "FLOP", "floating-point operation", "floating-point operations";
+        }
+    }
+}
+
+#[macro_use]
+mod money {
+    quantity! {
+        /// Money (base unit US dollar, USD).
+        quantity: Money; "money";
+        /// Money dimension.
+        dimension: Q<Z0, Z0, Z0, P1>;
+        units {
+            @dollar: 1.0; "USD", "US dollar", "US dollars";
+        }
+    }
+}
+
+#[macro_use]
+mod bandwidth {
+    quantity! {
+        /// Bandwidth: information per time (base unit byte per second).
+        quantity: Bandwidth; "bandwidth";
+        /// Bandwidth dimension.
+        dimension: Q<N1, P1, Z0, Z0>;
+        units {
+            @byte_per_second: 1.0; "B/s", "byte per second", "bytes per second";
+        }
+    }
+}
+
+#[macro_use]
+mod compute_rate {
+    quantity! {
+        /// Compute rate: FLOP per second.
+        quantity: ComputeRate; "compute rate";
+        /// Compute-rate dimension.
+        dimension: Q<N1, Z0, P1, Z0>;
+        units {
+            @flop_per_second: 1.0; "FLOP/s", "FLOP per second", "FLOP per second";
+        }
+    }
+}
+
+#[macro_use]
+mod money_rate {
+    quantity! {
+        /// Money per time (base unit US dollar per second; prices are quoted per hour).
+        quantity: MoneyRate; "money rate";
+        /// Money-rate dimension.
+        dimension: Q<N1, Z0, Z0, P1>;
+        units {
+            @dollar_per_second: 1.0; "USD/s", "US dollar per second", "US dollars per second";
+            @dollar_per_hour: 1.0 / 3600.0; "USD/h", "US dollar per hour", "US dollars per hour";
+        }
+    }
+}
+
+system! {
+    quantities: Q {
+        time: second, T;
+        information: byte, I;
+        compute: flop, C;
+        money: dollar, M;
+    }
+    units: U {
+        mod time::Time,
+        mod information::Information,
+        mod compute::Compute,
+        mod money::Money,
+        mod bandwidth::Bandwidth,
+        mod compute_rate::ComputeRate,
+        mod money_rate::MoneyRate,
+    }
+}
+
+/// The quantity types in `f64`, the only storage type llmcalc uses.
+pub mod f64 {
+    mod units {
+        pub use super::super::*;
+    }
+    Q!(self::units, f64);
+}
+
+pub use self::f64::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
+
+/// Unit markers, for building quantities in base units: `Compute::new::<flop>(2.0)`.
+pub mod unit {
+    pub use super::bandwidth::byte_per_second;
+    pub use super::compute::flop;
+    pub use super::compute_rate::flop_per_second;
+    pub use super::information::byte;
+    pub use super::money::dollar;
+    pub use super::money_rate::{dollar_per_hour, dollar_per_second};
+    pub use super::time::{day, hour, second};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unit::*;
+    use super::*;
+
+    #[test]
+    fn dimensions_compose() {
+        // 2.15e25 FLOP at 25,000 × 312 TFLOP/s × 0.34 takes 7.45e6 s (= 86.3 days).
+        let work = Compute::new::<flop>(2.15e25);
+        let rate = ComputeRate::new::<flop_per_second>(25_000.0 * 312e12 * 0.34);
+        let time: Time = work / rate;
+        assert!((time.get::<second>() - 2.15e25 / (25_000.0 * 312e12 * 0.34)).abs() < 1.0);
+        // $2 per GPU-hour for 24 hours is $48.
+        let price = MoneyRate::new::<dollar_per_hour>(2.0);
+        let cost: Money = price * Time::new::<hour>(24.0);
+        assert!((cost.get::<dollar>() - 48.0).abs() < 1e-9);
+        // 3.35 TB/s moves 80 GB in 23.9 ms.
+        let bw = Bandwidth::new::<byte_per_second>(3.35e12);
+        let t: Time = Information::new::<byte>(80e9) / bw;
+        assert!((t.get::<second>() - 80e9 / 3.35e12).abs() < 1e-12);
+    }
+}

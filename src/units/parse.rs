@@ -1,0 +1,570 @@
+//! Reading quantities the way people type them.
+//!
+//! A value is a number followed by an optional unit, with or without a space between: `2.15e25`,
+//! `2.15e25 FLOP`, `989 TFLOP/s`, `80 GiB`, `3.35 TB/s`, `90 days`, `55d`, `13T`, `$2/h`,
+//! `$2.50/GPU-hour`, `$21.5M`, `34%`. `_` may separate digits (`25_000`).
+//!
+//! Units and prefixes are case-sensitive, as in SI: `M` is mega and `m` is not accepted as a prefix,
+//! `B` is a byte and `b` a bit (`Gb/s`), and `k` is kilo. Counts and money also take `K` for thousand and
+//! `B` (or `G`) for billion, as in `1.8B` parameters or `$1.2B`. `KB` is refused as ambiguous: write `kB`
+//! (1000 bytes) or `KiB` (1024 bytes). Time units accept `s`, `min`, `h`/`hr`/`hour(s)`, `d`/`day(s)`
+//! and `w`/`week(s)`. A price is per GPU-hour: `$2/h`, `$2/GPU-hour` and `$2/A100-hour` are the same.
+
+use std::fmt;
+
+use super::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
+use super::unit::*;
+
+/// The kinds of value a field can take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    /// A plain count: parameters, tokens, GPUs.
+    Count,
+    /// A fraction of one, as `0.34` or `34%`.
+    Fraction,
+    /// Time.
+    Time,
+    /// Bytes.
+    Information,
+    /// Bytes per second.
+    Bandwidth,
+    /// FLOP.
+    Compute,
+    /// FLOP per second.
+    ComputeRate,
+    /// US dollars.
+    Money,
+    /// US dollars per (GPU-)hour.
+    MoneyRate,
+}
+
+impl Dimension {
+    const ALL: [Dimension; 9] = [
+        Dimension::Count,
+        Dimension::Fraction,
+        Dimension::Time,
+        Dimension::Information,
+        Dimension::Bandwidth,
+        Dimension::Compute,
+        Dimension::ComputeRate,
+        Dimension::Money,
+        Dimension::MoneyRate,
+    ];
+
+    /// What the dimension is, with examples of accepted input.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Dimension::Count => "a count (e.g. `8192`, `13T`, `1.8B`)",
+            Dimension::Fraction => "a fraction (e.g. `0.34` or `34%`)",
+            Dimension::Time => "a time (e.g. `90 days`, `55d`, `12h`, `3600 s`)",
+            Dimension::Information => "an amount of memory (e.g. `80 GiB`, `80 GB`, `512 MiB`)",
+            Dimension::Bandwidth => "a bandwidth (e.g. `3.35 TB/s`, `400 Gb/s`)",
+            Dimension::Compute => "an amount of compute (e.g. `2.15e25 FLOP`, `560 GFLOP`)",
+            Dimension::ComputeRate => "a compute rate (e.g. `989 TFLOP/s`)",
+            Dimension::Money => "an amount of money (e.g. `$21.5M`, `63e6 USD`)",
+            Dimension::MoneyRate => "a price per GPU-hour (e.g. `$2/h`, `$2.50/GPU-hour`)",
+        }
+    }
+
+    /// Short name, for saying what a value was instead.
+    fn noun(self) -> &'static str {
+        match self {
+            Dimension::Count => "a count",
+            Dimension::Fraction => "a percentage",
+            Dimension::Time => "a time",
+            Dimension::Information => "an amount of memory",
+            Dimension::Bandwidth => "a bandwidth",
+            Dimension::Compute => "an amount of compute",
+            Dimension::ComputeRate => "a compute rate",
+            Dimension::Money => "an amount of money",
+            Dimension::MoneyRate => "a price per hour",
+        }
+    }
+}
+
+/// Why a value could not be read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParseError {
+    /// The text as given.
+    pub input: String,
+    /// What the field takes.
+    pub expected: Dimension,
+    /// What went wrong.
+    pub reason: Reason,
+}
+
+/// The ways a value can be wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    /// No number at the start.
+    NotANumber,
+    /// A number too large to hold, or not finite.
+    NotFinite,
+    /// A unit this dimension does not know.
+    UnknownUnit(String),
+    /// A unit of another dimension.
+    WrongDimension(Dimension),
+    /// A bare number where the unit cannot be guessed.
+    MissingUnit,
+    /// `KB` and the like.
+    Ambiguous(&'static str),
+    /// A range whose two ends are not in order or not both given.
+    BadRange,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let expected = self.expected.describe();
+        let input = &self.input;
+        match &self.reason {
+            Reason::NotANumber => write!(f, "`{input}` is not a number; expected {expected}"),
+            Reason::NotFinite => write!(f, "`{input}` is not a finite number; expected {expected}"),
+            Reason::UnknownUnit(unit) => {
+                write!(f, "unknown unit `{unit}` in `{input}`; expected {expected}")
+            }
+            Reason::WrongDimension(found) => write!(
+                f,
+                "`{input}` is {}, but this field takes {expected}",
+                found.noun()
+            ),
+            Reason::MissingUnit => write!(f, "`{input}` needs a unit; expected {expected}"),
+            Reason::Ambiguous(hint) => write!(f, "`{input}` is ambiguous: {hint}"),
+            Reason::BadRange => write!(
+                f,
+                "`{input}` is not a range `low..high` with low <= high; expected {expected} at each end"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Splits `text` into its leading number and the rest (trimmed).
+/// An `e` or `E` is an exponent only when digits follow, so `2EFLOP` reads as 2 EFLOP.
+fn split_number(text: &str) -> Option<(f64, &str)> {
+    let bytes = text.as_bytes();
+    let mut end = 0;
+    let digits = |from: usize| {
+        let mut i = from;
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || (bytes[i] == b'_' && i > from)) {
+            i += 1;
+        }
+        i
+    };
+    if end < bytes.len() && (bytes[end] == b'+' || bytes[end] == b'-') {
+        end += 1;
+    }
+    let int_end = digits(end);
+    let mut mantissa_end = int_end;
+    if mantissa_end < bytes.len() && bytes[mantissa_end] == b'.' {
+        // `1..2` is a range, not `1.` followed by `.2`.
+        if bytes.get(mantissa_end + 1) != Some(&b'.') {
+            mantissa_end = digits(mantissa_end + 1);
+        }
+    }
+    if mantissa_end == end || (mantissa_end == end + 1 && bytes[end] == b'.') {
+        return None;
+    }
+    end = mantissa_end;
+    if end < bytes.len() && (bytes[end] == b'e' || bytes[end] == b'E') {
+        let mut exp = end + 1;
+        if exp < bytes.len() && (bytes[exp] == b'+' || bytes[exp] == b'-') {
+            exp += 1;
+        }
+        let exp_end = digits(exp);
+        if exp_end > exp {
+            end = exp_end;
+        }
+    }
+    let number: String = text[..end].chars().filter(|&c| c != '_').collect();
+    let value = number.parse::<f64>().ok()?;
+    Some((value, text[end..].trim()))
+}
+
+/// SI prefixes, case-sensitive.
+const SI: [(&str, f64); 9] = [
+    ("", 1.0),
+    ("k", 1e3),
+    ("M", 1e6),
+    ("G", 1e9),
+    ("T", 1e12),
+    ("P", 1e15),
+    ("E", 1e18),
+    ("Z", 1e21),
+    ("Y", 1e24),
+];
+
+/// Binary prefixes (IEC), for bytes.
+const BINARY: [(&str, f64); 6] = [
+    ("Ki", 1024.0),
+    ("Mi", 1048576.0),
+    ("Gi", 1073741824.0),
+    ("Ti", 1099511627776.0),
+    ("Pi", 1125899906842624.0),
+    ("Ei", 1152921504606846976.0),
+];
+
+/// Suffixes for plain counts and money: thousand, million, billion, trillion, quadrillion.
+const MAGNITUDE: [(&str, f64); 8] = [
+    ("", 1.0),
+    ("k", 1e3),
+    ("K", 1e3),
+    ("M", 1e6),
+    ("B", 1e9),
+    ("G", 1e9),
+    ("T", 1e12),
+    ("P", 1e15),
+];
+
+/// Reads `unit` as an SI prefix followed by one of `bases`; returns the factor.
+fn prefixed(unit: &str, bases: &[&str], prefixes: &[(&str, f64)]) -> Option<f64> {
+    prefixes.iter().find_map(|(prefix, factor)| {
+        let rest = unit.strip_prefix(prefix)?;
+        bases.contains(&rest).then_some(*factor)
+    })
+}
+
+fn magnitude(unit: &str) -> Option<f64> {
+    MAGNITUDE
+        .iter()
+        .find_map(|(suffix, factor)| (unit == *suffix).then_some(*factor))
+}
+
+/// Seconds per time unit.
+fn time_unit(unit: &str) -> Option<f64> {
+    Some(match unit {
+        "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "min" | "mins" | "minute" | "minutes" => 60.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86_400.0,
+        "w" | "wk" | "week" | "weeks" => 604_800.0,
+        _ => return None,
+    })
+}
+
+/// Bytes per information unit: `B` with SI or binary prefixes, or `b`/`bit` with SI prefixes.
+fn information_unit(unit: &str) -> Option<f64> {
+    prefixed(unit, &["B", "byte", "bytes"], &SI)
+        .or_else(|| prefixed(unit, &["B", "byte", "bytes"], &BINARY))
+        .or_else(|| prefixed(unit, &["b", "bit", "bits"], &SI).map(|f| f / 8.0))
+}
+
+/// Bytes per second per bandwidth unit: an information unit per second (`TB/s`, `Gb/s`, `GBps`, `Gbps`).
+fn bandwidth_unit(unit: &str) -> Option<f64> {
+    let per_second = unit
+        .strip_suffix("/s")
+        .or_else(|| unit.strip_suffix("ps"))?;
+    information_unit(per_second)
+}
+
+fn compute_unit(unit: &str) -> Option<f64> {
+    prefixed(unit, &["FLOP", "FLOPs"], &SI)
+}
+
+fn compute_rate_unit(unit: &str) -> Option<f64> {
+    prefixed(unit, &["FLOP/s", "FLOPS", "FLOPs/s"], &SI)
+}
+
+/// A money amount: `$21.5M`, `21.5M USD`, `$200k`.
+fn money_unit(unit: &str, dollar_sign: bool) -> Option<f64> {
+    let unit = match unit.strip_suffix("USD") {
+        Some(rest) => rest.trim_end(),
+        None if dollar_sign => unit,
+        None => return None,
+    };
+    magnitude(unit)
+}
+
+/// A price: money per time unit, where the time unit may name what is rented (`GPU-hour`, `A100-h`).
+fn money_rate_unit(unit: &str, dollar_sign: bool) -> Option<f64> {
+    let (amount, per) = unit.split_once('/')?;
+    let per = per.trim();
+    let per = per.rsplit_once('-').map_or(per, |(_, time)| time);
+    Some(money_unit(amount.trim(), dollar_sign)? / time_unit(per)?)
+}
+
+/// The factor from `unit` to base units of `dim`, or `None` if `unit` is not a unit of `dim`.
+/// An empty unit (a bare number) is accepted only where it has one sensible reading.
+fn factor(dim: Dimension, unit: &str, dollar_sign: bool) -> Option<f64> {
+    if dollar_sign && !matches!(dim, Dimension::Money | Dimension::MoneyRate) {
+        return None;
+    }
+    match dim {
+        Dimension::Count => magnitude(unit),
+        Dimension::Fraction => match unit {
+            "" => Some(1.0),
+            "%" => Some(0.01),
+            _ => None,
+        },
+        Dimension::Time => time_unit(unit),
+        Dimension::Information => (unit.is_empty())
+            .then_some(1.0)
+            .or_else(|| information_unit(unit)),
+        Dimension::Bandwidth => bandwidth_unit(unit),
+        Dimension::Compute => (unit.is_empty())
+            .then_some(1.0)
+            .or_else(|| compute_unit(unit)),
+        Dimension::ComputeRate => compute_rate_unit(unit),
+        Dimension::Money => money_unit(unit, dollar_sign),
+        Dimension::MoneyRate => money_rate_unit(unit, dollar_sign),
+    }
+}
+
+/// Reads `text` as a value of `dim` in base units (count, fraction, s, B, B/s, FLOP, FLOP/s, USD, USD/s).
+/// `bare` is the factor applied to a number given without a unit, where the field has a natural one
+/// (`--days 90` means days); without it a bare number is accepted only where it is unambiguous.
+pub fn read(text: &str, dim: Dimension, bare: Option<f64>) -> Result<f64, ParseError> {
+    let error = |reason| ParseError {
+        input: text.to_string(),
+        expected: dim,
+        reason,
+    };
+    let trimmed = text.trim();
+    let (dollar_sign, rest) = match trimmed.strip_prefix('$') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, trimmed),
+    };
+    let (number, unit) = split_number(rest).ok_or_else(|| error(Reason::NotANumber))?;
+    if !number.is_finite() {
+        return Err(error(Reason::NotFinite));
+    }
+    if unit.is_empty() && !dollar_sign {
+        if let Some(bare) = bare {
+            return Ok(number * bare);
+        }
+    }
+    if let Some(factor) = factor(dim, unit, dollar_sign) {
+        let value = number * factor;
+        return if value.is_finite() {
+            Ok(value)
+        } else {
+            Err(error(Reason::NotFinite))
+        };
+    }
+    if unit.ends_with("KB") || unit.ends_with("Kb") {
+        return Err(error(Reason::Ambiguous(
+            "write `kB` for 1000 bytes or `KiB` for 1024 bytes",
+        )));
+    }
+    if unit.is_empty() {
+        return Err(error(Reason::MissingUnit));
+    }
+    match Dimension::ALL
+        .into_iter()
+        .find(|&other| other != dim && factor(other, unit, dollar_sign).is_some())
+    {
+        Some(found) => Err(error(Reason::WrongDimension(found))),
+        None => Err(error(Reason::UnknownUnit(unit.to_string()))),
+    }
+}
+
+/// A range `low..high` of values, or a single value (`low == high`). A unit written only on the upper end
+/// applies to both (`90..100 days`).
+pub fn read_range(
+    text: &str,
+    dim: Dimension,
+    bare: Option<f64>,
+) -> Result<(f64, f64), ParseError> {
+    let Some((low, high)) = text.split_once("..") else {
+        let value = read(text, dim, bare)?;
+        return Ok((value, value));
+    };
+    let bad = || ParseError {
+        input: text.to_string(),
+        expected: dim,
+        reason: Reason::BadRange,
+    };
+    let high_value = read(high, dim, bare)?;
+    let low_text = low.trim();
+    let unit = split_number(high.trim_start().trim_start_matches('$'))
+        .map(|(_, unit)| unit)
+        .unwrap_or("");
+    let low_value = match split_number(low_text.trim_start_matches('$')) {
+        Some((_, "")) if !unit.is_empty() => {
+            let sign = if high.trim_start().starts_with('$') && !low_text.starts_with('$') {
+                "$"
+            } else {
+                ""
+            };
+            read(&format!("{sign}{low_text} {unit}"), dim, bare)?
+        }
+        Some(_) => read(low_text, dim, bare)?,
+        None => return Err(bad()),
+    };
+    if low_value <= high_value {
+        Ok((low_value, high_value))
+    } else {
+        Err(bad())
+    }
+}
+
+/// Parses text into a typed quantity.
+pub trait Quantity: Sized {
+    /// The dimension of this quantity.
+    const DIMENSION: Dimension;
+    /// Builds the quantity from a value in base units.
+    fn from_base(value: f64) -> Self;
+    /// Reads the quantity; a bare number is taken in base units where that is unambiguous.
+    fn parse(text: &str) -> Result<Self, ParseError> {
+        read(text, Self::DIMENSION, None).map(Self::from_base)
+    }
+}
+
+macro_rules! impl_quantity {
+    ($($ty:ident: $dim:ident, $unit:ident;)*) => {$(
+        impl Quantity for $ty {
+            const DIMENSION: Dimension = Dimension::$dim;
+            fn from_base(value: f64) -> Self {
+                $ty::new::<$unit>(value)
+            }
+        }
+    )*};
+}
+
+impl_quantity! {
+    Time: Time, second;
+    Information: Information, byte;
+    Bandwidth: Bandwidth, byte_per_second;
+    Compute: Compute, flop;
+    ComputeRate: ComputeRate, flop_per_second;
+    Money: Money, dollar;
+    MoneyRate: MoneyRate, dollar_per_second;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str, dim: Dimension) -> f64 {
+        read(text, dim, None).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn reads_what_people_type() {
+        use Dimension::*;
+        let cases: &[(&str, Dimension, f64)] = &[
+            ("2.15e25", Compute, 2.15e25),
+            ("2.15e25 FLOP", Compute, 2.15e25),
+            ("560 GFLOP", Compute, 560e9),
+            ("989 TFLOP/s", ComputeRate, 989e12),
+            ("989 TFLOPS", ComputeRate, 989e12),
+            ("80 GiB", Information, 80.0 * 1024.0 * 1024.0 * 1024.0),
+            ("80 GB", Information, 80e9),
+            ("80GB", Information, 80e9),
+            ("3.35 TB/s", Bandwidth, 3.35e12),
+            ("400 Gb/s", Bandwidth, 50e9),
+            ("90 days", Time, 90.0 * 86_400.0),
+            ("55d", Time, 55.0 * 86_400.0),
+            ("12h", Time, 43_200.0),
+            ("13T", Count, 13e12),
+            ("1.8T", Count, 1.8e12),
+            ("1.8B", Count, 1.8e9),
+            ("25_000", Count, 25_000.0),
+            ("25K", Count, 25_000.0),
+            ("$2/h", MoneyRate, 2.0 / 3600.0),
+            ("$2.50/GPU-hour", MoneyRate, 2.5 / 3600.0),
+            ("$1/A100-hour", MoneyRate, 1.0 / 3600.0),
+            ("2 USD/h", MoneyRate, 2.0 / 3600.0),
+            ("$21.5M", Money, 21.5e6),
+            ("63e6 USD", Money, 63e6),
+            ("$200k", Money, 200e3),
+            ("34%", Fraction, 0.34),
+            ("0.34", Fraction, 0.34),
+        ];
+        for &(text, dim, expected) in cases {
+            let got = ok(text, dim);
+            assert!(close(got, expected), "{text}: got {got}, expected {expected}");
+        }
+    }
+
+    #[test]
+    fn prefixes_are_case_sensitive() {
+        // `m` is not mega and `b` is a bit, not a byte.
+        assert!(read("80 mB", Dimension::Information, None).is_err());
+        assert!(close(ok("8 Gb", Dimension::Information), 1e9));
+        assert!(read("2 tflop", Dimension::Compute, None).is_err());
+    }
+
+    #[test]
+    fn kb_is_ambiguous() {
+        let err = read("512 KB", Dimension::Information, None).unwrap_err();
+        assert!(matches!(err.reason, Reason::Ambiguous(_)));
+        assert!(err.to_string().contains("KiB"));
+    }
+
+    #[test]
+    fn wrong_dimension_is_named() {
+        let err = read("80GiB", Dimension::Count, None).unwrap_err();
+        assert_eq!(err.reason, Reason::WrongDimension(Dimension::Information));
+        assert_eq!(
+            err.to_string(),
+            "`80GiB` is an amount of memory, but this field takes a count (e.g. `8192`, `13T`, `1.8B`)"
+        );
+        let err = read("3d", Dimension::Fraction, None).unwrap_err();
+        assert_eq!(err.reason, Reason::WrongDimension(Dimension::Time));
+    }
+
+    #[test]
+    fn bare_numbers_take_the_field_unit_or_ask_for_one() {
+        assert!(close(
+            read("90", Dimension::Time, Some(86_400.0)).unwrap(),
+            90.0 * 86_400.0
+        ));
+        let err = read("90", Dimension::Time, None).unwrap_err();
+        assert_eq!(err.reason, Reason::MissingUnit);
+    }
+
+    #[test]
+    fn an_e_is_an_exponent_only_before_digits() {
+        assert!(close(ok("2EFLOP", Dimension::Compute), 2e18));
+        assert!(close(ok("2e3", Dimension::Compute), 2e3));
+    }
+
+    #[test]
+    fn rejects_non_numbers_and_overflow() {
+        assert_eq!(
+            read("lots", Dimension::Count, None).unwrap_err().reason,
+            Reason::NotANumber
+        );
+        assert_eq!(
+            read("1e400", Dimension::Count, None).unwrap_err().reason,
+            Reason::NotFinite
+        );
+        assert_eq!(
+            read("1e300 YFLOP", Dimension::Compute, None)
+                .unwrap_err()
+                .reason,
+            Reason::NotFinite
+        );
+    }
+
+    #[test]
+    fn ranges() {
+        let (lo, hi) = read_range("0.32..0.36", Dimension::Fraction, None).unwrap();
+        assert!(close(lo, 0.32) && close(hi, 0.36));
+        let (lo, hi) = read_range("90..100 days", Dimension::Time, None).unwrap();
+        assert!(close(lo, 90.0 * 86_400.0) && close(hi, 100.0 * 86_400.0));
+        let (lo, hi) = read_range("$53M..$60M", Dimension::Money, None).unwrap();
+        assert!(close(lo, 53e6) && close(hi, 60e6));
+        let (lo, hi) = read_range("7", Dimension::Count, None).unwrap();
+        assert!(close(lo, 7.0) && close(hi, 7.0));
+        assert_eq!(
+            read_range("100..90", Dimension::Count, None)
+                .unwrap_err()
+                .reason,
+            Reason::BadRange
+        );
+    }
+
+    #[test]
+    fn typed_quantities() {
+        let t = super::Time::parse("12h").unwrap();
+        assert!(close(t.get::<hour>(), 12.0));
+        let p = super::MoneyRate::parse("$2/h").unwrap();
+        assert!(close(p.get::<dollar_per_hour>(), 2.0));
+    }
+}
