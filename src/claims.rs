@@ -167,6 +167,32 @@ pub struct Claims {
     pub price: Option<Figure<UsdPerHour>>,
 }
 
+/// A published figure set against what llmcalc computes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClaimCheck {
+    /// The claim's field name in `[claims]`.
+    pub claim: &'static str,
+    pub published_low: f64,
+    pub published_high: f64,
+    pub computed: f64,
+    /// Computed over published (the middle of a published range).
+    pub ratio: f64,
+}
+
+impl ClaimCheck {
+    /// Compares `computed` with the claim `claim`, if the preset records it.
+    pub fn new<M>(claim: &'static str, figure: Option<&Figure<M>>, computed: f64) -> Option<Self> {
+        let figure = figure?;
+        Some(ClaimCheck {
+            claim,
+            published_low: figure.low,
+            published_high: figure.high,
+            computed,
+            ratio: computed / figure.mid(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

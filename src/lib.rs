@@ -13,6 +13,7 @@ pub mod claims;
 pub mod error;
 pub mod model;
 pub mod preset;
+pub mod report;
 pub mod units;
 
 pub use error::{Error, Result};

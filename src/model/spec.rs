@@ -116,7 +116,33 @@ pub enum Mlp {
     ReGlu,
 }
 
+impl Positional {
+    /// Name as printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Positional::Learned => "learned",
+            Positional::Rotary => "rotary",
+            Positional::Alibi => "ALiBi",
+            Positional::Relative => "relative",
+            Positional::Sinusoidal => "sinusoidal",
+            Positional::None => "no",
+        }
+    }
+}
+
 impl Mlp {
+    /// Name as printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mlp::Gelu => "GELU",
+            Mlp::Relu => "ReLU",
+            Mlp::Silu => "SiLU",
+            Mlp::SwiGlu => "SwiGLU",
+            Mlp::GeGlu => "GeGLU",
+            Mlp::ReGlu => "ReGLU",
+        }
+    }
+
     /// Weight matrices of size `d_model × ffn`: three for gated MLPs (Shazeer 2020), two otherwise.
     pub fn matrices(self) -> u64 {
         match self {

@@ -1,0 +1,245 @@
+//! Breakdowns as output: every command's result is a plain serialisable struct (its JSON form, numbers
+//! in base units) that also builds a [`Report`] — headline figures and tables of typed cells — which
+//! renders as text for people or CSV for scripts. One result feeds every format, so they cannot
+//! disagree.
+
+pub mod flops;
+pub mod models;
+pub mod params;
+
+use serde::Serialize;
+use tabled::builder::Builder;
+use tabled::settings::object::{Columns, Rows};
+use tabled::settings::{Alignment, Modify, Style};
+
+use crate::units::format;
+use crate::units::{Compute, unit::flop};
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text tables, for people.
+    Table,
+    /// JSON, numbers in base units (count, FLOP, s, bytes, USD).
+    Json,
+    /// CSV of the breakdown table, numbers in base units.
+    Csv,
+}
+
+/// A value in a report, kept typed until it is rendered.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// A count printed with a suffix (`6.74 B`).
+    Count(f64),
+    /// A count printed in full (`6,738,415,616`).
+    Exact(u64),
+    Flop(Compute),
+    /// A ratio printed with three decimals.
+    Ratio(f64),
+    Percent(f64),
+    Empty,
+}
+
+impl Cell {
+    /// The cell for people.
+    pub fn human(&self) -> String {
+        match self {
+            Cell::Text(text) => text.clone(),
+            Cell::Count(n) => format::count(*n),
+            Cell::Exact(n) => format::exact(*n),
+            Cell::Flop(c) => format::compute(*c),
+            Cell::Ratio(r) => format::sig3(*r),
+            Cell::Percent(p) => format::percent(*p),
+            Cell::Empty => "-".into(),
+        }
+    }
+
+    /// The cell for scripts: base units, full precision.
+    pub fn raw(&self) -> String {
+        match self {
+            Cell::Text(text) => text.clone(),
+            Cell::Count(n) | Cell::Ratio(n) | Cell::Percent(n) => n.to_string(),
+            Cell::Exact(n) => n.to_string(),
+            Cell::Flop(c) => c.get::<flop>().to_string(),
+            Cell::Empty => String::new(),
+        }
+    }
+
+    fn is_numeric(&self) -> bool {
+        !matches!(self, Cell::Text(_) | Cell::Empty)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Cell {
+        Cell::Text(text.to_string())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell::Text(text)
+    }
+}
+
+/// A column: its heading for people and its CSV name (a documented interface).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Column {
+    pub heading: &'static str,
+    pub csv: &'static str,
+}
+
+/// A table of typed cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// An empty table with the given (heading, CSV name) columns.
+    pub fn new(columns: &[(&'static str, &'static str)]) -> Table {
+        Table {
+            columns: columns
+                .iter()
+                .map(|&(heading, csv)| Column { heading, csv })
+                .collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row; it must have one cell per column.
+    pub fn push(&mut self, row: Vec<Cell>) {
+        debug_assert_eq!(row.len(), self.columns.len());
+        self.rows.push(row);
+    }
+
+    /// The table for people: numbers right-aligned.
+    pub fn to_text(&self) -> String {
+        let mut builder = Builder::default();
+        builder.push_record(self.columns.iter().map(|c| c.heading));
+        for row in &self.rows {
+            builder.push_record(row.iter().map(Cell::human));
+        }
+        let mut table = builder.build();
+        table.with(Style::sharp());
+        for (i, _) in self.columns.iter().enumerate() {
+            if self.rows.iter().any(|row| row[i].is_numeric()) {
+                table.with(Modify::new(Columns::one(i)).with(Alignment::right()));
+            }
+        }
+        table.with(Modify::new(Rows::first()).with(Alignment::left()));
+        table.to_string()
+    }
+
+    /// The table as CSV (RFC 4180 quoting), numbers in base units.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        let line = |cells: Vec<String>| {
+            cells
+                .iter()
+                .map(|c| csv_field(c))
+                .collect::<Vec<_>>()
+                .join(",")
+                + "\n"
+        };
+        out.push_str(&line(self.columns.iter().map(|c| c.csv.to_string()).collect()));
+        for row in &self.rows {
+            out.push_str(&line(row.iter().map(Cell::raw).collect()));
+        }
+        out
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// A part of a report.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Section {
+    /// A line of text.
+    Line(String),
+    /// Labelled headline figures, one per line: label, value, and an optional remark.
+    Facts(Vec<(String, Cell, String)>),
+    /// A titled table.
+    Table { title: String, table: Table },
+}
+
+/// What a command prints: sections for people, and the one table CSV output carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub sections: Vec<Section>,
+    /// The breakdown that `--format csv` prints.
+    pub csv: Table,
+}
+
+impl Report {
+    /// The report for people.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for section in &self.sections {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            match section {
+                Section::Line(text) => {
+                    out.push_str(text);
+                    out.push('\n');
+                }
+                Section::Facts(facts) => {
+                    let label_width = facts.iter().map(|(l, _, _)| l.chars().count()).max();
+                    let values: Vec<String> = facts.iter().map(|(_, v, _)| v.human()).collect();
+                    let value_width = values.iter().map(|v| v.chars().count()).max();
+                    for ((label, _, remark), value) in facts.iter().zip(&values) {
+                        let line = format!(
+                            "{label:<lw$}  {value:>vw$}  {remark}",
+                            lw = label_width.unwrap_or(0),
+                            vw = value_width.unwrap_or(0)
+                        );
+                        out.push_str(line.trim_end());
+                        out.push('\n');
+                    }
+                }
+                Section::Table { title, table } => {
+                    out.push_str(title);
+                    out.push('\n');
+                    out.push_str(&table.to_text());
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Renders a command's result in the chosen format.
+pub fn render<T: Serialize>(result: &T, report: impl FnOnce(&T) -> Report, format: Format) -> String {
+    match format {
+        Format::Table => report(result).to_text(),
+        Format::Csv => report(result).csv.to_csv(),
+        Format::Json => {
+            // Serialising plain structs of numbers, strings and vectors cannot fail.
+            let mut json = serde_json::to_string_pretty(result).expect("result serialises");
+            json.push('\n');
+            json
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let mut table = Table::new(&[("Name", "name"), ("Count", "count")]);
+        table.push(vec![Cell::from("a, \"b\""), Cell::Exact(3)]);
+        assert_eq!(table.to_csv(), "name,count\n\"a, \"\"b\"\"\",3\n");
+    }
+}

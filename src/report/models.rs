@@ -1,0 +1,108 @@
+//! `llmcalc models`: the model presets, one line each.
+
+use serde::Serialize;
+
+use super::{Cell, Report, Section, Table};
+use crate::error::Result;
+use crate::model::Model;
+use crate::model::params;
+use crate::preset;
+
+/// One preset in the list.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelEntry {
+    pub id: String,
+    pub name: String,
+    /// `decoder-only`, `encoder-only`, `encoder-decoder`, or `claims-only` for a partial preset.
+    pub kind: &'static str,
+    /// Computed from the architecture, or the published figure for a claims-only preset.
+    pub total_params: Option<f64>,
+    pub active_params: Option<f64>,
+    /// Whether the counts are published claims rather than computed.
+    pub claimed: bool,
+    pub source: String,
+}
+
+/// Summarises one model.
+pub fn entry(model: &Model) -> Result<ModelEntry> {
+    let (kind, total, active, claimed) = match model.try_architecture() {
+        Some(arch) => {
+            let p = params::count(&model.id, arch)?;
+            (arch.kind().name(), Some(p.total_params as f64), Some(p.active_params as f64), false)
+        }
+        None => (
+            "claims-only",
+            model.claims.total_params.map(|f| f.mid()),
+            model.claims.active_params.map(|f| f.mid()),
+            true,
+        ),
+    };
+    Ok(ModelEntry {
+        id: model.id.clone(),
+        name: model.name.clone(),
+        kind,
+        total_params: total,
+        active_params: active,
+        claimed,
+        source: model.source.clone(),
+    })
+}
+
+/// The result of `llmcalc models`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelList {
+    pub models: Vec<ModelEntry>,
+}
+
+/// Every built-in model preset, sorted by name.
+pub fn models() -> Result<ModelList> {
+    let models = preset::model_names()
+        .map(|name| entry(&preset::load_model(name, &[])?))
+        .collect::<Result<_>>()?;
+    Ok(ModelList { models })
+}
+
+impl ModelList {
+    /// The report for people and CSV.
+    pub fn report(&self) -> Report {
+        let entries = &self.models;
+    let mut table = Table::new(&[
+        ("name", "id"),
+        ("model", "name"),
+        ("kind", "kind"),
+        ("total params", "total_params"),
+        ("active params", "active_params"),
+        ("source", "source"),
+    ]);
+    let count = |n: Option<f64>, claimed: bool| match n {
+        Some(n) if claimed => Cell::Text(format!("{} (claimed)", crate::units::format::count(n))),
+        Some(n) => Cell::Count(n),
+        None => Cell::Empty,
+    };
+    for e in entries {
+        table.push(vec![
+            e.id.as_str().into(),
+            e.name.as_str().into(),
+            e.kind.into(),
+            count(e.total_params, e.claimed),
+            count(e.active_params, e.claimed),
+            e.source.as_str().into(),
+        ]);
+    }
+    let mut short = table.clone();
+    for row in &mut short.rows {
+        if let Cell::Text(source) = &mut row[5] {
+            if source.chars().count() > 60 {
+                *source = source.chars().take(59).collect::<String>() + "…";
+            }
+        }
+    }
+    Report {
+        sections: vec![Section::Table {
+            title: format!("{} model presets (llmcalc params NAME for the breakdown)", entries.len()),
+            table: short,
+        }],
+        csv: table,
+    }
+    }
+}
