@@ -14,11 +14,16 @@ fn main() {
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
             .filter_map(|entry| {
                 let path = entry.ok()?.path();
-                (path.extension()? == "toml").then(|| path.file_stem()?.to_str().map(String::from))?
+                (path.extension()? == "toml")
+                    .then(|| path.file_stem()?.to_str().map(String::from))?
             })
             .collect();
         names.sort();
-        writeln!(out, "/// Built-in {kind} presets: (name, TOML text), sorted by name.").unwrap();
+        writeln!(
+            out,
+            "/// Built-in {kind} presets: (name, TOML text), sorted by name."
+        )
+        .unwrap();
         writeln!(out, "pub static {table}: &[(&str, &str)] = &[").unwrap();
         for name in names {
             writeln!(

@@ -38,11 +38,15 @@ enum Command {
     Models,
 
     /// Count a model's parameters, part by part, and set them against its published counts.
-    #[command(after_help = "Examples:\n  llmcalc params llama-2-70b\n  llmcalc params mixtral-8x7b --format json\n  llmcalc params llama-2-7b --set decoder.layers=40\n  llmcalc params ./my-model.toml")]
+    #[command(
+        after_help = "Examples:\n  llmcalc params llama-2-70b\n  llmcalc params mixtral-8x7b --format json\n  llmcalc params llama-2-7b --set decoder.layers=40\n  llmcalc params ./my-model.toml"
+    )]
     Params(ModelArgs),
 
     /// Count FLOPs per token — forward, backward, training — part by part.
-    #[command(after_help = "Examples:\n  llmcalc flops llama-2-7b\n  llmcalc flops gpt-3 --seq-len 2048 --attention causal\n  llmcalc flops t5-11b --seq-len 512 --target-len 114\n  llmcalc flops gpt-4 --recompute full")]
+    #[command(
+        after_help = "Examples:\n  llmcalc flops llama-2-7b\n  llmcalc flops gpt-3 --seq-len 2048 --attention causal\n  llmcalc flops t5-11b --seq-len 512 --target-len 114\n  llmcalc flops gpt-4 --recompute full"
+    )]
     Flops {
         #[command(flatten)]
         model: ModelArgs,
@@ -95,7 +99,9 @@ enum RecomputeArg {
 fn tokens(text: &str) -> Result<u64, String> {
     let n = read(text, Dimension::Count, None).map_err(|e| e.to_string())?;
     if n.fract() != 0.0 || n < 1.0 || n > 1e12 {
-        return Err(format!("`{text}` is not a whole number of tokens from 1 to 1T"));
+        return Err(format!(
+            "`{text}` is not a whole number of tokens from 1 to 1T"
+        ));
     }
     Ok(n as u64)
 }

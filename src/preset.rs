@@ -129,12 +129,16 @@ impl<'a> Document<'a> {
 
     /// The file and overrides as one spanned TOML table.
     fn table(&self) -> Result<Spanned<DeTable<'_>>> {
-        let mut table = DeTable::parse(self.file)
-            .map_err(|e| self.error(e.span(), e.message().to_string()))?;
+        let mut table =
+            DeTable::parse(self.file).map_err(|e| self.error(e.span(), e.message().to_string()))?;
         for (i, line) in self.lines.iter().enumerate() {
             let start = self.line_start(i);
-            let parsed = DeTable::parse(line)
-                .map_err(|e| self.error(e.span().map(|s| s.start + start..s.end + start), e.message().to_string()))?;
+            let parsed = DeTable::parse(line).map_err(|e| {
+                self.error(
+                    e.span().map(|s| s.start + start..s.end + start),
+                    e.message().to_string(),
+                )
+            })?;
             let mut parsed = parsed.into_inner();
             parsed.make_owned();
             let parsed = shift_table(parsed, start);
@@ -264,7 +268,11 @@ pub fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<St
         })
         .collect();
     scored.sort();
-    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
 }
 
 /// Levenshtein distance between two strings, by characters.
@@ -339,7 +347,11 @@ mlp = "gelu"
 
     #[test]
     fn overrides_replace_fields() {
-        let model = read(TINY, &["decoder.layers=3", "architecture.positional=rotary"]).unwrap();
+        let model = read(
+            TINY,
+            &["decoder.layers=3", "architecture.positional=rotary"],
+        )
+        .unwrap();
         let arch = model.architecture("test").unwrap();
         assert_eq!(arch.decoder.as_ref().unwrap().layers, 3);
         assert_eq!(arch.positional, crate::model::spec::Positional::Rotary);
@@ -352,7 +364,10 @@ mlp = "gelu"
             panic!("expected a located error");
         };
         assert_eq!((location.line, location.column), (15, 9));
-        assert!(message.contains("does not divide architecture.d_model = 64"), "{message}");
+        assert!(
+            message.contains("does not divide architecture.d_model = 64"),
+            "{message}"
+        );
         let text = TINY.replace("ffn = 256", "fnn = 256");
         let Err(Error::Preset { location, message }) = read(&text, &[]) else {
             panic!("expected a located error");

@@ -282,27 +282,41 @@ pub fn check(spec: &ModelSpec) -> Result<Option<Architecture>, Problem> {
     if !c.missing.is_empty() {
         return Err(Problem::Missing(c.missing));
     }
-    match (vocab, d_model, context, positional, tied_embeddings, norm, bias) {
-        (Some(vocab), Some(d_model), Some(context), Some(positional), Some(tied), Some(norm), Some(bias)) => {
-            Ok(Some(Architecture {
-                vocab,
-                d_model,
-                context,
-                positional,
-                relative_buckets: relative_buckets.unwrap_or(32),
-                tied_embeddings: tied,
-                output_bias: a.output_bias.unwrap_or(false),
-                norm,
-                bias,
-                norm_bias,
-                final_norm: a.final_norm.unwrap_or(true),
-                token_types: token_types.unwrap_or(0),
-                embedding_norm: a.embedding_norm.unwrap_or(false),
-                pooler: a.pooler.unwrap_or(false),
-                encoder,
-                decoder,
-            }))
-        }
+    match (
+        vocab,
+        d_model,
+        context,
+        positional,
+        tied_embeddings,
+        norm,
+        bias,
+    ) {
+        (
+            Some(vocab),
+            Some(d_model),
+            Some(context),
+            Some(positional),
+            Some(tied),
+            Some(norm),
+            Some(bias),
+        ) => Ok(Some(Architecture {
+            vocab,
+            d_model,
+            context,
+            positional,
+            relative_buckets: relative_buckets.unwrap_or(32),
+            tied_embeddings: tied,
+            output_bias: a.output_bias.unwrap_or(false),
+            norm,
+            bias,
+            norm_bias,
+            final_norm: a.final_norm.unwrap_or(true),
+            token_types: token_types.unwrap_or(0),
+            embedding_norm: a.embedding_norm.unwrap_or(false),
+            pooler: a.pooler.unwrap_or(false),
+            encoder,
+            decoder,
+        })),
         // Every `None` above recorded a missing or invalid field, handled before.
         _ => Err(Problem::Missing(Vec::new())),
     }

@@ -164,31 +164,115 @@ pub fn count(arch: &Architecture, active_params: u64, options: &FlopsOptions) ->
             _ => Per::Token,
         };
         let (len, masked) = if is_decoder {
-            (if kind == Kind::EncoderDecoder { target_len } else { input_len }, mask)
+            (
+                if kind == Kind::EncoderDecoder {
+                    target_len
+                } else {
+                    input_len
+                },
+                mask,
+            )
         } else {
             (input_len, 1.0)
         };
         let context = len as f64 * masked;
         let l = s.layers;
-        rows.push("QKV projections", name, per, 2.0 * d * (q + 2.0 * kv), l, false);
-        rows.push("attention scores (QKᵀ)", name, per, 2.0 * context * q, l, true);
-        rows.push("attention context (AV)", name, per, 2.0 * context * q, l, true);
+        rows.push(
+            "QKV projections",
+            name,
+            per,
+            2.0 * d * (q + 2.0 * kv),
+            l,
+            false,
+        );
+        rows.push(
+            "attention scores (QKᵀ)",
+            name,
+            per,
+            2.0 * context * q,
+            l,
+            true,
+        );
+        rows.push(
+            "attention context (AV)",
+            name,
+            per,
+            2.0 * context * q,
+            l,
+            true,
+        );
         rows.push("attention output", name, per, 2.0 * q * d, l, false);
         if s.cross_attention {
             let input = input_len as f64;
-            rows.push("cross-attention Q projection", name, per, 2.0 * d * q, l, false);
-            rows.push("cross-attention K/V projections", name, Per::Input, 4.0 * d * kv, l, false);
-            rows.push("cross-attention scores", name, per, 2.0 * input * q, l, true);
-            rows.push("cross-attention context", name, per, 2.0 * input * q, l, true);
+            rows.push(
+                "cross-attention Q projection",
+                name,
+                per,
+                2.0 * d * q,
+                l,
+                false,
+            );
+            rows.push(
+                "cross-attention K/V projections",
+                name,
+                Per::Input,
+                4.0 * d * kv,
+                l,
+                false,
+            );
+            rows.push(
+                "cross-attention scores",
+                name,
+                per,
+                2.0 * input * q,
+                l,
+                true,
+            );
+            rows.push(
+                "cross-attention context",
+                name,
+                per,
+                2.0 * input * q,
+                l,
+                true,
+            );
             rows.push("cross-attention output", name, per, 2.0 * q * d, l, false);
         }
-        rows.push("dense MLP", name, per, mlp(d, s, s.ffn), s.dense_layers(), false);
+        rows.push(
+            "dense MLP",
+            name,
+            per,
+            mlp(d, s, s.ffn),
+            s.dense_layers(),
+            false,
+        );
         if let Some(moe) = &s.moe {
             let expert = mlp(d, s, moe.expert_ffn);
             let layers = s.moe_layers();
-            rows.push("routed experts (top-k)", name, per, moe.top_k as f64 * expert, layers, false);
-            rows.push("shared experts", name, per, moe.shared_experts as f64 * expert, layers, false);
-            rows.push("router", name, per, 2.0 * d * moe.experts as f64, layers, false);
+            rows.push(
+                "routed experts (top-k)",
+                name,
+                per,
+                moe.top_k as f64 * expert,
+                layers,
+                false,
+            );
+            rows.push(
+                "shared experts",
+                name,
+                per,
+                moe.shared_experts as f64 * expert,
+                layers,
+                false,
+            );
+            rows.push(
+                "router",
+                name,
+                per,
+                2.0 * d * moe.experts as f64,
+                layers,
+                false,
+            );
         }
         if is_decoder && arch.has_output_head() {
             rows.push("logits", name, per, 2.0 * d * arch.vocab as f64, 1, false);

@@ -32,7 +32,10 @@ impl Model {
     pub fn from_spec(id: String, spec: spec::ModelSpec) -> Result<Model, Problem> {
         let (architecture, missing) = match architecture::check(&spec) {
             Ok(Some(arch)) => (Some(arch), Vec::new()),
-            Ok(None) => (None, vec!["[architecture]".into(), "[decoder] or [encoder]".into()]),
+            Ok(None) => (
+                None,
+                vec!["[architecture]".into(), "[decoder] or [encoder]".into()],
+            ),
             Err(Problem::Missing(missing)) => (None, missing),
             Err(invalid) => return Err(invalid),
         };

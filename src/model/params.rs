@@ -97,7 +97,13 @@ fn mlp(arch: &Architecture, s: &Stack, ffn: u64) -> u128 {
 
 impl Row {
     /// A part of `count` instances of `each` parameters, all of them active.
-    fn new(part: &'static str, stack: Option<&'static str>, each: u128, count: u128, per: &'static str) -> Row {
+    fn new(
+        part: &'static str,
+        stack: Option<&'static str>,
+        each: u128,
+        count: u128,
+        per: &'static str,
+    ) -> Row {
         Row {
             part,
             stack,
@@ -132,9 +138,27 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
     let norm = arch.norm_params() as u128;
     let mut p = Parts::default();
     p.push(Row::new("token embedding", None, arch.vocab as u128 * d, 1, "table").embedding());
-    p.push(Row::new("token-type embedding", None, arch.token_types as u128 * d, 1, "table").embedding());
+    p.push(
+        Row::new(
+            "token-type embedding",
+            None,
+            arch.token_types as u128 * d,
+            1,
+            "table",
+        )
+        .embedding(),
+    );
     if arch.positional == Positional::Learned {
-        p.push(Row::new("positional embedding", None, arch.context as u128 * d, 1, "table").embedding());
+        p.push(
+            Row::new(
+                "positional embedding",
+                None,
+                arch.context as u128 * d,
+                1,
+                "table",
+            )
+            .embedding(),
+        );
     }
     if arch.embedding_norm {
         p.push(Row::new("embedding norm", None, norm, 1, "norm"));
@@ -152,7 +176,13 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
             p.push(Row::new("cross-attention", stack, attn, layers, "layer"));
         }
         let dense = s.dense_layers() as u128;
-        p.push(Row::new("dense MLP", stack, mlp(arch, s, s.ffn), dense, "layer"));
+        p.push(Row::new(
+            "dense MLP",
+            stack,
+            mlp(arch, s, s.ffn),
+            dense,
+            "layer",
+        ));
         if let Some(moe) = &s.moe {
             let moe_layers = s.moe_layers() as u128;
             let expert = mlp(arch, s, moe.expert_ffn);
@@ -162,8 +192,19 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
                     .active(moe.top_k as u128 * moe_layers),
             );
             let shared = moe.shared_experts as u128 * moe_layers;
-            p.push(Row::new("shared experts", stack, expert, shared, "expert × layer"));
-            let router = d * moe.experts as u128 + if moe.router_bias { moe.experts as u128 } else { 0 };
+            p.push(Row::new(
+                "shared experts",
+                stack,
+                expert,
+                shared,
+                "expert × layer",
+            ));
+            let router = d * moe.experts as u128
+                + if moe.router_bias {
+                    moe.experts as u128
+                } else {
+                    0
+                };
             p.push(Row::new("router", stack, router, moe_layers, "layer"));
         }
         let norms = s.norms_per_layer as u128 * layers + u128::from(arch.final_norm);
@@ -173,8 +214,16 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
         p.push(Row::new("pooler", None, d * d + d, 1, "layer"));
     }
     if arch.has_output_head() {
-        let head = if arch.tied_embeddings { 0 } else { arch.vocab as u128 * d };
-        let bias = if arch.output_bias { arch.vocab as u128 } else { 0 };
+        let head = if arch.tied_embeddings {
+            0
+        } else {
+            arch.vocab as u128 * d
+        };
+        let bias = if arch.output_bias {
+            arch.vocab as u128
+        } else {
+            0
+        };
         p.push(Row::new("output head", None, head + bias, 1, "table").embedding());
     }
     finish(model, arch, p)

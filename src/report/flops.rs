@@ -36,7 +36,10 @@ pub struct FlopsResult {
 pub fn flops(model: &Model, request: &FlopsRequest) -> Result<FlopsResult> {
     let arch = model.architecture("counting FLOPs")?;
     let params = params::count(&model.id, arch)?;
-    for (name, len) in [("--seq-len", request.seq_len), ("--target-len", request.target_len)] {
+    for (name, len) in [
+        ("--seq-len", request.seq_len),
+        ("--target-len", request.target_len),
+    ] {
         if len == Some(0) {
             return Err(Error::Argument {
                 argument: name.into(),
@@ -102,10 +105,15 @@ impl FlopsResult {
         }
         let masking = match f.masking {
             Masking::Full => "attention counted over the full sequence (PaLM, App. B)",
-            Masking::Causal => "attention counted with a causal mask: half the keys (Kaplan et al. 2020)",
+            Masking::Causal => {
+                "attention counted with a causal mask: half the keys (Kaplan et al. 2020)"
+            }
         };
         let length = match f.target_len {
-            Some(target) => format!("{} input and {target} target tokens per sequence", f.seq_len),
+            Some(target) => format!(
+                "{} input and {target} target tokens per sequence",
+                f.seq_len
+            ),
             None => format!("sequence length {}", f.seq_len),
         };
         let recompute = match f.recompute {
@@ -114,16 +122,32 @@ impl FlopsResult {
             Recompute::Full => "full recompute: one more forward pass",
         };
         let forward = f.forward_flops_per_token.get::<flop>();
-        let share = if forward > 0.0 { f.attention_flops_per_token.get::<flop>() / forward } else { 0.0 };
+        let share = if forward > 0.0 {
+            f.attention_flops_per_token.get::<flop>() / forward
+        } else {
+            0.0
+        };
         let facts = vec![
-            ("forward".into(), flop_cell(f.forward_flops_per_token), "per token".into()),
-            ("backward".into(), flop_cell(f.backward_flops_per_token), "2 × forward".into()),
+            (
+                "forward".into(),
+                flop_cell(f.forward_flops_per_token),
+                "per token".into(),
+            ),
+            (
+                "backward".into(),
+                flop_cell(f.backward_flops_per_token),
+                "2 × forward".into(),
+            ),
             (
                 "training (model FLOPs)".into(),
                 flop_cell(f.training_flops_per_token),
                 "forward + backward".into(),
             ),
-            ("hardware FLOPs".into(), flop_cell(f.hardware_flops_per_token), recompute.into()),
+            (
+                "hardware FLOPs".into(),
+                flop_cell(f.hardware_flops_per_token),
+                recompute.into(),
+            ),
             (
                 "attention over the context".into(),
                 Cell::Percent(share),
@@ -132,7 +156,10 @@ impl FlopsResult {
             (
                 "6N rule (no attention)".into(),
                 flop_cell(f.six_n_flops_per_token),
-                format!("6 × {} active params", crate::units::format::count(self.active_params as f64)),
+                format!(
+                    "6 × {} active params",
+                    crate::units::format::count(self.active_params as f64)
+                ),
             ),
         ];
         let mut sections = vec![
@@ -152,6 +179,9 @@ impl FlopsResult {
                 }),
             });
         }
-        Report { sections, csv: table }
+        Report {
+            sections,
+            csv: table,
+        }
     }
 }

@@ -144,7 +144,9 @@ impl Table {
                 .join(",")
                 + "\n"
         };
-        out.push_str(&line(self.columns.iter().map(|c| c.csv.to_string()).collect()));
+        out.push_str(&line(
+            self.columns.iter().map(|c| c.csv.to_string()).collect(),
+        ));
         for row in &self.rows {
             out.push_str(&line(row.iter().map(Cell::raw).collect()));
         }
@@ -219,7 +221,11 @@ impl Report {
 }
 
 /// Renders a command's result in the chosen format.
-pub fn render<T: Serialize>(result: &T, report: impl FnOnce(&T) -> Report, format: Format) -> String {
+pub fn render<T: Serialize>(
+    result: &T,
+    report: impl FnOnce(&T) -> Report,
+    format: Format,
+) -> String {
     match format {
         Format::Table => report(result).to_text(),
         Format::Csv => report(result).csv.to_csv(),

@@ -28,7 +28,12 @@ pub fn entry(model: &Model) -> Result<ModelEntry> {
     let (kind, total, active, claimed) = match model.try_architecture() {
         Some(arch) => {
             let p = params::count(&model.id, arch)?;
-            (arch.kind().name(), Some(p.total_params as f64), Some(p.active_params as f64), false)
+            (
+                arch.kind().name(),
+                Some(p.total_params as f64),
+                Some(p.active_params as f64),
+                false,
+            )
         }
         None => (
             "claims-only",
@@ -66,43 +71,59 @@ impl ModelList {
     /// The report for people and CSV.
     pub fn report(&self) -> Report {
         let entries = &self.models;
-    let mut table = Table::new(&[
-        ("name", "id"),
-        ("model", "name"),
-        ("kind", "kind"),
-        ("total params", "total_params"),
-        ("active params", "active_params"),
-        ("source", "source"),
-    ]);
-    let count = |n: Option<f64>, claimed: bool| match n {
-        Some(n) if claimed => Cell::Text(format!("{} (claimed)", crate::units::format::count(n))),
-        Some(n) => Cell::Count(n),
-        None => Cell::Empty,
-    };
-    for e in entries {
-        table.push(vec![
-            e.id.as_str().into(),
-            e.name.as_str().into(),
-            e.kind.into(),
-            count(e.total_params, e.claimed),
-            count(e.active_params, e.claimed),
-            e.source.as_str().into(),
+        let mut table = Table::new(&[
+            ("name", "id"),
+            ("model", "name"),
+            ("kind", "kind"),
+            ("total params", "total_params"),
+            ("active params", "active_params"),
+            ("source", "source"),
         ]);
-    }
-    let mut short = table.clone();
-    for row in &mut short.rows {
-        if let Cell::Text(source) = &mut row[5] {
-            if source.chars().count() > 60 {
-                *source = source.chars().take(59).collect::<String>() + "…";
+        let count = |n: Option<f64>, claimed: bool| match n {
+            Some(n) if claimed => {
+                Cell::Text(format!("{} (claimed)", crate::units::format::count(n)))
             }
+            Some(n) => Cell::Count(n),
+            None => Cell::Empty,
+        };
+        for e in entries {
+            table.push(vec![
+                e.id.as_str().into(),
+                e.name.as_str().into(),
+                e.kind.into(),
+                count(e.total_params, e.claimed),
+                count(e.active_params, e.claimed),
+                e.source.as_str().into(),
+            ]);
         }
-    }
-    Report {
-        sections: vec![Section::Table {
-            title: format!("{} model presets (llmcalc params NAME for the breakdown)", entries.len()),
-            table: short,
-        }],
-        csv: table,
-    }
+        // People get the list without the display name and with the source cut to fit a line;
+        // scripts get every column in full.
+        let mut short = Table::new(&[
+            ("name", "id"),
+            ("kind", "kind"),
+            ("total params", "total_params"),
+            ("active params", "active_params"),
+            ("source", "source"),
+        ]);
+        for row in &table.rows {
+            let mut row = row.clone();
+            row.remove(1);
+            if let Cell::Text(source) = &mut row[4] {
+                if source.chars().count() > 60 {
+                    *source = source.chars().take(59).collect::<String>() + "…";
+                }
+            }
+            short.push(row);
+        }
+        Report {
+            sections: vec![Section::Table {
+                title: format!(
+                    "{} model presets (llmcalc params NAME for the breakdown)",
+                    entries.len()
+                ),
+                table: short,
+            }],
+            csv: table,
+        }
     }
 }

@@ -5,9 +5,9 @@ use serde::Serialize;
 use super::{Cell, Report, Section, Table};
 use crate::claims::ClaimCheck;
 use crate::error::Result;
+use crate::model::Model;
 use crate::model::architecture::{Architecture, Kind};
 use crate::model::params::{self, ParamBreakdown};
-use crate::model::Model;
 
 /// Who the model is, at the top of every result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -68,15 +68,28 @@ pub fn params(model: &Model) -> Result<ParamsResult> {
 pub fn param_claims(model: &Model, p: &ParamBreakdown) -> Vec<ClaimCheck> {
     let c = &model.claims;
     [
-        ClaimCheck::new("total_params", c.total_params.as_ref(), p.total_params as f64),
-        ClaimCheck::new("active_params", c.active_params.as_ref(), p.active_params as f64),
+        ClaimCheck::new(
+            "total_params",
+            c.total_params.as_ref(),
+            p.total_params as f64,
+        ),
+        ClaimCheck::new(
+            "active_params",
+            c.active_params.as_ref(),
+            p.active_params as f64,
+        ),
         ClaimCheck::new(
             "non_embedding_params",
             c.non_embedding_params.as_ref(),
             p.non_embedding_params as f64,
         ),
-        p.expert_params.and_then(|e| ClaimCheck::new("expert_params", c.expert_params.as_ref(), e as f64)),
-        ClaimCheck::new("attention_params", c.attention_params.as_ref(), p.attention_params as f64),
+        p.expert_params
+            .and_then(|e| ClaimCheck::new("expert_params", c.expert_params.as_ref(), e as f64)),
+        ClaimCheck::new(
+            "attention_params",
+            c.attention_params.as_ref(),
+            p.attention_params as f64,
+        ),
     ]
     .into_iter()
     .flatten()
@@ -178,14 +191,26 @@ impl ParamsResult {
         }
         let exact = |n: u64| format!("({})", crate::units::format::exact(n));
         let mut facts = vec![
-            ("total params".to_string(), Cell::Count(p.total_params as f64), exact(p.total_params)),
-            ("active params".to_string(), Cell::Count(p.active_params as f64), exact(p.active_params)),
+            (
+                "total params".to_string(),
+                Cell::Count(p.total_params as f64),
+                exact(p.total_params),
+            ),
+            (
+                "active params".to_string(),
+                Cell::Count(p.active_params as f64),
+                exact(p.active_params),
+            ),
             (
                 "non-embedding params".to_string(),
                 Cell::Count(p.non_embedding_params as f64),
                 exact(p.non_embedding_params),
             ),
-            ("attention params".to_string(), Cell::Count(p.attention_params as f64), exact(p.attention_params)),
+            (
+                "attention params".to_string(),
+                Cell::Count(p.attention_params as f64),
+                exact(p.attention_params),
+            ),
         ];
         if let Some(expert) = p.expert_params {
             facts.push((
@@ -208,6 +233,9 @@ impl ParamsResult {
                 table: claims_table(&self.claims, Cell::Count),
             });
         }
-        Report { sections, csv: table }
+        Report {
+            sections,
+            csv: table,
+        }
     }
 }

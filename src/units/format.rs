@@ -234,7 +234,10 @@ mod tests {
         assert_eq!(time(Time::new::<second>(0.12)), "120 ms");
         assert_eq!(money(Money::new::<dollar>(59.8e6)), "$59.8M");
         assert_eq!(money(Money::new::<dollar>(200e3)), "$200k");
-        assert_eq!(money_rate(MoneyRate::new::<dollar_per_hour>(2.0)), "$2.00/h");
+        assert_eq!(
+            money_rate(MoneyRate::new::<dollar_per_hour>(2.0)),
+            "$2.00/h"
+        );
         assert_eq!(percent(0.34), "34.0%");
     }
 }

@@ -12,8 +12,8 @@
 
 use std::fmt;
 
-use super::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
 use super::unit::*;
+use super::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
 
 /// The kinds of value a field can take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -360,11 +360,7 @@ pub fn read(text: &str, dim: Dimension, bare: Option<f64>) -> Result<f64, ParseE
 
 /// A range `low..high` of values, or a single value (`low == high`). A unit written only on the upper end
 /// applies to both (`90..100 days`).
-pub fn read_range(
-    text: &str,
-    dim: Dimension,
-    bare: Option<f64>,
-) -> Result<(f64, f64), ParseError> {
+pub fn read_range(text: &str, dim: Dimension, bare: Option<f64>) -> Result<(f64, f64), ParseError> {
     let Some((low, high)) = text.split_once("..") else {
         let value = read(text, dim, bare)?;
         return Ok((value, value));
@@ -477,7 +473,10 @@ mod tests {
         ];
         for &(text, dim, expected) in cases {
             let got = ok(text, dim);
-            assert!(close(got, expected), "{text}: got {got}, expected {expected}");
+            assert!(
+                close(got, expected),
+                "{text}: got {got}, expected {expected}"
+            );
         }
     }
 
