@@ -98,7 +98,7 @@ enum RecomputeArg {
 /// A whole number of tokens: `2048`, `8k`, `32K`.
 fn tokens(text: &str) -> Result<u64, String> {
     let n = read(text, Dimension::Count, None).map_err(|e| e.to_string())?;
-    if n.fract() != 0.0 || n < 1.0 || n > 1e12 {
+    if n.fract() != 0.0 || !(1.0..=1e12).contains(&n) {
         return Err(format!(
             "`{text}` is not a whole number of tokens from 1 to 1T"
         ));

@@ -92,7 +92,7 @@ impl Moe {
     /// Whether block `layer` (from 0) is a MoE block: from `first_dense` on, every `every`-th block,
     /// so that `every = 2` makes the odd blocks MoE as in Switch Transformer (Fedus et al. 2021, §2).
     pub fn is_moe_layer(&self, layer: u64) -> bool {
-        layer >= self.first_dense && (layer - self.first_dense + 1) % self.every == 0
+        layer >= self.first_dense && (layer - self.first_dense + 1).is_multiple_of(self.every)
     }
 
     /// How many of `layers` blocks are MoE blocks.
@@ -401,18 +401,18 @@ fn check_moe(c: &mut Checker, stack: &str, m: &MoeSpec, layers: u64, ffn: u64) -
     let path = |field: &str| format!("{stack}.moe.{field}");
     let experts = c.size(&path("experts"), m.experts, MAX_EXPERTS);
     let top_k = c.size(&path("top_k"), m.top_k, MAX_EXPERTS);
-    if let (Some(experts), Some(top_k)) = (experts, top_k) {
-        if top_k > experts {
-            c.invalid(
-                &path("top_k"),
-                format!(
-                    "{} = {top_k} is more than {} = {experts}: a token cannot be routed to more experts than exist",
-                    path("top_k"),
-                    path("experts")
-                ),
-            );
-            return None;
-        }
+    if let (Some(experts), Some(top_k)) = (experts, top_k)
+        && top_k > experts
+    {
+        c.invalid(
+            &path("top_k"),
+            format!(
+                "{} = {top_k} is more than {} = {experts}: a token cannot be routed to more experts than exist",
+                path("top_k"),
+                path("experts")
+            ),
+        );
+        return None;
     }
     let shared_experts = c.optional(&path("shared_experts"), m.shared_experts, 0, 0, MAX_EXPERTS);
     let expert_ffn = c.optional(&path("expert_ffn"), m.expert_ffn, ffn, 1, MAX_DIM);

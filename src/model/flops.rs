@@ -103,8 +103,9 @@ pub struct FlopBreakdown {
     pub hardware_flops_per_token: Compute,
     /// The attention over the context in the forward pass, included in the forward figure.
     pub attention_flops_per_token: Compute,
-    /// 6 × active parameters: the rule of thumb without attention, for comparison.
-    pub six_n_flops_per_token: Compute,
+    /// 6 × active parameters: the rule of thumb without attention (Kaplan et al. 2020, §2.1), for
+    /// comparison. None for encoder-decoders, where a token passes through only one of the stacks.
+    pub six_n_flops_per_token: Option<Compute>,
     /// Forward FLOPs of one whole sequence (input plus target for encoder-decoders).
     pub forward_flops_per_sequence: Compute,
     pub parts: Vec<FlopPart>,
@@ -313,7 +314,8 @@ pub fn count(arch: &Architecture, active_params: u64, options: &FlopsOptions) ->
         training_flops_per_token: flops(3.0 * forward),
         hardware_flops_per_token: flops(3.0 * forward + recomputed),
         attention_flops_per_token: flops(attention),
-        six_n_flops_per_token: flops(6.0 * active_params as f64),
+        six_n_flops_per_token: (kind != Kind::EncoderDecoder)
+            .then(|| flops(6.0 * active_params as f64)),
         forward_flops_per_sequence: flops(forward_sequence),
         parts,
     }

@@ -127,7 +127,7 @@ impl FlopsResult {
         } else {
             0.0
         };
-        let facts = vec![
+        let mut facts = vec![
             (
                 "forward".into(),
                 flop_cell(f.forward_flops_per_token),
@@ -153,15 +153,17 @@ impl FlopsResult {
                 Cell::Percent(share),
                 "of forward".into(),
             ),
-            (
+        ];
+        if let Some(six_n) = f.six_n_flops_per_token {
+            facts.push((
                 "6N rule (no attention)".into(),
-                flop_cell(f.six_n_flops_per_token),
+                flop_cell(six_n),
                 format!(
                     "6 × {} active params",
                     crate::units::format::count(self.active_params as f64)
                 ),
-            ),
-        ];
+            ));
+        }
         let mut sections = vec![
             self.model.heading(),
             Section::Line(format!("{length}; {masking}.")),

@@ -108,10 +108,10 @@ impl ModelList {
         for row in &table.rows {
             let mut row = row.clone();
             row.remove(1);
-            if let Cell::Text(source) = &mut row[4] {
-                if source.chars().count() > 60 {
-                    *source = source.chars().take(59).collect::<String>() + "…";
-                }
+            if let Cell::Text(source) = &mut row[4]
+                && source.chars().count() > 60
+            {
+                *source = source.chars().take(59).collect::<String>() + "…";
             }
             short.push(row);
         }

@@ -328,10 +328,8 @@ pub fn read(text: &str, dim: Dimension, bare: Option<f64>) -> Result<f64, ParseE
     if !number.is_finite() {
         return Err(error(Reason::NotFinite));
     }
-    if unit.is_empty() && !dollar_sign {
-        if let Some(bare) = bare {
-            return Ok(number * bare);
-        }
+    if let (true, Some(bare)) = (unit.is_empty() && !dollar_sign, bare) {
+        return Ok(number * bare);
     }
     if let Some(factor) = factor(dim, unit, dollar_sign) {
         let value = number * factor;

@@ -1,0 +1,188 @@
+//! Every command through the real binary: JSON keys, CSV columns, overrides, user files.
+
+use crate::{json, stdout};
+
+#[test]
+fn models_lists_every_preset_once() {
+    let list = json(&["models"]);
+    let models = list["models"].as_array().unwrap();
+    assert_eq!(models.len(), llmcalc::preset::model_names().count());
+    let names: Vec<&str> = models.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    for expected in [
+        "gpt-4",
+        "gpt-4.5",
+        "llama-2-70b",
+        "bert-base",
+        "t5-11b",
+        "switch-c",
+        "mixtral-8x7b",
+    ] {
+        assert!(names.contains(&expected), "{expected} missing");
+    }
+    let gpt45 = models.iter().find(|m| m["id"] == "gpt-4.5").unwrap();
+    assert_eq!(gpt45["kind"], "claims-only");
+    assert_eq!(gpt45["total_params"], 8e12);
+    let mixtral = models.iter().find(|m| m["id"] == "mixtral-8x7b").unwrap();
+    assert_eq!(mixtral["total_params"], 46_702_792_704.0);
+    assert_eq!(mixtral["active_params"], 12_879_925_248.0);
+}
+
+#[test]
+fn models_csv_has_documented_columns() {
+    let csv = stdout(&["models", "--format", "csv"]);
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "id,name,kind,total_params,active_params,source"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("llama-2-7b,Llama 2 7B,decoder-only,6738415616,"))
+    );
+}
+
+#[test]
+fn params_json_keys() {
+    let p = json(&["params", "llama-2-70b"]);
+    assert_eq!(p["total_params"], 68_976_648_192u64);
+    assert_eq!(p["active_params"], 68_976_648_192u64);
+    assert_eq!(p["model"]["id"], "llama-2-70b");
+    assert_eq!(p["model"]["kind"], "decoder-only");
+    let parts = p["parts"].as_array().unwrap();
+    let sum: u64 = parts.iter().map(|x| x["total"].as_u64().unwrap()).sum();
+    assert_eq!(sum, 68_976_648_192);
+    assert_eq!(p["claims"][0]["claim"], "total_params");
+}
+
+#[test]
+fn params_csv_rows_sum_to_the_total() {
+    let csv = stdout(&["params", "mixtral-8x7b", "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "part,stack,each,count,per,total,active"
+    );
+    let (total, active) = lines.fold((0u64, 0u64), |(t, a), line| {
+        let cells: Vec<&str> = line.split(',').collect();
+        (
+            t + cells[5].parse::<u64>().unwrap(),
+            a + cells[6].parse::<u64>().unwrap(),
+        )
+    });
+    assert_eq!((total, active), (46_702_792_704, 12_879_925_248));
+}
+
+#[test]
+fn flops_json_keys_in_flop() {
+    let f = json(&["flops", "llama-2-7b", "--seq-len", "4096"]);
+    let forward = f["forward_flops_per_token"].as_f64().unwrap();
+    // 2 × 6,607,077,376 matmul weights + 4 × 32 layers × 4096 × 4096 (see published.rs).
+    assert_eq!(
+        forward,
+        2.0 * 6_607_077_376.0 + 4.0 * 32.0 * 4096.0 * 4096.0
+    );
+    assert_eq!(
+        f["training_flops_per_token"].as_f64().unwrap(),
+        3.0 * forward
+    );
+    assert_eq!(
+        f["backward_flops_per_token"].as_f64().unwrap(),
+        2.0 * forward
+    );
+    assert_eq!(f["seq_len"], 4096);
+    assert_eq!(f["masking"], "full");
+    assert_eq!(f["recompute"], "none");
+}
+
+#[test]
+fn flops_options_change_the_count() {
+    let full = json(&["flops", "gpt-3", "--seq-len", "2048"]);
+    let causal = json(&[
+        "flops",
+        "gpt-3",
+        "--seq-len",
+        "2048",
+        "--attention",
+        "causal",
+    ]);
+    let attention = full["attention_flops_per_token"].as_f64().unwrap();
+    // GPT-3: 4 × 96 layers × 2048 × 12288 in full, half with the mask.
+    assert_eq!(attention, 4.0 * 96.0 * 2048.0 * 12_288.0);
+    assert_eq!(
+        causal["attention_flops_per_token"].as_f64().unwrap(),
+        attention / 2.0
+    );
+    let recompute = json(&["flops", "gpt-3", "--recompute", "full"]);
+    assert_eq!(
+        recompute["hardware_flops_per_token"].as_f64().unwrap(),
+        4.0 * full["forward_flops_per_token"].as_f64().unwrap()
+    );
+}
+
+#[test]
+fn flops_csv_columns() {
+    let csv = stdout(&["flops", "t5-base", "--format", "csv", "--target-len", "128"]);
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "part,stack,per,per_layer_flop,layers,forward_flop,training_flop"
+    );
+    assert!(csv.contains("cross-attention K/V projections,decoder,input token,"));
+}
+
+#[test]
+fn overrides_change_the_architecture() {
+    // Llama 2 7B with 16 layers instead of 32: embeddings and final norm stay, half the layers go.
+    let layer: u64 = 4 * 4096 * 4096 + 3 * 4096 * 11_008 + 2 * 4096;
+    let p = json(&["params", "llama-2-7b", "--set", "decoder.layers=16"]);
+    assert_eq!(p["total_params"], 2 * 32_000 * 4096 + 16 * layer + 4096);
+    // Tying the embeddings removes the output head.
+    let p = json(&[
+        "params",
+        "llama-2-7b",
+        "--set",
+        "architecture.tied_embeddings=true",
+    ]);
+    assert_eq!(p["total_params"], 32_000 * 4096 + 32 * layer + 4096);
+}
+
+#[test]
+fn user_preset_files() {
+    let dir = std::env::temp_dir().join(format!("llmcalc-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tiny.toml");
+    std::fs::write(
+        &path,
+        r#"name = "Tiny"
+source = "hand-written for a test"
+
+[architecture]
+vocab = 1000
+d_model = 64
+context = 128
+positional = "rotary"
+tied_embeddings = true
+norm = "rmsnorm"
+bias = false
+
+[decoder]
+layers = 2
+heads = 4
+kv_heads = 2
+ffn = 256
+mlp = "swiglu"
+"#,
+    )
+    .unwrap();
+    let p = json(&["params", path.to_str().unwrap()]);
+    // Embedding 1000 × 64; per layer Q and O 64 × 64, K and V 64 × 32, MLP 3 × 64 × 256, two norms.
+    let layer = 2 * 64 * 64 + 2 * 64 * 32 + 3 * 64 * 256 + 2 * 64;
+    assert_eq!(p["total_params"], 1000 * 64 + 2 * layer + 64);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn every_command_has_an_example_in_its_help() {
+    for command in ["models", "params", "flops"] {
+        let help = stdout(&[command, "--help"]);
+        assert!(help.contains("llmcalc "), "{command} --help has no example");
+    }
+}

@@ -1,0 +1,200 @@
+//! Bad input: every class gets a message naming the field, the value and what is allowed, exit code 2,
+//! and nothing on standard output.
+
+use crate::fails;
+
+fn write_preset(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("llmcalc-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const VALID: &str = r#"name = "Tiny"
+source = "a test"
+
+[architecture]
+vocab = 1000
+d_model = 64
+context = 128
+positional = "learned"
+tied_embeddings = true
+norm = "layernorm"
+bias = true
+
+[decoder]
+layers = 2
+heads = 4
+ffn = 256
+mlp = "gelu"
+
+[decoder.moe]
+experts = 4
+top_k = 1
+"#;
+
+/// Writes VALID with one substitution and returns llmcalc's complaint about it.
+fn complaint(file: &str, from: &str, to: &str) -> String {
+    assert!(VALID.contains(from), "{from}");
+    let path = write_preset(file, &VALID.replacen(from, to, 1));
+    fails(&["params", path.to_str().unwrap()])
+}
+
+#[test]
+fn the_valid_preset_is_valid() {
+    let path = write_preset("valid.toml", VALID);
+    crate::stdout(&["params", path.to_str().unwrap()]);
+}
+
+#[test]
+fn unknown_field_with_file_line_and_column() {
+    let err = complaint("unknown.toml", "ffn = 256", "fnn = 256");
+    assert!(err.contains("unknown.toml:16:1"), "{err}");
+    assert!(err.contains("unknown field `fnn`"), "{err}");
+    assert!(err.contains("16 | fnn = 256"), "{err}");
+}
+
+#[test]
+fn wrong_type() {
+    let err = complaint("type.toml", "layers = 2", "layers = \"two\"");
+    assert!(err.contains("type.toml:14:10"), "{err}");
+    assert!(err.contains("invalid type: string \"two\""), "{err}");
+}
+
+#[test]
+fn heads_not_dividing_d_model() {
+    let err = complaint("heads.toml", "heads = 4", "heads = 5");
+    assert!(err.contains("heads.toml:15:9"), "{err}");
+    assert!(
+        err.contains("decoder.heads = 5 does not divide architecture.d_model = 64"),
+        "{err}"
+    );
+}
+
+#[test]
+fn kv_heads_not_dividing_heads() {
+    let err = complaint("kv.toml", "heads = 4", "heads = 4\nkv_heads = 3");
+    assert!(err.contains("kv.toml:16:12"), "{err}");
+    assert!(
+        err.contains("decoder.kv_heads = 3 does not divide decoder.heads = 4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn top_k_above_experts() {
+    let err = complaint("topk.toml", "top_k = 1", "top_k = 5");
+    assert!(err.contains("topk.toml:21:9"), "{err}");
+    assert!(
+        err.contains("decoder.moe.top_k = 5 is more than decoder.moe.experts = 4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn zero_and_negative_layers() {
+    let err = complaint("zero.toml", "layers = 2", "layers = 0");
+    assert!(
+        err.contains("decoder.layers = 0 is out of range: it must be from 1 to 65536"),
+        "{err}"
+    );
+    let err = complaint("negative.toml", "layers = 2", "layers = -2");
+    assert!(err.contains("negative.toml:14:10"), "{err}");
+    assert!(err.contains("invalid value: integer `-2`"), "{err}");
+}
+
+#[test]
+fn nan_and_numbers_too_large() {
+    let err = complaint("nan.toml", "d_model = 64", "d_model = nan");
+    assert!(err.contains("nan.toml:6:11"), "{err}");
+    assert!(err.contains("invalid type: floating point `NaN`"), "{err}");
+    let err = complaint("huge.toml", "vocab = 1000", "vocab = 99999999999999999999");
+    assert!(err.contains("huge.toml:5:9"), "{err}");
+    let err = complaint("big.toml", "d_model = 64", "d_model = 640000000");
+    assert!(
+        err.contains("architecture.d_model = 640000000 is out of range"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_choice_lists_the_allowed_ones() {
+    let err = complaint("mlp.toml", "mlp = \"gelu\"", "mlp = \"swish\"");
+    assert!(err.contains("mlp.toml:17:7"), "{err}");
+    assert!(err.contains("unknown variant `swish`"), "{err}");
+    assert!(err.contains("swiglu"), "{err}");
+}
+
+#[test]
+fn malformed_toml() {
+    let err = complaint("syntax.toml", "layers = 2", "layers = = 2");
+    assert!(err.contains("syntax.toml:14:"), "{err}");
+}
+
+#[test]
+fn claims_with_the_wrong_dimension() {
+    let path = write_preset(
+        "claims.toml",
+        &format!("{VALID}\n[claims]\ngpus = \"80 GiB\"\n"),
+    );
+    let err = fails(&["params", path.to_str().unwrap()]);
+    assert!(err.contains("claims.toml:24:8"), "{err}");
+    assert!(
+        err.contains("`80 GiB` is an amount of memory, but this field takes a count"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_preset_suggests_the_closest() {
+    let err = fails(&["params", "gpt4"]);
+    assert!(
+        err.contains("unknown model `gpt4`; did you mean one of `gpt-4`"),
+        "{err}"
+    );
+    let err = fails(&["params", "lama-2-7b"]);
+    assert!(err.contains("`llama-2-7b`"), "{err}");
+}
+
+#[test]
+fn missing_file() {
+    let err = fails(&["params", "./no-such-model.toml"]);
+    assert!(err.contains("cannot read `./no-such-model.toml`"), "{err}");
+}
+
+#[test]
+fn claims_only_preset_names_what_is_missing() {
+    let err = fails(&["params", "gpt-4.5"]);
+    assert!(
+        err.contains("gpt-4.5: counting parameters needs the architecture"),
+        "{err}"
+    );
+    assert!(err.contains("[architecture]"), "{err}");
+    let err = fails(&["flops", "gpt-4.5", "--set", "architecture.d_model=8192"]);
+    assert!(err.contains("architecture.vocab"), "{err}");
+    assert!(err.contains("decoder or encoder"), "{err}");
+}
+
+#[test]
+fn bad_override_points_at_the_argument() {
+    let err = fails(&["params", "llama-2-7b", "--set", "decoder.heads=0"]);
+    assert!(err.contains("--set decoder.heads=0:1:17"), "{err}");
+    assert!(err.contains("out of range"), "{err}");
+    let err = fails(&["params", "llama-2-7b", "--set", "decoder.layer=3"]);
+    assert!(err.contains("unknown field `layer`"), "{err}");
+    let err = fails(&["params", "llama-2-7b", "--set", "decoder.layers"]);
+    assert!(err.contains("is not `key=value`"), "{err}");
+}
+
+#[test]
+fn argument_of_the_wrong_dimension() {
+    let err = fails(&["flops", "llama-2-7b", "--seq-len", "80GiB"]);
+    assert!(err.contains("--seq-len"), "{err}");
+    assert!(
+        err.contains("`80GiB` is an amount of memory, but this field takes a count"),
+        "{err}"
+    );
+    let err = fails(&["flops", "llama-2-7b", "--seq-len", "0"]);
+    assert!(err.contains("not a whole number of tokens"), "{err}");
+}

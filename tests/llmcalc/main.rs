@@ -1,0 +1,42 @@
+//! One test target, so the suite compiles once: published figures checked through the library, and
+//! the `llmcalc` binary driven as a user would.
+
+mod cli;
+mod errors;
+mod published;
+mod snapshots;
+
+use assert_cmd::Command;
+
+/// The `llmcalc` binary, with colour and terminal width out of the picture.
+pub fn llmcalc() -> Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("llmcalc");
+    cmd.env("NO_COLOR", "1").env_remove("COLUMNS");
+    cmd
+}
+
+/// Runs llmcalc with `args`, expects success, and returns standard output.
+pub fn stdout(args: &[&str]) -> String {
+    let output = llmcalc().args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "llmcalc {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Runs llmcalc with `args` and returns its JSON output.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    serde_json::from_str(&stdout(&all)).unwrap()
+}
+
+/// Runs llmcalc with `args`, expects exit code 2 and nothing on standard output, and returns stderr.
+pub fn fails(args: &[&str]) -> String {
+    let output = llmcalc().args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "llmcalc {args:?}");
+    assert!(output.stdout.is_empty(), "llmcalc {args:?} wrote to stdout");
+    String::from_utf8(output.stderr).unwrap()
+}
