@@ -14,7 +14,7 @@ use toml::de::{DeTable, DeValue, Deserializer};
 
 use crate::error::{Error, Location, Result};
 use crate::model::spec::ModelSpec;
-use crate::model::{Model, Problem};
+use crate::model::{Invalid, Model};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/presets.rs"));
@@ -161,10 +161,8 @@ impl<'a> Document<'a> {
     fn read(&self, id: String) -> Result<Model> {
         let spec = ModelSpec::deserialize(Deserializer::from(self.table()?))
             .map_err(|e| self.error(e.span(), e.message().to_string()))?;
-        Model::from_spec(id, spec).map_err(|problem| match problem {
-            Problem::Invalid { field, message } => self.error(self.span_of(&field), message),
-            Problem::Missing(fields) => self.error(None, format!("missing {}", fields.join(", "))),
-        })
+        Model::from_spec(id, spec)
+            .map_err(|Invalid { field, message }| self.error(self.span_of(&field), message))
     }
 }
 

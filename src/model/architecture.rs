@@ -167,13 +167,22 @@ impl Architecture {
     }
 }
 
-/// What is wrong with a preset's architecture.
+/// A field whose value is not allowed: its dotted path and the reason.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Problem {
-    /// Required fields that are absent; the preset is partial and commands needing them say so.
-    Missing(Vec<String>),
-    /// A field whose value is not allowed: its dotted path and the reason.
-    Invalid { field: String, message: String },
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+/// What a preset says about the architecture.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Checked {
+    /// Everything needed, every value allowed.
+    Complete(Box<Architecture>),
+    /// Some required fields absent (their dotted paths); commands needing them say so.
+    Partial(Vec<String>),
+    /// No architecture at all: a claims-only preset.
+    Absent,
 }
 
 /// Collects missing fields and the first invalid value while checking a spec.
@@ -229,10 +238,10 @@ impl Checker {
     }
 }
 
-/// Checks a spec. Returns `Ok(None)` for a claims-only preset with no architecture at all.
-pub fn check(spec: &ModelSpec) -> Result<Option<Architecture>, Problem> {
+/// Checks the architecture a spec describes.
+pub fn check(spec: &ModelSpec) -> Result<Checked, Invalid> {
     if spec.architecture.is_none() && spec.encoder.is_none() && spec.decoder.is_none() {
-        return Ok(None);
+        return Ok(Checked::Absent);
     }
     let mut c = Checker {
         missing: Vec::new(),
@@ -277,10 +286,10 @@ pub fn check(spec: &ModelSpec) -> Result<Option<Architecture>, Problem> {
         .as_ref()
         .and_then(|s| check_stack(&mut c, "decoder", s, d_model, cross));
     if let Some((field, message)) = c.invalid {
-        return Err(Problem::Invalid { field, message });
+        return Err(Invalid { field, message });
     }
     if !c.missing.is_empty() {
-        return Err(Problem::Missing(c.missing));
+        return Ok(Checked::Partial(c.missing));
     }
     match (
         vocab,
@@ -299,7 +308,7 @@ pub fn check(spec: &ModelSpec) -> Result<Option<Architecture>, Problem> {
             Some(tied),
             Some(norm),
             Some(bias),
-        ) => Ok(Some(Architecture {
+        ) => Ok(Checked::Complete(Box::new(Architecture {
             vocab,
             d_model,
             context,
@@ -316,9 +325,9 @@ pub fn check(spec: &ModelSpec) -> Result<Option<Architecture>, Problem> {
             pooler: a.pooler.unwrap_or(false),
             encoder,
             decoder,
-        })),
+        }))),
         // Every `None` above recorded a missing or invalid field, handled before.
-        _ => Err(Problem::Missing(Vec::new())),
+        _ => Ok(Checked::Partial(Vec::new())),
     }
 }
 

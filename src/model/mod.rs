@@ -6,7 +6,7 @@ pub mod flops;
 pub mod params;
 pub mod spec;
 
-pub use architecture::{Architecture, Kind, Problem};
+pub use architecture::{Architecture, Checked, Invalid, Kind};
 
 use crate::claims::Claims;
 use crate::error::{Error, Result};
@@ -29,15 +29,14 @@ pub struct Model {
 impl Model {
     /// Builds a model from a parsed spec. A partial architecture is kept as the list of what is
     /// missing; a value that is not allowed is returned as a problem for the loader to locate.
-    pub fn from_spec(id: String, spec: spec::ModelSpec) -> Result<Model, Problem> {
-        let (architecture, missing) = match architecture::check(&spec) {
-            Ok(Some(arch)) => (Some(arch), Vec::new()),
-            Ok(None) => (
+    pub fn from_spec(id: String, spec: spec::ModelSpec) -> Result<Model, Invalid> {
+        let (architecture, missing) = match architecture::check(&spec)? {
+            Checked::Complete(arch) => (Some(*arch), Vec::new()),
+            Checked::Partial(missing) => (None, missing),
+            Checked::Absent => (
                 None,
                 vec!["[architecture]".into(), "[decoder] or [encoder]".into()],
             ),
-            Err(Problem::Missing(missing)) => (None, missing),
-            Err(invalid) => return Err(invalid),
         };
         Ok(Model {
             id,
