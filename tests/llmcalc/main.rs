@@ -4,6 +4,7 @@
 mod cli;
 mod errors;
 mod published;
+mod readme;
 mod snapshots;
 
 use assert_cmd::Command;
