@@ -24,7 +24,7 @@
 
 use serde::Serialize;
 
-use super::architecture::{Architecture, Kind, Stack};
+use super::architecture::{Architecture, Kind, Positional, Stack};
 use crate::units::{Compute, unit::flop};
 
 /// How attention over the context is counted.
@@ -203,6 +203,27 @@ pub fn count(arch: &Architecture, active_params: u64, options: &FlopsOptions) ->
             true,
         );
         rows.push("attention output", name, per, 2.0 * q * d, l, false);
+        if arch.positional == Positional::TransformerXl {
+            // Dai et al. 2019, §3.3: the sinusoids of the n_ctx relative distances are projected by
+            // W_R once per sequence (2·d·q per token when the sequence spans the context), and every
+            // query scores against them as against the keys.
+            rows.push(
+                "relative position projection",
+                name,
+                per,
+                2.0 * d * q,
+                l,
+                false,
+            );
+            rows.push(
+                "relative position scores",
+                name,
+                per,
+                2.0 * context * q,
+                l,
+                true,
+            );
+        }
         if s.cross_attention {
             let input = input_len as f64;
             rows.push(

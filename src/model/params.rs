@@ -8,7 +8,8 @@
 //! - routed experts: one MLP of `expert_ffn` per expert, plus a d_model × experts router per MoE layer
 //!   (Fedus et al. 2021); only `top_k` experts (and the shared ones) are active per token;
 //! - embeddings: vocab × d_model, plus context × d_model for learned positions; T5's relative bias is
-//!   buckets × heads per stack (Raffel et al. 2020, §2.1);
+//!   buckets × heads per stack (Raffel et al. 2020, §2.1); Transformer-XL relative encodings add a
+//!   d_model × (heads · head_dim) projection and two bias vectors per layer (Dai et al. 2019, §3.3);
 //! - norms: d_model weights (and biases for LayerNorm with bias) per norm.
 //!
 //! Non-embedding parameters follow Kaplan et al. 2020 (§2.1) and the Pythia suite (Biderman et al.
@@ -169,6 +170,16 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
         if arch.positional == Positional::Relative {
             let table = arch.relative_buckets as u128 * s.heads as u128;
             p.push(Row::new("relative position bias", stack, table, 1, "table").embedding());
+        }
+        if arch.positional == Positional::TransformerXl {
+            let projection = d * s.q_dim() as u128 + 2 * s.q_dim() as u128;
+            p.push(Row::new(
+                "relative position projection",
+                stack,
+                projection,
+                layers,
+                "layer",
+            ));
         }
         let attn = attention(arch, s);
         p.push(Row::new("self-attention", stack, attn, layers, "layer"));

@@ -80,6 +80,11 @@ pub enum Positional {
     Alibi,
     /// T5's bucketed relative position bias: `buckets × heads` per stack (Raffel et al. 2020, §2.1).
     Relative,
+    /// Transformer-XL relative encodings (Dai et al. 2019, §3.3), as in Gopher and Chinchilla: fixed
+    /// sinusoids projected in every layer by `W_R` (d_model × heads·head_dim), with the two bias
+    /// vectors `u` and `v` (heads·head_dim each) per layer.
+    #[serde(rename = "transformer-xl")]
+    TransformerXl,
     /// Fixed sinusoids (Vaswani et al. 2017): no parameters.
     Sinusoidal,
     /// No position information.
@@ -124,6 +129,7 @@ impl Positional {
             Positional::Rotary => "rotary",
             Positional::Alibi => "ALiBi",
             Positional::Relative => "relative",
+            Positional::TransformerXl => "Transformer-XL relative",
             Positional::Sinusoidal => "sinusoidal",
             Positional::None => "no",
         }

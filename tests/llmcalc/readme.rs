@@ -10,7 +10,11 @@ use crate::llmcalc;
 fn run(command: &str) -> String {
     let args: Vec<&str> = command.split_whitespace().collect();
     let output = llmcalc().args(&args).output().unwrap();
-    let text = if output.status.success() { output.stdout } else { output.stderr };
+    let text = if output.status.success() {
+        output.stdout
+    } else {
+        output.stderr
+    };
     String::from_utf8(text).unwrap()
 }
 
