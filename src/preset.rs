@@ -319,24 +319,8 @@ mod tests {
         assert!("=3".parse::<Override>().is_err());
     }
 
-    const TINY: &str = r#"name = "Tiny"
-source = "a test"
-
-[architecture]
-vocab = 100
-d_model = 64
-context = 128
-positional = "learned"
-tied_embeddings = true
-norm = "layernorm"
-bias = true
-
-[decoder]
-layers = 2
-heads = 4
-ffn = 256
-mlp = "gelu"
-"#;
+    /// A small valid preset, shared with the command-line error tests.
+    const TINY: &str = include_str!("../tests/fixtures/tiny.toml");
 
     fn read(text: &str, overrides: &[&str]) -> Result<Model> {
         let overrides: Vec<Override> = overrides.iter().map(|o| o.parse().unwrap()).collect();
@@ -357,7 +341,7 @@ mlp = "gelu"
 
     #[test]
     fn errors_point_at_the_file() {
-        let text = TINY.replace("heads = 4", "heads = 5");
+        let text = TINY.replacen("heads = 4", "heads = 5", 1);
         let Err(Error::Preset { location, message }) = read(&text, &[]) else {
             panic!("expected a located error");
         };
@@ -366,7 +350,7 @@ mlp = "gelu"
             message.contains("does not divide architecture.d_model = 64"),
             "{message}"
         );
-        let text = TINY.replace("ffn = 256", "fnn = 256");
+        let text = TINY.replacen("ffn = 256", "fnn = 256", 1);
         let Err(Error::Preset { location, message }) = read(&text, &[]) else {
             panic!("expected a located error");
         };

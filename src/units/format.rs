@@ -9,6 +9,7 @@
 //! - money prints as `$59.8M`, prices as `$2.00/h` (per GPU-hour).
 
 use super::unit::*;
+use super::{BINARY_PREFIXES, SI_PREFIXES};
 use super::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
 
 /// Rounds `x` to `digits` significant digits.
@@ -66,24 +67,6 @@ const COUNT: [(&str, f64); 6] = [
     ("P", 1e15),
 ];
 
-const SI: [(&str, f64); 6] = [
-    ("", 1.0),
-    ("k", 1e3),
-    ("M", 1e6),
-    ("G", 1e9),
-    ("T", 1e12),
-    ("P", 1e15),
-];
-
-const BINARY: [(&str, f64); 6] = [
-    ("", 1.0),
-    ("Ki", 1024.0),
-    ("Mi", 1048576.0),
-    ("Gi", 1073741824.0),
-    ("Ti", 1099511627776.0),
-    ("Pi", 1125899906842624.0),
-];
-
 /// A count: `512`, `6.74 B`, `1.80 T`.
 pub fn count(n: f64) -> String {
     if n.abs() < 1000.0 && n.fract() == 0.0 {
@@ -110,7 +93,7 @@ pub fn exact(n: u64) -> String {
 /// Compute: `560 GFLOP`, `3.28 TFLOP`, `2.15e25 FLOP`.
 pub fn compute(c: Compute) -> String {
     let x = c.get::<flop>();
-    match with_prefix(x, &SI, " ") {
+    match with_prefix(x, &SI_PREFIXES[..6], " ") {
         Some(s) => format!("{s}FLOP"),
         None => format!("{} FLOP", scientific(x)),
     }
@@ -119,7 +102,7 @@ pub fn compute(c: Compute) -> String {
 /// Compute rate: `989 TFLOP/s`.
 pub fn compute_rate(r: ComputeRate) -> String {
     let x = r.get::<flop_per_second>();
-    match with_prefix(x, &SI, " ") {
+    match with_prefix(x, &SI_PREFIXES[..6], " ") {
         Some(s) => format!("{s}FLOP/s"),
         None => format!("{} FLOP/s", scientific(x)),
     }
@@ -128,7 +111,7 @@ pub fn compute_rate(r: ComputeRate) -> String {
 /// Memory, in binary units: `320 KiB`, `80.0 GiB`.
 pub fn bytes(i: Information) -> String {
     let x = i.get::<byte>();
-    match with_prefix(x, &BINARY, " ") {
+    match with_prefix(x, &BINARY_PREFIXES[..6], " ") {
         Some(s) => format!("{s}B"),
         None => format!("{} B", scientific(x)),
     }
@@ -137,7 +120,7 @@ pub fn bytes(i: Information) -> String {
 /// Bandwidth, in decimal units: `3.35 TB/s`.
 pub fn bandwidth(b: Bandwidth) -> String {
     let x = b.get::<byte_per_second>();
-    match with_prefix(x, &SI, " ") {
+    match with_prefix(x, &SI_PREFIXES[..6], " ") {
         Some(s) => format!("{s}B/s"),
         None => format!("{} B/s", scientific(x)),
     }

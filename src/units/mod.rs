@@ -14,6 +14,30 @@
 pub mod format;
 pub mod parse;
 
+/// SI prefixes, case-sensitive, from none to yotta.
+const SI_PREFIXES: [(&str, f64); 9] = [
+    ("", 1.0),
+    ("k", 1e3),
+    ("M", 1e6),
+    ("G", 1e9),
+    ("T", 1e12),
+    ("P", 1e15),
+    ("E", 1e18),
+    ("Z", 1e21),
+    ("Y", 1e24),
+];
+
+/// Binary (IEC) prefixes for bytes, from none to exbi.
+const BINARY_PREFIXES: [(&str, f64); 7] = [
+    ("", 1.0),
+    ("Ki", 1024.0),
+    ("Mi", 1048576.0),
+    ("Gi", 1073741824.0),
+    ("Ti", 1099511627776.0),
+    ("Pi", 1125899906842624.0),
+    ("Ei", 1152921504606846976.0),
+];
+
 #[macro_use]
 mod time {
     quantity! {

@@ -13,6 +13,7 @@
 use std::fmt;
 
 use super::unit::*;
+use super::{BINARY_PREFIXES, SI_PREFIXES};
 use super::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
 
 /// The kinds of value a field can take.
@@ -181,29 +182,6 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
     Some((value, text[end..].trim()))
 }
 
-/// SI prefixes, case-sensitive.
-const SI: [(&str, f64); 9] = [
-    ("", 1.0),
-    ("k", 1e3),
-    ("M", 1e6),
-    ("G", 1e9),
-    ("T", 1e12),
-    ("P", 1e15),
-    ("E", 1e18),
-    ("Z", 1e21),
-    ("Y", 1e24),
-];
-
-/// Binary prefixes (IEC), for bytes.
-const BINARY: [(&str, f64); 6] = [
-    ("Ki", 1024.0),
-    ("Mi", 1048576.0),
-    ("Gi", 1073741824.0),
-    ("Ti", 1099511627776.0),
-    ("Pi", 1125899906842624.0),
-    ("Ei", 1152921504606846976.0),
-];
-
 /// Suffixes for plain counts and money: thousand, million, billion, trillion, quadrillion.
 const MAGNITUDE: [(&str, f64); 8] = [
     ("", 1.0),
@@ -244,9 +222,9 @@ fn time_unit(unit: &str) -> Option<f64> {
 
 /// Bytes per information unit: `B` with SI or binary prefixes, or `b`/`bit` with SI prefixes.
 fn information_unit(unit: &str) -> Option<f64> {
-    prefixed(unit, &["B", "byte", "bytes"], &SI)
-        .or_else(|| prefixed(unit, &["B", "byte", "bytes"], &BINARY))
-        .or_else(|| prefixed(unit, &["b", "bit", "bits"], &SI).map(|f| f / 8.0))
+    prefixed(unit, &["B", "byte", "bytes"], &SI_PREFIXES)
+        .or_else(|| prefixed(unit, &["B", "byte", "bytes"], &BINARY_PREFIXES[1..]))
+        .or_else(|| prefixed(unit, &["b", "bit", "bits"], &SI_PREFIXES).map(|f| f / 8.0))
 }
 
 /// Bytes per second per bandwidth unit: an information unit per second (`TB/s`, `Gb/s`, `GBps`, `Gbps`).
@@ -258,11 +236,11 @@ fn bandwidth_unit(unit: &str) -> Option<f64> {
 }
 
 fn compute_unit(unit: &str) -> Option<f64> {
-    prefixed(unit, &["FLOP", "FLOPs"], &SI)
+    prefixed(unit, &["FLOP", "FLOPs"], &SI_PREFIXES)
 }
 
 fn compute_rate_unit(unit: &str) -> Option<f64> {
-    prefixed(unit, &["FLOP/s", "FLOPS", "FLOPs/s"], &SI)
+    prefixed(unit, &["FLOP/s", "FLOPS", "FLOPs/s"], &SI_PREFIXES)
 }
 
 /// A money amount: `$21.5M`, `21.5M USD`, `$200k`.

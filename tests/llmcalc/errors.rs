@@ -11,28 +11,8 @@ fn write_preset(name: &str, text: &str) -> std::path::PathBuf {
     path
 }
 
-const VALID: &str = r#"name = "Tiny"
-source = "a test"
-
-[architecture]
-vocab = 1000
-d_model = 64
-context = 128
-positional = "learned"
-tied_embeddings = true
-norm = "layernorm"
-bias = true
-
-[decoder]
-layers = 2
-heads = 4
-ffn = 256
-mlp = "gelu"
-
-[decoder.moe]
-experts = 4
-top_k = 1
-"#;
+/// A small valid preset: a MoE decoder with every required field.
+const VALID: &str = include_str!("../fixtures/tiny.toml");
 
 /// Writes VALID with one substitution and returns llmcalc's complaint about it.
 fn complaint(file: &str, from: &str, to: &str) -> String {
