@@ -33,11 +33,14 @@ pub enum Error {
     /// A problem in a preset that has no position (for example a required section missing entirely).
     #[error("{origin}: {message}")]
     PresetFile { origin: String, message: String },
-    /// A model name that is neither a preset nor a file.
-    #[error("unknown model `{name}`{}", suggest(.suggestions))]
-    UnknownModel {
+    /// A preset name that is neither built in nor a file.
+    #[error("unknown {kind} `{name}`{}", suggest(.suggestions, .list))]
+    UnknownPreset {
+        kind: &'static str,
         name: String,
         suggestions: Vec<String>,
+        /// The command listing the built-in presets of this kind.
+        list: &'static str,
     },
     /// A file that cannot be read.
     #[error("cannot read `{path}`: {source}")]
@@ -64,9 +67,9 @@ pub enum Error {
     TooLarge { model: String },
 }
 
-fn suggest(suggestions: &[String]) -> String {
+fn suggest(suggestions: &[String], list: &str) -> String {
     match suggestions {
-        [] => "; `llmcalc models` lists the presets, or give a path to a TOML file".into(),
+        [] => format!("; `{list}` lists the presets, or give a path to a TOML file"),
         [one] => format!("; did you mean `{one}`?"),
         many => format!(
             "; did you mean one of {}?",

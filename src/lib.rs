@@ -11,6 +11,7 @@ extern crate uom;
 
 pub mod claims;
 pub mod error;
+pub mod hardware;
 pub mod model;
 pub mod preset;
 pub mod report;

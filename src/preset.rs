@@ -14,6 +14,7 @@ use toml::de::{DeTable, DeValue, Deserializer};
 
 use crate::error::{Error, Location, Result};
 use crate::model::spec::ModelSpec;
+use crate::hardware::{Gpu, GpuSpec};
 use crate::model::{Invalid, Model};
 
 mod builtin {
@@ -22,7 +23,7 @@ mod builtin {
 
 /// Names of the built-in model presets, sorted.
 pub fn model_names() -> impl Iterator<Item = &'static str> {
-    builtin::MODELS.iter().map(|(name, _)| *name)
+    names::<Model>()
 }
 
 /// One `--set key=value`: a dotted key into the preset and a TOML value (a bare word is a string).
@@ -158,10 +159,10 @@ impl<'a> Document<'a> {
         Some(value.span())
     }
 
-    fn read(&self, id: String) -> Result<Model> {
-        let spec = ModelSpec::deserialize(Deserializer::from(self.table()?))
+    fn read<P: Preset>(&self, id: String) -> Result<P> {
+        let spec = P::Spec::deserialize(Deserializer::from(self.table()?))
             .map_err(|e| self.error(e.span(), e.message().to_string()))?;
-        Model::from_spec(id, spec)
+        P::from_spec(id, spec)
             .map_err(|Invalid { field, message }| self.error(self.span_of(&field), message))
     }
 }
@@ -233,10 +234,63 @@ fn merge<'i>(into: &mut DeTable<'i>, from: DeTable<'i>) {
     }
 }
 
-/// Loads a model: a built-in preset by name, or a TOML file by path; then applies the overrides.
-pub fn load_model(reference: &str, overrides: &[Override]) -> Result<Model> {
-    if let Some((name, text)) = builtin::MODELS.iter().find(|(name, _)| *name == reference) {
-        let origin = format!("presets/models/{name}.toml (built in)");
+/// A kind of preset: where the built-in ones are, and how the checked value is built from the file.
+pub trait Preset: Sized {
+    /// The file as deserialized.
+    type Spec: serde::de::DeserializeOwned;
+    /// What the preset describes, for messages: "model", "GPU".
+    const KIND: &'static str;
+    /// The folder under `presets/`.
+    const FOLDER: &'static str;
+    /// The command that lists the built-in ones.
+    const LIST: &'static str;
+    /// Built-in presets: (name, TOML text).
+    const BUILTIN: &'static [(&'static str, &'static str)];
+    /// Other names for built-in presets: (alias, name).
+    const ALIASES: &'static [(&'static str, &'static str)];
+    /// Checks a spec.
+    fn from_spec(id: String, spec: Self::Spec) -> Result<Self, Invalid>;
+}
+
+impl Preset for Model {
+    type Spec = ModelSpec;
+    const KIND: &'static str = "model";
+    const FOLDER: &'static str = "models";
+    const LIST: &'static str = "llmcalc models";
+    const BUILTIN: &'static [(&'static str, &'static str)] = builtin::MODELS;
+    const ALIASES: &'static [(&'static str, &'static str)] = &[];
+    fn from_spec(id: String, spec: ModelSpec) -> Result<Self, Invalid> {
+        Model::from_spec(id, spec)
+    }
+}
+
+impl Preset for Gpu {
+    type Spec = GpuSpec;
+    const KIND: &'static str = "GPU";
+    const FOLDER: &'static str = "gpus";
+    const LIST: &'static str = "llmcalc gpus";
+    const BUILTIN: &'static [(&'static str, &'static str)] = builtin::GPUS;
+    const ALIASES: &'static [(&'static str, &'static str)] = builtin::GPU_ALIASES;
+    fn from_spec(id: String, spec: GpuSpec) -> Result<Self, Invalid> {
+        Gpu::from_spec(id, spec)
+    }
+}
+
+/// Names of the built-in presets of a kind, sorted.
+pub fn names<P: Preset>() -> impl Iterator<Item = &'static str> {
+    P::BUILTIN.iter().map(|(name, _)| *name)
+}
+
+/// Loads a preset: a built-in one by name (case-insensitive) or alias, or a TOML file by path; then
+/// applies the overrides.
+pub fn load<P: Preset>(reference: &str, overrides: &[Override]) -> Result<P> {
+    let wanted = reference.to_lowercase();
+    let name = P::ALIASES
+        .iter()
+        .find_map(|(alias, name)| (*alias == wanted).then_some(*name))
+        .unwrap_or(&wanted);
+    if let Some((name, text)) = P::BUILTIN.iter().find(|(n, _)| *n == name) {
+        let origin = format!("presets/{}/{name}.toml (built in)", P::FOLDER);
         return Document::new(origin, text, overrides).read(name.to_string());
     }
     let path = std::path::Path::new(reference);
@@ -248,10 +302,23 @@ pub fn load_model(reference: &str, overrides: &[Override]) -> Result<Model> {
         })?;
         return Document::new(reference.to_string(), &text, overrides).read(reference.to_string());
     }
-    Err(Error::UnknownModel {
+    let candidates = names::<P>().chain(P::ALIASES.iter().map(|(alias, _)| *alias));
+    Err(Error::UnknownPreset {
+        kind: P::KIND,
         name: reference.to_string(),
-        suggestions: closest(reference, model_names()),
+        suggestions: closest(reference, candidates),
+        list: P::LIST,
     })
+}
+
+/// Loads a model preset; see [`load`].
+pub fn load_model(reference: &str, overrides: &[Override]) -> Result<Model> {
+    load(reference, overrides)
+}
+
+/// Loads a GPU preset; see [`load`].
+pub fn load_gpu(reference: &str, overrides: &[Override]) -> Result<Gpu> {
+    load(reference, overrides)
 }
 
 /// Up to three names close to `wanted`: by edit distance, or containing it.
@@ -324,7 +391,7 @@ mod tests {
 
     fn read(text: &str, overrides: &[&str]) -> Result<Model> {
         let overrides: Vec<Override> = overrides.iter().map(|o| o.parse().unwrap()).collect();
-        Document::new("tiny.toml".into(), text, &overrides).read("tiny".into())
+        Document::new("tiny.toml".into(), text, &overrides).read::<Model>("tiny".into())
     }
 
     #[test]

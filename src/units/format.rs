@@ -10,7 +10,9 @@
 
 use super::unit::*;
 use super::{BINARY_PREFIXES, SI_PREFIXES};
-use super::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
+use super::{
+    Bandwidth, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
+};
 
 /// Rounds `x` to `digits` significant digits.
 fn round_sig(x: f64, digits: i32) -> f64 {
@@ -166,6 +168,24 @@ pub fn money_rate(r: MoneyRate) -> String {
     format!("{}/h", money(per_hour))
 }
 
+/// Energy in watt-hours: `16.8 kWh`, `1.29 GWh`.
+pub fn energy(e: Energy) -> String {
+    let wh = e.get::<joule>() / 3600.0;
+    match with_prefix(wh, &SI_PREFIXES[..6], " ") {
+        Some(s) => format!("{s}Wh"),
+        None => format!("{} Wh", scientific(wh)),
+    }
+}
+
+/// Power: `700 W`, `17.5 MW`.
+pub fn power(p: Power) -> String {
+    let w = p.get::<watt>();
+    match with_prefix(w, &SI_PREFIXES[..6], " ") {
+        Some(s) => format!("{s}W"),
+        None => format!("{} W", scientific(w)),
+    }
+}
+
 /// A fraction as a percentage: `34.0%`.
 pub fn percent(f: f64) -> String {
     format!("{}%", sig3(f * 100.0))
@@ -222,5 +242,8 @@ mod tests {
             "$2.00/h"
         );
         assert_eq!(percent(0.34), "34.0%");
+        assert_eq!(energy(Energy::new::<kilowatt_hour>(16.8)), "16.8 kWh");
+        assert_eq!(energy(Energy::new::<kilowatt_hour>(1.287e6)), "1.29 GWh");
+        assert_eq!(power(Power::new::<watt>(700.0)), "700 W");
     }
 }

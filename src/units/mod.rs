@@ -1,10 +1,11 @@
 //! Quantities with units.
 //!
-//! llmcalc works with four base quantities — time (second), information (byte), compute (FLOP) and money
-//! (US dollar) — and the rates built from them. `uom::si` has no FLOP and no currency, and uom's orphan
-//! rules forbid adding units to its SI system from outside, so this module defines a small custom uom
-//! system with exactly these four dimensions. Mixing them up is then a compile error: a `Compute` divided
-//! by a `ComputeRate` is a `Time`, and a `MoneyRate` times a `Time` is `Money`.
+//! llmcalc works with five base quantities — time (second), information (byte), compute (FLOP), money
+//! (US dollar) and energy (joule) — and the rates built from them. `uom::si` has no FLOP and no currency,
+//! and uom's orphan rules forbid adding units to its SI system from outside, so this module defines a
+//! small custom uom system with exactly these dimensions. Mixing them up is then a compile error: a
+//! `Compute` divided by a `ComputeRate` is a `Time`, a `MoneyRate` times a `Time` is `Money`, and a
+//! `Power` times a `Time` is `Energy`.
 //!
 //! Counts (parameters, tokens, GPUs) are dimensionless and stay plain numbers.
 //!
@@ -44,7 +45,7 @@ mod time {
         /// Time (base unit second, s).
         quantity: Time; "time";
         /// Time dimension.
-        dimension: Q<P1, Z0, Z0, Z0>;
+        dimension: Q<P1, Z0, Z0, Z0, Z0>;
         units {
             @second: 1.0; "s", "second", "seconds";
             @hour: 3600.0; "h", "hour", "hours";
@@ -59,7 +60,7 @@ mod information {
         /// Information (base unit byte, B).
         quantity: Information; "information";
         /// Information dimension.
-        dimension: Q<Z0, P1, Z0, Z0>;
+        dimension: Q<Z0, P1, Z0, Z0, Z0>;
         units {
             @byte: 1.0; "B", "byte", "bytes";
         }
@@ -72,7 +73,7 @@ mod compute {
         /// Compute: floating-point operations (base unit FLOP). A multiply-add counts as two.
         quantity: Compute; "compute";
         /// Compute dimension.
-        dimension: Q<Z0, Z0, P1, Z0>;
+        dimension: Q<Z0, Z0, P1, Z0, Z0>;
         units {
             @flop: 1.0; "FLOP", "floating-point operation", "floating-point operations";
         }
@@ -85,7 +86,7 @@ mod money {
         /// Money (base unit US dollar, USD).
         quantity: Money; "money";
         /// Money dimension.
-        dimension: Q<Z0, Z0, Z0, P1>;
+        dimension: Q<Z0, Z0, Z0, P1, Z0>;
         units {
             @dollar: 1.0; "USD", "US dollar", "US dollars";
         }
@@ -98,7 +99,7 @@ mod bandwidth {
         /// Bandwidth: information per time (base unit byte per second).
         quantity: Bandwidth; "bandwidth";
         /// Bandwidth dimension.
-        dimension: Q<N1, P1, Z0, Z0>;
+        dimension: Q<N1, P1, Z0, Z0, Z0>;
         units {
             @byte_per_second: 1.0; "B/s", "byte per second", "bytes per second";
         }
@@ -111,7 +112,7 @@ mod compute_rate {
         /// Compute rate: FLOP per second.
         quantity: ComputeRate; "compute rate";
         /// Compute-rate dimension.
-        dimension: Q<N1, Z0, P1, Z0>;
+        dimension: Q<N1, Z0, P1, Z0, Z0>;
         units {
             @flop_per_second: 1.0; "FLOP/s", "FLOP per second", "FLOP per second";
         }
@@ -124,10 +125,37 @@ mod money_rate {
         /// Money per time (base unit US dollar per second; prices are quoted per hour).
         quantity: MoneyRate; "money rate";
         /// Money-rate dimension.
-        dimension: Q<N1, Z0, Z0, P1>;
+        dimension: Q<N1, Z0, Z0, P1, Z0>;
         units {
             @dollar_per_second: 1.0; "USD/s", "US dollar per second", "US dollars per second";
             @dollar_per_hour: 1.0 / 3600.0; "USD/h", "US dollar per hour", "US dollars per hour";
+        }
+    }
+}
+
+#[macro_use]
+mod energy {
+    quantity! {
+        /// Energy (base unit joule, J).
+        quantity: Energy; "energy";
+        /// Energy dimension.
+        dimension: Q<Z0, Z0, Z0, Z0, P1>;
+        units {
+            @joule: 1.0; "J", "joule", "joules";
+            @kilowatt_hour: 3.6e6; "kWh", "kilowatt-hour", "kilowatt-hours";
+        }
+    }
+}
+
+#[macro_use]
+mod power {
+    quantity! {
+        /// Power: energy per time (base unit watt, W).
+        quantity: Power; "power";
+        /// Power dimension.
+        dimension: Q<N1, Z0, Z0, Z0, P1>;
+        units {
+            @watt: 1.0; "W", "watt", "watts";
         }
     }
 }
@@ -138,6 +166,7 @@ system! {
         information: byte, I;
         compute: flop, C;
         money: dollar, M;
+        energy: joule, E;
     }
     units: U {
         mod time::Time,
@@ -147,6 +176,8 @@ system! {
         mod bandwidth::Bandwidth,
         mod compute_rate::ComputeRate,
         mod money_rate::MoneyRate,
+        mod energy::Energy,
+        mod power::Power,
     }
 }
 
@@ -158,16 +189,20 @@ pub mod f64 {
     Q!(self::units, f64);
 }
 
-pub use self::f64::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
+pub use self::f64::{
+    Bandwidth, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
+};
 
 /// Unit markers, for building quantities in base units: `Compute::new::<flop>(2.0)`.
 pub mod unit {
     pub use super::bandwidth::byte_per_second;
     pub use super::compute::flop;
     pub use super::compute_rate::flop_per_second;
+    pub use super::energy::{joule, kilowatt_hour};
     pub use super::information::byte;
     pub use super::money::dollar;
     pub use super::money_rate::{dollar_per_hour, dollar_per_second};
+    pub use super::power::watt;
     pub use super::time::{day, hour, second};
 }
 
@@ -191,5 +226,8 @@ mod tests {
         let bw = Bandwidth::new::<byte_per_second>(3.35e12);
         let t: Time = Information::new::<byte>(80e9) / bw;
         assert!((t.get::<second>() - 80e9 / 3.35e12).abs() < 1e-12);
+        // 700 W for 24 hours is 16.8 kWh.
+        let energy: Energy = Power::new::<watt>(700.0) * Time::new::<hour>(24.0);
+        assert!((energy.get::<kilowatt_hour>() - 16.8).abs() < 1e-9);
     }
 }

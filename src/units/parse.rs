@@ -14,7 +14,9 @@ use std::fmt;
 
 use super::unit::*;
 use super::{BINARY_PREFIXES, SI_PREFIXES};
-use super::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
+use super::{
+    Bandwidth, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
+};
 
 /// The kinds of value a field can take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,10 +39,14 @@ pub enum Dimension {
     Money,
     /// US dollars per (GPU-)hour.
     MoneyRate,
+    /// Joules.
+    Energy,
+    /// Watts.
+    Power,
 }
 
 impl Dimension {
-    const ALL: [Dimension; 9] = [
+    const ALL: [Dimension; 11] = [
         Dimension::Count,
         Dimension::Fraction,
         Dimension::Time,
@@ -50,6 +56,8 @@ impl Dimension {
         Dimension::ComputeRate,
         Dimension::Money,
         Dimension::MoneyRate,
+        Dimension::Energy,
+        Dimension::Power,
     ];
 
     /// What the dimension is, with examples of accepted input.
@@ -64,6 +72,8 @@ impl Dimension {
             Dimension::ComputeRate => "a compute rate (e.g. `989 TFLOP/s`)",
             Dimension::Money => "an amount of money (e.g. `$21.5M`, `63e6 USD`)",
             Dimension::MoneyRate => "a price per GPU-hour (e.g. `$2/h`, `$2.50/GPU-hour`)",
+            Dimension::Energy => "an amount of energy (e.g. `1287 MWh`, `3.6 GJ`)",
+            Dimension::Power => "a power (e.g. `700 W`, `1.2 kW`)",
         }
     }
 
@@ -79,6 +89,8 @@ impl Dimension {
             Dimension::ComputeRate => "a compute rate",
             Dimension::Money => "an amount of money",
             Dimension::MoneyRate => "a price per hour",
+            Dimension::Energy => "an amount of energy",
+            Dimension::Power => "a power",
         }
     }
 }
@@ -235,6 +247,12 @@ fn bandwidth_unit(unit: &str) -> Option<f64> {
     information_unit(per_second)
 }
 
+/// Joules per energy unit: `J` or `Wh` with SI prefixes.
+fn energy_unit(unit: &str) -> Option<f64> {
+    prefixed(unit, &["J"], &SI_PREFIXES)
+        .or_else(|| prefixed(unit, &["Wh"], &SI_PREFIXES).map(|f| f * 3600.0))
+}
+
 fn compute_unit(unit: &str) -> Option<f64> {
     prefixed(unit, &["FLOP", "FLOPs"], &SI_PREFIXES)
 }
@@ -285,6 +303,8 @@ fn factor(dim: Dimension, unit: &str, dollar_sign: bool) -> Option<f64> {
         Dimension::ComputeRate => compute_rate_unit(unit),
         Dimension::Money => money_unit(unit, dollar_sign),
         Dimension::MoneyRate => money_rate_unit(unit, dollar_sign),
+        Dimension::Energy => energy_unit(unit),
+        Dimension::Power => prefixed(unit, &["W"], &SI_PREFIXES),
     }
 }
 
@@ -401,6 +421,37 @@ impl_quantity! {
     ComputeRate: ComputeRate, flop_per_second;
     Money: Money, dollar;
     MoneyRate: MoneyRate, dollar_per_second;
+    Energy: Energy, joule;
+    Power: Power, watt;
+}
+
+/// A quantity read from a preset, where it is written as a string with its unit (`"989.4 TFLOP/s"`,
+/// `"80 GiB"`): a bare number would leave the unit to guessing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Parsed<Q>(pub Q);
+
+impl<'de, Q: Quantity> serde::Deserialize<'de> for Parsed<Q> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct QuantityVisitor<Q>(std::marker::PhantomData<Q>);
+
+        impl<Q: Quantity> serde::de::Visitor<'_> for QuantityVisitor<Q> {
+            type Value = Parsed<Q>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "a string with a unit: {}", Q::DIMENSION.describe())
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Parsed<Q>, E> {
+                let value = read(text, Q::DIMENSION, None).map_err(E::custom)?;
+                if value < 0.0 {
+                    return Err(E::custom(format!("`{text}` is negative")));
+                }
+                Ok(Parsed(Q::from_base(value)))
+            }
+        }
+
+        deserializer.deserialize_str(QuantityVisitor(std::marker::PhantomData))
+    }
 }
 
 #[cfg(test)]
@@ -445,6 +496,10 @@ mod tests {
             ("63e6 USD", Money, 63e6),
             ("$200k", Money, 200e3),
             ("34%", Fraction, 0.34),
+            ("700 W", Power, 700.0),
+            ("1.2kW", Power, 1200.0),
+            ("1287 MWh", Energy, 1287.0 * 3.6e9),
+            ("3.6 GJ", Energy, 3.6e9),
             ("0.34", Fraction, 0.34),
         ];
         for &(text, dim, expected) in cases {

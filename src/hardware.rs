@@ -1,0 +1,318 @@
+//! Accelerators: datasheet peaks per precision, memory, bandwidth, interconnect, power and an indicative
+//! price. The format is documented in `presets/README.md` (GPU presets).
+//!
+//! Peaks are the dense figures; the vendors' sparse headlines (2:4 structured sparsity, twice the dense
+//! figure) are kept apart and never used in a calculation.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Invalid;
+use crate::units::parse::Parsed;
+use crate::units::{Bandwidth, ComputeRate, Information, MoneyRate, Power};
+
+/// Numeric precisions a peak can be quoted for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    Fp64,
+    Fp32,
+    Tf32,
+    Bf16,
+    Fp16,
+    Fp8,
+    Fp6,
+    Fp4,
+    Int8,
+}
+
+impl Precision {
+    /// Every precision, widest first.
+    pub const ALL: [Precision; 9] = [
+        Precision::Fp64,
+        Precision::Fp32,
+        Precision::Tf32,
+        Precision::Bf16,
+        Precision::Fp16,
+        Precision::Fp8,
+        Precision::Fp6,
+        Precision::Fp4,
+        Precision::Int8,
+    ];
+
+    /// Reads a precision by name (`bf16`, `fp8`, ...).
+    pub fn from_name(name: &str) -> Option<Precision> {
+        Precision::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Name as typed and printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Fp64 => "fp64",
+            Precision::Fp32 => "fp32",
+            Precision::Tf32 => "tf32",
+            Precision::Bf16 => "bf16",
+            Precision::Fp16 => "fp16",
+            Precision::Fp8 => "fp8",
+            Precision::Fp6 => "fp6",
+            Precision::Fp4 => "fp4",
+            Precision::Int8 => "int8",
+        }
+    }
+}
+
+/// Peak compute per precision, as written in a preset.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeaksSpec {
+    pub fp64: Option<Parsed<ComputeRate>>,
+    pub fp32: Option<Parsed<ComputeRate>>,
+    pub tf32: Option<Parsed<ComputeRate>>,
+    pub bf16: Option<Parsed<ComputeRate>>,
+    pub fp16: Option<Parsed<ComputeRate>>,
+    pub fp8: Option<Parsed<ComputeRate>>,
+    pub fp6: Option<Parsed<ComputeRate>>,
+    pub fp4: Option<Parsed<ComputeRate>>,
+    pub int8: Option<Parsed<ComputeRate>>,
+}
+
+impl PeaksSpec {
+    fn get(&self, precision: Precision) -> Option<ComputeRate> {
+        let peak = match precision {
+            Precision::Fp64 => self.fp64,
+            Precision::Fp32 => self.fp32,
+            Precision::Tf32 => self.tf32,
+            Precision::Bf16 => self.bf16,
+            Precision::Fp16 => self.fp16,
+            Precision::Fp8 => self.fp8,
+            Precision::Fp6 => self.fp6,
+            Precision::Fp4 => self.fp4,
+            Precision::Int8 => self.int8,
+        };
+        peak.map(|Parsed(rate)| rate)
+    }
+
+    fn to_list(&self) -> Vec<(Precision, ComputeRate)> {
+        Precision::ALL
+            .into_iter()
+            .filter_map(|p| self.get(p).map(|rate| (p, rate)))
+            .collect()
+    }
+}
+
+/// `[memory]` as written.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemorySpec {
+    pub capacity: Parsed<Information>,
+    pub marketed: Option<String>,
+    pub kind: Option<String>,
+    pub bandwidth: Parsed<Bandwidth>,
+}
+
+/// `[interconnect]` as written.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterconnectSpec {
+    pub name: String,
+    pub bandwidth: Parsed<Bandwidth>,
+    pub gpus_per_node: u64,
+}
+
+/// `[price]` as written.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceSpec {
+    pub per_gpu_hour: Parsed<MoneyRate>,
+    pub source: String,
+    pub date: String,
+}
+
+/// A GPU preset file.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpuSpec {
+    pub name: String,
+    pub vendor: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub source: String,
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub uncertain: Vec<String>,
+    pub power: Option<Parsed<Power>>,
+    #[serde(default)]
+    pub peak: PeaksSpec,
+    #[serde(default)]
+    pub sparse: PeaksSpec,
+    pub memory: MemorySpec,
+    pub interconnect: Option<InterconnectSpec>,
+    pub price: Option<PriceSpec>,
+}
+
+/// The scale-up link within a node.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Interconnect {
+    pub name: String,
+    /// Per GPU, both directions together, as vendors quote it.
+    pub bandwidth: Bandwidth,
+    pub gpus_per_node: u64,
+}
+
+/// An indicative price per GPU-hour, with where and when it was read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Price {
+    pub per_gpu_hour: MoneyRate,
+    pub source: String,
+    pub date: String,
+}
+
+/// A checked accelerator preset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gpu {
+    /// The preset name it was loaded by, or the file path.
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub aliases: Vec<String>,
+    pub source: String,
+    pub notes: Option<String>,
+    /// Dotted fields whose values are uncertain.
+    pub uncertain: Vec<String>,
+    pub power: Option<Power>,
+    /// Dense peaks, widest precision first.
+    pub peaks: Vec<(Precision, ComputeRate)>,
+    /// Sparse headline peaks, never used in calculations.
+    pub sparse_peaks: Vec<(Precision, ComputeRate)>,
+    pub memory: Information,
+    pub memory_marketed: Option<String>,
+    pub memory_kind: Option<String>,
+    pub memory_bandwidth: Bandwidth,
+    pub interconnect: Option<Interconnect>,
+    pub price: Option<Price>,
+}
+
+/// Fields a preset may mark uncertain.
+const FIELDS: [&str; 26] = [
+    "power",
+    "peak.fp64",
+    "peak.fp32",
+    "peak.tf32",
+    "peak.bf16",
+    "peak.fp16",
+    "peak.fp8",
+    "peak.fp6",
+    "peak.fp4",
+    "peak.int8",
+    "sparse.fp64",
+    "sparse.fp32",
+    "sparse.tf32",
+    "sparse.bf16",
+    "sparse.fp16",
+    "sparse.fp8",
+    "sparse.fp6",
+    "sparse.fp4",
+    "sparse.int8",
+    "memory.capacity",
+    "memory.bandwidth",
+    "interconnect.bandwidth",
+    "interconnect.gpus_per_node",
+    "price.per_gpu_hour",
+    "price.date",
+    "price.source",
+];
+
+impl Gpu {
+    /// Checks a spec: a training precision present, sparse peaks not below dense ones, sizes positive.
+    pub fn from_spec(id: String, spec: GpuSpec) -> Result<Gpu, Invalid> {
+        let invalid = |field: &str, message: String| Invalid {
+            field: field.to_string(),
+            message,
+        };
+        if spec.peak.bf16.is_none() && spec.peak.fp16.is_none() {
+            return Err(invalid(
+                "peak",
+                "[peak] needs a bf16 or fp16 figure: training runs in one of them".into(),
+            ));
+        }
+        for precision in Precision::ALL {
+            if let (Some(dense), Some(sparse)) = (spec.peak.get(precision), spec.sparse.get(precision))
+                && sparse < dense
+            {
+                let field = format!("sparse.{}", precision.name());
+                return Err(invalid(
+                    &field,
+                    format!(
+                        "{field} is below peak.{}: [peak] holds dense figures, [sparse] the vendors' sparse headlines",
+                        precision.name()
+                    ),
+                ));
+            }
+        }
+        let zero_bytes = Information::default();
+        if spec.memory.capacity.0 <= zero_bytes {
+            return Err(invalid("memory.capacity", "memory.capacity must be above zero".into()));
+        }
+        if spec.memory.bandwidth.0 <= Bandwidth::default() {
+            return Err(invalid("memory.bandwidth", "memory.bandwidth must be above zero".into()));
+        }
+        if let Some(ic) = &spec.interconnect
+            && ic.gpus_per_node == 0
+        {
+            return Err(invalid(
+                "interconnect.gpus_per_node",
+                "interconnect.gpus_per_node must be at least 1".into(),
+            ));
+        }
+        if let Some(unknown) = spec.uncertain.iter().find(|f| !FIELDS.contains(&f.as_str())) {
+            return Err(invalid(
+                "uncertain",
+                format!("uncertain names `{unknown}`, which is not a field; allowed: {}", FIELDS.join(", ")),
+            ));
+        }
+        Ok(Gpu {
+            id,
+            name: spec.name,
+            vendor: spec.vendor,
+            aliases: spec.aliases,
+            source: spec.source,
+            notes: spec.notes,
+            uncertain: spec.uncertain,
+            power: spec.power.map(|Parsed(p)| p),
+            peaks: spec.peak.to_list(),
+            sparse_peaks: spec.sparse.to_list(),
+            memory: spec.memory.capacity.0,
+            memory_marketed: spec.memory.marketed,
+            memory_kind: spec.memory.kind,
+            memory_bandwidth: spec.memory.bandwidth.0,
+            interconnect: spec.interconnect.map(|ic| Interconnect {
+                name: ic.name,
+                bandwidth: ic.bandwidth.0,
+                gpus_per_node: ic.gpus_per_node,
+            }),
+            price: spec.price.map(|p| Price {
+                per_gpu_hour: p.per_gpu_hour.0,
+                source: p.source,
+                date: p.date,
+            }),
+        })
+    }
+
+    /// The dense peak at `precision`, if the part has one.
+    pub fn peak(&self, precision: Precision) -> Option<ComputeRate> {
+        self.peaks
+            .iter()
+            .find_map(|&(p, rate)| (p == precision).then_some(rate))
+    }
+
+    /// The sparse headline at `precision`, if the vendor quotes one.
+    pub fn sparse_peak(&self, precision: Precision) -> Option<ComputeRate> {
+        self.sparse_peaks
+            .iter()
+            .find_map(|&(p, rate)| (p == precision).then_some(rate))
+    }
+
+    /// Whether a field's value is marked uncertain.
+    pub fn is_uncertain(&self, field: &str) -> bool {
+        self.uncertain.iter().any(|f| f == field)
+    }
+}
