@@ -24,7 +24,11 @@ fn aliases(text: &str) -> Vec<String> {
     let Some(line) = text.lines().find(|l| l.trim_start().starts_with("aliases")) else {
         return Vec::new();
     };
-    line.split('"').skip(1).step_by(2).map(String::from).collect()
+    line.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect()
 }
 
 fn main() {
@@ -33,7 +37,11 @@ fn main() {
     for (kind, table) in [("models", "MODELS"), ("gpus", "GPUS")] {
         let dir = Path::new("presets").join(kind);
         let names = preset_names(&dir);
-        writeln!(out, "/// Built-in {kind} presets: (name, TOML text), sorted by name.").unwrap();
+        writeln!(
+            out,
+            "/// Built-in {kind} presets: (name, TOML text), sorted by name."
+        )
+        .unwrap();
         writeln!(out, "pub static {table}: &[(&str, &str)] = &[").unwrap();
         for name in &names {
             writeln!(
@@ -58,7 +66,11 @@ fn main() {
                 }
             }
             pairs.sort();
-            writeln!(out, "/// GPU aliases: (alias, preset name), sorted by alias.").unwrap();
+            writeln!(
+                out,
+                "/// GPU aliases: (alias, preset name), sorted by alias."
+            )
+            .unwrap();
             writeln!(out, "pub static GPU_ALIASES: &[(&str, &str)] = &{pairs:?};").unwrap();
         }
     }

@@ -159,6 +159,8 @@ pub struct Claims {
     /// As published, including slips of units in the source.
     pub forward_flops_per_token: Option<Figure<Flop>>,
     pub hardware: Option<String>,
+    /// The GPU preset that matches `hardware`, which `llmcalc train` uses for the claimed run.
+    pub gpu: Option<String>,
     pub gpus: Option<Figure<Count>>,
     pub gpu_hours: Option<Figure<Count>>,
     pub days: Option<Figure<Days>>,

@@ -114,7 +114,7 @@ pub struct MemorySpec {
 #[serde(deny_unknown_fields)]
 pub struct InterconnectSpec {
     pub name: String,
-    pub bandwidth: Parsed<Bandwidth>,
+    pub bandwidth: Option<Parsed<Bandwidth>>,
     pub gpus_per_node: u64,
 }
 
@@ -153,8 +153,8 @@ pub struct GpuSpec {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Interconnect {
     pub name: String,
-    /// Per GPU, both directions together, as vendors quote it.
-    pub bandwidth: Bandwidth,
+    /// Per GPU, both directions together, as vendors quote it; not every vendor states it.
+    pub bandwidth: Option<Bandwidth>,
     pub gpus_per_node: u64,
 }
 
@@ -235,7 +235,8 @@ impl Gpu {
             ));
         }
         for precision in Precision::ALL {
-            if let (Some(dense), Some(sparse)) = (spec.peak.get(precision), spec.sparse.get(precision))
+            if let (Some(dense), Some(sparse)) =
+                (spec.peak.get(precision), spec.sparse.get(precision))
                 && sparse < dense
             {
                 let field = format!("sparse.{}", precision.name());
@@ -250,10 +251,16 @@ impl Gpu {
         }
         let zero_bytes = Information::default();
         if spec.memory.capacity.0 <= zero_bytes {
-            return Err(invalid("memory.capacity", "memory.capacity must be above zero".into()));
+            return Err(invalid(
+                "memory.capacity",
+                "memory.capacity must be above zero".into(),
+            ));
         }
         if spec.memory.bandwidth.0 <= Bandwidth::default() {
-            return Err(invalid("memory.bandwidth", "memory.bandwidth must be above zero".into()));
+            return Err(invalid(
+                "memory.bandwidth",
+                "memory.bandwidth must be above zero".into(),
+            ));
         }
         if let Some(ic) = &spec.interconnect
             && ic.gpus_per_node == 0
@@ -263,10 +270,17 @@ impl Gpu {
                 "interconnect.gpus_per_node must be at least 1".into(),
             ));
         }
-        if let Some(unknown) = spec.uncertain.iter().find(|f| !FIELDS.contains(&f.as_str())) {
+        if let Some(unknown) = spec
+            .uncertain
+            .iter()
+            .find(|f| !FIELDS.contains(&f.as_str()))
+        {
             return Err(invalid(
                 "uncertain",
-                format!("uncertain names `{unknown}`, which is not a field; allowed: {}", FIELDS.join(", ")),
+                format!(
+                    "uncertain names `{unknown}`, which is not a field; allowed: {}",
+                    FIELDS.join(", ")
+                ),
             ));
         }
         Ok(Gpu {
@@ -286,7 +300,7 @@ impl Gpu {
             memory_bandwidth: spec.memory.bandwidth.0,
             interconnect: spec.interconnect.map(|ic| Interconnect {
                 name: ic.name,
-                bandwidth: ic.bandwidth.0,
+                bandwidth: ic.bandwidth.map(|Parsed(b)| b),
                 gpus_per_node: ic.gpus_per_node,
             }),
             price: spec.price.map(|p| Price {

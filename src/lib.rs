@@ -15,6 +15,7 @@ pub mod hardware;
 pub mod model;
 pub mod preset;
 pub mod report;
+pub mod training;
 pub mod units;
 
 pub use error::{Error, Result};

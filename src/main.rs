@@ -6,10 +6,14 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use llmcalc::hardware::Precision;
 use llmcalc::model::flops::{Masking, Recompute};
 use llmcalc::preset::{self, Override};
-use llmcalc::report::{self, Format, flops::FlopsRequest};
-use llmcalc::units::parse::{Dimension, read};
+use llmcalc::report::compare::{CompareRequest, Fixed};
+use llmcalc::report::mfu::{MfuRequest, Throughput};
+use llmcalc::report::{self, Format, flops::FlopsRequest, train::TrainRequest};
+use llmcalc::units::parse::{Dimension, Quantity, read, read_bounds, read_range};
+use llmcalc::units::{Bounds, Compute, Money, MoneyRate, Time};
 
 /// The arithmetic of training and serving large language models, from presets.
 #[derive(Parser)]
@@ -43,6 +47,32 @@ enum Command {
     )]
     Params(ModelArgs),
 
+    /// List the GPU presets: dense peaks, memory, bandwidth, scale-up link, power, price.
+    #[command(after_help = "Examples:\n  llmcalc gpus\n  llmcalc gpus --format json")]
+    Gpus,
+
+    /// Solve a training run: compute, GPUs, MFU, wall-clock, GPU-hours, cost and energy. Give three of
+    /// compute (MODEL with --tokens, or --flops), --gpus, --mfu and --days — or --budget or
+    /// --gpu-hours with two of them — and the rest is solved. Any figure may be a range (`0.32..0.36`).
+    #[command(
+        after_help = "Examples:\n  llmcalc train gpt-4\n  llmcalc train gpt-4 --tokens 13T --gpu a100-40gb --gpus 25000 --mfu 0.32..0.36 --price '$1/h'\n  llmcalc train --flops 2.15e25 --gpu h100 --gpus 8192 --days 55 --price '$2/h'\n  llmcalc train llama-2-70b --gpu a100-80gb --gpu-hours 1720320\n  llmcalc train llama-3.1-8b --tokens 15T --gpu h100 --days 30 --mfu 0.4 --explain"
+    )]
+    Train(TrainArgs),
+
+    /// MFU and HFU from an observed throughput: tokens/s (all GPUs or per GPU) or a step time with its
+    /// batch, with PaLM's definition (attention included) and the attention-free variant beside it.
+    #[command(
+        after_help = "Examples:\n  llmcalc mfu palm-540b --gpu tpu-v4 --gpus 6144 --tokens-per-second 238.3k --seq-len 2048\n  llmcalc mfu llama-2-7b --gpu a100-80gb --gpus 64 --step-time 4.2s --batch-tokens 4M"
+    )]
+    Mfu(MfuArgs),
+
+    /// Price one training run on several GPU types, cheapest first: GPUs needed (or days), GPU-hours,
+    /// cost, energy, cost per trillion tokens, and whether the training state fits.
+    #[command(
+        after_help = "Examples:\n  llmcalc compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --price h100=$2.49/h --price a100-80gb=$1.49/h"
+    )]
+    Compare(CompareArgs),
+
     /// Count FLOPs per token — forward, backward, training — part by part.
     #[command(
         after_help = "Examples:\n  llmcalc flops llama-2-7b\n  llmcalc flops gpt-3 --seq-len 2048 --attention causal\n  llmcalc flops t5-11b --seq-len 512 --target-len 114\n  llmcalc flops gpt-4 --recompute full"
@@ -70,6 +100,161 @@ enum Command {
     },
 }
 
+/// `llmcalc train`.
+#[derive(Args)]
+struct TrainArgs {
+    /// A model preset name or TOML file; optional with --flops
+    #[arg(value_name = "MODEL")]
+    model: Option<String>,
+
+    /// Override a preset field of the model, as TOML
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    overrides: Vec<Override>,
+
+    /// Total training compute in place of MODEL and --tokens: `2.15e25`, `2.15e25 FLOP`
+    #[arg(long, value_name = "FLOP", value_parser = parse::<Compute>(None))]
+    flops: Option<Bounds<Compute>>,
+
+    /// Training tokens: `13T`, `2T` [default: the model's claimed training tokens]
+    #[arg(long, value_name = "N", value_parser = counts)]
+    tokens: Option<Bounds<f64>>,
+
+    /// GPU preset (`llmcalc gpus`) or TOML file [default: the GPU of the model's claimed run]
+    #[arg(long, value_name = "GPU")]
+    gpu: Option<String>,
+
+    /// Number of GPUs
+    #[arg(long, value_name = "N", value_parser = counts)]
+    gpus: Option<Bounds<f64>>,
+
+    /// Model FLOPs utilisation: `0.34`, `34%`, `0.32..0.36`
+    #[arg(long, value_name = "FRACTION", value_parser = fractions)]
+    mfu: Option<Bounds<f64>>,
+
+    /// Wall-clock duration: `90` (days), `90..100`, `55d`, `12h`, `6 weeks`
+    #[arg(long, value_name = "TIME", value_parser = parse::<Time>(Some(86_400.0)))]
+    days: Option<Bounds<Time>>,
+
+    /// GPU-hours in place of --gpus and --days: `1720320`, `1.72M`
+    #[arg(long, value_name = "N", value_parser = counts)]
+    gpu_hours: Option<Bounds<f64>>,
+
+    /// A budget, which with the price fixes the GPU-hours: `$10M`
+    #[arg(long, value_name = "USD", value_parser = parse::<Money>(None))]
+    budget: Option<Bounds<Money>>,
+
+    /// Price per GPU-hour: `$2/h`, `$2.50/GPU-hour` [default: the GPU preset's indicative price]
+    #[arg(long, value_name = "PRICE", value_parser = parse::<MoneyRate>(Some(1.0 / 3600.0)))]
+    price: Option<Bounds<MoneyRate>>,
+
+    /// Precision whose dense peak the MFU is measured against [default: bf16, or fp16 where the GPU
+    /// has no bf16]
+    #[arg(long, value_name = "PRECISION", value_parser = precision)]
+    precision: Option<Precision>,
+
+    /// Power usage effectiveness of the data centre; 1 counts the GPUs' board power alone
+    #[arg(long, value_name = "RATIO", default_value_t = 1.0, value_parser = pue)]
+    pue: f64,
+
+    /// Tokens per sequence [default: the model's context]
+    #[arg(long, value_name = "N", value_parser = tokens)]
+    seq_len: Option<u64>,
+
+    /// How attention over the context is counted (see `llmcalc flops --help`)
+    #[arg(long, value_enum, default_value_t = AttentionArg::Full)]
+    attention: AttentionArg,
+
+    /// Activation recompute, counted in the hardware FLOPs and the HFU
+    #[arg(long, value_enum, default_value_t = RecomputeArg::None)]
+    recompute: RecomputeArg,
+
+    /// Print each formula with its numbers and source
+    #[arg(long)]
+    explain: bool,
+}
+
+/// `llmcalc mfu`.
+#[derive(Args)]
+struct MfuArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+
+    /// GPU preset or TOML file
+    #[arg(long, value_name = "GPU")]
+    gpu: String,
+
+    /// Number of GPUs
+    #[arg(long, value_name = "N", value_parser = count)]
+    gpus: f64,
+
+    /// Observed tokens per second over all GPUs
+    #[arg(long, value_name = "N", value_parser = count, group = "throughput")]
+    tokens_per_second: Option<f64>,
+
+    /// Observed tokens per second per GPU
+    #[arg(long, value_name = "N", value_parser = count, group = "throughput")]
+    tokens_per_second_per_gpu: Option<f64>,
+
+    /// Time of one optimizer step (with --batch-tokens): `4.2s`, `850ms` is not accepted, write `0.85s`
+    #[arg(long, value_name = "TIME", value_parser = single::<Time>(Some(1.0)), group = "throughput", requires = "batch_tokens")]
+    step_time: Option<Time>,
+
+    /// Tokens in one global batch (with --step-time): `4M`
+    #[arg(long, value_name = "N", value_parser = count, requires = "step_time")]
+    batch_tokens: Option<f64>,
+
+    /// Precision whose dense peak is used [default: bf16, or fp16 where the GPU has no bf16]
+    #[arg(long, value_name = "PRECISION", value_parser = precision)]
+    precision: Option<Precision>,
+
+    /// Tokens per sequence [default: the model's context]
+    #[arg(long, value_name = "N", value_parser = tokens)]
+    seq_len: Option<u64>,
+
+    /// How attention over the context is counted
+    #[arg(long, value_enum, default_value_t = AttentionArg::Full)]
+    attention: AttentionArg,
+
+    /// Activation recompute, counted in the HFU
+    #[arg(long, value_enum, default_value_t = RecomputeArg::None)]
+    recompute: RecomputeArg,
+}
+
+/// `llmcalc compare`.
+#[derive(Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+
+    /// Training tokens [default: the model's claimed training tokens]
+    #[arg(long, value_name = "N", value_parser = counts)]
+    tokens: Option<Bounds<f64>>,
+
+    /// GPU presets to compare, comma-separated: `h100,h200,b200`
+    #[arg(long, value_name = "GPU,...", value_delimiter = ',', required = true)]
+    gpu: Vec<String>,
+
+    /// Fix the wall-clock duration and solve the GPUs: `90` (days), `12 weeks`
+    #[arg(long, value_name = "TIME", value_parser = parse::<Time>(Some(86_400.0)), group = "fixed")]
+    days: Option<Bounds<Time>>,
+
+    /// Fix the GPU count and solve the duration
+    #[arg(long, value_name = "N", value_parser = counts, group = "fixed")]
+    gpus: Option<Bounds<f64>>,
+
+    /// Model FLOPs utilisation assumed on every GPU type
+    #[arg(long, value_name = "FRACTION", value_parser = fractions, default_value = "0.4")]
+    mfu: Bounds<f64>,
+
+    /// A price for one GPU type, repeatable: `h100=$2.49/h`
+    #[arg(long = "price", value_name = "GPU=PRICE", value_parser = gpu_price)]
+    prices: Vec<(String, Bounds<MoneyRate>)>,
+
+    /// Power usage effectiveness of the data centre
+    #[arg(long, value_name = "RATIO", default_value_t = 1.0, value_parser = pue)]
+    pue: f64,
+}
+
 /// Choosing a model.
 #[derive(Args)]
 struct ModelArgs {
@@ -95,6 +280,91 @@ enum RecomputeArg {
     Full,
 }
 
+/// A parser for a value or range of a typed quantity; `bare` is the factor for a number without unit.
+fn parse<Q: Quantity + Copy + PartialOrd + Send + Sync + 'static>(
+    bare: Option<f64>,
+) -> impl Fn(&str) -> Result<Bounds<Q>, String> + Clone {
+    move |text: &str| {
+        let bounds = read_bounds::<Q>(text, bare).map_err(|e| e.to_string())?;
+        let zero = Q::from_base(0.0);
+        if bounds.low <= zero {
+            return Err(format!("`{text}` must be above zero"));
+        }
+        Ok(bounds)
+    }
+}
+
+/// A single value of a typed quantity above zero.
+fn single<Q: Quantity + Copy + PartialOrd + Send + Sync + 'static>(
+    bare: Option<f64>,
+) -> impl Fn(&str) -> Result<Q, String> + Clone {
+    move |text: &str| {
+        let bounds = parse::<Q>(bare)(text)?;
+        if bounds.low != bounds.high {
+            return Err(format!("`{text}` is a range; give one value"));
+        }
+        Ok(bounds.low)
+    }
+}
+
+/// A count above zero: `6144`, `238.3k`.
+fn count(text: &str) -> Result<f64, String> {
+    let value = read(text, Dimension::Count, None).map_err(|e| e.to_string())?;
+    if value <= 0.0 {
+        return Err(format!("`{text}` must be above zero"));
+    }
+    Ok(value)
+}
+
+/// `GPU=PRICE`: a price for one GPU type.
+fn gpu_price(text: &str) -> Result<(String, Bounds<MoneyRate>), String> {
+    let (gpu, price) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not `GPU=PRICE` (e.g. `h100=$2.49/h`)"))?;
+    Ok((
+        gpu.trim().to_string(),
+        parse::<MoneyRate>(Some(1.0 / 3600.0))(price)?,
+    ))
+}
+
+/// A count or range of counts above zero: `25000`, `13T`, `8000..8192`.
+fn counts(text: &str) -> Result<Bounds<f64>, String> {
+    let (low, high) = read_range(text, Dimension::Count, None).map_err(|e| e.to_string())?;
+    if low <= 0.0 {
+        return Err(format!("`{text}` must be above zero"));
+    }
+    Ok(Bounds::new(low, high))
+}
+
+/// A fraction or range of fractions in (0, 1]: `0.34`, `34%`.
+fn fractions(text: &str) -> Result<Bounds<f64>, String> {
+    let (low, high) = read_range(text, Dimension::Fraction, None).map_err(|e| e.to_string())?;
+    if low <= 0.0 || high > 1.0 {
+        return Err(format!(
+            "`{text}` is not a fraction above 0 and at most 1: write 0.34 or 34%"
+        ));
+    }
+    Ok(Bounds::new(low, high))
+}
+
+/// A power usage effectiveness: 1 or more.
+fn pue(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if (1.0..=10.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "`{text}` is not a PUE: a ratio from 1 (no overhead) to 10, e.g. 1.1"
+        )),
+    }
+}
+
+/// A precision by name.
+fn precision(text: &str) -> Result<Precision, String> {
+    Precision::from_name(&text.to_lowercase()).ok_or_else(|| {
+        let names: Vec<&str> = Precision::ALL.iter().map(|p| p.name()).collect();
+        format!("`{text}` is not a precision; one of {}", names.join(", "))
+    })
+}
+
 /// A whole number of tokens: `2048`, `8k`, `32K`.
 fn tokens(text: &str) -> Result<u64, String> {
     let n = read(text, Dimension::Count, None).map_err(|e| e.to_string())?;
@@ -104,6 +374,21 @@ fn tokens(text: &str) -> Result<u64, String> {
         ));
     }
     Ok(n as u64)
+}
+
+fn masking(arg: AttentionArg) -> Masking {
+    match arg {
+        AttentionArg::Full => Masking::Full,
+        AttentionArg::Causal => Masking::Causal,
+    }
+}
+
+fn recompute(arg: RecomputeArg) -> Recompute {
+    match arg {
+        RecomputeArg::None => Recompute::None,
+        RecomputeArg::Selective => Recompute::Selective,
+        RecomputeArg::Full => Recompute::Full,
+    }
 }
 
 fn run(cli: Cli) -> llmcalc::Result<String> {
@@ -117,6 +402,91 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             let list = report::models::models()?;
             report::render(&list, |l| l.report(), format)
         }
+        Command::Gpus => {
+            let list = report::gpus::gpus()?;
+            report::render(&list, |l| l.report(), format)
+        }
+        Command::Train(args) => {
+            let model = match &args.model {
+                Some(name) => Some(preset::load_model(name, &args.overrides)?),
+                None => None,
+            };
+            let request = TrainRequest {
+                model,
+                flops: args.flops,
+                tokens: args.tokens,
+                gpu: args.gpu,
+                precision: args.precision,
+                gpus: args.gpus,
+                mfu: args.mfu,
+                duration: args.days,
+                gpu_hours: args.gpu_hours,
+                budget: args.budget,
+                price: args.price,
+                pue: args.pue,
+                seq_len: args.seq_len,
+                masking: Some(masking(args.attention)),
+                recompute: Some(recompute(args.recompute)),
+            };
+            let result = report::train::train(&request)?;
+            report::render(&result, |r| r.report(args.explain), format)
+        }
+        Command::Mfu(args) => {
+            let throughput = match (
+                args.tokens_per_second,
+                args.tokens_per_second_per_gpu,
+                args.step_time,
+                args.batch_tokens,
+            ) {
+                (Some(t), _, _, _) => Throughput::Total(t),
+                (_, Some(t), _, _) => Throughput::PerGpu(t),
+                (_, _, Some(step), Some(batch_tokens)) => Throughput::Step { step, batch_tokens },
+                _ => {
+                    return Err(llmcalc::Error::Argument {
+                        argument: "throughput".into(),
+                        message: "give --tokens-per-second, --tokens-per-second-per-gpu, or --step-time with \
+                                  --batch-tokens"
+                            .into(),
+                    });
+                }
+            };
+            let request = MfuRequest {
+                model: preset::load_model(&args.model.model, &args.model.overrides)?,
+                gpu: args.gpu,
+                gpus: args.gpus,
+                throughput,
+                precision: args.precision,
+                seq_len: args.seq_len,
+                masking: masking(args.attention),
+                recompute: recompute(args.recompute),
+            };
+            let result = report::mfu::mfu(&request)?;
+            report::render(&result, |r| r.report(), format)
+        }
+        Command::Compare(args) => {
+            let fixed = match (args.days, args.gpus) {
+                (Some(days), None) => Fixed::Duration(days),
+                (None, Some(gpus)) => Fixed::Gpus(gpus),
+                _ => {
+                    return Err(llmcalc::Error::Argument {
+                        argument: "--days / --gpus".into(),
+                        message: "give one of --days (GPUs are solved) or --gpus (days are solved)"
+                            .into(),
+                    });
+                }
+            };
+            let request = CompareRequest {
+                model: preset::load_model(&args.model.model, &args.model.overrides)?,
+                tokens: args.tokens,
+                gpus: args.gpu,
+                fixed,
+                mfu: args.mfu,
+                prices: args.prices,
+                pue: args.pue,
+            };
+            let result = report::compare::compare(&request)?;
+            report::render(&result, |r| r.report(), format)
+        }
         Command::Params(args) => {
             let model = preset::load_model(&args.model, &args.overrides)?;
             let result = report::params::params(&model)?;
@@ -127,21 +497,14 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             seq_len,
             target_len,
             attention,
-            recompute,
+            recompute: recompute_arg,
         } => {
             let m = preset::load_model(&model.model, &model.overrides)?;
             let request = FlopsRequest {
                 seq_len,
                 target_len,
-                masking: match attention {
-                    AttentionArg::Full => Masking::Full,
-                    AttentionArg::Causal => Masking::Causal,
-                },
-                recompute: match recompute {
-                    RecomputeArg::None => Recompute::None,
-                    RecomputeArg::Selective => Recompute::Selective,
-                    RecomputeArg::Full => Recompute::Full,
-                },
+                masking: masking(attention),
+                recompute: recompute(recompute_arg),
             };
             let result = report::flops::flops(&m, &request)?;
             report::render(&result, |r| r.report(), format)

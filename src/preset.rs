@@ -13,8 +13,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, Deserializer};
 
 use crate::error::{Error, Location, Result};
-use crate::model::spec::ModelSpec;
 use crate::hardware::{Gpu, GpuSpec};
+use crate::model::spec::ModelSpec;
 use crate::model::{Invalid, Model};
 
 mod builtin {

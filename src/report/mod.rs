@@ -3,9 +3,13 @@
 //! renders as text for people or CSV for scripts. One result feeds every format, so they cannot
 //! disagree.
 
+pub mod compare;
 pub mod flops;
+pub mod gpus;
+pub mod mfu;
 pub mod models;
 pub mod params;
+pub mod train;
 
 use serde::Serialize;
 use tabled::builder::Builder;
@@ -30,6 +34,8 @@ pub enum Format {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     Text(String),
+    /// A number already formatted with its unit; aligned as a number.
+    Value(String),
     /// A count printed with a suffix (`6.74 B`).
     Count(f64),
     /// A count printed in full (`6,738,415,616`).
@@ -45,7 +51,7 @@ impl Cell {
     /// The cell for people.
     pub fn human(&self) -> String {
         match self {
-            Cell::Text(text) => text.clone(),
+            Cell::Text(text) | Cell::Value(text) => text.clone(),
             Cell::Count(n) => format::count(*n),
             Cell::Exact(n) => format::exact(*n),
             Cell::Flop(c) => format::compute(*c),
@@ -58,11 +64,20 @@ impl Cell {
     /// The cell for scripts: base units, full precision.
     pub fn raw(&self) -> String {
         match self {
-            Cell::Text(text) => text.clone(),
+            Cell::Text(text) | Cell::Value(text) => text.clone(),
             Cell::Count(n) | Cell::Ratio(n) | Cell::Percent(n) => n.to_string(),
             Cell::Exact(n) => n.to_string(),
             Cell::Flop(c) => c.get::<flop>().to_string(),
             Cell::Empty => String::new(),
+        }
+    }
+
+    /// Rewrites the text of a text cell; other cells are kept.
+    pub fn map_text(self, f: impl FnOnce(String) -> String) -> Cell {
+        match self {
+            Cell::Text(text) => Cell::Text(f(text)),
+            Cell::Value(text) => Cell::Value(f(text)),
+            other => other,
         }
     }
 

@@ -10,9 +10,7 @@
 
 use super::unit::*;
 use super::{BINARY_PREFIXES, SI_PREFIXES};
-use super::{
-    Bandwidth, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
-};
+use super::{Bandwidth, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time};
 
 /// Rounds `x` to `digits` significant digits.
 fn round_sig(x: f64, digits: i32) -> f64 {

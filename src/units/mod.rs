@@ -15,6 +15,43 @@
 pub mod format;
 pub mod parse;
 
+/// A value or a range of values (`low == high` for a single value), as given or as solved.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Bounds<T> {
+    pub low: T,
+    pub high: T,
+}
+
+impl<T: Copy> Bounds<T> {
+    /// A range from `low` to `high`.
+    pub fn new(low: T, high: T) -> Self {
+        Bounds { low, high }
+    }
+
+    /// A single value.
+    pub fn exact(value: T) -> Self {
+        Bounds {
+            low: value,
+            high: value,
+        }
+    }
+
+    /// Applies `f` to both ends.
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Bounds<U> {
+        Bounds {
+            low: f(self.low),
+            high: f(self.high),
+        }
+    }
+}
+
+impl<T: PartialEq> Bounds<T> {
+    /// Whether this is a single value.
+    pub fn is_exact(&self) -> bool {
+        self.low == self.high
+    }
+}
+
 /// SI prefixes, case-sensitive, from none to yotta.
 const SI_PREFIXES: [(&str, f64); 9] = [
     ("", 1.0),

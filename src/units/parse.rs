@@ -14,9 +14,7 @@ use std::fmt;
 
 use super::unit::*;
 use super::{BINARY_PREFIXES, SI_PREFIXES};
-use super::{
-    Bandwidth, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
-};
+use super::{Bandwidth, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time};
 
 /// The kinds of value a field can take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -388,6 +386,15 @@ pub fn read_range(text: &str, dim: Dimension, bare: Option<f64>) -> Result<(f64,
     } else {
         Err(bad())
     }
+}
+
+/// Reads a value or a range `low..high` of a typed quantity; `bare` as for [`read`].
+pub fn read_bounds<Q: Quantity + Copy>(
+    text: &str,
+    bare: Option<f64>,
+) -> Result<super::Bounds<Q>, ParseError> {
+    let (low, high) = read_range(text, Q::DIMENSION, bare)?;
+    Ok(super::Bounds::new(Q::from_base(low), Q::from_base(high)))
 }
 
 /// Parses text into a typed quantity.

@@ -1,0 +1,239 @@
+//! `llmcalc compare`: one training run priced on several GPU types, cheapest first.
+//!
+//! Each row is the run `llmcalc train` solves on that GPU, at a fixed duration (GPUs needed) or a fixed
+//! GPU count (days needed). Whether the training state fits is a first check, named as such: mixed-
+//! precision Adam keeps 16 bytes per parameter (2 weights, 2 gradients, 12 of fp32 master weights,
+//! momentum and variance; Rajbhandari et al. 2020, ZeRO, §3.1), spread over every GPU, with no room
+//! counted for activations.
+
+use serde::Serialize;
+
+use super::{Cell, Report, Section, Table};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::model::params;
+use crate::preset;
+use crate::report::train::{TrainRequest, train};
+use crate::units::format;
+use crate::units::unit::{byte, dollar, joule, second};
+use crate::units::{Bounds, Information, Money, MoneyRate, Time};
+
+/// Bytes of training state per parameter under mixed-precision Adam (Rajbhandari et al. 2020, §3.1).
+pub const STATE_BYTES_PER_PARAM: f64 = 16.0;
+
+/// What the comparison holds fixed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fixed {
+    /// The wall-clock duration: GPUs are solved.
+    Duration(Bounds<Time>),
+    /// The GPU count: the duration is solved.
+    Gpus(Bounds<f64>),
+}
+
+/// What `llmcalc compare` was asked.
+#[derive(Clone, Debug)]
+pub struct CompareRequest {
+    pub model: Model,
+    pub tokens: Option<Bounds<f64>>,
+    pub gpus: Vec<String>,
+    pub fixed: Fixed,
+    pub mfu: Bounds<f64>,
+    /// Prices per GPU name, overriding the presets'.
+    pub prices: Vec<(String, Bounds<MoneyRate>)>,
+    pub pue: f64,
+}
+
+/// One GPU type's row.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CompareRow {
+    pub gpu: String,
+    pub gpus: Bounds<f64>,
+    pub wall_clock_seconds: Bounds<Time>,
+    pub gpu_hours: Bounds<f64>,
+    pub price_usd_per_gpu_hour: Option<Bounds<f64>>,
+    pub cost_usd: Option<Bounds<Money>>,
+    pub energy_joules: Option<Bounds<crate::units::Energy>>,
+    pub cost_per_trillion_tokens_usd: Option<Bounds<Money>>,
+    /// Training state (16 bytes per parameter) over the memory of all the GPUs, at the fewest GPUs.
+    pub state_share_of_memory: f64,
+    pub fits: bool,
+    /// Solved values that cannot be (an MFU above 100% cannot arise here; fewer than one GPU can).
+    pub impossible: Vec<String>,
+}
+
+/// The result of `llmcalc compare`, rows sorted by cost (cheapest first; unpriced last).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CompareResult {
+    pub model: String,
+    pub tokens: Bounds<f64>,
+    pub mfu: Bounds<f64>,
+    pub total_params: u64,
+    pub state_bytes: Information,
+    pub rows: Vec<CompareRow>,
+}
+
+/// Prices the run on each GPU.
+pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
+    let model = &request.model;
+    let arch = model.architecture("comparing GPUs")?;
+    let total_params = params::count(&model.id, arch)?.total_params;
+    let state = Information::new::<byte>(total_params as f64 * STATE_BYTES_PER_PARAM);
+    let mut tokens = None;
+    let mut rows = Vec::new();
+    for name in &request.gpus {
+        let gpu = preset::load_gpu(name, &[])?;
+        let price = request
+            .prices
+            .iter()
+            .find(|(n, _)| preset::load_gpu(n, &[]).is_ok_and(|g| g.id == gpu.id))
+            .map(|(_, p)| *p);
+        let (gpus, duration) = match request.fixed {
+            Fixed::Duration(d) => (None, Some(d)),
+            Fixed::Gpus(g) => (Some(g), None),
+        };
+        let run = train(&TrainRequest {
+            model: Some(model.clone()),
+            tokens: request.tokens,
+            gpu: Some(gpu.id.clone()),
+            gpus,
+            mfu: Some(request.mfu),
+            duration,
+            price,
+            pue: request.pue,
+            ..TrainRequest::default()
+        })?;
+        tokens = run.tokens;
+        let gpus = run
+            .gpus
+            .expect("GPUs are given or solved with a fixed duration")
+            .map(f64::ceil);
+        let duration = run
+            .wall_clock_seconds
+            .expect("the duration is given or solved with a fixed GPU count");
+        let memory = gpu.memory.get::<byte>() * gpus.low;
+        let share = state.get::<byte>() / memory;
+        let per_trillion = match (run.cost_usd, run.tokens) {
+            (Some(cost), Some(t)) => Some(Bounds::new(
+                cost.low / (t.high / 1e12),
+                cost.high / (t.low / 1e12),
+            )),
+            _ => None,
+        };
+        rows.push(CompareRow {
+            gpu: gpu.id.clone(),
+            gpus,
+            wall_clock_seconds: duration,
+            gpu_hours: run.gpu_hours,
+            price_usd_per_gpu_hour: run.price_usd_per_gpu_hour,
+            cost_usd: run.cost_usd,
+            energy_joules: run.energy_joules,
+            cost_per_trillion_tokens_usd: per_trillion,
+            state_share_of_memory: share,
+            fits: share <= 1.0,
+            impossible: run.impossible,
+        });
+    }
+    let tokens = tokens.ok_or_else(|| Error::Argument {
+        argument: "--gpu".into(),
+        message: "give at least one GPU: --gpu h100,h200".into(),
+    })?;
+    rows.sort_by(|a, b| {
+        let key = |r: &CompareRow| r.cost_usd.map_or(f64::INFINITY, |c| c.low.get::<dollar>());
+        key(a).total_cmp(&key(b))
+    });
+    Ok(CompareResult {
+        model: model.id.clone(),
+        tokens,
+        mfu: request.mfu,
+        total_params,
+        state_bytes: state,
+        rows,
+    })
+}
+
+fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> String {
+    if b.is_exact() {
+        show(b.low)
+    } else {
+        format!("{} .. {}", show(b.low), show(b.high))
+    }
+}
+
+impl CompareResult {
+    /// The report for people and CSV.
+    pub fn report(&self) -> Report {
+        let mut text = Table::new(&[
+            ("GPU", "gpu"),
+            ("GPUs", "gpus"),
+            ("wall-clock", "wall_clock_seconds"),
+            ("GPU-hours", "gpu_hours"),
+            ("$/GPU-hour", "price_usd_per_gpu_hour"),
+            ("cost", "cost_usd"),
+            ("energy", "energy_joules"),
+            ("cost per 1T tokens", "cost_per_trillion_tokens_usd"),
+            ("state fits? (16 B/param)", "fits"),
+        ]);
+        let mut csv = text.clone();
+        let low = |b: Option<Bounds<f64>>| b.map_or(Cell::Empty, |b| Cell::Text(b.low.to_string()));
+        for r in &self.rows {
+            let money = |b: Option<Bounds<Money>>| {
+                b.map_or(Cell::Empty, |b| Cell::Value(range(b, format::money)))
+            };
+            text.push(vec![
+                r.gpu.as_str().into(),
+                Cell::Value(range(r.gpus, |n| format::exact(n as u64))),
+                Cell::Value(range(r.wall_clock_seconds, format::time)),
+                Cell::Value(range(r.gpu_hours, format::count)),
+                r.price_usd_per_gpu_hour.map_or(Cell::Empty, |p| {
+                    Cell::Value(range(p, |p| format!("${p:.2}")))
+                }),
+                money(r.cost_usd),
+                r.energy_joules
+                    .map_or(Cell::Empty, |e| Cell::Value(range(e, format::energy))),
+                money(r.cost_per_trillion_tokens_usd),
+                Cell::Text(if r.fits {
+                    format!(
+                        "yes ({} of memory)",
+                        format::percent(r.state_share_of_memory)
+                    )
+                } else {
+                    format!("no: needs {:.1}× the memory", r.state_share_of_memory)
+                }),
+            ]);
+            csv.push(vec![
+                r.gpu.as_str().into(),
+                Cell::Text(r.gpus.low.to_string()),
+                Cell::Text(r.wall_clock_seconds.low.get::<second>().to_string()),
+                Cell::Text(r.gpu_hours.low.to_string()),
+                low(r.price_usd_per_gpu_hour),
+                low(r.cost_usd.map(|c| c.map(|m| m.get::<dollar>()))),
+                low(r.energy_joules.map(|e| e.map(|j| j.get::<joule>()))),
+                low(r
+                    .cost_per_trillion_tokens_usd
+                    .map(|c| c.map(|m| m.get::<dollar>()))),
+                Cell::Text(r.fits.to_string()),
+            ]);
+        }
+        let mut sections = vec![
+            Section::Line(format!(
+                "{}: {} tokens at MFU {}; training state {} ({} params × 16 bytes, mixed-precision Adam: a first check, \
+                 without activations)",
+                self.model,
+                range(self.tokens, format::count),
+                range(self.mfu, format::percent),
+                format::bytes(self.state_bytes),
+                format::count(self.total_params as f64),
+            )),
+            Section::Table {
+                title: "Cheapest first (unpriced GPUs last; --price GPU=$/h sets a price)".into(),
+                table: text,
+            },
+        ];
+        for r in &self.rows {
+            for reason in &r.impossible {
+                sections.push(Section::Line(format!("{}: impossible: {reason}", r.gpu)));
+            }
+        }
+        Report { sections, csv }
+    }
+}

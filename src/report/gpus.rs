@@ -1,0 +1,198 @@
+//! `llmcalc gpus`: the accelerator presets, one line each.
+
+use serde::Serialize;
+
+use super::{Cell, Report, Section, Table};
+use crate::error::Result;
+use crate::hardware::{Gpu, Precision};
+use crate::preset;
+use crate::units::format;
+use crate::units::unit::{byte, byte_per_second, dollar_per_hour, flop_per_second, watt};
+
+/// One accelerator in the list, numbers in base units.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GpuEntry {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub aliases: Vec<String>,
+    /// Dense peaks in FLOP/s, by precision.
+    pub peak_flops_per_second: Vec<(Precision, f64)>,
+    /// Sparse headline peaks in FLOP/s, by precision (never used in calculations).
+    pub sparse_peak_flops_per_second: Vec<(Precision, f64)>,
+    pub memory_bytes: f64,
+    pub memory_marketed: Option<String>,
+    pub memory_bandwidth_bytes_per_second: f64,
+    pub interconnect: Option<String>,
+    /// Per GPU, both directions.
+    pub interconnect_bytes_per_second: Option<f64>,
+    pub gpus_per_node: Option<u64>,
+    pub power_watts: Option<f64>,
+    pub price_usd_per_gpu_hour: Option<f64>,
+    pub price_source: Option<String>,
+    pub price_date: Option<String>,
+    /// Fields whose values are uncertain.
+    pub uncertain: Vec<String>,
+    pub source: String,
+}
+
+impl GpuEntry {
+    /// Summarises one GPU.
+    pub fn new(g: &Gpu) -> Self {
+        let rates = |list: &[(Precision, crate::units::ComputeRate)]| {
+            list.iter()
+                .map(|(p, r)| (*p, r.get::<flop_per_second>()))
+                .collect()
+        };
+        GpuEntry {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            vendor: g.vendor.clone(),
+            aliases: g.aliases.clone(),
+            peak_flops_per_second: rates(&g.peaks),
+            sparse_peak_flops_per_second: rates(&g.sparse_peaks),
+            memory_bytes: g.memory.get::<byte>(),
+            memory_marketed: g.memory_marketed.clone(),
+            memory_bandwidth_bytes_per_second: g.memory_bandwidth.get::<byte_per_second>(),
+            interconnect: g.interconnect.as_ref().map(|i| i.name.clone()),
+            interconnect_bytes_per_second: g
+                .interconnect
+                .as_ref()
+                .and_then(|i| i.bandwidth)
+                .map(|b| b.get::<byte_per_second>()),
+            gpus_per_node: g.interconnect.as_ref().map(|i| i.gpus_per_node),
+            power_watts: g.power.map(|p| p.get::<watt>()),
+            price_usd_per_gpu_hour: g
+                .price
+                .as_ref()
+                .map(|p| p.per_gpu_hour.get::<dollar_per_hour>()),
+            price_source: g.price.as_ref().map(|p| p.source.clone()),
+            price_date: g.price.as_ref().map(|p| p.date.clone()),
+            uncertain: g.uncertain.clone(),
+            source: g.source.clone(),
+        }
+    }
+
+    fn peak(&self, precision: Precision) -> Option<f64> {
+        self.peak_flops_per_second
+            .iter()
+            .find_map(|&(p, v)| (p == precision).then_some(v))
+    }
+}
+
+/// The result of `llmcalc gpus`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GpuList {
+    pub gpus: Vec<GpuEntry>,
+}
+
+/// Every built-in GPU preset, sorted by name.
+pub fn gpus() -> Result<GpuList> {
+    let gpus = preset::names::<Gpu>()
+        .map(|name| Ok(GpuEntry::new(&preset::load_gpu(name, &[])?)))
+        .collect::<Result<_>>()?;
+    Ok(GpuList { gpus })
+}
+
+impl GpuList {
+    /// The report for people and CSV. A value marked uncertain in its preset carries a `?`.
+    pub fn report(&self) -> Report {
+        let mut table = Table::new(&[
+            ("name", "id"),
+            ("bf16 dense", "bf16_flops_per_second"),
+            ("fp8 dense", "fp8_flops_per_second"),
+            ("memory", "memory_bytes"),
+            ("bandwidth", "memory_bandwidth_bytes_per_second"),
+            ("scale-up (bidir.)", "interconnect_bytes_per_second"),
+            ("power", "power_watts"),
+            ("$/GPU-hour", "price_usd_per_gpu_hour"),
+        ]);
+        let mut text = table.clone();
+        for g in &self.gpus {
+            let mark = |field: &str| {
+                if g.uncertain.iter().any(|f| f == field) {
+                    "?"
+                } else {
+                    ""
+                }
+            };
+            let opt = |v: Option<f64>| v.map_or(Cell::Empty, |v| Cell::Text(v.to_string()));
+            table.push(vec![
+                g.id.as_str().into(),
+                opt(g.peak(Precision::Bf16).or(g.peak(Precision::Fp16))),
+                opt(g.peak(Precision::Fp8)),
+                Cell::Text(g.memory_bytes.to_string()),
+                Cell::Text(g.memory_bandwidth_bytes_per_second.to_string()),
+                opt(g.interconnect_bytes_per_second),
+                opt(g.power_watts),
+                opt(g.price_usd_per_gpu_hour),
+            ]);
+            let rate = |v: Option<f64>, field: &str| {
+                v.map_or(Cell::Empty, |v| {
+                    Cell::Value(format!(
+                        "{}{}",
+                        format::compute_rate(crate::units::ComputeRate::new::<flop_per_second>(v)),
+                        mark(field)
+                    ))
+                })
+            };
+            let bf16 = match g.peak(Precision::Bf16) {
+                Some(v) => rate(Some(v), "peak.bf16"),
+                None => {
+                    rate(g.peak(Precision::Fp16), "peak.fp16").map_text(|t| format!("{t} (fp16)"))
+                }
+            };
+            text.push(vec![
+                g.id.as_str().into(),
+                bf16,
+                rate(g.peak(Precision::Fp8), "peak.fp8"),
+                Cell::Value(format!(
+                    "{}{}",
+                    format::bytes(crate::units::Information::new::<byte>(g.memory_bytes)),
+                    mark("memory.capacity")
+                )),
+                Cell::Value(format!(
+                    "{}{}",
+                    format::bandwidth(crate::units::Bandwidth::new::<byte_per_second>(
+                        g.memory_bandwidth_bytes_per_second
+                    )),
+                    mark("memory.bandwidth")
+                )),
+                g.interconnect_bytes_per_second.map_or(Cell::Empty, |v| {
+                    Cell::Value(format!(
+                        "{}{}",
+                        format::bandwidth(crate::units::Bandwidth::new::<byte_per_second>(v)),
+                        mark("interconnect.bandwidth")
+                    ))
+                }),
+                g.power_watts.map_or(Cell::Empty, |w| {
+                    Cell::Value(format!(
+                        "{}{}",
+                        format::power(crate::units::Power::new::<watt>(w)),
+                        mark("power")
+                    ))
+                }),
+                g.price_usd_per_gpu_hour.map_or(Cell::Empty, |p| {
+                    Cell::Value(format!("${p:.2}{}", mark("price.per_gpu_hour")))
+                }),
+            ]);
+        }
+        Report {
+            sections: vec![
+                Section::Table {
+                    title: format!(
+                        "{} GPU presets: dense peaks per GPU (llmcalc never uses the sparse headlines); ? marks an uncertain value",
+                        self.gpus.len()
+                    ),
+                    table: text,
+                },
+                Section::Line(
+                    "Memory in binary units (GiB), bandwidth in decimal (TB/s), as vendors quote it; prices are indicative \
+                     on-demand rates with their source and date in `--format json`."
+                        .into(),
+                ),
+            ],
+            csv: table,
+        }
+    }
+}

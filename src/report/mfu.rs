@@ -1,0 +1,215 @@
+//! `llmcalc mfu`: model and hardware FLOPs utilisation from an observed throughput.
+//!
+//! MFU follows PaLM (Chowdhery et al. 2022, App. B): observed tokens per second × model FLOPs per token
+//! (6N + 12·L·H·Q·T, here counted part by part by [`crate::model::flops`]) over the aggregate dense peak.
+//! The attention-free variant counts the weights alone, as the 6N rule does. HFU adds the recomputed
+//! work (hardware FLOPs).
+
+use serde::Serialize;
+
+use super::params::ModelInfo;
+use super::train::GpuInfo;
+use super::{Cell, Report, Section, Table};
+use crate::error::{Error, Result};
+use crate::hardware::Precision;
+use crate::model::Model;
+use crate::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::model::params;
+use crate::preset;
+use crate::units::format;
+use crate::units::unit::{flop, flop_per_second, second};
+use crate::units::{Compute, ComputeRate, Time};
+
+/// How the throughput was observed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Throughput {
+    /// Tokens per second over all GPUs.
+    Total(f64),
+    /// Tokens per second per GPU.
+    PerGpu(f64),
+    /// One optimizer step of `batch_tokens` tokens took `step`.
+    Step { step: Time, batch_tokens: f64 },
+}
+
+/// What `llmcalc mfu` was asked.
+#[derive(Clone, Debug)]
+pub struct MfuRequest {
+    pub model: Model,
+    pub gpu: String,
+    pub gpus: f64,
+    pub throughput: Throughput,
+    pub precision: Option<Precision>,
+    pub seq_len: Option<u64>,
+    pub masking: Masking,
+    pub recompute: Recompute,
+}
+
+/// The result of `llmcalc mfu`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MfuResult {
+    pub model: ModelInfo,
+    pub gpu: GpuInfo,
+    pub gpus: f64,
+    pub seq_len: u64,
+    pub tokens_per_second: f64,
+    pub tokens_per_second_per_gpu: f64,
+    /// Model FLOPs per token: weights and attention (PaLM).
+    pub model_flops_per_token: Compute,
+    /// The weights' share alone (the 6N rule).
+    pub weight_flops_per_token: Compute,
+    /// Model FLOPs plus recompute.
+    pub hardware_flops_per_token: Compute,
+    pub achieved_flops_per_second_per_gpu: ComputeRate,
+    /// PaLM's MFU, attention included.
+    pub mfu: f64,
+    pub mfu_without_attention: f64,
+    pub hfu: f64,
+    /// Set when a utilisation exceeds 100%: the peak is likely the wrong one.
+    pub warning: Option<String>,
+}
+
+/// Computes MFU and HFU from an observed throughput.
+pub fn mfu(request: &MfuRequest) -> Result<MfuResult> {
+    let model = &request.model;
+    let arch = model.architecture("computing MFU")?;
+    let p = params::count(&model.id, arch)?;
+    let gpu = preset::load_gpu(&request.gpu, &[])?;
+    let precision = request
+        .precision
+        .unwrap_or(if gpu.peak(Precision::Bf16).is_some() {
+            Precision::Bf16
+        } else {
+            Precision::Fp16
+        });
+    let peak = gpu.peak(precision).ok_or_else(|| Error::Argument {
+        argument: "--precision".into(),
+        message: format!("{} has no {} peak", gpu.name, precision.name()),
+    })?;
+    let seq_len = request.seq_len.unwrap_or(arch.context);
+    let f = flops::count(
+        arch,
+        p.active_params,
+        &FlopsOptions {
+            seq_len,
+            target_len: None,
+            masking: request.masking,
+            recompute: request.recompute,
+        },
+    );
+    let total = match request.throughput {
+        Throughput::Total(t) => t,
+        Throughput::PerGpu(t) => t * request.gpus,
+        Throughput::Step { step, batch_tokens } => batch_tokens / step.get::<second>(),
+    };
+    let aggregate = peak.get::<flop_per_second>() * request.gpus;
+    let model_flops = f.training_flops_per_token;
+    let weight_flops = model_flops - f.attention_flops_per_token * 3.0;
+    let utilisation = |per_token: Compute| total * per_token.get::<flop>() / aggregate;
+    let (mfu, hfu) = (
+        utilisation(model_flops),
+        utilisation(f.hardware_flops_per_token),
+    );
+    let warning = (mfu > 1.0 || hfu > 1.0).then(|| {
+        format!(
+            "utilisation above 100% against the {} dense peak of {} ({}): the throughput is too high for this \
+             GPU count, or the peak is the wrong one (a sparse figure, or another precision: try --precision fp8)",
+            precision.name(),
+            format::compute_rate(peak),
+            gpu.id
+        )
+    });
+    Ok(MfuResult {
+        model: ModelInfo::new(model, arch),
+        gpu: GpuInfo {
+            id: gpu.id.clone(),
+            name: gpu.name.clone(),
+            precision,
+            peak_flops_per_second: peak,
+        },
+        gpus: request.gpus,
+        seq_len,
+        tokens_per_second: total,
+        tokens_per_second_per_gpu: total / request.gpus,
+        model_flops_per_token: model_flops,
+        weight_flops_per_token: weight_flops,
+        hardware_flops_per_token: f.hardware_flops_per_token,
+        achieved_flops_per_second_per_gpu: ComputeRate::new::<flop_per_second>(
+            total * model_flops.get::<flop>() / request.gpus,
+        ),
+        mfu,
+        mfu_without_attention: utilisation(weight_flops),
+        hfu,
+        warning,
+    })
+}
+
+impl MfuResult {
+    /// The report for people and CSV.
+    pub fn report(&self) -> Report {
+        let mut table = Table::new(&[
+            ("measure", "measure"),
+            ("FLOP per token", "flop_per_token"),
+            ("utilisation", "utilisation"),
+            ("counts", "counts"),
+        ]);
+        table.push(vec![
+            "MFU (PaLM)".into(),
+            Cell::Flop(self.model_flops_per_token),
+            Cell::Percent(self.mfu),
+            "weights and attention: 6N + 12·L·H·Q·T".into(),
+        ]);
+        table.push(vec![
+            "MFU without attention".into(),
+            Cell::Flop(self.weight_flops_per_token),
+            Cell::Percent(self.mfu_without_attention),
+            "weights only: the 6N rule".into(),
+        ]);
+        table.push(vec![
+            "HFU".into(),
+            Cell::Flop(self.hardware_flops_per_token),
+            Cell::Percent(self.hfu),
+            "model FLOPs plus recompute".into(),
+        ]);
+        let mut sections = vec![
+            self.model.heading(),
+            Section::Line(format!(
+                "{} × {} ({}), {} dense peak {} per GPU; sequence length {}",
+                format::exact(self.gpus as u64),
+                self.gpu.name,
+                self.gpu.id,
+                self.gpu.precision.name(),
+                format::compute_rate(self.gpu.peak_flops_per_second),
+                self.seq_len
+            )),
+            Section::Facts(vec![
+                (
+                    "tokens/s".into(),
+                    Cell::Count(self.tokens_per_second),
+                    "all GPUs".into(),
+                ),
+                (
+                    "tokens/s per GPU".into(),
+                    Cell::Count(self.tokens_per_second_per_gpu),
+                    String::new(),
+                ),
+                (
+                    "achieved per GPU".into(),
+                    Cell::Value(format::compute_rate(self.achieved_flops_per_second_per_gpu)),
+                    "model FLOPs".into(),
+                ),
+            ]),
+            Section::Table {
+                title: "Utilisation (observed tokens/s × FLOP per token / (GPUs × peak); Chowdhery et al. 2022, App. B)"
+                    .into(),
+                table: table.clone(),
+            },
+        ];
+        if let Some(warning) = &self.warning {
+            sections.push(Section::Line(format!("warning: {warning}")));
+        }
+        Report {
+            sections,
+            csv: table,
+        }
+    }
+}

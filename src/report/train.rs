@@ -1,0 +1,702 @@
+//! `llmcalc train`: what a training run costs, on how many GPUs, for how long, at what MFU — solving
+//! whichever of them was not given — with the training compute broken down and the energy it takes.
+
+use serde::Serialize;
+
+use super::params::ModelInfo;
+use super::{Cell, Report, Section, Table};
+use crate::error::{Error, Result};
+use crate::hardware::{Gpu, Precision};
+use crate::model::Model;
+use crate::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::model::params;
+use crate::preset;
+use crate::training::{self, Known, Run, Term};
+use crate::units::format;
+use crate::units::unit::{dollar_per_hour, dollar_per_second, hour, joule, second};
+use crate::units::{Bounds, Compute, ComputeRate, Energy, Money, MoneyRate, Power, Time};
+
+/// What `llmcalc train` was asked. Every run figure may be a range.
+#[derive(Clone, Debug, Default)]
+pub struct TrainRequest {
+    /// The model, unless the compute is given directly.
+    pub model: Option<Model>,
+    /// Total training compute, in place of a model and tokens.
+    pub flops: Option<Bounds<Compute>>,
+    pub tokens: Option<Bounds<f64>>,
+    /// A GPU preset name or file; the model's claimed GPU when absent.
+    pub gpu: Option<String>,
+    pub precision: Option<Precision>,
+    pub gpus: Option<Bounds<f64>>,
+    pub mfu: Option<Bounds<f64>>,
+    pub duration: Option<Bounds<Time>>,
+    pub gpu_hours: Option<Bounds<f64>>,
+    pub budget: Option<Bounds<Money>>,
+    pub price: Option<Bounds<MoneyRate>>,
+    /// Power usage effectiveness of the data centre; 1 counts the GPUs' board power alone.
+    pub pue: f64,
+    pub seq_len: Option<u64>,
+    pub masking: Option<Masking>,
+    pub recompute: Option<Recompute>,
+}
+
+/// One part of the training compute.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComputePart {
+    pub part: &'static str,
+    pub flops: Bounds<Compute>,
+}
+
+/// Which GPU, and the peak the run is measured against.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GpuInfo {
+    pub id: String,
+    pub name: String,
+    pub precision: Precision,
+    /// Dense peak per GPU at `precision`.
+    pub peak_flops_per_second: ComputeRate,
+}
+
+/// The result of `llmcalc train`: numbers in base units, each a `{low, high}` range (equal ends for a
+/// single value).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrainResult {
+    pub model: Option<ModelInfo>,
+    pub gpu: GpuInfo,
+    pub tokens: Option<Bounds<f64>>,
+    /// Model FLOPs per token (forward and backward), when a model is given.
+    pub training_flops_per_token: Option<Compute>,
+    pub total_flops: Bounds<Compute>,
+    /// Training compute by part; with recompute, the extra hardware FLOPs as a separate part.
+    pub compute_parts: Vec<ComputePart>,
+    /// Model FLOPs plus recompute.
+    pub hardware_flops: Option<Bounds<Compute>>,
+    pub gpus: Option<Bounds<f64>>,
+    pub mfu: Bounds<f64>,
+    /// The MFU counting only the weights' FLOPs (the 6N rule), as many reports do; PaLM's definition,
+    /// `mfu`, also counts attention over the context.
+    pub mfu_without_attention: Option<Bounds<f64>>,
+    /// Hardware FLOPs utilisation: MFU × hardware FLOPs / model FLOPs.
+    pub hfu: Option<Bounds<f64>>,
+    pub wall_clock_seconds: Option<Bounds<Time>>,
+    pub gpu_hours: Bounds<f64>,
+    pub price_usd_per_gpu_hour: Option<Bounds<f64>>,
+    pub cost_usd: Option<Bounds<Money>>,
+    pub pue: f64,
+    /// Board power per GPU, from the GPU preset.
+    pub power_watts: Option<Power>,
+    pub energy_joules: Option<Bounds<Energy>>,
+    pub tokens_per_second: Option<Bounds<f64>>,
+    pub tokens_per_second_per_gpu: Option<Bounds<f64>>,
+    pub achieved_flops_per_second_per_gpu: Bounds<ComputeRate>,
+    /// The run terms given on the command line or taken from the preset's claims.
+    pub given: Vec<Term>,
+    /// The run terms solved from the others.
+    pub solved: Vec<Term>,
+    /// Inputs taken from the model preset's claims, by claim name.
+    pub from_claims: Vec<&'static str>,
+    /// Where the price came from.
+    pub price_source: Option<String>,
+    /// Solved values that cannot be, with the reason.
+    pub impossible: Vec<String>,
+}
+
+fn argument(argument: &str, message: impl Into<String>) -> Error {
+    Error::Argument {
+        argument: argument.into(),
+        message: message.into(),
+    }
+}
+
+/// Solves a training run.
+pub fn train(request: &TrainRequest) -> Result<TrainResult> {
+    let model = request.model.as_ref();
+    let claims = model.map(|m| &m.claims);
+    let claimed_gpu = claims.and_then(|c| c.gpu.clone());
+    let (gpu_name, use_claims) = match (&request.gpu, claimed_gpu) {
+        (Some(name), _) => (name.clone(), false),
+        (None, Some(name)) => (name, true),
+        (None, None) => {
+            return Err(argument(
+                "--gpu",
+                "give the GPU to train on (`llmcalc gpus` lists them); the model's claims name none",
+            ));
+        }
+    };
+    let gpu: Gpu = preset::load_gpu(&gpu_name, &[])?;
+    let precision = request
+        .precision
+        .unwrap_or(if gpu.peak(Precision::Bf16).is_some() {
+            Precision::Bf16
+        } else {
+            Precision::Fp16
+        });
+    let peak = gpu.peak(precision).ok_or_else(|| {
+        let have: Vec<&str> = gpu.peaks.iter().map(|(p, _)| p.name()).collect();
+        argument(
+            "--precision",
+            format!(
+                "{} has no {} peak; it has {}",
+                gpu.name,
+                precision.name(),
+                have.join(", ")
+            ),
+        )
+    })?;
+    let mut from_claims: Vec<&'static str> = Vec::new();
+
+    // Compute: given, or tokens × training FLOPs per token of the model.
+    let mut tokens = request.tokens;
+    let mut per_token = None;
+    let mut parts = Vec::new();
+    let mut hardware_flops = None;
+    let total_flops = match (request.flops, model) {
+        (Some(flops), _) => {
+            parts.push(ComputePart {
+                part: "given (--flops)",
+                flops,
+            });
+            flops
+        }
+        (None, Some(model)) => {
+            if tokens.is_none() {
+                tokens = claims
+                    .and_then(|c| c.training_tokens)
+                    .map(|f| Bounds::new(f.low, f.high));
+                if tokens.is_some() {
+                    from_claims.push("training_tokens");
+                }
+            }
+            let tokens = tokens.ok_or_else(|| {
+                argument(
+                    "--tokens",
+                    format!(
+                        "give the training tokens: {}'s claims record none",
+                        model.id
+                    ),
+                )
+            })?;
+            let arch = model.architecture("training compute")?;
+            let p = params::count(&model.id, arch)?;
+            let f = flops::count(
+                arch,
+                p.active_params,
+                &FlopsOptions {
+                    seq_len: request.seq_len.unwrap_or(arch.context),
+                    target_len: None,
+                    masking: request.masking.unwrap_or(Masking::Full),
+                    recompute: request.recompute.unwrap_or(Recompute::None),
+                },
+            );
+            let times = |c: Compute| tokens.map(|t| c * t);
+            let attention = f.attention_flops_per_token * 3.0;
+            parts.push(ComputePart {
+                part: "weights (6 × matmul weights per token)",
+                flops: times(f.training_flops_per_token - attention),
+            });
+            parts.push(ComputePart {
+                part: "attention over the context",
+                flops: times(attention),
+            });
+            let recomputed = f.hardware_flops_per_token - f.training_flops_per_token;
+            if recomputed > Compute::default() {
+                parts.push(ComputePart {
+                    part: "recompute (hardware FLOPs only)",
+                    flops: times(recomputed),
+                });
+                hardware_flops = Some(times(f.hardware_flops_per_token));
+            }
+            per_token = Some((f.training_flops_per_token, f.hardware_flops_per_token));
+            times(f.training_flops_per_token)
+        }
+        (None, None) => {
+            return Err(argument(
+                "MODEL",
+                "give a model, or the compute with --flops",
+            ));
+        }
+    };
+
+    // Price: given, the claimed one for the claimed GPU, or the GPU preset's.
+    let (price, price_source) = match (
+        request.price,
+        use_claims.then(|| claims.and_then(|c| c.price)).flatten(),
+    ) {
+        (Some(price), _) => (Some(price), Some("--price".to_string())),
+        (None, Some(claimed)) => {
+            from_claims.push("price");
+            let per_second = MoneyRate::new::<dollar_per_second>;
+            (
+                Some(Bounds::new(
+                    per_second(claimed.low),
+                    per_second(claimed.high),
+                )),
+                Some("the model preset's claims".to_string()),
+            )
+        }
+        (None, None) => match &gpu.price {
+            Some(p) => (
+                Some(Bounds::exact(p.per_gpu_hour)),
+                Some(format!("the {} preset ({})", gpu.id, p.date)),
+            ),
+            None => (None, None),
+        },
+    };
+
+    let mut known = Known {
+        compute: Some(total_flops),
+        gpus: request.gpus,
+        mfu: request.mfu,
+        duration: request.duration,
+        gpu_time: request.gpu_hours.map(|b| b.map(Time::new::<hour>)),
+        budget: request.budget,
+        price,
+        peak,
+    };
+    if use_claims && let Some(c) = claims {
+        fill_from_claims(&mut known, c, &mut from_claims);
+    }
+    let run = training::solve(&known).map_err(|e| argument("run", e.to_string()))?;
+    Ok(result(
+        request,
+        model,
+        &gpu,
+        precision,
+        tokens,
+        per_token,
+        parts,
+        hardware_flops,
+        run,
+        from_claims,
+        price_source,
+    ))
+}
+
+/// How many of the run's degrees of freedom are fixed: compute, GPUs, MFU and duration count one each;
+/// GPU-hours or a budget (with a price) fix GPUs × duration.
+fn fixed(k: &Known) -> usize {
+    let time = usize::from(k.gpu_time.is_some() || (k.budget.is_some() && k.price.is_some()));
+    [
+        k.compute.is_some(),
+        k.gpus.is_some(),
+        k.mfu.is_some(),
+        k.duration.is_some(),
+    ]
+    .into_iter()
+    .filter(|&b| b)
+    .count()
+        + time
+}
+
+/// Fills what the command line left open from the model's claimed run — GPUs, then MFU, then days,
+/// then GPU-hours — until the run can be solved.
+fn fill_from_claims(known: &mut Known, c: &crate::claims::Claims, from: &mut Vec<&'static str>) {
+    if fixed(known) < 3
+        && known.gpus.is_none()
+        && known.gpu_time.is_none()
+        && let Some(g) = c.gpus
+    {
+        known.gpus = Some(Bounds::new(g.low, g.high));
+        from.push("gpus");
+    }
+    if fixed(known) < 3
+        && known.mfu.is_none()
+        && let Some(m) = c.mfu
+    {
+        known.mfu = Some(Bounds::new(m.low, m.high));
+        from.push("mfu");
+    }
+    if fixed(known) < 3
+        && known.duration.is_none()
+        && known.gpu_time.is_none()
+        && let Some(d) = c.days
+    {
+        let days = |s: f64| Time::new::<second>(s);
+        known.duration = Some(Bounds::new(days(d.low), days(d.high)));
+        from.push("days");
+    }
+    if fixed(known) < 3
+        && known.gpu_time.is_none()
+        && (known.gpus.is_none() || known.duration.is_none())
+        && let Some(h) = c.gpu_hours
+    {
+        let hours = |h: f64| Time::new::<hour>(h);
+        known.gpu_time = Some(Bounds::new(hours(h.low), hours(h.high)));
+        from.push("gpu_hours");
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn result(
+    request: &TrainRequest,
+    model: Option<&Model>,
+    gpu: &Gpu,
+    precision: Precision,
+    tokens: Option<Bounds<f64>>,
+    per_token: Option<(Compute, Compute)>,
+    compute_parts: Vec<ComputePart>,
+    hardware_flops: Option<Bounds<Compute>>,
+    run: Run,
+    from_claims: Vec<&'static str>,
+    price_source: Option<String>,
+) -> TrainResult {
+    let gpu_time = run
+        .gpu_time
+        .expect("solve succeeds only with the GPU-time known");
+    let mfu = run.mfu.expect("solve succeeds only with the MFU known");
+    let total = run
+        .compute
+        .expect("solve succeeds only with the compute known");
+    let energy = gpu.power.map(|power| {
+        gpu_time.map(|t| {
+            let joules = (power * t).get::<joule>() * request.pue;
+            Energy::new::<joule>(joules)
+        })
+    });
+    let tokens_per_second = match (tokens, run.duration) {
+        (Some(tokens), Some(d)) => Some(Bounds::new(
+            tokens.low / d.high.get::<second>(),
+            tokens.high / d.low.get::<second>(),
+        )),
+        _ => None,
+    };
+    let per_gpu = tokens.map(|tokens| {
+        Bounds::new(
+            tokens.low / gpu_time.high.get::<second>(),
+            tokens.high / gpu_time.low.get::<second>(),
+        )
+    });
+    let weights_share = compute_parts
+        .iter()
+        .find(|p| p.part.starts_with("weights"))
+        .map(|p| (p.flops.low / total.low).value);
+    let mfu_without_attention = weights_share.map(|share| mfu.map(|m| m * share));
+    let hfu = per_token
+        .filter(|(model, hardware)| hardware > model)
+        .map(|(model, hardware)| mfu.map(|m| m * (hardware / model).value));
+    TrainResult {
+        model: model.and_then(|m| Some(ModelInfo::new(m, m.try_architecture()?))),
+        gpu: GpuInfo {
+            id: gpu.id.clone(),
+            name: gpu.name.clone(),
+            precision,
+            peak_flops_per_second: run.peak,
+        },
+        tokens,
+        training_flops_per_token: per_token.map(|(model, _)| model),
+        total_flops: total,
+        compute_parts,
+        hardware_flops,
+        gpus: run.gpus,
+        mfu,
+        mfu_without_attention,
+        hfu,
+        wall_clock_seconds: run.duration,
+        gpu_hours: gpu_time.map(|t| t.get::<hour>()),
+        price_usd_per_gpu_hour: run.price.map(|p| p.map(|r| r.get::<dollar_per_hour>())),
+        cost_usd: run.cost,
+        pue: request.pue,
+        power_watts: gpu.power,
+        energy_joules: energy,
+        tokens_per_second,
+        tokens_per_second_per_gpu: per_gpu,
+        achieved_flops_per_second_per_gpu: mfu.map(|m| run.peak * m),
+        given: run.given,
+        solved: run.solved,
+        from_claims,
+        price_source,
+        impossible: run.impossible,
+    }
+}
+
+/// A range printed with `show` at each end, or one value.
+fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> String {
+    if b.is_exact() {
+        show(b.low)
+    } else {
+        format!("{} .. {}", show(b.low), show(b.high))
+    }
+}
+
+impl TrainResult {
+    fn remark(&self, term: Term) -> String {
+        if self.solved.contains(&term) {
+            "solved".into()
+        } else if self.given.contains(&term) {
+            "given".into()
+        } else {
+            String::new()
+        }
+    }
+
+    /// Each relation of the run with its numbers substituted and its source, for checking by hand.
+    pub fn explain(&self) -> Vec<String> {
+        let mark = |term: Term| {
+            if self.solved.contains(&term) {
+                " (solved)"
+            } else {
+                ""
+            }
+        };
+        let peak = format::compute_rate(self.gpu.peak_flops_per_second);
+        let hours = range(self.gpu_hours, format::count);
+        let mut lines = Vec::new();
+        if let (Some(tokens), Some(per_token)) = (self.tokens, self.training_flops_per_token) {
+            lines.push(format!(
+                "training compute = tokens × training FLOP per token = {} × {} = {}  \
+                 [backward = 2 × forward: Kaplan et al. 2020, §2.1; attention term: Chowdhery et al. 2022, App. B]",
+                range(tokens, format::count),
+                format::compute(per_token),
+                range(self.total_flops, format::compute)
+            ));
+        }
+        lines.push(format!(
+            "compute = GPU-hours × 3600 s/h × peak × MFU: {}{} = {hours}{} GPU-h × 3600 × {peak} × {}{}  \
+             [MFU as defined by Chowdhery et al. 2022, App. B]",
+            range(self.total_flops, format::compute),
+            mark(Term::Compute),
+            mark(Term::GpuTime),
+            range(self.mfu, format::percent),
+            mark(Term::Mfu),
+        ));
+        if let (Some(gpus), Some(d)) = (self.gpus, self.wall_clock_seconds) {
+            lines.push(format!(
+                "GPU-hours = GPUs × wall-clock: {hours} = {}{} × {}{}",
+                range(gpus, format::count),
+                mark(Term::Gpus),
+                range(d.map(|t| t.get::<hour>()), |h| format!(
+                    "{} h",
+                    format::sig3(h)
+                )),
+                mark(Term::Duration),
+            ));
+        }
+        if let (Some(cost), Some(price)) = (self.cost_usd, self.price_usd_per_gpu_hour) {
+            lines.push(format!(
+                "cost = GPU-hours × price: {}{} = {hours} × {}",
+                range(cost, format::money),
+                mark(Term::Cost),
+                range(price, |p| format::money_rate(MoneyRate::new::<
+                    dollar_per_hour,
+                >(p))),
+            ));
+        }
+        if let Some(energy) = self.energy_joules {
+            lines.push(format!(
+                "energy = GPU-hours × board power × PUE: {} = {hours} × {} × {:.2}",
+                range(energy, format::energy),
+                self.power_watts.map_or("-".into(), format::power),
+                self.pue
+            ));
+        }
+        lines.push(
+            "with ranges, each end is computed at the ends of the inputs that give it".into(),
+        );
+        lines
+    }
+
+    /// The report for people and CSV.
+    pub fn report(&self, explain: bool) -> Report {
+        let mut sections = Vec::new();
+        if let Some(model) = &self.model {
+            sections.push(model.heading());
+        }
+        sections.push(Section::Line(format!(
+            "{} ({}), {} dense peak {} per GPU",
+            self.gpu.name,
+            self.gpu.id,
+            self.gpu.precision.name(),
+            format::compute_rate(self.gpu.peak_flops_per_second)
+        )));
+        let count = |n: f64| format::count(n);
+        let mut facts: Vec<(String, Cell, String)> = Vec::new();
+        let mut fact = |label: &str, value: String, remark: String| {
+            facts.push((label.to_string(), Cell::Text(value), remark));
+        };
+        if let Some(tokens) = self.tokens {
+            fact(
+                "tokens",
+                range(tokens, count),
+                claim_remark(&self.from_claims, "training_tokens"),
+            );
+        }
+        if let Some(per_token) = self.training_flops_per_token {
+            fact(
+                "training FLOP per token",
+                format::compute(per_token),
+                "model FLOPs".into(),
+            );
+        }
+        let compute_remark = if self.training_flops_per_token.is_some() {
+            "tokens × training FLOP per token".to_string()
+        } else {
+            self.remark(Term::Compute)
+        };
+        fact(
+            "training compute",
+            range(self.total_flops, format::compute),
+            compute_remark,
+        );
+        if let Some(hw) = self.hardware_flops {
+            fact(
+                "hardware FLOPs",
+                range(hw, format::compute),
+                "with recompute".into(),
+            );
+        }
+        let impossible = !self.impossible.is_empty();
+        let solved_value = |term: Term, text: String| {
+            if impossible && self.solved.contains(&term) && matches!(term, Term::Mfu | Term::Gpus) {
+                "impossible".to_string()
+            } else {
+                text
+            }
+        };
+        if let Some(gpus) = self.gpus {
+            let text = range(gpus, |n| {
+                if n.fract() == 0.0 {
+                    format::exact(n as u64)
+                } else {
+                    format!("{} ({:.1})", format::exact(n.ceil() as u64), n)
+                }
+            });
+            fact(
+                "GPUs",
+                solved_value(Term::Gpus, text),
+                self.term_remark(Term::Gpus, "gpus"),
+            );
+        }
+        fact(
+            "MFU",
+            solved_value(Term::Mfu, range(self.mfu, format::percent)),
+            self.term_remark(Term::Mfu, "mfu"),
+        );
+        if let Some(mfu) = self.mfu_without_attention {
+            fact(
+                "MFU without attention",
+                range(mfu, format::percent),
+                "6N-style: weights only".into(),
+            );
+        }
+        if let Some(hfu) = self.hfu {
+            fact(
+                "HFU",
+                range(hfu, format::percent),
+                "MFU × hardware / model FLOPs".into(),
+            );
+        }
+        if let Some(d) = self.wall_clock_seconds {
+            fact(
+                "wall-clock",
+                range(d, format::time),
+                self.term_remark(Term::Duration, "days"),
+            );
+        }
+        fact(
+            "GPU-hours",
+            range(self.gpu_hours, format::count),
+            self.term_remark(Term::GpuTime, "gpu_hours"),
+        );
+        fact(
+            "GPU-days",
+            range(self.gpu_hours, |h| format::count(h / 24.0)),
+            String::new(),
+        );
+        if let (Some(cost), Some(price)) = (self.cost_usd, self.price_usd_per_gpu_hour) {
+            let price_text = range(price, |p| {
+                format::money_rate(MoneyRate::new::<dollar_per_hour>(p))
+            });
+            let source = self.price_source.clone().unwrap_or_default();
+            fact(
+                "cost",
+                range(cost, format::money),
+                format!("at {price_text}, from {source}"),
+            );
+        } else {
+            fact("cost", "-".into(), "no price: give --price".into());
+        }
+        match self.energy_joules {
+            Some(e) => fact(
+                "energy",
+                range(e, format::energy),
+                format!("GPU board power × GPU-hours × PUE {:.2}", self.pue),
+            ),
+            None => fact("energy", "-".into(), "the GPU preset gives no power".into()),
+        }
+        if let Some(t) = self.tokens_per_second {
+            fact("tokens/s", range(t, count), "overall".into());
+        }
+        if let Some(t) = self.tokens_per_second_per_gpu {
+            fact("tokens/s per GPU", range(t, count), String::new());
+        }
+        fact(
+            "achieved per GPU",
+            range(self.achieved_flops_per_second_per_gpu, format::compute_rate),
+            "peak × MFU".into(),
+        );
+        sections.push(Section::Facts(facts));
+        for reason in &self.impossible {
+            sections.push(Section::Line(format!("impossible: {reason}")));
+        }
+        let mut table = Table::new(&[
+            ("part", "part"),
+            ("FLOP", "flop_low"),
+            ("up to", "flop_high"),
+        ]);
+        for part in &self.compute_parts {
+            table.push(vec![
+                part.part.into(),
+                Cell::Flop(part.flops.low),
+                if part.flops.is_exact() {
+                    Cell::Empty
+                } else {
+                    Cell::Flop(part.flops.high)
+                },
+            ]);
+        }
+        sections.push(Section::Table {
+            title: "Training compute by part".into(),
+            table: table.clone(),
+        });
+        if explain {
+            sections.push(Section::Line(format!(
+                "Formulas\n{}",
+                self.explain().join("\n")
+            )));
+        }
+        Report {
+            sections,
+            csv: table,
+        }
+    }
+
+    fn term_remark(&self, term: Term, claim: &str) -> String {
+        if self.from_claims.contains(&claim) {
+            "from the preset's claims".into()
+        } else {
+            self.remark(term)
+        }
+    }
+}
+
+fn claim_remark(from: &[&str], claim: &str) -> String {
+    if from.contains(&claim) {
+        "from the preset's claims".into()
+    } else {
+        "given".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_print_both_ends() {
+        assert_eq!(
+            range(Bounds::new(0.32, 0.36), format::percent),
+            "32.0% .. 36.0%"
+        );
+        assert_eq!(range(Bounds::exact(0.34), format::percent), "34.0%");
+    }
+}
