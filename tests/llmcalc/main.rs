@@ -6,6 +6,7 @@ mod errors;
 mod published;
 mod readme;
 mod snapshots;
+mod training;
 
 use assert_cmd::Command;
 

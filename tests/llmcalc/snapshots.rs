@@ -37,3 +37,43 @@ fn error_rendering() {
         "decoder.kv_heads=5"
     ]));
 }
+
+#[test]
+fn train_table() {
+    insta::assert_snapshot!(stdout(&["train", "gpt-4", "--explain"]));
+}
+
+#[test]
+fn gpus_table() {
+    insta::assert_snapshot!(stdout(&["gpus"]));
+}
+
+#[test]
+fn compare_table() {
+    insta::assert_snapshot!(stdout(&[
+        "compare",
+        "llama-3.1-70b",
+        "--tokens",
+        "15T",
+        "--gpu",
+        "h100,h200,b200,mi300x,a100-80gb",
+        "--days",
+        "90",
+    ]));
+}
+
+#[test]
+fn mfu_table() {
+    insta::assert_snapshot!(stdout(&[
+        "mfu",
+        "palm-540b",
+        "--gpu",
+        "tpu-v4",
+        "--gpus",
+        "6144",
+        "--tokens-per-second",
+        "238.3k",
+        "--seq-len",
+        "2048",
+    ]));
+}
