@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-200}
 cargo build --release --quiet
-bin=target/release/llmcalc
+bin=${CARGO_TARGET_DIR:-target}/release/llmcalc
 commands=(
   "models"
   "params gpt-4"

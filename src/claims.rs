@@ -85,11 +85,6 @@ impl<M> Figure<M> {
     pub fn mid(&self) -> f64 {
         (self.low + self.high) / 2.0
     }
-
-    /// Whether this is a range rather than one value.
-    pub fn is_range(&self) -> bool {
-        self.low != self.high
-    }
 }
 
 impl<'de, M: Measure> Deserialize<'de> for Figure<M> {
@@ -106,35 +101,42 @@ impl<'de, M: Measure> Deserialize<'de> for Figure<M> {
             fn visit_str<E: de::Error>(self, text: &str) -> Result<Figure<M>, E> {
                 let (low, high) =
                     read_range(text, M::DIMENSION, Some(M::BARE)).map_err(E::custom)?;
-                if low < 0.0 {
-                    return Err(E::custom(format!("`{text}` is negative")));
-                }
-                Ok(Figure {
-                    low,
-                    high,
-                    measure: PhantomData,
-                })
+                checked(text, low, high)
             }
 
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Figure<M>, E> {
-                Ok(Figure::exact(v as f64 * M::BARE))
+                self.visit_f64(v as f64)
             }
 
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Figure<M>, E> {
-                if v < 0 {
-                    return Err(E::custom(format!("{v} is negative")));
-                }
-                self.visit_u64(v as u64)
+                self.visit_f64(v as f64)
             }
 
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Figure<M>, E> {
-                if !v.is_finite() || v < 0.0 {
-                    return Err(E::custom(format!(
-                        "{v} is not a finite, non-negative number"
-                    )));
-                }
-                Ok(Figure::exact(v * M::BARE))
+                checked(&v.to_string(), v * M::BARE, v * M::BARE)
             }
+        }
+
+        /// A published figure is above zero, finite, and a fraction at most one.
+        fn checked<M: Measure, E: de::Error>(
+            text: &str,
+            low: f64,
+            high: f64,
+        ) -> Result<Figure<M>, E> {
+            if !(low > 0.0 && high.is_finite()) {
+                return Err(E::custom(format!(
+                    "`{text}` is not above zero and finite: a published figure is {}",
+                    M::DIMENSION.describe()
+                )));
+            }
+            if M::DIMENSION == Dimension::Fraction && high > 1.0 {
+                return Err(E::custom(format!("`{text}` is above 1 (100%)")));
+            }
+            Ok(Figure {
+                low,
+                high,
+                measure: PhantomData,
+            })
         }
 
         deserializer.deserialize_any(FigureVisitor(PhantomData))
@@ -217,7 +219,8 @@ mod tests {
         assert_eq!(claims.gpus.unwrap().low, 25_000.0);
         let days = claims.days.unwrap();
         assert_eq!((days.low, days.high), (90.0 * 86_400.0, 100.0 * 86_400.0));
-        assert!(claims.mfu.unwrap().is_range());
+        let mfu = claims.mfu.unwrap();
+        assert_eq!((mfu.low, mfu.high), (0.32, 0.36));
         assert_eq!(claims.cost.unwrap().low, 63e6);
         assert_eq!(claims.price.unwrap().low, 1.0 / 3600.0);
         assert_eq!(claims.training_flops.unwrap().low, 2.15e25);
@@ -227,6 +230,14 @@ mod tests {
     fn a_wrong_unit_names_the_field_dimension() {
         let err = toml::from_str::<Claims>("gpus = \"80 GiB\"").unwrap_err();
         assert!(err.message().contains("takes a count"), "{}", err.message());
+        for bad in [
+            "total_params = 0",
+            "mfu = \"250%\"",
+            "days = 1e308",
+            "gpus = -3",
+        ] {
+            assert!(toml::from_str::<Claims>(bad).is_err(), "{bad}");
+        }
         let err = toml::from_str::<Claims>("total = 1").unwrap_err();
         assert!(err.message().contains("unknown field"), "{}", err.message());
     }

@@ -12,8 +12,10 @@ pub struct Location {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
-    /// The text of that line, for showing the problem in context.
+    /// The text of that line (a window of it, for a long line), for showing the problem in context.
     pub text: String,
+    /// 1-based position of the problem within `text`.
+    pub caret: usize,
     /// Characters to underline from `column`.
     pub width: usize,
 }
@@ -87,7 +89,7 @@ fn snippet(location: &Location) -> String {
     format!(
         "{pad} |\n{number} | {}\n{pad} | {}{}",
         location.text,
-        " ".repeat(location.column.saturating_sub(1)),
+        " ".repeat(location.caret.saturating_sub(1)),
         "^".repeat(location.width.max(1))
     )
 }

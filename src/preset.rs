@@ -175,12 +175,32 @@ fn location(origin: String, text: &str, start: usize, end: usize) -> Location {
     let line_text = text[line_start..line_end].trim_end_matches('\r');
     let column = text[line_start..start].chars().count() + 1;
     let end = floor_char_boundary(text, end.clamp(start, line_end));
+    let width = text[start..end].chars().count();
+    // A long line is shown as a window around the problem, so the caret stays under it.
+    const BEFORE: usize = 40;
+    const AFTER: usize = 60;
+    let chars: Vec<char> = line_text
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    let from = (column - 1).saturating_sub(BEFORE);
+    let to = (column - 1 + width.max(1) + AFTER).min(chars.len());
+    let mut shown: String = chars[from..to.max(from)].iter().collect();
+    let mut caret = column - from;
+    if from > 0 {
+        shown = format!("…{shown}");
+        caret += 1;
+    }
+    if to < chars.len() {
+        shown.push('…');
+    }
     Location {
         origin,
         line: text[..start].matches('\n').count() + 1,
         column,
-        text: line_text.to_string(),
-        width: text[start..end].chars().count(),
+        text: shown,
+        caret,
+        width: width.min(AFTER),
     }
 }
 
@@ -323,7 +343,10 @@ pub fn load_gpu(reference: &str, overrides: &[Override]) -> Result<Gpu> {
 
 /// Up to three names close to `wanted`: by edit distance, or containing it.
 pub fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let wanted = wanted.to_lowercase();
+    let wanted = wanted.trim().to_lowercase();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
     let limit = (wanted.chars().count() / 3).max(2);
     let mut scored: Vec<(usize, &str)> = names
         .filter_map(|name| {

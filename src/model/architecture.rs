@@ -97,7 +97,7 @@ impl Moe {
 
     /// How many of `layers` blocks are MoE blocks.
     pub fn moe_layers(&self, layers: u64) -> u64 {
-        layers.saturating_sub(self.first_dense) / self.every
+        (0..layers).filter(|&l| self.is_moe_layer(l)).count() as u64
     }
 }
 
@@ -480,11 +480,7 @@ mod tests {
         let deepseek = moe(1, 1);
         assert!(!deepseek.is_moe_layer(0) && deepseek.is_moe_layer(1));
         assert_eq!(deepseek.moe_layers(28), 27);
-        // The count agrees with the per-layer rule.
-        for (every, first) in [(1, 0), (2, 0), (3, 1), (2, 5)] {
-            let m = moe(every, first);
-            let by_rule = (0..40).filter(|&l| m.is_moe_layer(l)).count() as u64;
-            assert_eq!(m.moe_layers(40), by_rule, "every {every} first {first}");
-        }
+        // Every third layer after one dense layer: layers 3, 6, 9 of 0..10.
+        assert_eq!(moe(3, 1).moe_layers(10), 3);
     }
 }

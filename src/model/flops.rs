@@ -1,22 +1,25 @@
 //! FLOPs per token, part by part (a multiply-add counts as two FLOPs).
 //!
-//! Forward pass (Kaplan et al. 2020, Table 1 and eq. 2.2): two FLOPs per active matmul weight per token —
-//! QKV projections, attention output, MLP or the top-k routed and shared experts, router and logits —
-//! plus the attention over the context, which has no weights: `QKᵀ` costs 2·n_ctx·d_attn and the
-//! weighted sum of values another 2·n_ctx·d_attn per layer and token (Hoffmann et al. 2022, App. F;
-//! Chowdhery et al. 2022, App. B, whose 12·L·H·Q·T training term is three times this forward cost).
+//! Forward pass: two FLOPs per active matmul weight per token (Kaplan et al. 2020, Table 1, which lists
+//! the QKV, attention-output, feed-forward and de-embedding products) — QKV projections, attention
+//! output, MLP or the top-k routed and shared experts, router and logits — plus the attention over the
+//! context, which has no weights: `QKᵀ` costs 2·n_ctx·d_attn and the weighted sum of values another
+//! 2·n_ctx·d_attn per layer and token (Hoffmann et al. 2022, App. F; Chowdhery et al. 2022, App. B,
+//! whose 12·L·H·Q·T training term is three times this forward cost).
 //! - `Full` counts every query against every key of the sequence, as PaLM's MFU definition does; it is
 //!   the default, so that MFU computed from these figures matches published MFU.
-//! - `Causal` counts only the keys a causal mask leaves, on average half: 2·n_layer·n_ctx·d_attn per token,
-//!   Kaplan et al.'s eq. 2.2 term.
+//! - `Causal` counts only the keys a causal mask leaves, on average half; the result, 2·n_layer·n_ctx·
+//!   d_attn per token, is numerically Kaplan et al.'s attention term (Table 1; eq. 2.2 with d_attn =
+//!   d_model). It applies to decoders only: encoder self-attention and cross-attention see every key.
 //!
-//! Encoder self-attention and cross-attention are never masked. Elementwise work (softmax, norms,
-//! activations, embedding lookup) is left out, as in the sources above: it is under 1% for these models.
+//! Elementwise work (softmax, norms, activations) and the embedding lookup are left out, as Kaplan et
+//! al. and PaLM leave them out; Hoffmann et al.'s App. F also counts the softmax and the embedding
+//! product, which adds under 1% for these models.
 //!
 //! Training: the backward pass costs twice the forward (Kaplan et al. 2020, §2.1), so model FLOPs are
-//! three forward passes — the 6N rule plus attention. Activation recompute adds work the model FLOPs do
-//! not count (hardware FLOPs, Chowdhery et al. 2022, App. B): full recompute a whole forward pass,
-//! selective recompute (Korthikanti et al. 2022, §4.2) the attention scores and context again.
+//! three forward passes. Activation recompute adds work the model FLOPs do not count (hardware FLOPs,
+//! Chowdhery et al. 2022, App. B): full recompute a whole forward pass, selective recompute
+//! (Korthikanti et al. 2022, §5) the attention scores and context again.
 //!
 //! Encoder-decoder models are counted per input token (encoder, and the cross-attention keys and values
 //! computed from the encoder output) and per target token (decoder); the per-token figure is the
@@ -25,6 +28,8 @@
 use serde::Serialize;
 
 use super::architecture::{Architecture, Kind, Positional, Stack};
+use super::params::ParamBreakdown;
+use crate::error::{Error, Result};
 use crate::units::{Compute, unit::flop};
 
 /// How attention over the context is counted.
@@ -42,7 +47,7 @@ pub enum Masking {
 #[serde(rename_all = "lowercase")]
 pub enum Recompute {
     None,
-    /// The attention scores and context (Korthikanti et al. 2022).
+    /// The attention scores and context (Korthikanti et al. 2022, §5).
     Selective,
     /// A whole forward pass.
     Full,
@@ -57,6 +62,63 @@ pub struct FlopsOptions {
     pub target_len: Option<u64>,
     pub masking: Masking,
     pub recompute: Recompute,
+}
+
+impl FlopsOptions {
+    /// Checked options for `arch`: lengths of at least one token and within a learned position table;
+    /// a target length only for encoder-decoders and causal masking only where there is a decoder.
+    /// The sequence length defaults to the model's context.
+    pub fn new(
+        arch: &Architecture,
+        seq_len: Option<u64>,
+        target_len: Option<u64>,
+        masking: Masking,
+        recompute: Recompute,
+    ) -> Result<FlopsOptions> {
+        let argument = |argument: &str, message: String| Error::Argument {
+            argument: argument.into(),
+            message,
+        };
+        let kind = arch.kind();
+        for (name, len) in [("--seq-len", seq_len), ("--target-len", target_len)] {
+            if len == Some(0) {
+                return Err(argument(name, "must be at least 1 token".into()));
+            }
+            if let Some(len) = len
+                && arch.positional == Positional::Learned
+                && len > arch.context
+            {
+                return Err(argument(
+                    name,
+                    format!(
+                        "{len} tokens exceed the model's learned position table of {} positions",
+                        arch.context
+                    ),
+                ));
+            }
+        }
+        if target_len.is_some() && kind != Kind::EncoderDecoder {
+            return Err(argument(
+                "--target-len",
+                format!(
+                    "applies to encoder-decoder models; this one is {}",
+                    kind.name()
+                ),
+            ));
+        }
+        if masking == Masking::Causal && kind == Kind::EncoderOnly {
+            return Err(argument(
+                "--attention",
+                "causal masking applies to decoders; this model is encoder-only and attends to every key".into(),
+            ));
+        }
+        Ok(FlopsOptions {
+            seq_len: seq_len.unwrap_or(arch.context),
+            target_len,
+            masking,
+            recompute,
+        })
+    }
 }
 
 /// Which tokens a part is counted per.
@@ -103,7 +165,7 @@ pub struct FlopBreakdown {
     pub hardware_flops_per_token: Compute,
     /// The attention over the context in the forward pass, included in the forward figure.
     pub attention_flops_per_token: Compute,
-    /// 6 × active parameters: the rule of thumb without attention (Kaplan et al. 2020, §2.1), for
+    /// 6N with N the active non-embedding parameters: Kaplan et al.'s rule of thumb (2020, §2.1), for
     /// comparison. None for encoder-decoders, where a token passes through only one of the stacks.
     pub six_n_flops_per_token: Option<Compute>,
     /// Forward FLOPs of one whole sequence (input plus target for encoder-decoders).
@@ -145,8 +207,13 @@ fn mlp(d: f64, s: &Stack, ffn: u64) -> f64 {
     2.0 * s.mlp.matrices() as f64 * d * ffn as f64
 }
 
-/// Counts FLOPs per token. `active_params` is the model's active parameter count, for the 6N comparison.
-pub fn count(arch: &Architecture, active_params: u64, options: &FlopsOptions) -> FlopBreakdown {
+/// Counts FLOPs per token of `arch`, whose parameters `params` counted (for the 6N comparison).
+pub fn count(
+    arch: &Architecture,
+    params: &ParamBreakdown,
+    options: &FlopsOptions,
+) -> FlopBreakdown {
+    let non_embedding_active = params.active_params - params.embedding_params;
     let d = arch.d_model as f64;
     let kind = arch.kind();
     let input_len = options.seq_len;
@@ -296,7 +363,7 @@ pub fn count(arch: &Architecture, active_params: u64, options: &FlopsOptions) ->
                 false,
             );
         }
-        if is_decoder && arch.has_output_head() {
+        if is_decoder {
             rows.push("logits", name, per, 2.0 * d * arch.vocab as f64, 1, false);
         }
     }
@@ -336,7 +403,7 @@ pub fn count(arch: &Architecture, active_params: u64, options: &FlopsOptions) ->
         hardware_flops_per_token: flops(3.0 * forward + recomputed),
         attention_flops_per_token: flops(attention),
         six_n_flops_per_token: (kind != Kind::EncoderDecoder)
-            .then(|| flops(6.0 * active_params as f64)),
+            .then(|| flops(6.0 * non_embedding_active as f64)),
         forward_flops_per_sequence: flops(forward_sequence),
         parts,
     }

@@ -9,7 +9,9 @@
 //!   (Fedus et al. 2021); only `top_k` experts (and the shared ones) are active per token;
 //! - embeddings: vocab × d_model, plus context × d_model for learned positions; T5's relative bias is
 //!   buckets × heads per stack (Raffel et al. 2020, §2.1); Transformer-XL relative encodings add a
-//!   d_model × (heads · head_dim) projection and two bias vectors per layer (Dai et al. 2019, §3.3);
+//!   d_model × (heads · head_dim) projection W_R per layer (Dai et al. 2019, §3.3) and the two bias
+//!   vectors u and v, counted per layer as in implementations that untie them across layers (the
+//!   paper shares them; the difference is 2 · heads · head_dim per layer);
 //! - norms: d_model weights (and biases for LayerNorm with bias) per norm.
 //!
 //! Non-embedding parameters follow Kaplan et al. 2020 (§2.1) and the Pythia suite (Biderman et al.
@@ -64,7 +66,19 @@ struct Row {
     count: u128,
     per: &'static str,
     active_count: u128,
-    embedding: bool,
+    role: Role,
+}
+
+/// What a part counts towards besides the total.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    /// Embedding tables and the output head: left out of the non-embedding count.
+    Embedding,
+    /// Attention projections: the attention count.
+    Attention,
+    /// Routed experts, with the number of experts per layer: the one-expert count.
+    RoutedExperts(u128),
+    Other,
 }
 
 /// The parts table under construction; parts with no parameters are left out.
@@ -112,7 +126,7 @@ impl Row {
             count,
             per,
             active_count: count,
-            embedding: false,
+            role: Role::Other,
         }
     }
 
@@ -124,12 +138,9 @@ impl Row {
         }
     }
 
-    /// The part is an embedding table or the output head.
-    fn embedding(self) -> Row {
-        Row {
-            embedding: true,
-            ..self
-        }
+    /// What the part counts towards.
+    fn role(self, role: Role) -> Row {
+        Row { role, ..self }
     }
 }
 
@@ -138,7 +149,9 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
     let d = arch.d_model as u128;
     let norm = arch.norm_params() as u128;
     let mut p = Parts::default();
-    p.push(Row::new("token embedding", None, arch.vocab as u128 * d, 1, "table").embedding());
+    p.push(
+        Row::new("token embedding", None, arch.vocab as u128 * d, 1, "table").role(Role::Embedding),
+    );
     p.push(
         Row::new(
             "token-type embedding",
@@ -147,7 +160,7 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
             1,
             "table",
         )
-        .embedding(),
+        .role(Role::Embedding),
     );
     if arch.positional == Positional::Learned {
         p.push(
@@ -158,7 +171,7 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
                 1,
                 "table",
             )
-            .embedding(),
+            .role(Role::Embedding),
         );
     }
     if arch.embedding_norm {
@@ -169,7 +182,9 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
         let layers = s.layers as u128;
         if arch.positional == Positional::Relative {
             let table = arch.relative_buckets as u128 * s.heads as u128;
-            p.push(Row::new("relative position bias", stack, table, 1, "table").embedding());
+            p.push(
+                Row::new("relative position bias", stack, table, 1, "table").role(Role::Embedding),
+            );
         }
         if arch.positional == Positional::TransformerXl {
             let projection = d * s.q_dim() as u128 + 2 * s.q_dim() as u128;
@@ -182,9 +197,9 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
             ));
         }
         let attn = attention(arch, s);
-        p.push(Row::new("self-attention", stack, attn, layers, "layer"));
+        p.push(Row::new("self-attention", stack, attn, layers, "layer").role(Role::Attention));
         if s.cross_attention {
-            p.push(Row::new("cross-attention", stack, attn, layers, "layer"));
+            p.push(Row::new("cross-attention", stack, attn, layers, "layer").role(Role::Attention));
         }
         let dense = s.dense_layers() as u128;
         p.push(Row::new(
@@ -200,7 +215,8 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
             let routed = moe.experts as u128 * moe_layers;
             p.push(
                 Row::new("routed experts", stack, expert, routed, "expert × layer")
-                    .active(moe.top_k as u128 * moe_layers),
+                    .active(moe.top_k as u128 * moe_layers)
+                    .role(Role::RoutedExperts(moe.experts as u128)),
             );
             let shared = moe.shared_experts as u128 * moe_layers;
             p.push(Row::new(
@@ -235,27 +251,30 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
         } else {
             0
         };
-        p.push(Row::new("output head", None, head + bias, 1, "table").embedding());
+        p.push(Row::new("output head", None, head + bias, 1, "table").role(Role::Embedding));
     }
-    finish(model, arch, p)
+    finish(model, p)
 }
 
-fn finish(model: &str, arch: &Architecture, p: Parts) -> Result<ParamBreakdown> {
+fn finish(model: &str, p: Parts) -> Result<ParamBreakdown> {
     let too_large = || Error::TooLarge {
         model: model.to_string(),
     };
     let fit = |x: u128| u64::try_from(x).map_err(|_| too_large());
     let mut parts = Vec::with_capacity(p.0.len());
     let (mut total, mut active, mut embedding, mut attention) = (0u128, 0u128, 0u128, 0u128);
+    let mut expert_params: Option<u128> = None;
     for row in p.0 {
         let (row_total, row_active) = (row.each * row.count, row.each * row.active_count);
         total += row_total;
         active += row_active;
-        if row.embedding {
-            embedding += row_total;
-        }
-        if row.part.ends_with("attention") {
-            attention += row_total;
+        match row.role {
+            Role::Embedding => embedding += row_total,
+            Role::Attention => attention += row_total,
+            Role::RoutedExperts(experts) => {
+                *expert_params.get_or_insert(0) += row_total / experts;
+            }
+            Role::Other => {}
         }
         parts.push(ParamPart {
             part: row.part,
@@ -265,16 +284,9 @@ fn finish(model: &str, arch: &Architecture, p: Parts) -> Result<ParamBreakdown> 
             per: row.per,
             total: fit(row_total)?,
             active: fit(row_active)?,
-            embedding: row.embedding,
+            embedding: row.role == Role::Embedding,
         });
     }
-    let expert_params = arch
-        .stacks()
-        .filter_map(|(_, s)| {
-            let moe = s.moe.as_ref()?;
-            Some(mlp(arch, s, moe.expert_ffn) * s.moe_layers() as u128)
-        })
-        .reduce(|a, b| a + b);
     Ok(ParamBreakdown {
         total_params: fit(total)?,
         active_params: fit(active)?,

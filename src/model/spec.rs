@@ -81,8 +81,8 @@ pub enum Positional {
     /// T5's bucketed relative position bias: `buckets × heads` per stack (Raffel et al. 2020, §2.1).
     Relative,
     /// Transformer-XL relative encodings (Dai et al. 2019, §3.3), as in Gopher and Chinchilla: fixed
-    /// sinusoids projected in every layer by `W_R` (d_model × heads·head_dim), with the two bias
-    /// vectors `u` and `v` (heads·head_dim each) per layer.
+    /// sinusoids projected in every layer by `W_R` (d_model × heads·head_dim), with the bias vectors
+    /// `u` and `v` (heads·head_dim each) counted per layer, as untied implementations keep them.
     #[serde(rename = "transformer-xl")]
     TransformerXl,
     /// Fixed sinusoids (Vaswani et al. 2017): no parameters.

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::params::ModelInfo;
 use super::{Cell, Report, Section, Table};
 use crate::claims::ClaimCheck;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::Model;
 use crate::model::flops::{self, FlopBreakdown, FlopsOptions, Masking, Per, Recompute};
 use crate::model::params;
@@ -36,24 +36,14 @@ pub struct FlopsResult {
 pub fn flops(model: &Model, request: &FlopsRequest) -> Result<FlopsResult> {
     let arch = model.architecture("counting FLOPs")?;
     let params = params::count(&model.id, arch)?;
-    for (name, len) in [
-        ("--seq-len", request.seq_len),
-        ("--target-len", request.target_len),
-    ] {
-        if len == Some(0) {
-            return Err(Error::Argument {
-                argument: name.into(),
-                message: "must be at least 1 token".into(),
-            });
-        }
-    }
-    let options = FlopsOptions {
-        seq_len: request.seq_len.unwrap_or(arch.context),
-        target_len: request.target_len,
-        masking: request.masking,
-        recompute: request.recompute,
-    };
-    let flops = flops::count(arch, params.active_params, &options);
+    let options = FlopsOptions::new(
+        arch,
+        request.seq_len,
+        request.target_len,
+        request.masking,
+        request.recompute,
+    )?;
+    let flops = flops::count(arch, &params, &options);
     let claims = ClaimCheck::new(
         "forward_flops_per_token",
         model.claims.forward_flops_per_token.as_ref(),
@@ -158,10 +148,7 @@ impl FlopsResult {
             facts.push((
                 "6N rule (no attention)".into(),
                 flop_cell(six_n),
-                format!(
-                    "6 × {} active params",
-                    crate::units::format::count(self.active_params as f64)
-                ),
+                "N = active non-embedding params (Kaplan et al. 2020)".into(),
             ));
         }
         let mut sections = vec![

@@ -85,17 +85,15 @@ pub fn mfu(request: &MfuRequest) -> Result<MfuResult> {
         argument: "--precision".into(),
         message: format!("{} has no {} peak", gpu.name, precision.name()),
     })?;
-    let seq_len = request.seq_len.unwrap_or(arch.context);
-    let f = flops::count(
+    let options = FlopsOptions::new(
         arch,
-        p.active_params,
-        &FlopsOptions {
-            seq_len,
-            target_len: None,
-            masking: request.masking,
-            recompute: request.recompute,
-        },
-    );
+        request.seq_len,
+        None,
+        request.masking,
+        request.recompute,
+    )?;
+    let seq_len = options.seq_len;
+    let f = flops::count(arch, &p, &options);
     let total = match request.throughput {
         Throughput::Total(t) => t,
         Throughput::PerGpu(t) => t * request.gpus,

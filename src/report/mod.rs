@@ -55,6 +55,9 @@ impl Cell {
             Cell::Count(n) => format::count(*n),
             Cell::Exact(n) => format::exact(*n),
             Cell::Flop(c) => format::compute(*c),
+            Cell::Ratio(r) if *r != 0.0 && !(0.001..1000.0).contains(&r.abs()) => {
+                format!("{r:.2e}")
+            }
             Cell::Ratio(r) => format::sig3(*r),
             Cell::Percent(p) => format::percent(*p),
             Cell::Empty => "-".into(),

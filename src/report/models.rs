@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::model::Model;
 use crate::model::params;
 use crate::preset;
+use crate::units::format;
 
 /// One preset in the list.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -70,60 +71,61 @@ pub fn models() -> Result<ModelList> {
 impl ModelList {
     /// The report for people and CSV.
     pub fn report(&self) -> Report {
-        let entries = &self.models;
-        let mut table = Table::new(&[
+        let mut csv = Table::new(&[
             ("name", "id"),
             ("model", "name"),
             ("kind", "kind"),
             ("total params", "total_params"),
             ("active params", "active_params"),
+            ("claimed", "claimed"),
             ("source", "source"),
         ]);
-        let count = |n: Option<f64>, claimed: bool| match n {
-            Some(n) if claimed => {
-                Cell::Text(format!("{} (claimed)", crate::units::format::count(n)))
-            }
-            Some(n) => Cell::Count(n),
-            None => Cell::Empty,
-        };
-        for e in entries {
-            table.push(vec![
-                e.id.as_str().into(),
-                e.name.as_str().into(),
-                e.kind.into(),
-                count(e.total_params, e.claimed),
-                count(e.active_params, e.claimed),
-                e.source.as_str().into(),
-            ]);
-        }
-        // People get the list without the display name and with the source cut to fit a line;
-        // scripts get every column in full.
-        let mut short = Table::new(&[
+        let mut text = Table::new(&[
             ("name", "id"),
             ("kind", "kind"),
             ("total params", "total_params"),
             ("active params", "active_params"),
             ("source", "source"),
         ]);
-        for row in &table.rows {
-            let mut row = row.clone();
-            row.remove(1);
-            if let Cell::Text(source) = &mut row[4]
-                && source.chars().count() > 60
-            {
-                *source = source.chars().take(59).collect::<String>() + "…";
-            }
-            short.push(row);
+        let raw = |n: Option<f64>| n.map_or(Cell::Empty, Cell::Count);
+        let human = |n: Option<f64>, claimed: bool| match n {
+            Some(n) if claimed => Cell::Value(format!("{} (claimed)", format::count(n))),
+            Some(n) => Cell::Count(n),
+            None => Cell::Empty,
+        };
+        for e in &self.models {
+            csv.push(vec![
+                e.id.as_str().into(),
+                e.name.as_str().into(),
+                e.kind.into(),
+                raw(e.total_params),
+                raw(e.active_params),
+                Cell::Text(e.claimed.to_string()),
+                e.source.as_str().into(),
+            ]);
+            // People get the list without the display name and with the source cut to fit a line.
+            let source = if e.source.chars().count() > 60 {
+                e.source.chars().take(59).collect::<String>() + "…"
+            } else {
+                e.source.clone()
+            };
+            text.push(vec![
+                e.id.as_str().into(),
+                e.kind.into(),
+                human(e.total_params, e.claimed),
+                human(e.active_params, e.claimed),
+                Cell::Text(source),
+            ]);
         }
         Report {
             sections: vec![Section::Table {
                 title: format!(
                     "{} model presets (llmcalc params NAME for the breakdown)",
-                    entries.len()
+                    self.models.len()
                 ),
-                table: short,
+                table: text,
             }],
-            csv: table,
+            csv,
         }
     }
 }

@@ -178,16 +178,14 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
             })?;
             let arch = model.architecture("training compute")?;
             let p = params::count(&model.id, arch)?;
-            let f = flops::count(
+            let options = FlopsOptions::new(
                 arch,
-                p.active_params,
-                &FlopsOptions {
-                    seq_len: request.seq_len.unwrap_or(arch.context),
-                    target_len: None,
-                    masking: request.masking.unwrap_or(Masking::Full),
-                    recompute: request.recompute.unwrap_or(Recompute::None),
-                },
-            );
+                request.seq_len,
+                None,
+                request.masking.unwrap_or(Masking::Full),
+                request.recompute.unwrap_or(Recompute::None),
+            )?;
+            let f = flops::count(arch, &p, &options);
             let times = |c: Compute| tokens.map(|t| c * t);
             let attention = f.attention_flops_per_token * 3.0;
             parts.push(ComputePart {

@@ -128,25 +128,26 @@ pub fn bandwidth(b: Bandwidth) -> String {
 
 /// Time: `120 ms`, `3.20 s`, `45.0 min`, `12.0 h`, `93.8 days`.
 pub fn time(t: Time) -> String {
+    const UNITS: [(&str, f64); 5] = [
+        ("days", 86_400.0),
+        ("h", 3600.0),
+        ("min", 60.0),
+        ("s", 1.0),
+        ("ms", 1e-3),
+    ];
     let s = t.get::<second>();
-    let a = round_sig(s.abs(), 3);
-    if a < 1.0 {
-        format!("{} ms", sig3(s * 1e3))
-    } else if a < 60.0 {
-        format!("{} s", sig3(s))
-    } else if a < 3600.0 {
-        format!("{} min", sig3(s / 60.0))
-    } else if a < 86_400.0 {
-        format!("{} h", sig3(s / 3600.0))
+    // The largest unit in which the number, rounded to three digits, is at least one.
+    let (unit, factor) = UNITS
+        .into_iter()
+        .find(|(_, factor)| round_sig(s.abs() / factor, 3) >= 1.0)
+        .unwrap_or(UNITS[4]);
+    let x = s / factor;
+    if unit == "days" && round_sig(x, 3) >= 10_000.0 {
+        format!("{} days", scientific(x))
+    } else if unit == "days" && x >= 1000.0 {
+        format!("{x:.0} days")
     } else {
-        let days = s / 86_400.0;
-        if round_sig(days, 3) >= 10_000.0 {
-            format!("{} days", scientific(days))
-        } else if days >= 1000.0 {
-            format!("{days:.0} days")
-        } else {
-            format!("{} days", sig3(days))
-        }
+        format!("{} {unit}", sig3(x))
     }
 }
 
@@ -233,6 +234,9 @@ mod tests {
         assert_eq!(time(Time::new::<day>(93.75)), "93.8 days");
         assert_eq!(time(Time::new::<hour>(12.0)), "12.0 h");
         assert_eq!(time(Time::new::<second>(0.12)), "120 ms");
+        assert_eq!(time(Time::new::<second>(59.96)), "60.0 s");
+        assert_eq!(time(Time::new::<second>(59.98)), "1.00 min");
+        assert_eq!(time(Time::new::<day>(1234.4)), "1234 days");
         assert_eq!(money(Money::new::<dollar>(59.8e6)), "$59.8M");
         assert_eq!(money(Money::new::<dollar>(200e3)), "$200k");
         assert_eq!(

@@ -155,9 +155,17 @@ impl std::error::Error for ParseError {}
 fn split_number(text: &str) -> Option<(f64, &str)> {
     let bytes = text.as_bytes();
     let mut end = 0;
+    // Digits from `from`; a single `_` may stand between two digits (`25_000`).
     let digits = |from: usize| {
         let mut i = from;
-        while i < bytes.len() && (bytes[i].is_ascii_digit() || (bytes[i] == b'_' && i > from)) {
+        while i < bytes.len() {
+            let between_digits = bytes[i] == b'_'
+                && i > from
+                && bytes[i - 1].is_ascii_digit()
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+            if !(bytes[i].is_ascii_digit() || between_digits) {
+                break;
+            }
             i += 1;
         }
         i
@@ -324,10 +332,8 @@ pub fn read(text: &str, dim: Dimension, bare: Option<f64>) -> Result<f64, ParseE
     if !number.is_finite() {
         return Err(error(Reason::NotFinite));
     }
-    if let (true, Some(bare)) = (unit.is_empty() && !dollar_sign, bare) {
-        return Ok(number * bare);
-    }
-    if let Some(factor) = factor(dim, unit, dollar_sign) {
+    let bare = bare.filter(|_| unit.is_empty() && !dollar_sign);
+    if let Some(factor) = bare.or_else(|| factor(dim, unit, dollar_sign)) {
         let value = number * factor;
         return if value.is_finite() {
             Ok(value)
@@ -335,12 +341,12 @@ pub fn read(text: &str, dim: Dimension, bare: Option<f64>) -> Result<f64, ParseE
             Err(error(Reason::NotFinite))
         };
     }
-    if unit.ends_with("KB") || unit.ends_with("Kb") {
+    if unit.starts_with("KB") || unit.starts_with("Kb") {
         return Err(error(Reason::Ambiguous(
             "write `kB` for 1000 bytes or `KiB` for 1024 bytes",
         )));
     }
-    if unit.is_empty() {
+    if unit.is_empty() && !dollar_sign {
         return Err(error(Reason::MissingUnit));
     }
     match Dimension::ALL
@@ -527,8 +533,26 @@ mod tests {
     }
 
     #[test]
+    fn underscores_only_between_digits() {
+        assert!(close(ok("25_000", Dimension::Count), 25_000.0));
+        for text in ["5__0", "5_", "_5"] {
+            assert!(read(text, Dimension::Count, None).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn money_where_a_count_is_wanted() {
+        let err = read("$5", Dimension::Count, None).unwrap_err();
+        assert_eq!(err.reason, Reason::WrongDimension(Dimension::Money));
+        let err = read("1e308", Dimension::Time, Some(86_400.0)).unwrap_err();
+        assert_eq!(err.reason, Reason::NotFinite);
+    }
+
+    #[test]
     fn kb_is_ambiguous() {
         let err = read("512 KB", Dimension::Information, None).unwrap_err();
+        assert!(matches!(err.reason, Reason::Ambiguous(_)));
+        let err = read("512 KB/s", Dimension::Bandwidth, None).unwrap_err();
         assert!(matches!(err.reason, Reason::Ambiguous(_)));
         assert!(err.to_string().contains("KiB"));
     }

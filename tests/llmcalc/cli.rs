@@ -8,6 +8,9 @@ fn models_lists_every_preset_once() {
     let models = list["models"].as_array().unwrap();
     assert_eq!(models.len(), llmcalc::preset::model_names().count());
     let names: Vec<&str> = models.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    let mut unique = names.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "a preset is listed twice");
     for expected in [
         "gpt-4",
         "gpt-4.5",
@@ -32,7 +35,7 @@ fn models_csv_has_documented_columns() {
     let csv = stdout(&["models", "--format", "csv"]);
     assert_eq!(
         csv.lines().next().unwrap(),
-        "id,name,kind,total_params,active_params,source"
+        "id,name,kind,total_params,active_params,claimed,source"
     );
     assert!(
         csv.lines()
@@ -146,7 +149,7 @@ fn overrides_change_the_architecture() {
 
 #[test]
 fn user_preset_files() {
-    let dir = std::env::temp_dir().join(format!("llmcalc-test-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("user-preset-files");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("tiny.toml");
     std::fs::write(
@@ -181,8 +184,14 @@ mlp = "swiglu"
 
 #[test]
 fn every_command_has_an_example_in_its_help() {
-    for command in ["models", "params", "flops"] {
+    for command in [
+        "models", "gpus", "params", "flops", "train", "mfu", "compare",
+    ] {
         let help = stdout(&[command, "--help"]);
-        assert!(help.contains("llmcalc "), "{command} --help has no example");
+        let examples = help.split_once("Example").map(|(_, rest)| rest);
+        assert!(
+            examples.is_some_and(|e| e.contains(&format!("llmcalc {command}"))),
+            "{command} --help has no example of itself"
+        );
     }
 }

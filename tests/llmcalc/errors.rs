@@ -4,7 +4,7 @@
 use crate::fails;
 
 fn write_preset(name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("llmcalc-errors-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bad-presets");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -177,4 +177,36 @@ fn argument_of_the_wrong_dimension() {
     );
     let err = fails(&["flops", "llama-2-7b", "--seq-len", "0"]);
     assert!(err.contains("not a whole number of tokens"), "{err}");
+}
+
+#[test]
+fn flops_options_that_do_not_apply() {
+    let err = fails(&["flops", "bert-base", "--attention", "causal"]);
+    assert!(
+        err.contains("--attention: causal masking applies to decoders"),
+        "{err}"
+    );
+    let err = fails(&["flops", "llama-2-7b", "--target-len", "5"]);
+    assert!(
+        err.contains("--target-len: applies to encoder-decoder models"),
+        "{err}"
+    );
+    let err = fails(&["flops", "gpt-2", "--seq-len", "2048"]);
+    assert!(
+        err.contains("2048 tokens exceed the model's learned position table of 1024"),
+        "{err}"
+    );
+}
+
+#[test]
+fn long_lines_are_shown_around_the_problem() {
+    let text = VALID.replacen(
+        "source = \"a test\"",
+        &format!("source = \"{}\" x", "a".repeat(5000)),
+        1,
+    );
+    let path = write_preset("long.toml", &text);
+    let err = fails(&["params", path.to_str().unwrap()]);
+    assert!(err.len() < 1000, "{} bytes", err.len());
+    assert!(err.contains("long.toml:2:5013"), "{err}");
 }

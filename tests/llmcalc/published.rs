@@ -35,7 +35,7 @@ fn forward(name: &str, seq_len: u64, masking: Masking) -> f64 {
         masking,
         recompute: Recompute::None,
     };
-    flops::count(a, p.active_params, &options)
+    flops::count(a, &p, &options)
         .forward_flops_per_token
         .get::<flop>()
 }
@@ -156,6 +156,7 @@ fn t5_11b() {
     let encoder = 24 * (attention + mlp + 2 * d) + d + 32 * 128;
     let decoder = 24 * (2 * attention + mlp + 3 * d) + d + 32 * 128;
     let hand = 32_128 * d + encoder + decoder;
+    // The released google-t5/t5-11b checkpoint holds 11,307,321,344 parameters.
     assert_eq!(hand, 11_307_321_344);
     let p = count("t5-11b");
     assert_eq!(p.total_params, hand);
@@ -169,7 +170,6 @@ fn chinchilla_with_transformer_xl_positions() {
     let d: u64 = 8192;
     let layer = 4 * d * d + (d * d + 2 * d) + 2 * d * 4 * d + 2 * d;
     let hand = 32_000 * d + 80 * layer + d;
-    assert_eq!(hand, 70_057_992_192);
     assert_eq!(count("chinchilla-70b").total_params, hand);
     assert!(off(hand as f64, 70e9) < 0.001);
 }
@@ -245,9 +245,7 @@ fn palm_540b_model_flops_per_token() {
         masking: Masking::Full,
         recompute: Recompute::None,
     };
-    let f = flops::count(a, p.active_params, &options);
-    let palm = 6.0 * 540.35e9 + 12.0 * 118.0 * 48.0 * 256.0 * 2048.0;
-    assert!(off(palm, 3.28e12) < 0.002);
+    let f = flops::count(a, &p, &options);
     assert!(off(f.training_flops_per_token.get::<flop>(), 3.28e12) < 0.005);
     // The attention term is exactly PaLM's 12·L·H·Q·T spread over forward and backward.
     let attention = 3.0 * f.attention_flops_per_token.get::<flop>();
@@ -300,7 +298,8 @@ fn encoder_decoder_counts_input_and_target_tokens() {
         masking: Masking::Full,
         recompute: Recompute::None,
     };
-    let f = flops::count(a, 0, &options);
+    let p = params::count("t5-11b", a).unwrap();
+    let f = flops::count(a, &p, &options);
     assert!(off(f.forward_flops_per_sequence.get::<flop>(), per_sequence) < 1e-12);
     assert!(
         off(
@@ -321,7 +320,7 @@ fn recompute_adds_forward_work_to_hardware_flops() {
             masking: Masking::Full,
             recompute,
         };
-        flops::count(a, 0, &options)
+        flops::count(a, &params::count("llama-2-7b", a).unwrap(), &options)
     };
     let none = run(Recompute::None);
     let fwd = none.forward_flops_per_token.get::<flop>();
@@ -337,4 +336,49 @@ fn recompute_adds_forward_work_to_hardware_flops() {
         selective.hardware_flops_per_token.get::<flop>(),
         3.0 * fwd + attention
     );
+}
+
+#[test]
+fn transformer_xl_positions_cost_a_projection_and_scores() {
+    // Chinchilla at 2048 tokens: per layer, W_R projects the relative encodings (2·d·d per token) and
+    // each query scores against them (2·n_ctx·d), on top of the usual attention (Dai et al. 2019).
+    let d = 8192.0;
+    let t = 2048.0;
+    let matmul = 80.0 * (4.0 * d * d + d * d + 2.0 * d * 4.0 * d) + 32_000.0 * d;
+    let attention = 80.0 * (4.0 * t * d + 2.0 * t * d);
+    assert_eq!(
+        forward("chinchilla-70b", 2048, Masking::Full),
+        2.0 * matmul + attention
+    );
+}
+
+#[test]
+fn moe_every_other_layer_in_an_encoder_decoder() {
+    // Switch-XXL: 24 + 24 GeGLU blocks, MoE on the odd ones (12 per stack), 128 experts, top-1.
+    let m = model("switch-xxl");
+    let a = arch(&m);
+    let p = params::count("switch-xxl", a).unwrap();
+    for (_, stack) in a.stacks() {
+        let moe = stack.moe.as_ref().unwrap();
+        assert_eq!((stack.layers, stack.moe_layers(), moe.top_k), (24, 12, 1));
+    }
+    // Per token, a MoE block runs one expert: the same MLP FLOPs as a dense block.
+    let options = FlopsOptions {
+        seq_len: 512,
+        target_len: Some(512),
+        masking: Masking::Full,
+        recompute: Recompute::None,
+    };
+    let f = flops::count(a, &p, &options);
+    let mlp = |part: &str, stack: &str| {
+        f.parts
+            .iter()
+            .find(|x| x.part == part && x.stack == Some(stack))
+            .map(|x| (x.per_layer.get::<flop>(), x.layers))
+            .unwrap()
+    };
+    let dense = mlp("dense MLP", "encoder");
+    let routed = mlp("routed experts (top-k)", "encoder");
+    assert_eq!(dense, (2.0 * 3.0 * 4096.0 * 10_240.0, 12));
+    assert_eq!(routed, dense);
 }
