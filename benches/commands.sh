@@ -12,6 +12,9 @@ commands=(
   "params llama-2-70b --format json"
   "flops t5-11b --seq-len 512 --target-len 114"
   "flops mixtral-8x7b --set decoder.layers=40"
+  "gpus"
+  "train gpt-4"
+  "compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90"
 )
 if command -v hyperfine >/dev/null; then
   args=()

@@ -73,8 +73,8 @@ pub struct TrainResult {
     pub hardware_flops: Option<Bounds<Compute>>,
     pub gpus: Option<Bounds<f64>>,
     pub mfu: Bounds<f64>,
-    /// The MFU counting only the weights' FLOPs (the 6N rule), as many reports do; PaLM's definition,
-    /// `mfu`, also counts attention over the context.
+    /// A solved MFU counting only the weights' FLOPs (the 6N rule), as many reports do; PaLM's
+    /// definition, `mfu`, also counts attention over the context.
     pub mfu_without_attention: Option<Bounds<f64>>,
     /// Hardware FLOPs utilisation: MFU × hardware FLOPs / model FLOPs.
     pub hfu: Option<Bounds<f64>>,
@@ -368,7 +368,10 @@ fn result(
         .iter()
         .find(|p| p.part.starts_with("weights"))
         .map(|p| (p.flops.low / total.low).value);
-    let mfu_without_attention = weights_share.map(|share| mfu.map(|m| m * share));
+    // Only a solved MFU is split: a given one is taken as the user's own convention.
+    let mfu_without_attention = weights_share
+        .filter(|_| run.solved.contains(&Term::Mfu))
+        .map(|share| mfu.map(|m| m * share));
     let hfu = per_token
         .filter(|(model, hardware)| hardware > model)
         .map(|(model, hardware)| mfu.map(|m| m * (hardware / model).value));
