@@ -7,13 +7,15 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use llmcalc::hardware::Precision;
+use llmcalc::memory::{Layout, Optimizer, Reserve};
 use llmcalc::model::flops::{Masking, Recompute};
 use llmcalc::preset::{self, Override};
 use llmcalc::report::compare::{CompareRequest, Fixed};
+use llmcalc::report::memory::SetupRequest;
 use llmcalc::report::mfu::{MfuRequest, Throughput};
 use llmcalc::report::{self, Format, flops::FlopsRequest, train::TrainRequest};
 use llmcalc::units::parse::{Dimension, Quantity, read, read_bounds, read_range};
-use llmcalc::units::{Bounds, Compute, Money, MoneyRate, Time};
+use llmcalc::units::{Bandwidth, Bounds, Compute, Money, MoneyRate, Time};
 
 /// The arithmetic of training and serving large language models, from presets.
 #[derive(Parser)]
@@ -72,6 +74,20 @@ enum Command {
         after_help = "Examples:\n  llmcalc compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --price h100=$2.49/h --price a100-80gb=$1.49/h"
     )]
     Compare(CompareArgs),
+
+    /// Memory per GPU of one training layout — weights, gradients, optimizer states (ZeRO), activations
+    /// (sequence parallelism, recompute, micro-batches in flight), reserve — and whether it fits.
+    #[command(
+        after_help = "Examples:\n  llmcalc memory llama-2-70b --gpu a100-80gb --gpus 64 --tp 8 --pp 2 --zero 1 --sp --recompute selective\n  llmcalc memory gpt-4 --gpu a100-40gb --gpus 24960 --tp 8 --pp 15 --zero 1 --seq-len 8192 --global-batch-tokens 60M"
+    )]
+    Memory(MemoryArgs),
+
+    /// Search every valid layout (TP, PP, DP, EP, SP, ZeRO, recompute, micro-batch, interleaving), keep
+    /// those that fit, and rank them by estimated step time, with MFU, training days and cost.
+    #[command(
+        after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5"
+    )]
+    Plan(PlanArgs),
 
     /// Count FLOPs per token — forward, backward, training — part by part.
     #[command(
@@ -255,6 +271,119 @@ struct CompareArgs {
     pue: f64,
 }
 
+/// What `memory` and `plan` share: the model, the GPU, the batch and the cost model's assumptions.
+#[derive(Args)]
+struct SetupArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+
+    /// GPU preset or TOML file
+    #[arg(long, value_name = "GPU")]
+    gpu: String,
+
+    /// Number of GPUs
+    #[arg(long, value_name = "N", value_parser = whole)]
+    gpus: u64,
+
+    /// Tokens per sequence [default: the model's context]
+    #[arg(long, value_name = "N", value_parser = tokens)]
+    seq_len: Option<u64>,
+
+    /// Tokens per optimizer step over all replicas [default: 4M, Llama 2's batch]
+    #[arg(long, value_name = "N", value_parser = count)]
+    global_batch_tokens: Option<f64>,
+
+    /// Optimizer, for its state per parameter (Adam 12 bytes, 8-bit Adam 6, SGD with momentum 8)
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Adam)]
+    optimizer: OptimizerArg,
+
+    /// Training precision: bf16, or fp8 (1-byte weight copies, the fp8 peak)
+    #[arg(long, value_name = "PRECISION", value_parser = precision)]
+    precision: Option<Precision>,
+
+    /// Memory kept free for the framework, communication buffers and fragmentation: `10%` or `4GiB`
+    #[arg(long, value_name = "AMOUNT", default_value = "10%", value_parser = reserve)]
+    reserve: Reserve,
+
+    /// Fraction of the dense peak the kernels reach (plan's step-time model)
+    #[arg(long, value_name = "FRACTION", default_value = "0.6", value_parser = fraction)]
+    kernel_efficiency: f64,
+
+    /// Scale-out bandwidth per GPU, one direction (plan's step-time model)
+    #[arg(long, value_name = "BANDWIDTH", default_value = "400 Gb/s", value_parser = single::<Bandwidth>(None))]
+    network: Bandwidth,
+
+    /// Share of the data-parallel gradient reduction hidden behind the backward pass
+    #[arg(long, value_name = "FRACTION", default_value = "0", value_parser = share)]
+    dp_overlap: f64,
+}
+
+/// `llmcalc memory`.
+#[derive(Args)]
+struct MemoryArgs {
+    #[command(flatten)]
+    setup: SetupArgs,
+
+    /// Tensor-parallel ranks
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    tp: u64,
+
+    /// Pipeline stages
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    pp: u64,
+
+    /// Expert-parallel ranks (taken from the data-parallel group)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    ep: u64,
+
+    /// Sequence parallelism alongside tensor parallelism
+    #[arg(long)]
+    sp: bool,
+
+    /// ZeRO stage: 0, 1 (optimizer states), 2 (+ gradients), 3 (+ weights)
+    #[arg(long, value_name = "STAGE", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
+    zero: u8,
+
+    /// Activation recompute
+    #[arg(long, value_enum, default_value_t = RecomputeArg::None)]
+    recompute: RecomputeArg,
+
+    /// Sequences per micro-batch
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    micro_batch: u64,
+
+    /// Model chunks per pipeline stage (interleaved 1F1B)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    interleave: u64,
+}
+
+/// `llmcalc plan`.
+#[derive(Args)]
+struct PlanArgs {
+    #[command(flatten)]
+    setup: SetupArgs,
+
+    /// Training tokens, for days and cost [default: the model's claimed training tokens]
+    #[arg(long, value_name = "N", value_parser = count)]
+    tokens: Option<f64>,
+
+    /// Price per GPU-hour [default: the GPU preset's]
+    #[arg(long, value_name = "PRICE", value_parser = single::<MoneyRate>(Some(1.0 / 3600.0)))]
+    price: Option<MoneyRate>,
+
+    /// How many layouts to print
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = whole)]
+    top: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OptimizerArg {
+    Adam,
+    #[value(name = "adam-8bit")]
+    Adam8bit,
+    Sgd,
+}
+
 /// Choosing a model.
 #[derive(Args)]
 struct ModelArgs {
@@ -305,6 +434,68 @@ fn single<Q: Quantity + Copy + PartialOrd + Send + Sync + 'static>(
         }
         Ok(bounds.low)
     }
+}
+
+/// A whole number above zero: `8`, `25000`, `25k`.
+fn whole(text: &str) -> Result<u64, String> {
+    let value = count(text)?;
+    if value.fract() != 0.0 || value > 1e15 {
+        return Err(format!("`{text}` is not a whole number"));
+    }
+    Ok(value as u64)
+}
+
+/// A fraction in (0, 1].
+fn fraction(text: &str) -> Result<f64, String> {
+    let bounds = fractions(text)?;
+    if bounds.low != bounds.high {
+        return Err(format!("`{text}` is a range; give one value"));
+    }
+    Ok(bounds.low)
+}
+
+/// A share in [0, 1].
+fn share(text: &str) -> Result<f64, String> {
+    let value = read(text, Dimension::Fraction, None).map_err(|e| e.to_string())?;
+    if !(0.0..=1.0).contains(&value) {
+        return Err(format!(
+            "`{text}` is not a share from 0 to 1 (or 0% to 100%)"
+        ));
+    }
+    Ok(value)
+}
+
+/// A memory reserve: a share of the GPU (`10%`) or an amount (`4GiB`).
+fn reserve(text: &str) -> Result<Reserve, String> {
+    if text.trim().ends_with('%') {
+        let value = share(text)?;
+        return Ok(Reserve::Fraction(value));
+    }
+    let bytes = read(text, Dimension::Information, None).map_err(|e| e.to_string())?;
+    if bytes < 0.0 {
+        return Err(format!("`{text}` is negative"));
+    }
+    Ok(Reserve::Bytes(bytes))
+}
+
+fn setup(args: SetupArgs) -> llmcalc::Result<(report::memory::Setup, u64)> {
+    let request = SetupRequest {
+        model: preset::load_model(&args.model.model, &args.model.overrides)?,
+        gpu: args.gpu,
+        seq_len: args.seq_len,
+        global_batch_tokens: args.global_batch_tokens,
+        optimizer: match args.optimizer {
+            OptimizerArg::Adam => Optimizer::Adam,
+            OptimizerArg::Adam8bit => Optimizer::Adam8bit,
+            OptimizerArg::Sgd => Optimizer::Sgd,
+        },
+        precision: args.precision,
+        reserve: args.reserve,
+        kernel_efficiency: args.kernel_efficiency,
+        network: args.network,
+        dp_overlap: args.dp_overlap,
+    };
+    Ok((report::memory::setup(&request)?, args.gpus))
 }
 
 /// A count above zero: `6144`, `238.3k`.
@@ -485,6 +676,34 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 pue: args.pue,
             };
             let result = report::compare::compare(&request)?;
+            report::render(&result, |r| r.report(), format)
+        }
+        Command::Memory(args) => {
+            let (setup, gpus) = setup(args.setup)?;
+            let layout = Layout {
+                tp: args.tp,
+                pp: args.pp,
+                ep: args.ep,
+                dp: 1,
+                sp: args.sp,
+                zero: args.zero,
+                recompute: recompute(args.recompute),
+                micro_batch: args.micro_batch,
+                interleave: args.interleave,
+            };
+            let result = report::memory::memory(&setup, gpus, layout)?;
+            report::render(&result, |r| r.report(), format)
+        }
+        Command::Plan(args) => {
+            let tokens = match args.tokens {
+                Some(t) => Some(t),
+                None => preset::load_model(&args.setup.model.model, &args.setup.model.overrides)?
+                    .claims
+                    .training_tokens
+                    .map(|f| f.mid()),
+            };
+            let (setup, gpus) = setup(args.setup)?;
+            let result = report::plan::plan(&setup, gpus, tokens, args.price, args.top as usize)?;
             report::render(&result, |r| r.report(), format)
         }
         Command::Params(args) => {

@@ -6,9 +6,11 @@
 pub mod compare;
 pub mod flops;
 pub mod gpus;
+pub mod memory;
 pub mod mfu;
 pub mod models;
 pub mod params;
+pub mod plan;
 pub mod train;
 
 use serde::Serialize;

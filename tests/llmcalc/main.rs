@@ -3,6 +3,7 @@
 
 mod cli;
 mod errors;
+mod parallelism;
 mod published;
 mod readme;
 mod snapshots;

@@ -1,0 +1,67 @@
+//! Layout-search throughput: the whole space for the GPT-4 preset on 25,000 A100s, and one layout's
+//! evaluation. `cargo bench --bench plan`; criterion reports layouts per second as elements per second.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+
+use llmcalc::memory::{Layout, Optimizer, Reserve};
+use llmcalc::model::flops::Recompute;
+use llmcalc::parallel;
+use llmcalc::preset;
+use llmcalc::report::memory::{Setup, SetupRequest, setup};
+use llmcalc::units::{Bandwidth, unit::byte_per_second};
+
+fn gpt4_on_a100s() -> Setup {
+    setup(&SetupRequest {
+        model: preset::load_model("gpt-4", &[]).unwrap(),
+        gpu: "a100-40gb".into(),
+        seq_len: Some(8192),
+        global_batch_tokens: Some(60e6),
+        optimizer: Optimizer::Adam,
+        precision: None,
+        reserve: Reserve::Fraction(0.1),
+        kernel_efficiency: 0.6,
+        network: Bandwidth::new::<byte_per_second>(50e9),
+        dp_overlap: 0.0,
+    })
+    .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let s = gpt4_on_a100s();
+    let search =
+        |s: &Setup| parallel::search(&s.shape, 25_000, &s.workload, &s.memory, &s.step, 10);
+    let evaluated = search(&s).evaluated;
+    let mut group = c.benchmark_group("plan");
+    group.throughput(Throughput::Elements(evaluated));
+    group.bench_function("gpt-4 on 25,000 A100s, whole space", |b| {
+        b.iter(|| black_box(search(black_box(&s))))
+    });
+    let layout = Layout {
+        tp: 8,
+        pp: 5,
+        ep: 4,
+        dp: 625,
+        sp: true,
+        zero: 3,
+        recompute: Recompute::Full,
+        micro_batch: 1,
+        interleave: 1,
+    };
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("one layout", |b| {
+        b.iter(|| {
+            black_box(parallel::evaluate(
+                &s.shape,
+                black_box(&layout),
+                &s.workload,
+                &s.memory,
+                &s.step,
+            ))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

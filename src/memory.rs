@@ -1,0 +1,640 @@
+//! Memory per GPU of a training layout: model states sharded by ZeRO, split by tensor, pipeline and
+//! expert parallelism, and activations under sequence parallelism and recompute.
+//!
+//! - Model states (Rajbhandari et al. 2020, ZeRO, §3.1 and Fig. 1): mixed-precision training keeps 2
+//!   bytes of weights and 2 of gradients per parameter, and K bytes of optimizer state (Adam: 12 — fp32
+//!   master weights, momentum and variance). ZeRO stage 1 shards the optimizer state over the N_d
+//!   data-parallel ranks, stage 2 also the gradients, stage 3 also the weights.
+//! - Tensor parallelism splits every matrix of attention and MLP over `tp` ranks (Shoeybi et al. 2019);
+//!   key/value heads fewer than `tp` are replicated, one per rank. Embedding and output head are split
+//!   over the vocabulary. Pipeline parallelism gives each of `pp` stages its share of the layers; the
+//!   first stage also holds the embedding, the last the output head (a copy of the embedding when they
+//!   are tied). Expert parallelism spreads the routed experts of a MoE layer over `ep` ranks taken from
+//!   the data-parallel group, whose experts' states are then sharded over `dp / ep` ranks.
+//! - Activations per layer and micro-batch (Korthikanti et al. 2022, §4.1, eq. 1–3): with sequence length
+//!   s, micro-batch b, hidden h and a heads, 16-bit activations, 1-byte dropout masks,
+//!   `sbh·(34 + 5as/h)` bytes unparallelised; `sbh·(10 + 24/t + 5as/(ht))` with tensor parallelism;
+//!   `sbh/t·(34 + 5as/h)` with sequence parallelism too. The 24 and 10 are the tensors inside and outside
+//!   the tensor-parallel regions; llmcalc counts them from the model's own widths (query, key/value and
+//!   MLP), which gives those numbers for the GPT shapes of the paper: Q, K, V and the attention output
+//!   input take 2·s·b·(2q + 2kv) bytes, a two-matrix MLP 4·s·b·f and a gated one 8·s·b·f, a MoE layer
+//!   that per routed expert a token visits. Selective recompute (§5) drops the 5as²b score terms; full
+//!   recompute keeps only each layer's 2sbh input.
+//! - In flight (§4.2.3): under 1F1B the first stage holds `min(p, m)` micro-batches of its L/p layers, L
+//!   layers' worth when m ≥ p; the interleaved schedule with v chunks per stage holds
+//!   `L·(1 + (p−1)/(p·v))`. The first stage also keeps the embedding output's dropout mask, the last
+//!   stage the fp32 logits for the loss, 4·s·b·v/t bytes (§4.3).
+//!
+//! Every function here is closed-form and allocates nothing, so the layout search can evaluate millions
+//! of layouts per second.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::architecture::{Architecture, Kind};
+use crate::model::flops::Recompute;
+use crate::model::params::ParamBreakdown;
+
+/// Optimizers and their state, in bytes per parameter beyond the 16-bit weights and gradients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Optimizer {
+    /// Mixed-precision Adam: fp32 master weights, momentum and variance, 12 bytes (Rajbhandari et al.).
+    Adam,
+    /// Adam with 8-bit states (Dettmers et al. 2022): fp32 master weights and two 1-byte states, 6 bytes.
+    Adam8bit,
+    /// SGD with momentum: fp32 master weights and momentum, 8 bytes.
+    Sgd,
+}
+
+impl Optimizer {
+    /// K, the optimizer's bytes per parameter.
+    pub fn state_bytes(self) -> f64 {
+        match self {
+            Optimizer::Adam => 12.0,
+            Optimizer::Adam8bit => 6.0,
+            Optimizer::Sgd => 8.0,
+        }
+    }
+}
+
+/// The precision of the weights' compute copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightPrecision {
+    /// 2 bytes per parameter.
+    Bf16,
+    /// 1 byte per parameter, as FP8 training keeps the weights for its matrix products (gradients
+    /// stay 16-bit, the master weights in the optimizer state).
+    Fp8,
+}
+
+/// How a model is split over GPUs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Layout {
+    pub tp: u64,
+    pub pp: u64,
+    /// Expert parallelism, taken out of the data-parallel group.
+    pub ep: u64,
+    pub dp: u64,
+    /// Sequence parallelism alongside tensor parallelism (Korthikanti et al. 2022, §4.2.2).
+    pub sp: bool,
+    pub zero: u8,
+    pub recompute: Recompute,
+    /// Sequences per micro-batch.
+    pub micro_batch: u64,
+    /// Model chunks per pipeline stage (1 = plain 1F1B; more = interleaved, Narayanan et al. 2021).
+    pub interleave: u64,
+}
+
+/// What the memory model needs of a model, computed once so that a layout evaluates without
+/// allocating: widths, and parameters per layer by how they split.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Shape {
+    pub layers: u64,
+    pub d_model: f64,
+    pub heads: u64,
+    pub kv_heads: u64,
+    pub head_dim: f64,
+    pub vocab: f64,
+    /// MLP width a token passes through per layer, averaged over dense and MoE layers, times the
+    /// MLP kind's activation factor (4 for two matrices, 8 for gated ones).
+    mlp_activation_width: f64,
+    /// Parameters per layer split by tensor parallelism (attention, dense MLP, shared experts).
+    split_per_layer: f64,
+    /// Key/value projection parameters per layer (replicated where kv_heads < tp).
+    kv_per_layer: f64,
+    /// Parameters per layer every tensor-parallel rank holds whole (norms, router).
+    replicated_per_layer: f64,
+    /// Routed-expert parameters per layer, split by expert and tensor parallelism.
+    expert_per_layer: f64,
+    /// Experts per MoE layer (1 for a dense model).
+    pub experts: u64,
+    /// Routed experts per token (0 for a dense model).
+    pub top_k: u64,
+    /// MoE layers among `layers`.
+    pub moe_layers: u64,
+    pub embedding: f64,
+    /// Output head parameters (untied), or 0 when tied.
+    pub head: f64,
+    /// The norm after the last layer, on the last stage.
+    pub final_norm: f64,
+    pub tied: bool,
+}
+
+/// A layout that cannot be: the constraint it breaks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invalid(pub String);
+
+impl Shape {
+    /// The shape of a decoder-only or encoder-only model.
+    pub fn new(model: &str, arch: &Architecture, params: &ParamBreakdown) -> Result<Shape> {
+        if arch.kind() == Kind::EncoderDecoder {
+            return Err(Error::Argument {
+                argument: "MODEL".into(),
+                message: format!(
+                    "{model} is an encoder-decoder; memory and layouts are modelled for single-stack models"
+                ),
+            });
+        }
+        let (_, s) = arch
+            .stacks()
+            .next()
+            .expect("a checked architecture has a stack");
+        let layers = s.layers as f64;
+        let total = |part: &str| {
+            params
+                .parts
+                .iter()
+                .filter(|p| p.part == part)
+                .map(|p| p.total as f64)
+                .sum::<f64>()
+        };
+        let d = arch.d_model as f64;
+        let kv_per_layer = 2.0 * d * s.kv_dim() as f64;
+        let attention = total("self-attention") / layers - kv_per_layer;
+        let split = attention + (total("dense MLP") + total("shared experts")) / layers;
+        // Norms of the layers are whole on every rank; the final norm sits with the output head.
+        let norms = s.norms_per_layer as f64 * arch.norm_params() as f64;
+        let final_norm = total("norms") - norms * layers;
+        let replicated = norms + (total("router") + total("relative position projection")) / layers;
+        let activation_factor = if s.mlp.matrices() == 3 { 8.0 } else { 4.0 };
+        let (mlp_width, experts, top_k) = match &s.moe {
+            Some(m) => {
+                let moe_share = s.moe_layers() as f64 / layers;
+                let moe_width = (m.top_k + m.shared_experts) as f64 * m.expert_ffn as f64;
+                (
+                    moe_share * moe_width + (1.0 - moe_share) * s.ffn as f64,
+                    m.experts,
+                    m.top_k,
+                )
+            }
+            None => (s.ffn as f64, 1, 0),
+        };
+        let embedding = params
+            .parts
+            .iter()
+            .filter(|p| p.embedding && p.part != "output head")
+            .map(|p| p.total as f64)
+            .sum();
+        Ok(Shape {
+            layers: s.layers,
+            d_model: d,
+            heads: s.heads,
+            kv_heads: s.kv_heads,
+            head_dim: s.head_dim as f64,
+            vocab: arch.vocab as f64,
+            mlp_activation_width: activation_factor * mlp_width,
+            split_per_layer: split,
+            kv_per_layer,
+            replicated_per_layer: replicated,
+            expert_per_layer: total("routed experts") / layers,
+            experts,
+            top_k,
+            moe_layers: s.moe_layers(),
+            embedding,
+            head: total("output head"),
+            final_norm,
+            tied: arch.tied_embeddings,
+        })
+    }
+
+    /// Routed-expert parameters per layer, before any split.
+    pub fn expert_params_per_layer(&self) -> f64 {
+        self.expert_per_layer
+    }
+
+    /// Checks a layout against the model, the GPU count and the batch: TP divides the heads (and the
+    /// key/value heads, or is divided by them) and a node; PP is at most the layers; EP divides the
+    /// experts and the data-parallel group; TP × PP × DP is the GPU count; every replica gets at least a
+    /// micro-batch; interleaving divides the layers per stage.
+    pub fn check(
+        &self,
+        layout: &Layout,
+        gpus: u64,
+        gpus_per_node: u64,
+        global_batch: u64,
+    ) -> Result<(), Invalid> {
+        let Layout { tp, pp, ep, dp, .. } = *layout;
+        let fail = |message: String| Err(Invalid(message));
+        if tp == 0 || pp == 0 || ep == 0 || layout.micro_batch == 0 || layout.interleave == 0 {
+            return fail(
+                "--tp, --pp, --ep, --micro-batch and --interleave must be at least 1".into(),
+            );
+        }
+        if !self.heads.is_multiple_of(tp) {
+            return fail(format!(
+                "--tp {tp} does not divide the {} attention heads",
+                self.heads
+            ));
+        }
+        if !self.kv_heads.is_multiple_of(tp) && tp % self.kv_heads != 0 {
+            return fail(format!(
+                "--tp {tp} and the {} key/value heads do not divide one another",
+                self.kv_heads
+            ));
+        }
+        if !gpus_per_node.is_multiple_of(tp) {
+            return fail(format!(
+                "--tp {tp} does not divide the {gpus_per_node} GPUs of one node's scale-up link"
+            ));
+        }
+        if pp > self.layers {
+            return fail(format!("--pp {pp} is more than the {} layers", self.layers));
+        }
+        if !gpus.is_multiple_of(tp * pp) {
+            return fail(format!(
+                "TP × PP = {} does not divide the {gpus} GPUs",
+                tp * pp
+            ));
+        }
+        if !self.experts.is_multiple_of(ep) {
+            return fail(format!(
+                "--ep {ep} does not divide the {} experts",
+                self.experts
+            ));
+        }
+        if dp % ep != 0 {
+            return fail(format!(
+                "--ep {ep} does not divide the data-parallel group of {dp}"
+            ));
+        }
+        if dp * layout.micro_batch > global_batch {
+            return fail(format!(
+                "DP {dp} × micro-batch {} is more than the {global_batch} sequences of a step",
+                layout.micro_batch
+            ));
+        }
+        if layout.zero > 3 {
+            return fail(format!(
+                "--zero {} is not a ZeRO stage: 0, 1, 2 or 3",
+                layout.zero
+            ));
+        }
+        if layout.interleave > 1 && !self.layers.is_multiple_of(pp * layout.interleave) {
+            return fail(format!(
+                "--interleave {} does not divide the {} layers of each of the {pp} stages into equal chunks",
+                layout.interleave,
+                self.layers as f64 / pp as f64
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The batch a step trains on.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Workload {
+    pub seq_len: u64,
+    /// Sequences per optimizer step over all data-parallel ranks.
+    pub global_batch: u64,
+}
+
+/// How much memory to keep free of the model: a fraction of the GPU, or a fixed amount.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reserve {
+    Fraction(f64),
+    Bytes(f64),
+}
+
+/// Per-GPU memory options.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MemoryOptions {
+    pub optimizer: Optimizer,
+    pub weights: WeightPrecision,
+    pub reserve: Reserve,
+    /// GPU memory in bytes.
+    pub capacity: f64,
+}
+
+/// Which pipeline stage a breakdown is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    First,
+    Last,
+}
+
+/// Bytes per GPU on one pipeline stage.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Memory {
+    pub stage: Stage,
+    /// Parameters held on the GPU (before ZeRO sharding).
+    pub params: f64,
+    pub weights: f64,
+    pub gradients: f64,
+    pub optimizer: f64,
+    /// Transformer layers' activations of all micro-batches in flight.
+    pub activations: f64,
+    /// Embedding output (first stage) or fp32 logits (last stage).
+    pub edge_activations: f64,
+    pub reserve: f64,
+    pub total: f64,
+    pub capacity: f64,
+    /// Activations of one layer and one micro-batch.
+    pub activations_per_layer: f64,
+    /// Layers' worth of activations held: layers per stage × micro-batches in flight.
+    pub layers_in_flight: f64,
+    /// Micro-batches per step on each data-parallel rank.
+    pub micro_batches: u64,
+}
+
+impl Memory {
+    /// Whether the total fits in the GPU.
+    pub fn fits(&self) -> bool {
+        self.total <= self.capacity
+    }
+
+    /// The parts, named, for reports.
+    pub fn parts(&self) -> [(&'static str, f64); 6] {
+        [
+            ("weights", self.weights),
+            ("gradients", self.gradients),
+            ("optimizer states", self.optimizer),
+            ("activations", self.activations),
+            (
+                match self.stage {
+                    Stage::First => "embedding activations",
+                    Stage::Last => "logits (fp32)",
+                },
+                self.edge_activations,
+            ),
+            ("reserve", self.reserve),
+        ]
+    }
+}
+
+/// Micro-batches per step on each data-parallel rank (at least one).
+pub fn micro_batches(layout: &Layout, workload: &Workload) -> u64 {
+    (workload.global_batch / layout.dp / layout.micro_batch).max(1)
+}
+
+/// Activation bytes of one layer for one micro-batch (Korthikanti et al. 2022, eq. 1–3, §5).
+pub fn activations_per_layer(shape: &Shape, layout: &Layout, seq_len: u64) -> f64 {
+    let (s, b, h) = (seq_len as f64, layout.micro_batch as f64, shape.d_model);
+    let t = layout.tp as f64;
+    let q = shape.heads as f64 * shape.head_dim;
+    let kv = shape.kv_heads as f64 * shape.head_dim;
+    let sb = s * b;
+    if layout.recompute == Recompute::Full {
+        // Only the layer input is kept.
+        return 2.0 * sb * h / if layout.sp { t } else { 1.0 };
+    }
+    let outside = 10.0 * sb * h;
+    let inside = sb * (4.0 * q + 4.0 * kv + shape.mlp_activation_width);
+    let scores = if layout.recompute == Recompute::Selective {
+        0.0
+    } else {
+        5.0 * shape.heads as f64 * s * s * b
+    };
+    if layout.sp {
+        (outside + inside + scores) / t
+    } else {
+        outside + (inside + scores) / t
+    }
+}
+
+/// Memory per GPU on the first and the last pipeline stage.
+pub fn memory(
+    shape: &Shape,
+    layout: &Layout,
+    workload: &Workload,
+    opts: &MemoryOptions,
+) -> [Memory; 2] {
+    let (tp, pp) = (layout.tp as f64, layout.pp as f64);
+    let stage_layers = (shape.layers as f64 / pp).ceil();
+    let kv_share = (shape.kv_heads as f64 / tp).max(1.0) / shape.kv_heads as f64;
+    let layer_params =
+        shape.split_per_layer / tp + shape.kv_per_layer * kv_share + shape.replicated_per_layer;
+    let expert_params = shape.expert_per_layer / (layout.ep as f64 * tp);
+    let dense = stage_layers * layer_params;
+    let experts = stage_layers * expert_params;
+    let m = micro_batches(layout, workload);
+    let per_layer = activations_per_layer(shape, layout, workload.seq_len);
+    let layers_in_flight = if layout.interleave > 1 && m >= layout.pp {
+        shape.layers as f64 * (1.0 + (pp - 1.0) / (pp * layout.interleave as f64))
+    } else {
+        stage_layers * m.min(layout.pp) as f64
+    };
+    let sb = (workload.seq_len * layout.micro_batch) as f64;
+    let sp = if layout.sp { tp } else { 1.0 };
+    let in_flight = m.min(layout.pp) as f64;
+    let reserve = match opts.reserve {
+        Reserve::Fraction(f) => f * opts.capacity,
+        Reserve::Bytes(b) => b,
+    };
+    let weight_bytes = match opts.weights {
+        WeightPrecision::Bf16 => 2.0,
+        WeightPrecision::Fp8 => 1.0,
+    };
+    let (dp, expert_dp) = (layout.dp as f64, (layout.dp / layout.ep) as f64);
+    let stage = |stage: Stage, edge_params: f64, edge_activations: f64| {
+        let dense = dense + edge_params;
+        // ZeRO shards over the data-parallel group: the experts' over its share of it.
+        let shard = |bytes: f64, from: u8| {
+            if layout.zero >= from {
+                bytes * dense / dp + bytes * experts / expert_dp
+            } else {
+                bytes * (dense + experts)
+            }
+        };
+        let weights = shard(weight_bytes, 3);
+        let gradients = shard(2.0, 2);
+        let optimizer = shard(opts.optimizer.state_bytes(), 1);
+        let activations = per_layer * layers_in_flight;
+        let total = weights + gradients + optimizer + activations + edge_activations + reserve;
+        Memory {
+            stage,
+            params: dense + experts,
+            weights,
+            gradients,
+            optimizer,
+            activations,
+            edge_activations,
+            reserve,
+            total,
+            capacity: opts.capacity,
+            activations_per_layer: per_layer,
+            layers_in_flight,
+            micro_batches: m,
+        }
+    };
+    let embedding = shape.embedding / tp;
+    let head = shape.final_norm
+        + if shape.tied {
+            if layout.pp > 1 {
+                shape.embedding / tp
+            } else {
+                0.0
+            }
+        } else {
+            shape.head / tp
+        };
+    let (first_edge, last_edge) = if layout.pp == 1 {
+        (embedding + head, 0.0)
+    } else {
+        (embedding, head)
+    };
+    let first = stage(
+        Stage::First,
+        first_edge,
+        sb * shape.d_model * in_flight / sp,
+    );
+    let last_logits = 4.0 * sb * shape.vocab / tp;
+    let mut last = stage(Stage::Last, last_edge, last_logits);
+    if layout.pp == 1 {
+        // One stage: it holds both ends.
+        let mut only = first;
+        only.edge_activations += last_logits;
+        only.total += last_logits;
+        return [only, only];
+    }
+    // The last stage finishes each micro-batch's forward and starts its backward at once: one in flight.
+    last.activations = per_layer * stage_layers;
+    last.total = last.weights
+        + last.gradients
+        + last.optimizer
+        + last.activations
+        + last.edge_activations
+        + last.reserve;
+    [first, last]
+}
+
+/// The stage that needs the most memory.
+pub fn worst(stages: &[Memory; 2]) -> Memory {
+    if stages[1].total > stages[0].total {
+        stages[1]
+    } else {
+        stages[0]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_model_states_match_the_paper() {
+        // Rajbhandari et al. 2020, Fig. 1: Ψ = 7.5B parameters, N_d = 64, K = 12 (Adam):
+        // baseline (2 + 2 + K)Ψ = 120 GB; P_os 2Ψ + 2Ψ + KΨ/N_d = 31.4 GB; P_os+g 2Ψ + (2+K)Ψ/N_d =
+        // 16.6 GB; P_os+g+p (2 + 2 + K)Ψ/N_d = 1.88 GB.
+        let psi = 7.5e9;
+        let shape = Shape {
+            layers: 1,
+            d_model: 1.0,
+            heads: 1,
+            kv_heads: 1,
+            head_dim: 1.0,
+            vocab: 0.0,
+            mlp_activation_width: 0.0,
+            split_per_layer: psi,
+            kv_per_layer: 0.0,
+            replicated_per_layer: 0.0,
+            expert_per_layer: 0.0,
+            experts: 1,
+            top_k: 0,
+            moe_layers: 0,
+            embedding: 0.0,
+            head: 0.0,
+            final_norm: 0.0,
+            tied: false,
+        };
+        let workload = Workload {
+            seq_len: 1,
+            global_batch: 64,
+        };
+        let opts = MemoryOptions {
+            optimizer: Optimizer::Adam,
+            weights: WeightPrecision::Bf16,
+            reserve: Reserve::Bytes(0.0),
+            capacity: 80e9,
+        };
+        let states = |zero| {
+            let layout = Layout {
+                tp: 1,
+                pp: 1,
+                ep: 1,
+                dp: 64,
+                sp: false,
+                zero,
+                recompute: Recompute::Full,
+                micro_batch: 1,
+                interleave: 1,
+            };
+            let m = memory(&shape, &layout, &workload, &opts)[0];
+            (m.weights + m.gradients + m.optimizer) / 1e9
+        };
+        let expected = [120.0, 31.40625, 16.640625, 1.875];
+        for (zero, gb) in expected.into_iter().enumerate() {
+            assert!(
+                (states(zero as u8) - gb).abs() < 1e-9,
+                "stage {zero}: {}",
+                states(zero as u8)
+            );
+        }
+    }
+
+    fn gpt3_shape() -> Shape {
+        // GPT-3 175B widths (Brown et al. 2020): h = 12288, a = 96, two-matrix MLP of 4h.
+        Shape {
+            layers: 96,
+            d_model: 12288.0,
+            heads: 96,
+            kv_heads: 96,
+            head_dim: 128.0,
+            vocab: 50257.0,
+            mlp_activation_width: 4.0 * 4.0 * 12288.0,
+            split_per_layer: 0.0,
+            kv_per_layer: 0.0,
+            replicated_per_layer: 0.0,
+            expert_per_layer: 0.0,
+            experts: 1,
+            top_k: 0,
+            moe_layers: 0,
+            embedding: 0.0,
+            head: 0.0,
+            final_norm: 0.0,
+            tied: true,
+        }
+    }
+
+    fn layout(tp: u64, sp: bool, recompute: Recompute) -> Layout {
+        Layout {
+            tp,
+            pp: 1,
+            ep: 1,
+            dp: 1,
+            sp,
+            zero: 0,
+            recompute,
+            micro_batch: 1,
+            interleave: 1,
+        }
+    }
+
+    #[test]
+    fn activations_match_korthikanti() {
+        // Korthikanti et al. 2022 for GPT-3 at s = 2048, b = 1: 5as/h = 5 × 96 × 2048 / 12288 = 80.
+        let shape = gpt3_shape();
+        let (s, h, t) = (2048.0, 12288.0, 8.0);
+        let sbh = s * h;
+        let per = |l: Layout| activations_per_layer(&shape, &l, 2048);
+        // eq. 1: sbh(34 + 5as/h).
+        assert_eq!(per(layout(1, false, Recompute::None)), sbh * (34.0 + 80.0));
+        // eq. 2: sbh(10 + 24/t + 5as/(ht)).
+        assert_eq!(
+            per(layout(8, false, Recompute::None)),
+            sbh * (10.0 + 24.0 / t + 80.0 / t)
+        );
+        // eq. 3: sbh/t (34 + 5as/h).
+        assert_eq!(
+            per(layout(8, true, Recompute::None)),
+            sbh / t * (34.0 + 80.0)
+        );
+        // §5, selective recompute with sequence parallelism: 34 sbh / t.
+        assert_eq!(per(layout(8, true, Recompute::Selective)), sbh * 34.0 / t);
+        // Full recompute keeps the 2sbh input of each layer.
+        assert_eq!(per(layout(8, false, Recompute::Full)), 2.0 * sbh);
+    }
+}

@@ -1,0 +1,299 @@
+//! The layout search: every valid way to split a model over GPUs, the ones that fit, ranked by an
+//! estimated step time.
+//!
+//! Step time model, per optimizer step (each term in seconds):
+//! - compute: the step's hardware FLOPs (model FLOPs plus recompute) over all GPUs at the dense peak
+//!   times a kernel efficiency;
+//! - pipeline bubble: compute × (p − 1)/(m·v) for p stages, m micro-batches and v interleaved chunks
+//!   (Narayanan et al. 2021, §2.2);
+//! - tensor parallelism: per layer and micro-batch, two all-reduces of the s·b·h activations in the
+//!   forward pass and two in the backward (Shoeybi et al. 2019, §3; with sequence parallelism the same
+//!   volume as reduce-scatter and all-gather, Korthikanti et al. 2022, §4.2.2), two more with full
+//!   recompute, each a ring all-reduce of 2(t−1)/t × bytes over the scale-up link (half its
+//!   bidirectional figure each way);
+//! - data parallelism: a ring all-reduce of the 16-bit gradients, 2(d−1)/d × bytes over the scale-out
+//!   network (1.5× the volume under ZeRO-3, which gathers the weights again; Rajbhandari et al. 2020,
+//!   §7), less the share overlapped with the backward pass;
+//! - expert parallelism: per MoE layer and micro-batch, four all-to-alls (dispatch and combine, forward
+//!   and backward) of the top-k routed activations, (e−1)/e of them leaving the GPU (Lepikhin et al.
+//!   2021), over the scale-up link when a TP × EP group fits a node, else the network.
+//!
+//! Pipeline point-to-point sends and the optimizer step are left out. Evaluating a layout is closed-form
+//! and allocates nothing; the search runs over (TP, PP) pairs in parallel.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::memory::{self, Layout, Memory, MemoryOptions, Shape, Workload};
+use crate::model::flops::Recompute;
+
+/// What the step-time model needs besides the model shape.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepOptions {
+    /// Dense peak per GPU, FLOP/s.
+    pub peak: f64,
+    /// Fraction of the peak the kernels reach.
+    pub kernel_efficiency: f64,
+    /// Model FLOPs per token (PaLM's definition).
+    pub model_flops_per_token: f64,
+    /// Hardware FLOPs per token with no, selective and full recompute.
+    pub hardware_flops_per_token: [f64; 3],
+    /// Scale-up bandwidth per GPU, one direction, bytes/s.
+    pub scale_up: f64,
+    /// Scale-out bandwidth per GPU, one direction, bytes/s.
+    pub network: f64,
+    pub gpus_per_node: u64,
+    /// Share of the data-parallel reduction hidden behind the backward pass.
+    pub dp_overlap: f64,
+}
+
+/// Seconds per optimizer step, by part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct StepTime {
+    pub compute: f64,
+    pub bubble: f64,
+    pub tensor_parallel: f64,
+    pub data_parallel: f64,
+    pub expert_parallel: f64,
+    pub total: f64,
+}
+
+fn recompute_index(r: Recompute) -> usize {
+    match r {
+        Recompute::None => 0,
+        Recompute::Selective => 1,
+        Recompute::Full => 2,
+    }
+}
+
+/// The estimated time of one optimizer step. `memory` is the layout's first-stage memory, for the
+/// parameters each GPU holds.
+pub fn step_time(
+    shape: &Shape,
+    layout: &Layout,
+    workload: &Workload,
+    memory: &Memory,
+    o: &StepOptions,
+) -> StepTime {
+    let gpus = (layout.tp * layout.pp * layout.dp) as f64;
+    let m = memory::micro_batches(layout, workload) as f64;
+    let tokens = m * (layout.micro_batch * layout.dp * workload.seq_len) as f64;
+    let hardware = o.hardware_flops_per_token[recompute_index(layout.recompute)];
+    let compute = tokens * hardware / (gpus * o.peak * o.kernel_efficiency);
+    let (p, v) = (layout.pp as f64, layout.interleave as f64);
+    let bubble = compute * (p - 1.0) / (m * v);
+    let stage_layers = (shape.layers as f64 / p).ceil();
+    let activation_bytes = 2.0 * (workload.seq_len * layout.micro_batch) as f64 * shape.d_model;
+    let ring =
+        |group: f64, bytes: f64, bandwidth: f64| 2.0 * (group - 1.0) / group * bytes / bandwidth;
+    let tensor_parallel = if layout.tp > 1 {
+        let per_layer = if layout.recompute == Recompute::Full {
+            6.0
+        } else {
+            4.0
+        };
+        stage_layers * m * per_layer * ring(layout.tp as f64, activation_bytes, o.scale_up)
+    } else {
+        0.0
+    };
+    let across_nodes = gpus > o.gpus_per_node as f64;
+    let dp_bandwidth = if across_nodes { o.network } else { o.scale_up };
+    let zero3 = if layout.zero == 3 { 1.5 } else { 1.0 };
+    let dp = layout.dp as f64;
+    let expert_dp = (layout.dp / layout.ep) as f64;
+    let expert_params = stage_layers * shape_expert_params(shape, layout);
+    let dense_params = memory.params - expert_params;
+    let data_parallel = (1.0 - o.dp_overlap)
+        * zero3
+        * (if dp > 1.0 {
+            ring(dp, 2.0 * dense_params, dp_bandwidth)
+        } else {
+            0.0
+        } + if expert_dp > 1.0 {
+            ring(expert_dp, 2.0 * expert_params, dp_bandwidth)
+        } else {
+            0.0
+        });
+    let expert_parallel = if layout.ep > 1 && shape.moe_layers > 0 {
+        let e = layout.ep as f64;
+        let local = layout.tp * layout.ep <= o.gpus_per_node;
+        let bandwidth = if local { o.scale_up } else { o.network };
+        let moe_layers = (shape.moe_layers as f64 / p).ceil();
+        let bytes = activation_bytes * shape.top_k as f64 * (e - 1.0) / e;
+        moe_layers * m * 4.0 * bytes / bandwidth
+    } else {
+        0.0
+    };
+    StepTime {
+        compute,
+        bubble,
+        tensor_parallel,
+        data_parallel,
+        expert_parallel,
+        total: compute + bubble + tensor_parallel + data_parallel + expert_parallel,
+    }
+}
+
+/// Routed-expert parameters per layer on one GPU.
+fn shape_expert_params(shape: &Shape, layout: &Layout) -> f64 {
+    shape.expert_params_per_layer() / (layout.ep * layout.tp) as f64
+}
+
+/// A layout that fits, with its memory, step time and MFU.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Candidate {
+    pub layout: Layout,
+    pub memory: Memory,
+    pub step: StepTime,
+    /// Model FLOPs utilisation the step time implies.
+    pub mfu: f64,
+    /// Tokens per optimizer step.
+    pub tokens_per_step: f64,
+}
+
+/// What a search found.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Search {
+    /// The fastest fitting layouts, fastest first.
+    pub best: Vec<Candidate>,
+    /// Layouts evaluated.
+    pub evaluated: u64,
+    /// Of those, how many fit.
+    pub fitting: u64,
+}
+
+/// Evaluates one layout: its memory and, when it fits, its step time.
+pub fn evaluate(
+    shape: &Shape,
+    layout: &Layout,
+    workload: &Workload,
+    mem: &MemoryOptions,
+    step: &StepOptions,
+) -> (Memory, Option<Candidate>) {
+    let worst = memory::worst(&memory::memory(shape, layout, workload, mem));
+    if !worst.fits() {
+        return (worst, None);
+    }
+    let time = step_time(shape, layout, workload, &worst, step);
+    let m = memory::micro_batches(layout, workload) as f64;
+    let tokens = m * (layout.micro_batch * layout.dp * workload.seq_len) as f64;
+    let gpus = (layout.tp * layout.pp * layout.dp) as f64;
+    let mfu = tokens * step.model_flops_per_token / (time.total * gpus * step.peak);
+    (
+        worst,
+        Some(Candidate {
+            layout: *layout,
+            memory: worst,
+            step: time,
+            mfu,
+            tokens_per_step: tokens,
+        }),
+    )
+}
+
+/// Keeps the `top` fastest candidates, fastest first; between equally fast ones, the one needing less
+/// memory first.
+fn keep(best: &mut Vec<Candidate>, candidate: Candidate, top: usize) {
+    let key = |c: &Candidate| (c.step.total, c.memory.total);
+    let before =
+        |c: &Candidate| key(c).partial_cmp(&key(&candidate)) != Some(std::cmp::Ordering::Greater);
+    if best.len() == top && best.last().is_some_and(before) {
+        return;
+    }
+    let at = best.partition_point(before);
+    best.insert(at, candidate);
+    best.truncate(top);
+}
+
+fn divisors(n: u64) -> impl Iterator<Item = u64> {
+    (1..=n).filter(move |d| n.is_multiple_of(*d))
+}
+
+/// Searches every valid layout of `gpus` GPUs: TP dividing the heads within a node, PP dividing the
+/// layers, EP dividing the experts and the data-parallel group, micro-batches of powers of two up to a
+/// replica's batch, ZeRO 0–3, each recompute mode, sequence parallelism on or off, and 1, 2 or 4
+/// interleaved chunks per stage.
+pub fn search(
+    shape: &Shape,
+    gpus: u64,
+    workload: &Workload,
+    mem: &MemoryOptions,
+    step: &StepOptions,
+    top: usize,
+) -> Search {
+    let pairs: Vec<(u64, u64)> = divisors(shape.heads)
+        .filter(|&tp| tp <= step.gpus_per_node)
+        .flat_map(|tp| divisors(shape.layers).map(move |pp| (tp, pp)))
+        .filter(|&(tp, pp)| gpus.is_multiple_of(tp * pp))
+        .collect();
+    let results: Vec<(Vec<Candidate>, u64, u64)> = pairs
+        .par_iter()
+        .map(|&(tp, pp)| {
+            let dp = gpus / (tp * pp);
+            let mut best = Vec::with_capacity(top + 1);
+            let (mut evaluated, mut fitting) = (0u64, 0u64);
+            let per_replica = (workload.global_batch / dp).max(1);
+            for ep in divisors(shape.experts).filter(|ep| dp.is_multiple_of(*ep)) {
+                for sp in [false, true] {
+                    if sp && tp == 1 {
+                        continue;
+                    }
+                    for zero in 0..=3u8 {
+                        for recompute in [Recompute::None, Recompute::Selective, Recompute::Full] {
+                            for v in [1u64, 2, 4] {
+                                if v > 1 && (pp == 1 || !shape.layers.is_multiple_of(pp * v)) {
+                                    continue;
+                                }
+                                let mut micro_batch = 1;
+                                while micro_batch <= per_replica {
+                                    let layout = Layout {
+                                        tp,
+                                        pp,
+                                        ep,
+                                        dp,
+                                        sp,
+                                        zero,
+                                        recompute,
+                                        micro_batch,
+                                        interleave: v,
+                                    };
+                                    evaluated += 1;
+                                    if shape
+                                        .check(
+                                            &layout,
+                                            gpus,
+                                            step.gpus_per_node,
+                                            workload.global_batch,
+                                        )
+                                        .is_ok()
+                                        && let (_, Some(candidate)) =
+                                            evaluate(shape, &layout, workload, mem, step)
+                                    {
+                                        fitting += 1;
+                                        keep(&mut best, candidate, top);
+                                    }
+                                    micro_batch *= 2;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            (best, evaluated, fitting)
+        })
+        .collect();
+    let mut best = Vec::with_capacity(top + 1);
+    let (mut evaluated, mut fitting) = (0, 0);
+    for (found, e, f) in results {
+        evaluated += e;
+        fitting += f;
+        for candidate in found {
+            keep(&mut best, candidate, top);
+        }
+    }
+    Search {
+        best,
+        evaluated,
+        fitting,
+    }
+}

@@ -1,0 +1,220 @@
+//! Memory per GPU and the layout search through the binary, against hand calculations from the ZeRO and
+//! Korthikanti et al. formulas.
+
+use crate::{fails, json, stdout};
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs()
+}
+
+const LLAMA_70B_LAYOUT: [&str; 15] = [
+    "memory",
+    "llama-2-70b",
+    "--gpu",
+    "a100-80gb",
+    "--gpus",
+    "64",
+    "--tp",
+    "8",
+    "--pp",
+    "2",
+    "--zero",
+    "1",
+    "--sp",
+    "--recompute",
+    "selective",
+];
+
+#[test]
+fn llama_2_70b_on_64_gpus_by_hand() {
+    let r = json(&LLAMA_70B_LAYOUT);
+    let first = &r["stages"][0];
+    // Per layer on one of 8 tensor-parallel ranks: Q and O (2 × 8192²) and the MLP (3 × 8192 × 28672)
+    // split eight ways, the 8 key/value heads one per rank (2 × 8192 × 1024 / 8), norms whole (2 × 8192).
+    let layer = (2.0 * 8192.0 * 8192.0 + 3.0 * 8192.0 * 28_672.0) / 8.0
+        + 2.0 * 8192.0 * 1024.0 / 8.0
+        + 2.0 * 8192.0;
+    // The first of two stages: 40 layers and the embedding, split over the vocabulary.
+    let params = 40.0 * layer + 32_000.0 * 8192.0 / 8.0;
+    assert!(close(first["params"].as_f64().unwrap(), params, 1e-12));
+    assert!(close(
+        first["weights"].as_f64().unwrap(),
+        2.0 * params,
+        1e-12
+    ));
+    assert!(close(
+        first["gradients"].as_f64().unwrap(),
+        2.0 * params,
+        1e-12
+    ));
+    // ZeRO-1 shards the 12 bytes of Adam state over DP = 64 / (8 × 2) = 4.
+    assert!(close(
+        first["optimizer"].as_f64().unwrap(),
+        12.0 * params / 4.0,
+        1e-12
+    ));
+    // Activations per layer, SP and selective recompute: sb(10h + 4q + 4kv + 8f)/t with q = 8192,
+    // kv = 1024, f = 28672 (gated), s = 4096, b = 1, t = 8; 1024 sequences over 4 replicas are 256
+    // micro-batches, so the first stage holds 2 in flight: 80 layers' worth.
+    let per_layer = 4096.0 * (10.0 * 8192.0 + 4.0 * 8192.0 + 4.0 * 1024.0 + 8.0 * 28_672.0) / 8.0;
+    assert!(close(
+        first["activations_per_layer"].as_f64().unwrap(),
+        per_layer,
+        1e-12
+    ));
+    assert!(close(
+        first["activations"].as_f64().unwrap(),
+        80.0 * per_layer,
+        1e-12
+    ));
+    assert_eq!(r["fits"], true);
+    assert!(r["per_gpu_bytes"].as_f64().unwrap() < 80.0 * GIB);
+}
+
+#[test]
+fn gpt_4_origin_layout_is_evaluated_and_does_not_fit_an_a100_40gb() {
+    // The origin notes' layout: 8-way TP × 15-way PP with ZeRO-1, 60M-token batches of 8192 tokens.
+    // 25,000 GPUs are not a multiple of 8 × 15 = 120: 24,960 are (DP 208).
+    let args = [
+        "memory",
+        "gpt-4",
+        "--gpu",
+        "a100-40gb",
+        "--gpus",
+        "24960",
+        "--tp",
+        "8",
+        "--pp",
+        "15",
+        "--zero",
+        "1",
+        "--global-batch-tokens",
+        "60M",
+        "--sp",
+        "--recompute",
+        "full",
+    ];
+    let r = json(&args);
+    assert_eq!(r["layout"]["dp"], 208);
+    assert_eq!(r["fits"], false);
+    // Weights and gradients alone: 2 + 2 bytes × (1.8T / 120) ≈ 61 GB, above 40 GiB.
+    let first = &r["stages"][0];
+    let states = first["weights"].as_f64().unwrap() + first["gradients"].as_f64().unwrap();
+    assert!(states > 40.0 * GIB, "{states}");
+    let text = stdout(&args);
+    assert!(text.contains("does not fit: needs"), "{text}");
+    assert!(text.contains("the largest part is weights"), "{text}");
+    // ZeRO-3 shards the weights too, and then it fits.
+    let mut zero3 = args.to_vec();
+    zero3[11] = "3";
+    assert_eq!(json(&zero3)["fits"], true);
+}
+
+#[test]
+fn invalid_layouts_name_the_constraint() {
+    let base = [
+        "memory",
+        "llama-2-70b",
+        "--gpu",
+        "a100-80gb",
+        "--gpus",
+        "64",
+    ];
+    let with = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        fails(&args)
+    };
+    assert!(with(&["--tp", "3"]).contains("--tp 3 does not divide the 64 attention heads"));
+    assert!(with(&["--tp", "8", "--pp", "3"]).contains("TP × PP = 24 does not divide the 64 GPUs"));
+    let err = fails(&[
+        "memory",
+        "llama-2-7b",
+        "--gpu",
+        "a100-80gb",
+        "--gpus",
+        "64",
+        "--pp",
+        "64",
+    ]);
+    assert!(err.contains("--pp 64 is more than the 32 layers"), "{err}");
+    assert!(with(&["--tp", "16"]).contains("--tp 16 does not divide the 8 GPUs of one node"));
+    assert!(with(&["--ep", "2"]).contains("--ep 2 does not divide the 1 experts"));
+    assert!(with(&["--zero", "4"]).contains("4"));
+}
+
+#[test]
+fn plan_ranks_fitting_layouts_by_step_time() {
+    let r = json(&[
+        "plan",
+        "llama-2-70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "512",
+        "--tokens",
+        "2T",
+        "--top",
+        "5",
+    ]);
+    let layouts = r["layouts"].as_array().unwrap();
+    assert_eq!(layouts.len(), 5);
+    let steps: Vec<f64> = layouts
+        .iter()
+        .map(|l| l["step"]["total"].as_f64().unwrap())
+        .collect();
+    assert!(steps.windows(2).all(|w| w[0] <= w[1]), "{steps:?}");
+    for l in layouts {
+        assert!(l["memory"]["total"].as_f64().unwrap() <= 80.0 * GIB);
+        let s = &l["step"];
+        let parts: f64 = [
+            "compute",
+            "bubble",
+            "tensor_parallel",
+            "data_parallel",
+            "expert_parallel",
+        ]
+        .iter()
+        .map(|k| s[k].as_f64().unwrap())
+        .sum();
+        assert!(close(s["total"].as_f64().unwrap(), parts, 1e-12));
+        // Days: 2T tokens over the tokens per step, times the step time.
+        let days = l["training_seconds"].as_f64().unwrap();
+        assert!(close(
+            days,
+            2e12 / l["tokens_per_step"].as_f64().unwrap() * s["total"].as_f64().unwrap(),
+            1e-12
+        ));
+    }
+    assert!(r["evaluated"].as_u64().unwrap() >= r["fitting"].as_u64().unwrap());
+}
+
+#[test]
+fn plan_compute_time_is_the_step_flops_at_the_kernel_efficiency() {
+    // A single GPU (no parallelism): compute = tokens × hardware FLOP per token / (peak × efficiency).
+    let r = json(&[
+        "plan",
+        "gpt-2",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1",
+        "--global-batch-tokens",
+        "8192",
+        "--top",
+        "1",
+        "--kernel-efficiency",
+        "0.5",
+    ]);
+    let best = &r["layouts"][0];
+    let recompute = best["layout"]["recompute"].as_str().unwrap().to_string();
+    let flops = json(&["flops", "gpt-2", "--recompute", &recompute]);
+    let per_token = flops["hardware_flops_per_token"].as_f64().unwrap();
+    let tokens = best["tokens_per_step"].as_f64().unwrap();
+    assert_eq!(tokens, 8192.0);
+    let compute = best["step"]["compute"].as_f64().unwrap();
+    assert!(close(compute, tokens * per_token / (989.4e12 * 0.5), 1e-12));
+    assert_eq!(best["step"]["bubble"], 0.0);
+}
