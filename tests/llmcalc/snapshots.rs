@@ -77,3 +77,40 @@ fn mfu_table() {
         "2048",
     ]));
 }
+
+#[test]
+fn memory_table() {
+    insta::assert_snapshot!(stdout(&[
+        "memory",
+        "llama-2-70b",
+        "--gpu",
+        "a100-80gb",
+        "--gpus",
+        "64",
+        "--tp",
+        "8",
+        "--pp",
+        "2",
+        "--zero",
+        "1",
+        "--sp",
+        "--recompute",
+        "selective",
+    ]));
+}
+
+#[test]
+fn plan_table() {
+    insta::assert_snapshot!(stdout(&[
+        "plan",
+        "llama-2-70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "2048",
+        "--tokens",
+        "2T",
+        "--top",
+        "5",
+    ]));
+}
