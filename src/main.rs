@@ -7,12 +7,14 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use llmcalc::hardware::Precision;
+use llmcalc::inference::Detail;
 use llmcalc::memory::{Layout, Optimizer, Reserve};
 use llmcalc::model::flops::{Masking, Recompute};
 use llmcalc::preset::{self, Override};
 use llmcalc::report::compare::{CompareRequest, Fixed};
 use llmcalc::report::memory::SetupRequest;
 use llmcalc::report::mfu::{MfuRequest, Throughput};
+use llmcalc::report::serve::{ServeRequest, WeightFormat};
 use llmcalc::report::{self, Format, flops::FlopsRequest, train::TrainRequest};
 use llmcalc::units::parse::{Dimension, Quantity, read, read_bounds, read_range};
 use llmcalc::units::{Bandwidth, Bounds, Compute, Money, MoneyRate, Time};
@@ -88,6 +90,34 @@ enum Command {
         after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5"
     )]
     Plan(PlanArgs),
+
+    /// What serving takes: weights and KV cache per GPU, the largest batch or context that fits, time to
+    /// first token, decode time per token and its bound, throughput and cost per million tokens; with
+    /// --draft, speculative decoding.
+    #[command(
+        after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --weights fp8 --kv fp8 --price $2/h\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64"
+    )]
+    Serve(ServeArgs),
+
+    /// Tokens of an image under GPT-4o-style tiling (85 base tokens, 170 per 512-pixel tile), and its
+    /// cost at a price per million tokens.
+    #[command(
+        name = "image-tokens",
+        after_help = "Examples:\n  llmcalc image-tokens 1024x1024\n  llmcalc image-tokens 2048x4096 --price-per-million $2.50\n  llmcalc image-tokens 4000x3000 --detail low"
+    )]
+    ImageTokens {
+        /// Image size in pixels: WIDTHxHEIGHT
+        #[arg(value_name = "WIDTHxHEIGHT", value_parser = image_size)]
+        size: (u64, u64),
+
+        /// Detail level: high tiles the image, low is 85 tokens flat
+        #[arg(long, value_enum, default_value_t = DetailArg::High)]
+        detail: DetailArg,
+
+        /// Price per million input tokens: `$2.50`
+        #[arg(long, value_name = "USD", value_parser = single::<Money>(None))]
+        price_per_million: Option<Money>,
+    },
 
     /// Count FLOPs per token — forward, backward, training — part by part.
     #[command(
@@ -382,6 +412,111 @@ enum OptimizerArg {
     #[value(name = "adam-8bit")]
     Adam8bit,
     Sgd,
+}
+
+/// `llmcalc serve`.
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+
+    /// GPU preset or TOML file
+    #[arg(long, value_name = "GPU")]
+    gpu: String,
+
+    /// Number of GPUs; more than TP × PP makes replicas
+    #[arg(long, value_name = "N", value_parser = whole)]
+    gpus: u64,
+
+    /// Tensor-parallel ranks [default: GPUs / PP]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    tp: Option<u64>,
+
+    /// Pipeline stages
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    pp: u64,
+
+    /// Sequences decoded together per replica
+    #[arg(long, value_name = "N", value_parser = whole)]
+    batch: u64,
+
+    /// Prompt tokens per sequence
+    #[arg(long, value_name = "N", value_parser = whole)]
+    prompt_tokens: u64,
+
+    /// Output tokens per sequence
+    #[arg(long, value_name = "N", value_parser = whole)]
+    output_tokens: u64,
+
+    /// Weight storage
+    #[arg(long, value_enum, default_value_t = WeightArg::Bf16)]
+    weights: WeightArg,
+
+    /// KV-cache element type
+    #[arg(long, value_enum, default_value_t = KvArg::Bf16)]
+    kv: KvArg,
+
+    /// Price per GPU-hour [default: the GPU preset's]
+    #[arg(long, value_name = "PRICE", value_parser = single::<MoneyRate>(Some(1.0 / 3600.0)))]
+    price: Option<MoneyRate>,
+
+    /// Fraction of the peak prefill and compute-bound decode reach
+    #[arg(long, value_name = "FRACTION", default_value = "0.6", value_parser = fraction)]
+    compute_efficiency: f64,
+
+    /// Fraction of the memory bandwidth decode reaches
+    #[arg(long, value_name = "FRACTION", default_value = "0.8", value_parser = fraction)]
+    bandwidth_efficiency: f64,
+
+    /// Share of GPU memory kept free of weights and KV cache
+    #[arg(long, value_name = "FRACTION", default_value = "10%", value_parser = share)]
+    reserve: f64,
+
+    /// A draft model for speculative decoding (with --acceptance and --lookahead)
+    #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]
+    draft: Option<String>,
+
+    /// α: the chance the target accepts a drafted token
+    #[arg(long, value_name = "FRACTION", value_parser = fraction, requires = "draft")]
+    acceptance: Option<f64>,
+
+    /// γ: tokens drafted per target step
+    #[arg(long, value_name = "N", value_parser = whole, requires = "draft")]
+    lookahead: Option<u64>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum WeightArg {
+    Bf16,
+    Fp8,
+    Int8,
+    Int4,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KvArg {
+    Bf16,
+    Fp8,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DetailArg {
+    High,
+    Low,
+}
+
+/// `WIDTHxHEIGHT` in pixels.
+fn image_size(text: &str) -> Result<(u64, u64), String> {
+    let (w, h) = text
+        .split_once(['x', 'X', '×'])
+        .ok_or_else(|| format!("`{text}` is not WIDTHxHEIGHT (e.g. `1024x1024`)"))?;
+    let side = |s: &str| match s.trim().parse::<u64>() {
+        Ok(v) if (1..=1_000_000).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "`{s}` in `{text}` is not a size in pixels from 1 to 1,000,000"
+        )),
+    };
+    Ok((side(w)?, side(h)?))
 }
 
 /// Choosing a model.
@@ -704,6 +839,53 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             };
             let (setup, gpus) = setup(args.setup)?;
             let result = report::plan::plan(&setup, gpus, tokens, args.price, args.top as usize)?;
+            report::render(&result, |r| r.report(), format)
+        }
+        Command::Serve(args) => {
+            let draft = match (&args.draft, args.acceptance, args.lookahead) {
+                (Some(name), Some(acceptance), Some(lookahead)) => {
+                    Some((preset::load_model(name, &[])?, acceptance, lookahead))
+                }
+                _ => None,
+            };
+            let request = ServeRequest {
+                model: preset::load_model(&args.model.model, &args.model.overrides)?,
+                gpu: args.gpu,
+                gpus: args.gpus,
+                tp: args.tp,
+                pp: args.pp,
+                batch: args.batch,
+                prompt_tokens: args.prompt_tokens,
+                output_tokens: args.output_tokens,
+                weights: match args.weights {
+                    WeightArg::Bf16 => WeightFormat::Bf16,
+                    WeightArg::Fp8 => WeightFormat::Fp8,
+                    WeightArg::Int8 => WeightFormat::Int8,
+                    WeightArg::Int4 => WeightFormat::Int4,
+                },
+                kv_bytes: match args.kv {
+                    KvArg::Bf16 => 2.0,
+                    KvArg::Fp8 => 1.0,
+                },
+                price: args.price,
+                compute_efficiency: args.compute_efficiency,
+                bandwidth_efficiency: args.bandwidth_efficiency,
+                reserve: args.reserve,
+                draft,
+            };
+            let result = report::serve::serve(&request)?;
+            report::render(&result, |r| r.report(), format)
+        }
+        Command::ImageTokens {
+            size: (width, height),
+            detail,
+            price_per_million,
+        } => {
+            let detail = match detail {
+                DetailArg::High => Detail::High,
+                DetailArg::Low => Detail::Low,
+            };
+            let result = report::image::image(width, height, detail, price_per_million);
             report::render(&result, |r| r.report(), format)
         }
         Command::Params(args) => {

@@ -6,11 +6,13 @@
 pub mod compare;
 pub mod flops;
 pub mod gpus;
+pub mod image;
 pub mod memory;
 pub mod mfu;
 pub mod models;
 pub mod params;
 pub mod plan;
+pub mod serve;
 pub mod train;
 
 use serde::Serialize;

@@ -185,7 +185,17 @@ mlp = "swiglu"
 #[test]
 fn every_command_has_an_example_in_its_help() {
     for command in [
-        "models", "gpus", "params", "flops", "train", "mfu", "compare",
+        "models",
+        "gpus",
+        "params",
+        "flops",
+        "train",
+        "mfu",
+        "compare",
+        "memory",
+        "plan",
+        "serve",
+        "image-tokens",
     ] {
         let help = stdout(&[command, "--help"]);
         let examples = help.split_once("Example").map(|(_, rest)| rest);

@@ -114,3 +114,37 @@ fn plan_table() {
         "5",
     ]));
 }
+
+#[test]
+fn serve_table() {
+    insta::assert_snapshot!(stdout(&[
+        "serve",
+        "llama-2-70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--batch",
+        "32",
+        "--prompt-tokens",
+        "2000",
+        "--output-tokens",
+        "500",
+        "--draft",
+        "llama-2-7b",
+        "--acceptance",
+        "0.8",
+        "--lookahead",
+        "4",
+    ]));
+}
+
+#[test]
+fn image_tokens_table() {
+    insta::assert_snapshot!(stdout(&[
+        "image-tokens",
+        "2048x4096",
+        "--price-per-million",
+        "$2.50"
+    ]));
+}

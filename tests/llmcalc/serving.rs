@@ -1,0 +1,300 @@
+//! Serving arithmetic through the binary, against the figures and hand calculations.
+
+use crate::{fails, json, stdout};
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs()
+}
+
+/// `model` served on 8 H100s, 2000 prompt and 500 output tokens, one sequence unless `extra` says.
+fn serve(model: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "serve",
+        model,
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--prompt-tokens",
+        "2000",
+        "--output-tokens",
+        "500",
+    ];
+    if !extra.contains(&"--batch") {
+        args.extend(["--batch", "1"]);
+    }
+    args.extend(extra);
+    json(&args)
+}
+
+#[test]
+fn kv_cache_bytes_per_token() {
+    // 2 (key and value) × layers × kv heads × head dim × 2 bytes.
+    // Llama 2 70B, GQA with 8 kv heads: 2 × 80 × 8 × 128 × 2 = 327,680.
+    assert_eq!(
+        serve("llama-2-70b", &[])["kv_cache_bytes_per_token"],
+        327_680.0
+    );
+    // Llama 2 7B, MHA with 32 kv heads: 2 × 32 × 32 × 128 × 2 = 524,288.
+    assert_eq!(
+        serve("llama-2-7b", &[])["kv_cache_bytes_per_token"],
+        524_288.0
+    );
+    // Gemma 2B, MQA with one kv head of 256: 2 × 18 × 1 × 256 × 2 = 18,432; fp8 halves it.
+    let gemma = json(&[
+        "serve",
+        "gemma-2b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1",
+        "--batch",
+        "1",
+        "--prompt-tokens",
+        "100",
+        "--output-tokens",
+        "100",
+        "--kv",
+        "fp8",
+    ]);
+    assert_eq!(gemma["kv_cache_bytes_per_token"], 9216.0);
+}
+
+#[test]
+fn decode_of_llama_2_70b_on_8_h100_by_hand() {
+    let r = serve("llama-2-70b", &[]);
+    // Memory-bound: all 68,976,648,192 bf16 weights and the KV cache of one sequence at its mean
+    // context of 2000 + 500/2 = 2250 tokens, over 8 × 3.35 TB/s at 80% efficiency.
+    let bytes = 68_976_648_192.0 * 2.0 + 2250.0 * 327_680.0;
+    let memory = bytes / (8.0 * 3.35e12 * 0.8);
+    // Compute: 2 × matmul weights + attention over 2250 keys, over 8 × 989.4 TFLOP/s at 60%.
+    let matmul: f64 = 80.0
+        * (2.0 * 8192.0 * 8192.0 + 2.0 * 8192.0 * 1024.0 + 3.0 * 8192.0 * 28_672.0)
+        + 32_000.0 * 8192.0;
+    let flops = 2.0 * matmul + 4.0 * 80.0 * 2250.0 * 8192.0;
+    let compute = flops / (8.0 * 989.4e12 * 0.6);
+    assert!(memory > compute);
+    // Two ring all-reduces of 8192 × 2 bytes per layer over NVLink at 450 GB/s each way.
+    let comm = 80.0 * 2.0 * 2.0 * 7.0 / 8.0 * (8192.0 * 2.0) / 450e9;
+    let decode = &r["decode"];
+    assert!(close(
+        decode["memory_bound_seconds"].as_f64().unwrap(),
+        memory,
+        1e-12
+    ));
+    assert!(close(
+        decode["compute_bound_seconds"].as_f64().unwrap(),
+        compute,
+        1e-12
+    ));
+    assert_eq!(decode["bound"], "memory");
+    assert!(close(
+        r["decode_seconds_per_token"].as_f64().unwrap(),
+        memory + comm,
+        1e-12
+    ));
+    // Time to first token: the prompt's forward FLOPs with a causal mask (2 × 1000 keys on average).
+    let prefill = 2000.0 * (2.0 * matmul + 2.0 * 80.0 * 2000.0 * 8192.0);
+    assert!(close(
+        r["time_to_first_token_seconds"].as_f64().unwrap(),
+        prefill / (8.0 * 989.4e12 * 0.6),
+        1e-12
+    ));
+    // The request: first token and 500 decode steps.
+    let request = r["time_to_first_token_seconds"].as_f64().unwrap() + 500.0 * (memory + comm);
+    assert!(close(
+        r["request_seconds"].as_f64().unwrap(),
+        request,
+        1e-12
+    ));
+}
+
+#[test]
+fn cost_per_million_tokens() {
+    let r = serve("llama-2-70b", &["--batch", "32", "--price", "$2/h"]);
+    // Output: one decode step of the replica's 8 GPUs makes 32 tokens.
+    let step = r["decode_seconds_per_token"].as_f64().unwrap();
+    let output = step * 8.0 / 32.0 * 2.0 / 3600.0 * 1e6;
+    assert!(close(
+        r["cost_per_million_output_tokens_usd"].as_f64().unwrap(),
+        output,
+        1e-12
+    ));
+    let ttft = r["time_to_first_token_seconds"].as_f64().unwrap();
+    let input = ttft * 8.0 / (32.0 * 2000.0) * 2.0 / 3600.0 * 1e6;
+    assert!(close(
+        r["cost_per_million_input_tokens_usd"].as_f64().unwrap(),
+        input,
+        1e-12
+    ));
+}
+
+#[test]
+fn moe_decode_reads_the_experts_a_batch_touches() {
+    // Mixtral, 4 sequences: 8 × (1 − (1 − 2/8)^4) = 5.46875 experts per layer.
+    let r = json(&[
+        "serve",
+        "mixtral-8x7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "2",
+        "--batch",
+        "4",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "200",
+    ]);
+    assert!(close(
+        r["decode"]["experts_touched"].as_f64().unwrap(),
+        5.46875,
+        1e-12
+    ));
+    // Weights read: everything but the routed experts, and 5.46875 of 8 of those.
+    let routed = 32.0 * 8.0 * 3.0 * 4096.0 * 14_336.0;
+    let read = (46_702_792_704.0 - routed + routed * 5.46875 / 8.0) * 2.0;
+    assert!(close(
+        r["decode"]["weight_bytes_read"].as_f64().unwrap(),
+        read,
+        1e-12
+    ));
+}
+
+#[test]
+fn speculative_decoding() {
+    let r = serve(
+        "llama-2-70b",
+        &[
+            "--draft",
+            "llama-2-7b",
+            "--acceptance",
+            "0.8",
+            "--lookahead",
+            "4",
+        ],
+    );
+    let s = &r["speculative"];
+    // Leviathan et al. 2023: (1 − 0.8⁵)/(1 − 0.8) = 3.3616 tokens per target step.
+    assert!(close(s["tokens_per_step"].as_f64().unwrap(), 3.3616, 1e-12));
+    let c = s["draft_decode_seconds_per_token"].as_f64().unwrap()
+        / r["decode_seconds_per_token"].as_f64().unwrap();
+    assert!(close(s["cost_ratio"].as_f64().unwrap(), c, 1e-12));
+    assert!(close(
+        s["speedup"].as_f64().unwrap(),
+        3.3616 / (4.0 * c + 1.0),
+        1e-12
+    ));
+}
+
+#[test]
+fn gpt_4_serving_layout_of_the_origin_notes() {
+    // 128 GPUs, 8-way TP × 16-way PP.
+    let args = [
+        "serve",
+        "gpt-4",
+        "--gpu",
+        "a100-80gb",
+        "--gpus",
+        "128",
+        "--tp",
+        "8",
+        "--pp",
+        "16",
+        "--batch",
+        "64",
+        "--prompt-tokens",
+        "2000",
+        "--output-tokens",
+        "500",
+    ];
+    let r = json(&args);
+    assert_eq!(r["fits"], true);
+    // Weights per GPU: all 1.817T parameters in bf16 over 8 ranks, the stage holding 8 of 120 layers.
+    let weights = 1_817_257_131_008.0 * 2.0 * (8.0 / 120.0) / 8.0;
+    assert!(close(
+        r["weight_bytes_per_gpu"].as_f64().unwrap(),
+        weights,
+        1e-12
+    ));
+    assert_eq!(r["decode"]["micro_batch"], 4);
+    let text = stdout(&args);
+    assert!(text.contains("memory-bound"), "{text}");
+    assert!(text.contains("memory per GPU"), "{text}");
+}
+
+#[test]
+fn what_overflows() {
+    let r = json(&[
+        "serve",
+        "llama-2-70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1",
+        "--batch",
+        "1",
+        "--prompt-tokens",
+        "100",
+        "--output-tokens",
+        "100",
+    ]);
+    assert_eq!(r["fits"], false);
+    assert!(
+        r["overflow"]
+            .as_str()
+            .unwrap()
+            .contains("the weights alone need 128 GiB per GPU")
+    );
+    let r = serve("llama-2-70b", &["--batch", "1000"]);
+    assert!(
+        r["overflow"]
+            .as_str()
+            .unwrap()
+            .contains("at most 586 sequences fit"),
+        "{}",
+        r["overflow"]
+    );
+    let err = fails(&[
+        "serve",
+        "llama-2-70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--tp",
+        "3",
+        "--batch",
+        "1",
+        "--prompt-tokens",
+        "10",
+        "--output-tokens",
+        "10",
+    ]);
+    assert!(
+        err.contains("TP × PP = 3 does not divide the 8 GPUs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn image_tokens_by_the_tiling_rule() {
+    // 1024 × 1024 → 768 × 768 → 4 tiles: 85 + 4 × 170 = 765.
+    assert_eq!(json(&["image-tokens", "1024x1024"])["tokens"], 765);
+    // 2048 × 4096 → 1024 × 2048 → 768 × 1536 → 2 × 3 tiles: 85 + 6 × 170 = 1105.
+    let tall = json(&["image-tokens", "2048x4096", "--price-per-million", "$2.50"]);
+    assert_eq!(tall["tokens"], 1105);
+    assert!(close(
+        tall["cost_usd"].as_f64().unwrap(),
+        1105.0 * 2.5 / 1e6,
+        1e-12
+    ));
+    // 512 × 512: one tile, 85 + 170 = 255; low detail: 85.
+    assert_eq!(json(&["image-tokens", "512x512"])["tokens"], 255);
+    assert_eq!(
+        json(&["image-tokens", "512x512", "--detail", "low"])["tokens"],
+        85
+    );
+    let err = fails(&["image-tokens", "1024"]);
+    assert!(err.contains("is not WIDTHxHEIGHT"), "{err}");
+}
