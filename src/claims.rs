@@ -160,6 +160,8 @@ pub struct Claims {
     pub training_flops: Option<Figure<Flop>>,
     /// As published, including slips of units in the source.
     pub forward_flops_per_token: Option<Figure<Flop>>,
+    /// What a dense model of the same total size would need per token, as published.
+    pub dense_forward_flops_per_token: Option<Figure<Flop>>,
     pub hardware: Option<String>,
     /// The GPU preset that matches `hardware`, which `llmcalc train` uses for the claimed run.
     pub gpu: Option<String>,

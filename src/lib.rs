@@ -18,6 +18,7 @@ pub mod model;
 pub mod parallel;
 pub mod preset;
 pub mod report;
+pub mod scaling;
 pub mod training;
 pub mod units;
 

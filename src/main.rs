@@ -11,6 +11,7 @@ use llmcalc::inference::Detail;
 use llmcalc::memory::{Layout, Optimizer, Reserve};
 use llmcalc::model::flops::{Masking, Recompute};
 use llmcalc::preset::{self, Override};
+use llmcalc::report::chinchilla::ChinchillaRequest;
 use llmcalc::report::compare::{CompareRequest, Fixed};
 use llmcalc::report::memory::SetupRequest;
 use llmcalc::report::mfu::{MfuRequest, Throughput};
@@ -117,6 +118,44 @@ enum Command {
         /// Price per million input tokens: `$2.50`
         #[arg(long, value_name = "USD", value_parser = single::<Money>(None))]
         price_per_million: Option<Money>,
+    },
+
+    /// Compute-optimal parameters and tokens under each published scaling-law fit (Chinchilla approach
+    /// 3, the Epoch AI replication, 20 tokens per parameter), with predicted losses; for a model, its
+    /// tokens per parameter and how far it is over-trained.
+    #[command(
+        after_help = "Examples:\n  llmcalc chinchilla --budget 2.15e25\n  llmcalc chinchilla --params 70B\n  llmcalc chinchilla --tokens 1.4T\n  llmcalc chinchilla llama-3.1-8b"
+    )]
+    Chinchilla {
+        /// A model preset or file, sized by its active parameters and claimed (or --tokens) tokens
+        #[arg(value_name = "MODEL")]
+        model: Option<String>,
+
+        /// Compute budget: `2.15e25`, `5.76e23 FLOP`
+        #[arg(long, value_name = "FLOP", value_parser = single::<Compute>(None))]
+        budget: Option<Compute>,
+
+        /// Parameters, whose compute-optimal budget and tokens are found
+        #[arg(long, value_name = "N", value_parser = count)]
+        params: Option<f64>,
+
+        /// Tokens: alone, whose compute-optimal budget and size are found; with MODEL, its tokens
+        #[arg(long, value_name = "N", value_parser = count)]
+        tokens: Option<f64>,
+    },
+
+    /// Set every published figure of a preset against what llmcalc computes from the rest of it:
+    /// consistent, inconsistent, or off by a power of 1000 (a likely unit slip).
+    #[command(
+        after_help = "Examples:\n  llmcalc audit gpt-4\n  llmcalc audit gpt-3 --tolerance 5%"
+    )]
+    Audit {
+        #[command(flatten)]
+        model: ModelArgs,
+
+        /// Relative difference a single published value may have and still be consistent
+        #[arg(long, value_name = "FRACTION", default_value = "10%", value_parser = fraction)]
+        tolerance: f64,
     },
 
     /// Count FLOPs per token — forward, backward, training — part by part.
@@ -886,6 +925,27 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 DetailArg::Low => Detail::Low,
             };
             let result = report::image::image(width, height, detail, price_per_million);
+            report::render(&result, |r| r.report(), format)
+        }
+        Command::Chinchilla {
+            model,
+            budget,
+            params,
+            tokens,
+        } => {
+            let model = model.map(|m| preset::load_model(&m, &[])).transpose()?;
+            let request = ChinchillaRequest {
+                budget,
+                params,
+                tokens,
+                model,
+            };
+            let result = report::chinchilla::chinchilla(&request)?;
+            report::render(&result, |r| r.report(), format)
+        }
+        Command::Audit { model, tolerance } => {
+            let m = preset::load_model(&model.model, &model.overrides)?;
+            let result = report::audit::audit(&m, tolerance)?;
             report::render(&result, |r| r.report(), format)
         }
         Command::Params(args) => {

@@ -3,6 +3,8 @@
 //! renders as text for people or CSV for scripts. One result feeds every format, so they cannot
 //! disagree.
 
+pub mod audit;
+pub mod chinchilla;
 pub mod compare;
 pub mod flops;
 pub mod gpus;

@@ -196,6 +196,8 @@ fn every_command_has_an_example_in_its_help() {
         "plan",
         "serve",
         "image-tokens",
+        "chinchilla",
+        "audit",
     ] {
         let help = stdout(&[command, "--help"]);
         let examples = help.split_once("Example").map(|(_, rest)| rest);

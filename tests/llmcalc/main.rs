@@ -6,6 +6,7 @@ mod errors;
 mod parallelism;
 mod published;
 mod readme;
+mod scaling;
 mod serving;
 mod snapshots;
 mod training;

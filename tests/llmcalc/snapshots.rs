@@ -148,3 +148,13 @@ fn image_tokens_table() {
         "$2.50"
     ]));
 }
+
+#[test]
+fn audit_table() {
+    insta::assert_snapshot!(stdout(&["audit", "gpt-4"]));
+}
+
+#[test]
+fn chinchilla_table() {
+    insta::assert_snapshot!(stdout(&["chinchilla", "llama-3.1-8b"]));
+}

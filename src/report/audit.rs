@@ -1,0 +1,558 @@
+//! `llmcalc audit`: every published figure a preset records, set against what llmcalc computes from the
+//! rest of the preset, with a verdict.
+//!
+//! Verdicts: a single published value is consistent within a tolerance (10% unless given: published
+//! figures are rounded and runs are approximate); a published range is consistent when the computed value
+//! falls inside it, widened by 2% for rounding of its ends. A ratio within the tolerance of a power of 1000
+//! other than 1 is a likely unit slip (GFLOP written as TFLOP). Anything else is inconsistent.
+
+use serde::Serialize;
+
+use super::{Cell, Report, Section, Table};
+use crate::claims::{Claims, Figure};
+use crate::error::Result;
+use crate::hardware::Precision;
+use crate::model::Model;
+use crate::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::model::params;
+use crate::preset;
+use crate::training::{self, Known};
+use crate::units::unit::{day, dollar, dollar_per_hour, dollar_per_second, flop, hour, second};
+use crate::units::{Bounds, Compute, Money, MoneyRate, Time, format};
+
+/// Rounding margin on the ends of a published range.
+const RANGE_MARGIN: f64 = 0.02;
+
+/// How a claim compares.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "verdict")]
+pub enum Verdict {
+    Consistent,
+    Inconsistent,
+    /// Off by 1000^power: a likely unit slip.
+    UnitSlip {
+        power: i32,
+    },
+    /// Nothing to compare against.
+    Unchecked,
+}
+
+/// The unit a row is printed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Count,
+    Flop,
+    Days,
+    Fraction,
+    Usd,
+    UsdPerHour,
+}
+
+/// One claim.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuditRow {
+    pub claim: &'static str,
+    pub unit: Unit,
+    /// In base units (count, FLOP, days, fraction, USD, USD per hour).
+    pub published: Bounds<f64>,
+    pub computed: Option<Bounds<f64>>,
+    /// Computed over published, middle over middle.
+    pub ratio: Option<f64>,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// How the computed value was obtained, or why it could not be.
+    pub basis: String,
+}
+
+/// The result of `llmcalc audit`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuditResult {
+    pub model: String,
+    pub source: Option<String>,
+    pub tolerance: f64,
+    pub rows: Vec<AuditRow>,
+    pub consistent: bool,
+}
+
+fn judge(published: Bounds<f64>, computed: Bounds<f64>, tolerance: f64) -> (f64, Verdict) {
+    let mid = |b: Bounds<f64>| (b.low + b.high) / 2.0;
+    let ratio = mid(computed) / mid(published);
+    let margin = if published.is_exact() {
+        tolerance
+    } else {
+        RANGE_MARGIN
+    };
+    let overlaps = |scale: f64| {
+        computed.high >= published.low * scale * (1.0 - margin)
+            && computed.low <= published.high * scale * (1.0 + margin)
+    };
+    if overlaps(1.0) {
+        return (ratio, Verdict::Consistent);
+    }
+    let power = (ratio.log10() / 3.0).round() as i32;
+    if power != 0 && overlaps(1000f64.powi(power)) {
+        return (ratio, Verdict::UnitSlip { power });
+    }
+    (ratio, Verdict::Inconsistent)
+}
+
+struct Rows {
+    rows: Vec<AuditRow>,
+    tolerance: f64,
+}
+
+impl Rows {
+    fn add<M>(
+        &mut self,
+        claim: &'static str,
+        unit: Unit,
+        published: Option<&Figure<M>>,
+        scale: f64,
+        computed: std::result::Result<Bounds<f64>, String>,
+        basis: &str,
+    ) {
+        let Some(p) = published else { return };
+        let published = Bounds::new(p.low / scale, p.high / scale);
+        let row = match computed {
+            Ok(c) => {
+                let (ratio, verdict) = judge(published, c, self.tolerance);
+                AuditRow {
+                    claim,
+                    unit,
+                    published,
+                    computed: Some(c),
+                    ratio: Some(ratio),
+                    verdict,
+                    basis: basis.to_string(),
+                }
+            }
+            Err(reason) => AuditRow {
+                claim,
+                unit,
+                published,
+                computed: None,
+                ratio: None,
+                verdict: Verdict::Unchecked,
+                basis: reason,
+            },
+        };
+        self.rows.push(row);
+    }
+}
+
+fn bounds<M>(f: &Figure<M>) -> Bounds<f64> {
+    Bounds::new(f.low, f.high)
+}
+
+/// Audits a model's claims.
+pub fn audit(model: &Model, tolerance: f64) -> Result<AuditResult> {
+    let c: &Claims = &model.claims;
+    let mut rows = Rows {
+        rows: Vec::new(),
+        tolerance,
+    };
+    let exact = |v: f64| Ok(Bounds::exact(v));
+    // What the architecture gives.
+    let arch = model.try_architecture();
+    let counted = arch.map(|a| params::count(&model.id, a)).transpose()?;
+    let no_arch = || Err("the preset has no architecture".to_string());
+    let active = counted.as_ref().map(|p| p.active_params as f64);
+    match &counted {
+        Some(p) => {
+            rows.add(
+                "total_params",
+                Unit::Count,
+                c.total_params.as_ref(),
+                1.0,
+                exact(p.total_params as f64),
+                "counted from the architecture",
+            );
+            rows.add(
+                "active_params",
+                Unit::Count,
+                c.active_params.as_ref(),
+                1.0,
+                exact(p.active_params as f64),
+                "counted from the architecture",
+            );
+            rows.add(
+                "non_embedding_params",
+                Unit::Count,
+                c.non_embedding_params.as_ref(),
+                1.0,
+                exact(p.non_embedding_params as f64),
+                "counted from the architecture",
+            );
+            let expert = p
+                .expert_params
+                .map(|e| Bounds::exact(e as f64))
+                .ok_or_else(|| "the model has no experts".to_string());
+            rows.add(
+                "expert_params",
+                Unit::Count,
+                c.expert_params.as_ref(),
+                1.0,
+                expert,
+                "one routed expert over all MoE layers",
+            );
+            rows.add(
+                "attention_params",
+                Unit::Count,
+                c.attention_params.as_ref(),
+                1.0,
+                exact(p.attention_params as f64),
+                "attention projections of all layers",
+            );
+        }
+        None => {
+            for (claim, figure) in [
+                ("total_params", &c.total_params),
+                ("active_params", &c.active_params),
+                ("non_embedding_params", &c.non_embedding_params),
+                ("expert_params", &c.expert_params),
+                ("attention_params", &c.attention_params),
+            ] {
+                rows.add(claim, Unit::Count, figure.as_ref(), 1.0, no_arch(), "");
+            }
+        }
+    }
+    let forward_weights = match (arch, &counted) {
+        (Some(a), Some(p)) => {
+            let options = FlopsOptions::new(a, None, None, Masking::Full, Recompute::None)?;
+            let f = flops::count(a, p, &options);
+            Ok((f.forward_flops_per_token - f.attention_flops_per_token).get::<flop>())
+        }
+        _ => Err("the preset has no architecture".to_string()),
+    };
+    rows.add(
+        "forward_flops_per_token",
+        Unit::Flop,
+        c.forward_flops_per_token.as_ref(),
+        1.0,
+        forward_weights.map(Bounds::exact),
+        "2 × active matmul weights per token, no attention term (the 2N convention of such figures)",
+    );
+    rows.add(
+        "dense_forward_flops_per_token",
+        Unit::Flop,
+        c.dense_forward_flops_per_token.as_ref(),
+        1.0,
+        counted
+            .as_ref()
+            .map(|p| Bounds::exact(2.0 * p.total_params as f64))
+            .ok_or_else(|| "the preset has no architecture".to_string()),
+        "2 × total params: a dense model of the same size",
+    );
+    // Training compute: 6 N_active D.
+    let tokens = c.training_tokens.as_ref().map(bounds);
+    let six_nd = match (active, tokens) {
+        (Some(n), Some(d)) => Ok(Bounds::new(6.0 * n * d.low, 6.0 * n * d.high)),
+        (None, _) => Err("the preset has no architecture".to_string()),
+        (_, None) => Err("the claims record no training tokens".to_string()),
+    };
+    rows.add(
+        "training_flops",
+        Unit::Flop,
+        c.training_flops.as_ref(),
+        1.0,
+        six_nd.clone(),
+        "6 × active params × claimed tokens",
+    );
+    let claimed_flops = c.training_flops.as_ref().map(bounds);
+    let implied_tokens = match (claimed_flops, active) {
+        (Some(f), Some(n)) => Ok(Bounds::new(f.low / (6.0 * n), f.high / (6.0 * n))),
+        (None, _) => Err("the claims record no training FLOPs".to_string()),
+        (_, None) => Err("the preset has no architecture".to_string()),
+    };
+    rows.add(
+        "training_tokens",
+        Unit::Count,
+        c.training_tokens.as_ref(),
+        1.0,
+        implied_tokens,
+        "claimed FLOPs / (6 × active params)",
+    );
+
+    // The run: compute = GPU-hours × peak × MFU, GPU-hours = GPUs × days, cost = GPU-hours × price.
+    let compute = claimed_flops
+        .or(six_nd.ok())
+        .map(|b| b.map(Compute::new::<flop>));
+    let peak = c
+        .gpu
+        .as_deref()
+        .map(|g| preset::load_gpu(g, &[]))
+        .transpose()?
+        .and_then(|g| g.peak(Precision::Bf16).or(g.peak(Precision::Fp16)));
+    let gpus = c.gpus.as_ref().map(bounds);
+    let mfu = c.mfu.as_ref().map(bounds);
+    let days = c
+        .days
+        .as_ref()
+        .map(|d| Bounds::new(Time::new::<second>(d.low), Time::new::<second>(d.high)));
+    let gpu_hours = c
+        .gpu_hours
+        .as_ref()
+        .map(|h| Bounds::new(Time::new::<hour>(h.low), Time::new::<hour>(h.high)));
+    let price = c.price.as_ref().map(|p| {
+        Bounds::new(
+            MoneyRate::new::<dollar_per_second>(p.low),
+            MoneyRate::new::<dollar_per_second>(p.high),
+        )
+    });
+    let solve = |known: Known| -> std::result::Result<training::Run, String> {
+        let peak = peak.ok_or("the claims name no GPU preset (claims.gpu) for the peak")?;
+        training::solve(&Known { peak, ..known }).map_err(|e| e.to_string())
+    };
+    let need = |what: &[(&str, bool)]| -> std::result::Result<(), String> {
+        let missing: Vec<&str> = what.iter().filter(|(_, ok)| !ok).map(|(n, _)| *n).collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("needs {}", missing.join(", ")))
+        }
+    };
+    let days_of = |run: training::Run| {
+        run.duration
+            .map(|d| d.map(|t| t.get::<day>()))
+            .ok_or("not determined".to_string())
+    };
+    let computed_days = need(&[
+        ("compute", compute.is_some()),
+        ("gpus", gpus.is_some()),
+        ("mfu", mfu.is_some()),
+    ])
+    .and_then(|_| {
+        solve(Known {
+            compute,
+            gpus,
+            mfu,
+            ..Known::default()
+        })
+    })
+    .and_then(days_of);
+    rows.add(
+        "days",
+        Unit::Days,
+        c.days.as_ref(),
+        86_400.0,
+        computed_days,
+        "compute / (GPUs × dense peak × MFU)",
+    );
+    let computed_mfu = need(&[
+        ("compute", compute.is_some()),
+        (
+            "gpus and days, or gpu_hours",
+            (gpus.is_some() && days.is_some()) || gpu_hours.is_some(),
+        ),
+    ])
+    .and_then(|_| {
+        let (g, d, h) = if gpu_hours.is_some() {
+            (None, None, gpu_hours)
+        } else {
+            (gpus, days, None)
+        };
+        solve(Known {
+            compute,
+            gpus: g,
+            duration: d,
+            gpu_time: h,
+            ..Known::default()
+        })
+    })
+    .and_then(|run| run.mfu.ok_or("not determined".to_string()));
+    rows.add(
+        "mfu",
+        Unit::Fraction,
+        c.mfu.as_ref(),
+        1.0,
+        computed_mfu,
+        "compute / (GPU-hours × dense peak)",
+    );
+    let computed_gpus = need(&[
+        ("compute", compute.is_some()),
+        ("mfu", mfu.is_some()),
+        ("days", days.is_some()),
+    ])
+    .and_then(|_| {
+        solve(Known {
+            compute,
+            mfu,
+            duration: days,
+            ..Known::default()
+        })
+    })
+    .and_then(|run| run.gpus.ok_or("not determined".to_string()));
+    rows.add(
+        "gpus",
+        Unit::Count,
+        c.gpus.as_ref(),
+        1.0,
+        computed_gpus,
+        "compute / (dense peak × MFU × days)",
+    );
+    let computed_hours = need(&[("gpus", gpus.is_some()), ("days", days.is_some())]).map(|_| {
+        let (g, d) = (gpus.unwrap(), days.unwrap().map(|t| t.get::<hour>()));
+        Bounds::new(g.low * d.low, g.high * d.high)
+    });
+    rows.add(
+        "gpu_hours",
+        Unit::Count,
+        c.gpu_hours.as_ref(),
+        1.0,
+        computed_hours.clone(),
+        "GPUs × days × 24",
+    );
+    let hours = computed_hours
+        .clone()
+        .ok()
+        .or(gpu_hours.map(|h| h.map(|t| t.get::<hour>())));
+    let computed_cost = need(&[
+        ("GPU-hours (gpus and days)", hours.is_some()),
+        ("price", price.is_some()),
+    ])
+    .map(|_| {
+        let (h, p) = (
+            hours.unwrap(),
+            price.unwrap().map(|p| p.get::<dollar_per_hour>()),
+        );
+        Bounds::new(h.low * p.low, h.high * p.high)
+    });
+    rows.add(
+        "cost",
+        Unit::Usd,
+        c.cost.as_ref(),
+        1.0,
+        computed_cost,
+        "GPU-hours × claimed price",
+    );
+    let cost = c
+        .cost
+        .as_ref()
+        .map(|m| Bounds::new(Money::new::<dollar>(m.low), Money::new::<dollar>(m.high)));
+    let days_from_cost = need(&[
+        ("cost", cost.is_some()),
+        ("price", price.is_some()),
+        ("gpus", gpus.is_some()),
+    ])
+    .map(|_| {
+        let (m, p, g) = (cost.unwrap(), price.unwrap(), gpus.unwrap());
+        let d = |m: Money, p: MoneyRate, g: f64| (m / p).get::<hour>() / g / 24.0;
+        Bounds::new(d(m.low, p.high, g.high), d(m.high, p.low, g.low))
+    });
+    rows.add(
+        "days",
+        Unit::Days,
+        c.days.as_ref().filter(|_| c.cost.is_some()),
+        86_400.0,
+        days_from_cost,
+        "days the claimed cost buys: cost / (price × GPUs × 24)",
+    );
+    let consistent = rows
+        .rows
+        .iter()
+        .all(|r| matches!(r.verdict, Verdict::Consistent | Verdict::Unchecked));
+    Ok(AuditResult {
+        model: model.id.clone(),
+        source: c.source.clone().or(Some(model.source.clone())),
+        tolerance,
+        rows: rows.rows,
+        consistent,
+    })
+}
+
+fn show(unit: Unit, v: f64) -> String {
+    match unit {
+        Unit::Count => format::count(v),
+        Unit::Flop => format::compute(Compute::new::<flop>(v)),
+        Unit::Days => format!("{} days", format::sig3(v)),
+        Unit::Fraction => format::percent(v),
+        Unit::Usd => format::money(Money::new::<dollar>(v)),
+        Unit::UsdPerHour => format::money_rate(MoneyRate::new::<dollar_per_hour>(v)),
+    }
+}
+
+fn show_bounds(unit: Unit, b: Bounds<f64>) -> String {
+    if b.is_exact() {
+        show(unit, b.low)
+    } else {
+        format!("{} .. {}", show(unit, b.low), show(unit, b.high))
+    }
+}
+
+impl AuditResult {
+    /// The report for people and CSV.
+    pub fn report(&self) -> Report {
+        let mut text = Table::new(&[
+            ("claim", "claim"),
+            ("published", "published"),
+            ("computed", "computed"),
+            ("ratio", "ratio"),
+            ("verdict", "verdict"),
+            ("computed as", "basis"),
+        ]);
+        let mut csv = Table::new(&[
+            ("claim", "claim"),
+            ("published low", "published_low"),
+            ("published high", "published_high"),
+            ("computed low", "computed_low"),
+            ("computed high", "computed_high"),
+            ("ratio", "ratio"),
+            ("verdict", "verdict"),
+            ("basis", "basis"),
+        ]);
+        let verdict = |v: Verdict| match v {
+            Verdict::Consistent => "consistent".to_string(),
+            Verdict::Inconsistent => "INCONSISTENT".to_string(),
+            Verdict::UnitSlip { power } => format!("off by 1000^{power}: unit slip?"),
+            Verdict::Unchecked => "unchecked".to_string(),
+        };
+        for r in &self.rows {
+            text.push(vec![
+                r.claim.into(),
+                Cell::Value(show_bounds(r.unit, r.published)),
+                r.computed
+                    .map_or(Cell::Empty, |c| Cell::Value(show_bounds(r.unit, c))),
+                r.ratio.map_or(Cell::Empty, Cell::Ratio),
+                Cell::Text(verdict(r.verdict)),
+                Cell::Text(r.basis.clone()),
+            ]);
+            let raw = |v: Option<f64>| v.map_or(Cell::Empty, |v| Cell::Text(v.to_string()));
+            csv.push(vec![
+                r.claim.into(),
+                raw(Some(r.published.low)),
+                raw(Some(r.published.high)),
+                raw(r.computed.map(|c| c.low)),
+                raw(r.computed.map(|c| c.high)),
+                raw(r.ratio),
+                Cell::Text(verdict(r.verdict)),
+                Cell::Text(r.basis.clone()),
+            ]);
+        }
+        let mut sections = vec![Section::Line(format!(
+            "Audit of {}'s published figures{}\nconsistent: within {} for a single value, inside the range (±2%) for a range; \
+             a ratio near a power of 1000 is a likely unit slip",
+            self.model,
+            self.source
+                .as_ref()
+                .map_or(String::new(), |s| format!(" ({s})")),
+            format::percent(self.tolerance)
+        ))];
+        if self.rows.is_empty() {
+            sections.push(Section::Line(
+                "the preset records no claims to audit".into(),
+            ));
+        } else {
+            sections.push(Section::Table {
+                title: "Claims".into(),
+                table: text,
+            });
+            sections.push(Section::Line(if self.consistent {
+                "every checked claim is consistent".into()
+            } else {
+                "some claims disagree with the rest of the preset".into()
+            }));
+        }
+        Report { sections, csv }
+    }
+}

@@ -1,0 +1,220 @@
+//! `llmcalc chinchilla`: compute-optimal parameters and tokens under each published fit, and where a
+//! model stands against them. The fits and formulas are in [`crate::scaling`].
+
+use serde::Serialize;
+
+use super::{Cell, Report, Section, Table};
+use crate::error::{Error, Result};
+use crate::model::{Model, params};
+use crate::scaling::{self, FITS};
+use crate::units::Compute;
+use crate::units::format;
+use crate::units::unit::flop;
+
+/// What `llmcalc chinchilla` was asked: one of a budget, a parameter count, a token count or a model.
+#[derive(Clone, Debug, Default)]
+pub struct ChinchillaRequest {
+    pub budget: Option<Compute>,
+    pub params: Option<f64>,
+    pub tokens: Option<f64>,
+    pub model: Option<Model>,
+}
+
+/// A model's own size and data, when one is given.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Trained {
+    pub model: String,
+    pub params: f64,
+    pub tokens: f64,
+    pub tokens_per_param: f64,
+    /// 6ND.
+    pub compute_flops: f64,
+}
+
+/// One fit's answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FitRow {
+    pub fit: &'static str,
+    pub source: &'static str,
+    /// The budget the optimum is for (with --params or --tokens, the budget at which they are optimal).
+    pub budget_flops: f64,
+    pub optimal_params: f64,
+    pub optimal_tokens: f64,
+    pub tokens_per_param: f64,
+    /// Predicted loss at the optimum (none for the rule of thumb, which has no loss).
+    pub optimal_loss: Option<f64>,
+    /// For a model: its tokens over the optimal tokens for its budget.
+    pub overtraining: Option<f64>,
+    /// For a model: predicted loss at its own size and data.
+    pub model_loss: Option<f64>,
+}
+
+/// The result of `llmcalc chinchilla`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChinchillaResult {
+    pub trained: Option<Trained>,
+    pub fits: Vec<FitRow>,
+}
+
+fn argument(message: &str) -> Error {
+    Error::Argument {
+        argument: "--budget / --params / --tokens / MODEL".into(),
+        message: message.into(),
+    }
+}
+
+/// Sizes a run under each fit.
+pub fn chinchilla(r: &ChinchillaRequest) -> Result<ChinchillaResult> {
+    let given = [r.budget.is_some(), r.params.is_some(), r.model.is_some()]
+        .into_iter()
+        .filter(|&g| g)
+        .count();
+    if given > 1 || (given == 0 && r.tokens.is_none()) {
+        return Err(argument(
+            "give one of --budget, --params, --tokens or a MODEL (a MODEL may take --tokens)",
+        ));
+    }
+    let trained = match &r.model {
+        Some(model) => {
+            let arch = model.architecture("scaling-law sizing")?;
+            let p = params::count(&model.id, arch)?;
+            let tokens = r
+                .tokens
+                .or(model.claims.training_tokens.map(|t| t.mid()))
+                .ok_or_else(|| {
+                    argument(&format!(
+                        "give --tokens: {}'s claims record no training tokens",
+                        model.id
+                    ))
+                })?;
+            // Dense models by total parameters (Hoffmann et al. count them all); a MoE by its active ones.
+            let n = p.active_params as f64;
+            Some(Trained {
+                model: model.id.clone(),
+                params: n,
+                tokens,
+                tokens_per_param: tokens / n,
+                compute_flops: 6.0 * n * tokens,
+            })
+        }
+        None => None,
+    };
+    let budget_for = |fit: Option<&scaling::Fit>| -> f64 {
+        match (&trained, r.budget, r.params, r.tokens, fit) {
+            (Some(t), ..) => t.compute_flops,
+            (None, Some(c), ..) => c.get::<flop>(),
+            (None, None, Some(n), _, Some(fit)) => fit.budget_for_params(n),
+            (None, None, Some(n), _, None) => 6.0 * n * scaling::TOKENS_PER_PARAM * n,
+            (None, None, None, Some(d), Some(fit)) => fit.budget_for_tokens(d),
+            (None, None, None, Some(d), None) => 6.0 * d * d / scaling::TOKENS_PER_PARAM,
+            _ => unreachable!("one input is given, checked above"),
+        }
+    };
+    let mut fits: Vec<FitRow> = FITS
+        .iter()
+        .map(|fit| {
+            let c = budget_for(Some(fit));
+            let (n, d) = fit.optimum(c);
+            FitRow {
+                fit: fit.name,
+                source: fit.source,
+                budget_flops: c,
+                optimal_params: n,
+                optimal_tokens: d,
+                tokens_per_param: d / n,
+                optimal_loss: Some(fit.loss(n, d)),
+                overtraining: trained.as_ref().map(|t| t.tokens / d),
+                model_loss: trained.as_ref().map(|t| fit.loss(t.params, t.tokens)),
+            }
+        })
+        .collect();
+    let c = budget_for(None);
+    let (n, d) = scaling::rule_of_thumb(c);
+    fits.push(FitRow {
+        fit: "20 tokens per parameter",
+        source: "Hoffmann et al. 2022, Table 3 (70B on 1.4T tokens)",
+        budget_flops: c,
+        optimal_params: n,
+        optimal_tokens: d,
+        tokens_per_param: scaling::TOKENS_PER_PARAM,
+        optimal_loss: None,
+        overtraining: trained.as_ref().map(|t| t.tokens / d),
+        model_loss: None,
+    });
+    Ok(ChinchillaResult { trained, fits })
+}
+
+impl ChinchillaResult {
+    /// The report for people and CSV.
+    pub fn report(&self) -> Report {
+        let flops = |c: f64| Cell::Flop(Compute::new::<flop>(c));
+        let loss = |l: Option<f64>| l.map_or(Cell::Empty, |l| Cell::Value(format!("{l:.3}")));
+        let mut text = Table::new(&[
+            ("fit", "fit"),
+            ("budget", "budget_flops"),
+            ("params", "optimal_params"),
+            ("tokens", "optimal_tokens"),
+            ("tokens/param", "tokens_per_param"),
+            ("loss at optimum", "optimal_loss"),
+            ("over-training", "overtraining"),
+            ("model's loss", "model_loss"),
+        ]);
+        let mut csv = text.clone();
+        for f in &self.fits {
+            text.push(vec![
+                f.fit.into(),
+                flops(f.budget_flops),
+                Cell::Count(f.optimal_params),
+                Cell::Count(f.optimal_tokens),
+                Cell::Value(format::sig3(f.tokens_per_param)),
+                loss(f.optimal_loss),
+                f.overtraining.map_or(Cell::Empty, |o| {
+                    Cell::Value(format!("{}×", format::sig3(o)))
+                }),
+                loss(f.model_loss),
+            ]);
+            let raw = |v: Option<f64>| v.map_or(Cell::Empty, |v| Cell::Text(v.to_string()));
+            csv.push(vec![
+                f.fit.into(),
+                raw(Some(f.budget_flops)),
+                raw(Some(f.optimal_params)),
+                raw(Some(f.optimal_tokens)),
+                raw(Some(f.tokens_per_param)),
+                raw(f.optimal_loss),
+                raw(f.overtraining),
+                raw(f.model_loss),
+            ]);
+        }
+        let mut sections = Vec::new();
+        if let Some(t) = &self.trained {
+            sections.push(Section::Facts(vec![
+                ("model".into(), Cell::Text(t.model.clone()), String::new()),
+                ("params".into(), Cell::Count(t.params), "active".into()),
+                ("tokens".into(), Cell::Count(t.tokens), String::new()),
+                (
+                    "tokens per param".into(),
+                    Cell::Value(format::sig3(t.tokens_per_param)),
+                    String::new(),
+                ),
+                ("compute".into(), flops(t.compute_flops), "6ND".into()),
+            ]));
+        }
+        sections.push(Section::Line(
+            "L(N, D) = E + A/N^α + B/D^β; under C = 6ND the optimum is N = G(C/6)^(β/(α+β)), D = (C/6)^(α/(α+β))/G, \
+             G = (αA/(βB))^(1/(α+β)) (Hoffmann et al. 2022, eq. 2 and 4). Over-training: tokens over the optimal \
+             tokens for the same budget."
+                .into(),
+        ));
+        sections.push(Section::Table {
+            title: "Compute-optimal size under each fit".into(),
+            table: text,
+        });
+        let sources: Vec<String> = self
+            .fits
+            .iter()
+            .map(|f| format!("{}: {}", f.fit, f.source))
+            .collect();
+        sections.push(Section::Line(sources.join("\n")));
+        Report { sections, csv }
+    }
+}
