@@ -318,6 +318,37 @@ impl Gpu {
             .find_map(|&(p, rate)| (p == precision).then_some(rate))
     }
 
+    /// The 16-bit training precision: bf16, or fp16 where the part has no bf16 (V100).
+    pub fn training_precision(&self) -> Precision {
+        if self.peak(Precision::Bf16).is_some() {
+            Precision::Bf16
+        } else {
+            Precision::Fp16
+        }
+    }
+
+    /// The precision asked for (the training precision when none is) and its dense peak, or an error
+    /// naming the precisions the part has.
+    pub fn peak_for(
+        &self,
+        requested: Option<Precision>,
+    ) -> crate::Result<(Precision, ComputeRate)> {
+        let precision = requested.unwrap_or_else(|| self.training_precision());
+        let peak = self.peak(precision).ok_or_else(|| {
+            let have: Vec<&str> = self.peaks.iter().map(|(p, _)| p.name()).collect();
+            crate::Error::Argument {
+                argument: "--precision".into(),
+                message: format!(
+                    "{} has no {} peak; it has {}",
+                    self.name,
+                    precision.name(),
+                    have.join(", ")
+                ),
+            }
+        })?;
+        Ok((precision, peak))
+    }
+
     /// The sparse headline at `precision`, if the vendor quotes one.
     pub fn sparse_peak(&self, precision: Precision) -> Option<ComputeRate> {
         self.sparse_peaks

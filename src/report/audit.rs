@@ -11,7 +11,6 @@ use serde::Serialize;
 use super::{Cell, Report, Section, Table};
 use crate::claims::{Claims, Figure};
 use crate::error::Result;
-use crate::hardware::Precision;
 use crate::model::Model;
 use crate::model::flops::{self, FlopsOptions, Masking, Recompute};
 use crate::model::params;
@@ -283,7 +282,7 @@ pub fn audit(model: &Model, tolerance: f64) -> Result<AuditResult> {
         .as_deref()
         .map(|g| preset::load_gpu(g, &[]))
         .transpose()?
-        .and_then(|g| g.peak(Precision::Bf16).or(g.peak(Precision::Fp16)));
+        .and_then(|g| g.peak(g.training_precision()));
     let gpus = c.gpus.as_ref().map(bounds);
     let mfu = c.mfu.as_ref().map(bounds);
     let days = c

@@ -57,17 +57,7 @@ pub fn setup(r: &SetupRequest) -> Result<Setup> {
     let params = params::count(&model.id, arch)?;
     let shape = Shape::new(&model.id, arch, &params)?;
     let gpu = preset::load_gpu(&r.gpu, &[])?;
-    let precision = r
-        .precision
-        .unwrap_or(if gpu.peak(Precision::Bf16).is_some() {
-            Precision::Bf16
-        } else {
-            Precision::Fp16
-        });
-    let peak = gpu.peak(precision).ok_or_else(|| Error::Argument {
-        argument: "--precision".into(),
-        message: format!("{} has no {} peak", gpu.name, precision.name()),
-    })?;
+    let (precision, peak) = gpu.peak_for(r.precision)?;
     let per_token = |recompute| -> Result<(f64, f64)> {
         let options = FlopsOptions::new(arch, r.seq_len, None, Masking::Full, recompute)?;
         let f = flops::count(arch, &params, &options);

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
 use super::{Cell, Report, Section, Table};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::hardware::Precision;
 use crate::model::Model;
 use crate::model::flops::{self, FlopsOptions, Masking, Recompute};
@@ -74,17 +74,7 @@ pub fn mfu(request: &MfuRequest) -> Result<MfuResult> {
     let arch = model.architecture("computing MFU")?;
     let p = params::count(&model.id, arch)?;
     let gpu = preset::load_gpu(&request.gpu, &[])?;
-    let precision = request
-        .precision
-        .unwrap_or(if gpu.peak(Precision::Bf16).is_some() {
-            Precision::Bf16
-        } else {
-            Precision::Fp16
-        });
-    let peak = gpu.peak(precision).ok_or_else(|| Error::Argument {
-        argument: "--precision".into(),
-        message: format!("{} has no {} peak", gpu.name, precision.name()),
-    })?;
+    let (precision, peak) = gpu.peak_for(request.precision)?;
     let options = FlopsOptions::new(
         arch,
         request.seq_len,

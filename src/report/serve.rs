@@ -47,11 +47,7 @@ impl WeightFormat {
             WeightFormat::Bf16 | WeightFormat::Int4 => None,
         };
         own.filter(|p| gpu.peak(*p).is_some())
-            .unwrap_or(if gpu.peak(Precision::Bf16).is_some() {
-                Precision::Bf16
-            } else {
-                Precision::Fp16
-            })
+            .unwrap_or_else(|| gpu.training_precision())
     }
 }
 

@@ -124,25 +124,8 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
         }
     };
     let gpu: Gpu = preset::load_gpu(&gpu_name, &[])?;
-    let precision = request
-        .precision
-        .unwrap_or(if gpu.peak(Precision::Bf16).is_some() {
-            Precision::Bf16
-        } else {
-            Precision::Fp16
-        });
-    let peak = gpu.peak(precision).ok_or_else(|| {
-        let have: Vec<&str> = gpu.peaks.iter().map(|(p, _)| p.name()).collect();
-        argument(
-            "--precision",
-            format!(
-                "{} has no {} peak; it has {}",
-                gpu.name,
-                precision.name(),
-                have.join(", ")
-            ),
-        )
-    })?;
+    let (precision, peak) = gpu.peak_for(request.precision)?;
+
     let mut from_claims: Vec<&'static str> = Vec::new();
 
     // Compute: given, or tokens × training FLOPs per token of the model.
