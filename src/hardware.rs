@@ -235,6 +235,14 @@ impl Gpu {
             ));
         }
         for precision in Precision::ALL {
+            if spec
+                .peak
+                .get(precision)
+                .is_some_and(|p| p <= ComputeRate::default())
+            {
+                let field = format!("peak.{}", precision.name());
+                return Err(invalid(&field, format!("{field} must be above zero")));
+            }
             if let (Some(dense), Some(sparse)) =
                 (spec.peak.get(precision), spec.sparse.get(precision))
                 && sparse < dense
@@ -260,6 +268,30 @@ impl Gpu {
             return Err(invalid(
                 "memory.bandwidth",
                 "memory.bandwidth must be above zero".into(),
+            ));
+        }
+        if spec.power.is_some_and(|Parsed(p)| p <= Power::default()) {
+            return Err(invalid("power", "power must be above zero".into()));
+        }
+        if spec
+            .price
+            .as_ref()
+            .is_some_and(|p| p.per_gpu_hour.0 <= MoneyRate::default())
+        {
+            return Err(invalid(
+                "price.per_gpu_hour",
+                "price.per_gpu_hour must be above zero".into(),
+            ));
+        }
+        if spec
+            .interconnect
+            .as_ref()
+            .and_then(|ic| ic.bandwidth)
+            .is_some_and(|Parsed(b)| b <= Bandwidth::default())
+        {
+            return Err(invalid(
+                "interconnect.bandwidth",
+                "interconnect.bandwidth must be above zero".into(),
             ));
         }
         if let Some(ic) = &spec.interconnect
@@ -347,17 +379,5 @@ impl Gpu {
             }
         })?;
         Ok((precision, peak))
-    }
-
-    /// The sparse headline at `precision`, if the vendor quotes one.
-    pub fn sparse_peak(&self, precision: Precision) -> Option<ComputeRate> {
-        self.sparse_peaks
-            .iter()
-            .find_map(|&(p, rate)| (p == precision).then_some(rate))
-    }
-
-    /// Whether a field's value is marked uncertain.
-    pub fn is_uncertain(&self, field: &str) -> bool {
-        self.uncertain.iter().any(|f| f == field)
     }
 }

@@ -24,8 +24,8 @@ use llmcalc::units::{Bandwidth, Bounds, Compute, Money, MoneyRate, Time};
 #[derive(Parser)]
 #[command(name = "llmcalc", version, about, max_term_width = 110)]
 struct Cli {
-    /// Output format: aligned tables for people, or JSON/CSV with numbers in base units
-    /// (count, FLOP, s, bytes, USD) for scripts.
+    /// Output format: aligned tables for people, Markdown for documents, or JSON/CSV with numbers in
+    /// base units (count, FLOP, s, bytes, USD) for scripts.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     format: OutputFormat,
 
@@ -38,6 +38,7 @@ enum OutputFormat {
     Table,
     Json,
     Csv,
+    Markdown,
 }
 
 #[derive(Subcommand)]
@@ -208,8 +209,8 @@ struct TrainArgs {
     #[arg(long, value_name = "GPU")]
     gpu: Option<String>,
 
-    /// Number of GPUs
-    #[arg(long, value_name = "N", value_parser = counts)]
+    /// Number of GPUs: `25000`, `8000..8192`
+    #[arg(long, value_name = "N", value_parser = gpu_counts)]
     gpus: Option<Bounds<f64>>,
 
     /// Model FLOPs utilisation: `0.34`, `34%`, `0.32..0.36`
@@ -269,7 +270,7 @@ struct MfuArgs {
     gpu: String,
 
     /// Number of GPUs
-    #[arg(long, value_name = "N", value_parser = count)]
+    #[arg(long, value_name = "N", value_parser = gpu_count)]
     gpus: f64,
 
     /// Observed tokens per second over all GPUs
@@ -324,7 +325,7 @@ struct CompareArgs {
     days: Option<Bounds<Time>>,
 
     /// Fix the GPU count and solve the duration
-    #[arg(long, value_name = "N", value_parser = counts, group = "fixed")]
+    #[arg(long, value_name = "N", value_parser = gpu_counts, group = "fixed")]
     gpus: Option<Bounds<f64>>,
 
     /// Model FLOPs utilisation assumed on every GPU type
@@ -375,7 +376,7 @@ struct SetupArgs {
     reserve: Reserve,
 
     /// Fraction of the dense peak the kernels reach (plan's step-time model)
-    #[arg(long, value_name = "FRACTION", default_value = "0.6", value_parser = fraction)]
+    #[arg(long, value_name = "FRACTION", default_value = "0.5", value_parser = fraction)]
     kernel_efficiency: f64,
 
     /// Scale-out bandwidth per GPU, one direction (plan's step-time model)
@@ -639,11 +640,14 @@ fn share(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
-/// A memory reserve: a share of the GPU (`10%`) or an amount (`4GiB`).
+/// A memory reserve: a share of the GPU (`10%`) or an amount with its unit (`4GiB`).
 fn reserve(text: &str) -> Result<Reserve, String> {
     if text.trim().ends_with('%') {
         let value = share(text)?;
         return Ok(Reserve::Fraction(value));
+    }
+    if text.trim().parse::<f64>().is_ok() {
+        return Err(format!("`{text}` needs `%` or a unit: `10%` or `4GiB`"));
     }
     let bytes = read(text, Dimension::Information, None).map_err(|e| e.to_string())?;
     if bytes < 0.0 {
@@ -699,6 +703,27 @@ fn counts(text: &str) -> Result<Bounds<f64>, String> {
         return Err(format!("`{text}` must be above zero"));
     }
     Ok(Bounds::new(low, high))
+}
+
+/// Whole GPUs, at least one, up to a billion: `25000`, `8000..8192`.
+fn gpu_counts(text: &str) -> Result<Bounds<f64>, String> {
+    let b = counts(text)?;
+    let whole = |v: f64| v.fract() == 0.0 && (1.0..=1e9).contains(&v);
+    if !(whole(b.low) && whole(b.high)) {
+        return Err(format!(
+            "`{text}` is not a whole number of GPUs from 1 to 1,000,000,000"
+        ));
+    }
+    Ok(b)
+}
+
+/// One whole number of GPUs.
+fn gpu_count(text: &str) -> Result<f64, String> {
+    let b = gpu_counts(text)?;
+    if b.low != b.high {
+        return Err(format!("`{text}` is a range; give one value"));
+    }
+    Ok(b.low)
 }
 
 /// A fraction or range of fractions in (0, 1]: `0.34`, `34%`.
@@ -761,6 +786,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
         OutputFormat::Table => Format::Table,
         OutputFormat::Json => Format::Json,
         OutputFormat::Csv => Format::Csv,
+        OutputFormat::Markdown => Format::Markdown,
     };
     Ok(match cli.command {
         Command::Models => {

@@ -11,7 +11,8 @@
 //!   first stage also holds the embedding, the last the output head (a copy of the embedding when they
 //!   are tied). Expert parallelism spreads the routed experts of a MoE layer over `ep` ranks taken from
 //!   the data-parallel group, whose experts' states are then sharded over `dp / ep` ranks.
-//! - Activations per layer and micro-batch (Korthikanti et al. 2022, §4.1, eq. 1–3): with sequence length
+//! - Activations per layer and micro-batch (Korthikanti et al. 2022, eq. 1 in §4.1, eq. 2 and 3 in §4.2.1
+//!   and §4.2.2): with sequence length
 //!   s, micro-batch b, hidden h and a heads, 16-bit activations, 1-byte dropout masks,
 //!   `sbh·(34 + 5as/h)` bytes unparallelised; `sbh·(10 + 24/t + 5as/(ht))` with tensor parallelism;
 //!   `sbh/t·(34 + 5as/h)` with sequence parallelism too. The 24 and 10 are the tensors inside and outside
@@ -19,7 +20,9 @@
 //!   MLP), which gives those numbers for the GPT shapes of the paper: Q, K, V and the attention output
 //!   input take 2·s·b·(2q + 2kv) bytes, a two-matrix MLP 4·s·b·f and a gated one 8·s·b·f, a MoE layer
 //!   that per routed expert a token visits. Selective recompute (§5) drops the 5as²b score terms; full
-//!   recompute keeps only each layer's 2sbh input.
+//!   recompute keeps only each layer's 2sbh input. The 5as²b attention scores are counted as stored, as
+//!   the paper does; attention kernels that never store them (FlashAttention) behave like selective
+//!   recompute here.
 //! - In flight (§4.2.3): under 1F1B the first stage holds `min(p, m)` micro-batches of its L/p layers, L
 //!   layers' worth when m ≥ p; the interleaved schedule with v chunks per stage holds
 //!   `L·(1 + (p−1)/(p·v))`. The first stage also keeps the embedding output's dropout mask, the last
@@ -259,7 +262,10 @@ impl Shape {
                 "--ep {ep} does not divide the data-parallel group of {dp}"
             ));
         }
-        if dp * layout.micro_batch > global_batch {
+        if layout.interleave > 1 && pp == 1 {
+            return fail("--interleave needs pipeline stages: give --pp above 1".into());
+        }
+        if dp.saturating_mul(layout.micro_batch) > global_batch {
             return fail(format!(
                 "DP {dp} × micro-batch {} is more than the {global_batch} sequences of a step",
                 layout.micro_batch
@@ -382,16 +388,18 @@ pub fn activations_per_layer(shape: &Shape, layout: &Layout, seq_len: u64) -> f6
         return 2.0 * sb * h / if layout.sp { t } else { 1.0 };
     }
     let outside = 10.0 * sb * h;
-    let inside = sb * (4.0 * q + 4.0 * kv + shape.mlp_activation_width);
+    let inside = sb * (4.0 * q + shape.mlp_activation_width);
+    // Key/value heads fewer than the TP ranks are replicated, one per rank, with their activations.
+    let kv_per_rank = sb * 4.0 * (kv / t).max(shape.head_dim);
     let scores = if layout.recompute == Recompute::Selective {
         0.0
     } else {
         5.0 * shape.heads as f64 * s * s * b
     };
     if layout.sp {
-        (outside + inside + scores) / t
+        (outside + inside + scores) / t + kv_per_rank
     } else {
-        outside + (inside + scores) / t
+        outside + (inside + scores) / t + kv_per_rank
     }
 }
 

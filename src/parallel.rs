@@ -15,7 +15,7 @@
 //!   network (1.5× the volume under ZeRO-3, which gathers the weights again; Rajbhandari et al. 2020,
 //!   §7), less the share overlapped with the backward pass;
 //! - expert parallelism: per MoE layer and micro-batch, four all-to-alls (dispatch and combine, forward
-//!   and backward) of the top-k routed activations, (e−1)/e of them leaving the GPU (Lepikhin et al.
+//!   and backward; six with full recompute) of the top-k routed activations, (e−1)/e of them leaving the GPU (Lepikhin et al.
 //!   2021), over the scale-up link when a TP × EP group fits a node, else the network.
 //!
 //! Pipeline point-to-point sends and the optimizer step are left out. Evaluating a layout is closed-form
@@ -101,7 +101,8 @@ pub fn step_time(
     let zero3 = if layout.zero == 3 { 1.5 } else { 1.0 };
     let dp = layout.dp as f64;
     let expert_dp = (layout.dp / layout.ep) as f64;
-    let expert_params = stage_layers * shape_expert_params(shape, layout);
+    let expert_params =
+        stage_layers * shape.expert_params_per_layer() / (layout.ep * layout.tp) as f64;
     let dense_params = memory.params - expert_params;
     let data_parallel = (1.0 - o.dp_overlap)
         * zero3
@@ -120,7 +121,13 @@ pub fn step_time(
         let bandwidth = if local { o.scale_up } else { o.network };
         let moe_layers = (shape.moe_layers as f64 / p).ceil();
         let bytes = activation_bytes * shape.top_k as f64 * (e - 1.0) / e;
-        moe_layers * m * 4.0 * bytes / bandwidth
+        // Dispatch and combine, forward and backward; full recompute repeats the forward pair.
+        let per_layer = if layout.recompute == Recompute::Full {
+            6.0
+        } else {
+            4.0
+        };
+        moe_layers * m * per_layer * bytes / bandwidth
     } else {
         0.0
     };
@@ -132,11 +139,6 @@ pub fn step_time(
         expert_parallel,
         total: compute + bubble + tensor_parallel + data_parallel + expert_parallel,
     }
-}
-
-/// Routed-expert parameters per layer on one GPU.
-fn shape_expert_params(shape: &Shape, layout: &Layout) -> f64 {
-    shape.expert_params_per_layer() / (layout.ep * layout.tp) as f64
 }
 
 /// A layout that fits, with its memory, step time and MFU.
@@ -154,9 +156,9 @@ pub struct Candidate {
 /// What a search found.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Search {
-    /// The fastest fitting layouts, fastest first.
+    /// The fitting layouts that train fastest per token, fastest first.
     pub best: Vec<Candidate>,
-    /// Layouts evaluated.
+    /// Valid layouts evaluated.
     pub evaluated: u64,
     /// Of those, how many fit.
     pub fitting: u64,
@@ -191,10 +193,10 @@ pub fn evaluate(
     )
 }
 
-/// Keeps the `top` fastest candidates, fastest first; between equally fast ones, the one needing less
-/// memory first.
+/// Keeps the `top` fastest candidates — by time per token, as layouts train on batches of different
+/// sizes — fastest first; between equally fast ones, the one needing less memory first.
 fn keep(best: &mut Vec<Candidate>, candidate: Candidate, top: usize) {
-    let key = |c: &Candidate| (c.step.total, c.memory.total);
+    let key = |c: &Candidate| (c.step.total / c.tokens_per_step, c.memory.total);
     let before =
         |c: &Candidate| key(c).partial_cmp(&key(&candidate)) != Some(std::cmp::Ordering::Greater);
     if best.len() == top && best.last().is_some_and(before) {
@@ -244,7 +246,7 @@ pub fn search(
                                 if v > 1 && (pp == 1 || !shape.layers.is_multiple_of(pp * v)) {
                                     continue;
                                 }
-                                let mut micro_batch = 1;
+                                let mut micro_batch: u64 = 1;
                                 while micro_batch <= per_replica {
                                     let layout = Layout {
                                         tp,
@@ -257,22 +259,27 @@ pub fn search(
                                         micro_batch,
                                         interleave: v,
                                     };
-                                    evaluated += 1;
-                                    if shape
+                                    let valid = shape
                                         .check(
                                             &layout,
                                             gpus,
                                             step.gpus_per_node,
                                             workload.global_batch,
                                         )
-                                        .is_ok()
-                                        && let (_, Some(candidate)) =
+                                        .is_ok();
+                                    if valid {
+                                        evaluated += 1;
+                                        if let (_, Some(candidate)) =
                                             evaluate(shape, &layout, workload, mem, step)
-                                    {
-                                        fitting += 1;
-                                        keep(&mut best, candidate, top);
+                                        {
+                                            fitting += 1;
+                                            keep(&mut best, candidate, top);
+                                        }
                                     }
-                                    micro_batch *= 2;
+                                    let Some(next) = micro_batch.checked_mul(2) else {
+                                        break;
+                                    };
+                                    micro_batch = next;
                                 }
                             }
                         }

@@ -90,8 +90,12 @@ pub struct Run {
     pub given: Vec<Term>,
     /// The terms solved from the others.
     pub solved: Vec<Term>,
+    /// Compute over wall-clock, the FLOP/s of all GPUs together, when both are known.
+    pub aggregate_rate: Option<Bounds<ComputeRate>>,
     /// Solved values that cannot be: an MFU above 100%, fewer than one GPU.
     pub impossible: Vec<String>,
+    /// The terms those reasons are about.
+    pub impossible_terms: Vec<Term>,
 }
 
 /// Why a run cannot be solved.
@@ -99,6 +103,8 @@ pub struct Run {
 pub enum SolveError {
     /// Too little given: the terms still unknown.
     Underdetermined(Vec<Term>),
+    /// A budget without a price to turn it into GPU-hours.
+    NoPrice,
     /// More was given than the relations allow, and the given terms disagree.
     Overdetermined {
         relation: &'static str,
@@ -116,6 +122,10 @@ impl fmt::Display for SolveError {
                 .join(", ")
         };
         match self {
+            SolveError::NoPrice => write!(
+                f,
+                "a budget needs a price to become GPU-hours: give --price, or a GPU whose preset has one"
+            ),
             SolveError::Underdetermined(unknown) => write!(
                 f,
                 "not enough to solve the run ({} unknown): give three of compute (a model with --tokens, or \
@@ -236,6 +246,9 @@ fn corners(ranges: &[Option<(f64, f64)>]) -> Vec<Vec<Option<f64>>> {
 
 /// Solves a run from what is known.
 pub fn solve(known: &Known) -> Result<Run, SolveError> {
+    if known.budget.is_some() && known.price.is_none() {
+        return Err(SolveError::NoPrice);
+    }
     let peak = known.peak.get::<flop_per_second>();
     let ends = |b: &Option<Bounds<f64>>| b.map(|b| (b.low, b.high));
     let inputs = [
@@ -254,12 +267,22 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
         .collect();
     let mut low: Point = [None; 6];
     let mut high: Point = [None; 6];
+    // Compute over duration at each corner: the aggregate FLOP/s, whose ends are not the ratio of the
+    // other terms' ends (more GPUs and less time go together).
+    let mut rate: Option<(f64, f64)> = None;
     for corner in corners(&ranges) {
         let point: Point = [
             corner[0], corner[1], corner[2], corner[3], corner[4], corner[5],
         ];
         let price = corner[6];
         let solved = propagate(point, peak, price, &given)?;
+        if let (Some(c), Some(t)) = (
+            solved[Term::Compute.index()],
+            solved[Term::Duration.index()],
+        ) {
+            let r = c / t;
+            rate = Some(rate.map_or((r, r), |(l, h)| (l.min(r), h.max(r))));
+        }
         for (i, value) in solved.iter().enumerate() {
             if let Some(v) = value {
                 low[i] = Some(low[i].map_or(*v, |l: f64| l.min(*v)));
@@ -280,10 +303,12 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
         return Err(SolveError::Underdetermined(unknown));
     }
     let mut impossible = Vec::new();
+    let mut impossible_terms = Vec::new();
     if let Some(mfu) = bounds(Term::Mfu)
         && solved.contains(&Term::Mfu)
         && mfu.high > 1.0
     {
+        impossible_terms.push(Term::Mfu);
         impossible.push(format!(
             "the implied MFU reaches {:.0}%, above 100%: the GPUs cannot do this work in this time (check the peak \
              precision, the GPU count and the duration)",
@@ -294,6 +319,7 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
         && solved.contains(&Term::Gpus)
         && gpus.low < 1.0
     {
+        impossible_terms.push(Term::Gpus);
         impossible.push(format!(
             "the solved GPU count is {:.3}, below one GPU: one GPU does this work in less than the duration",
             gpus.low
@@ -308,9 +334,12 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
         cost: bounds(Term::Cost).map(|b| b.map(Money::new::<dollar>)),
         price: known.price,
         peak: known.peak,
+        aggregate_rate: rate
+            .map(|(l, h)| Bounds::new(l, h).map(ComputeRate::new::<flop_per_second>)),
         given,
         solved,
         impossible,
+        impossible_terms,
     })
 }
 

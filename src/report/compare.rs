@@ -8,8 +8,10 @@
 
 use serde::Serialize;
 
-use super::{Cell, Report, Section, Table};
+use super::{Cell, Report, Section, Table, range};
 use crate::error::{Error, Result};
+use crate::hardware::Gpu;
+use crate::memory::Optimizer;
 use crate::model::Model;
 use crate::model::params;
 use crate::preset;
@@ -18,8 +20,11 @@ use crate::units::format;
 use crate::units::unit::{byte, dollar, joule, second};
 use crate::units::{Bounds, Information, Money, MoneyRate, Time};
 
-/// Bytes of training state per parameter under mixed-precision Adam (Rajbhandari et al. 2020, §3.1).
-pub const STATE_BYTES_PER_PARAM: f64 = 16.0;
+/// Bytes of training state per parameter under mixed-precision Adam: 2 of weights, 2 of gradients and
+/// the optimizer's 12 (Rajbhandari et al. 2020, §3.1).
+pub fn state_bytes_per_param() -> f64 {
+    2.0 + 2.0 + Optimizer::Adam.state_bytes()
+}
 
 /// What the comparison holds fixed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,16 +82,31 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
     let model = &request.model;
     let arch = model.architecture("comparing GPUs")?;
     let total_params = params::count(&model.id, arch)?.total_params;
-    let state = Information::new::<byte>(total_params as f64 * STATE_BYTES_PER_PARAM);
+    let state = Information::new::<byte>(total_params as f64 * state_bytes_per_param());
     let mut tokens = None;
-    let mut rows = Vec::new();
-    for name in &request.gpus {
-        let gpu = preset::load_gpu(name, &[])?;
-        let price = request
-            .prices
-            .iter()
-            .find(|(n, _)| preset::load_gpu(n, &[]).is_ok_and(|g| g.id == gpu.id))
-            .map(|(_, p)| *p);
+    let mut rows: Vec<CompareRow> = Vec::new();
+    let gpus: Vec<Gpu> = request
+        .gpus
+        .iter()
+        .map(|name| preset::load_gpu(name, &[]))
+        .collect::<Result<_>>()?;
+    // Every price names one of the GPUs compared.
+    let mut prices = Vec::with_capacity(request.prices.len());
+    for (name, price) in &request.prices {
+        let id = preset::load_gpu(name, &[])?.id;
+        if !gpus.iter().any(|g| g.id == id) {
+            return Err(Error::Argument {
+                argument: "--price".into(),
+                message: format!("`{name}` is not among the GPUs compared (--gpu)"),
+            });
+        }
+        prices.push((id, *price));
+    }
+    for gpu in &gpus {
+        if rows.iter().any(|r| r.gpu == gpu.id) {
+            continue;
+        }
+        let price = prices.iter().find(|(id, _)| *id == gpu.id).map(|(_, p)| *p);
         let (gpus, duration) = match request.fixed {
             Fixed::Duration(d) => (None, Some(d)),
             Fixed::Gpus(g) => (Some(g), None),
@@ -149,14 +169,6 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
         state_bytes: state,
         rows,
     })
-}
-
-fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> String {
-    if b.is_exact() {
-        show(b.low)
-    } else {
-        format!("{} .. {}", show(b.low), show(b.high))
-    }
 }
 
 impl CompareResult {

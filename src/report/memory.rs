@@ -71,7 +71,15 @@ pub fn setup(r: &SetupRequest) -> Result<Setup> {
     let (_, full) = per_token(Recompute::Full)?;
     let seq_len = r.seq_len.unwrap_or(arch.context);
     let batch_tokens = r.global_batch_tokens.unwrap_or(DEFAULT_BATCH_TOKENS);
-    let global_batch = (batch_tokens / seq_len as f64).floor() as u64;
+    let sequences = (batch_tokens / seq_len as f64).floor();
+    // 2^32 sequences per step is far beyond any run and keeps every product of counts exact.
+    if sequences > 4_294_967_296.0 {
+        return Err(Error::Argument {
+            argument: "--global-batch-tokens".into(),
+            message: format!("{batch_tokens} tokens is more than 2^32 sequences of {seq_len}"),
+        });
+    }
+    let global_batch = sequences as u64;
     if global_batch == 0 {
         return Err(Error::Argument {
             argument: "--global-batch-tokens".into(),

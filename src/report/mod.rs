@@ -34,6 +34,8 @@ pub enum Format {
     Json,
     /// CSV of the breakdown table, numbers in base units.
     Csv,
+    /// The report as Markdown (GitHub tables), for pasting into documents.
+    Markdown,
 }
 
 /// A value in a report, kept typed until it is rendered.
@@ -157,6 +159,40 @@ impl Table {
         table.to_string()
     }
 
+    /// The table in Markdown (GitHub-flavoured): numbers right-aligned, `|` escaped.
+    pub fn to_markdown(&self) -> String {
+        let cell = |text: String| text.replace('|', "\\|");
+        let mut out = format!(
+            "| {} |\n|{}\n",
+            self.columns
+                .iter()
+                .map(|c| cell(c.heading.to_string()))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            self.columns
+                .iter()
+                .enumerate()
+                .map(|(i, _)| {
+                    if self.rows.iter().any(|row| row[i].is_numeric()) {
+                        "---:|"
+                    } else {
+                        "---|"
+                    }
+                })
+                .collect::<String>()
+        );
+        for row in &self.rows {
+            out.push_str(&format!(
+                "| {} |\n",
+                row.iter()
+                    .map(|c| cell(c.human()))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ));
+        }
+        out
+    }
+
     /// The table as CSV (RFC 4180 quoting), numbers in base units.
     pub fn to_csv(&self) -> String {
         let mut out = String::new();
@@ -244,6 +280,45 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The report in Markdown: lines as paragraphs, headline figures and tables as tables.
+    pub fn to_markdown(&self) -> String {
+        let mut parts = Vec::new();
+        for section in &self.sections {
+            parts.push(match section {
+                Section::Line(text) => text.lines().collect::<Vec<_>>().join("  \n") + "\n",
+                Section::Facts(facts) => {
+                    let mut table = Table::new(&[("", ""), ("value", ""), ("", "")]);
+                    for (label, value, remark) in facts {
+                        table.push(vec![
+                            Cell::Text(label.clone()),
+                            value.clone(),
+                            Cell::Text(remark.clone()),
+                        ]);
+                    }
+                    table.to_markdown()
+                }
+                Section::Table { title, table } => {
+                    format!("**{title}**\n\n{}", table.to_markdown())
+                }
+            });
+        }
+        parts.join("\n")
+    }
+}
+
+/// A range printed with `show` at each end, or one value.
+pub fn range<T: Copy + PartialEq>(
+    b: crate::units::Bounds<T>,
+    show: impl Fn(T) -> String,
+) -> String {
+    if b.is_exact() {
+        show(b.low)
+    } else {
+        format!("{} .. {}", show(b.low), show(b.high))
+    }
+}
+
 /// Renders a command's result in the chosen format.
 pub fn render<T: Serialize>(
     result: &T,
@@ -253,6 +328,7 @@ pub fn render<T: Serialize>(
     match format {
         Format::Table => report(result).to_text(),
         Format::Csv => report(result).csv.to_csv(),
+        Format::Markdown => report(result).to_markdown(),
         Format::Json => {
             // Serialising plain structs of numbers, strings and vectors cannot fail.
             let mut json = serde_json::to_string_pretty(result).expect("result serialises");
@@ -271,5 +347,15 @@ mod tests {
         let mut table = Table::new(&[("Name", "name"), ("Count", "count")]);
         table.push(vec![Cell::from("a, \"b\""), Cell::Exact(3)]);
         assert_eq!(table.to_csv(), "name,count\n\"a, \"\"b\"\"\",3\n");
+    }
+
+    #[test]
+    fn markdown_tables() {
+        let mut table = Table::new(&[("name", "name"), ("count", "count")]);
+        table.push(vec![Cell::from("a|b"), Cell::Exact(1234)]);
+        assert_eq!(
+            table.to_markdown(),
+            "| name | count |\n|---|---:|\n| a\\|b | 1,234 |\n"
+        );
     }
 }

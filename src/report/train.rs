@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::params::ModelInfo;
-use super::{Cell, Report, Section, Table};
+use super::{Cell, Report, Section, Table, range};
 use crate::error::{Error, Result};
 use crate::hardware::{Gpu, Precision};
 use crate::model::Model;
@@ -99,6 +99,10 @@ pub struct TrainResult {
     pub price_source: Option<String>,
     /// Solved values that cannot be, with the reason.
     pub impossible: Vec<String>,
+    /// The run terms those reasons are about.
+    pub impossible_terms: Vec<Term>,
+    /// Solved terms that differ from what the preset's claims record for the same run.
+    pub differs_from_claims: Vec<String>,
 }
 
 fn argument(argument: &str, message: impl Into<String>) -> Error {
@@ -114,7 +118,13 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
     let claims = model.map(|m| &m.claims);
     let claimed_gpu = claims.and_then(|c| c.gpu.clone());
     let (gpu_name, use_claims) = match (&request.gpu, claimed_gpu) {
-        (Some(name), _) => (name.clone(), false),
+        (Some(name), Some(claimed)) => {
+            // Naming the claimed GPU (by name or alias) keeps the claimed run.
+            let same = preset::load_gpu(name, &[])
+                .is_ok_and(|g| preset::load_gpu(&claimed, &[]).is_ok_and(|c| c.id == g.id));
+            (name.clone(), same)
+        }
+        (Some(name), None) => (name.clone(), false),
         (None, Some(name)) => (name, true),
         (None, None) => {
             return Err(argument(
@@ -238,6 +248,10 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
         fill_from_claims(&mut known, c, &mut from_claims);
     }
     let run = training::solve(&known).map_err(|e| argument("run", e.to_string()))?;
+    let differs_from_claims = match (use_claims, claims, run.compute) {
+        (true, Some(c), Some(compute)) => claim_differences(c, &run, compute),
+        _ => Vec::new(),
+    };
     Ok(result(
         request,
         model,
@@ -248,7 +262,7 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
         parts,
         hardware_flops,
         run,
-        from_claims,
+        (from_claims, differs_from_claims),
         price_source,
     ))
 }
@@ -307,6 +321,80 @@ fn fill_from_claims(known: &mut Known, c: &crate::claims::Claims, from: &mut Vec
     }
 }
 
+/// Solved terms that land more than 10% from the preset's claim for the same run, with the compute
+/// each side rests on, so that a reader sees where the difference comes from.
+fn claim_differences(
+    c: &crate::claims::Claims,
+    run: &Run,
+    compute: Bounds<Compute>,
+) -> Vec<String> {
+    let mid = |low: f64, high: f64| (low + high) / 2.0;
+    let mut out = Vec::new();
+    let mut check = |name: &str,
+                     solved: Option<Bounds<f64>>,
+                     claim: Option<(f64, f64)>,
+                     show: &dyn Fn(f64) -> String| {
+        if let (Some(s), Some((low, high))) = (solved, claim) {
+            let ratio = mid(s.low, s.high) / mid(low, high);
+            if !(0.9..=1.1).contains(&ratio) {
+                let claimed = if low == high {
+                    show(low)
+                } else {
+                    format!("{} .. {}", show(low), show(high))
+                };
+                out.push(format!(
+                    "solved {name} {} differ from the claimed {claimed} ({}×)",
+                    range(s, show),
+                    format::sig3(ratio)
+                ));
+            }
+        }
+    };
+    let days = |d: f64| format!("{} days", format::sig3(d / 86_400.0));
+    if run.solved.contains(&Term::Duration) {
+        check(
+            "days",
+            run.duration.map(|d| d.map(|t| t.get::<second>())),
+            c.days.map(|d| (d.low, d.high)),
+            &days,
+        );
+    }
+    if run.solved.contains(&Term::GpuTime) {
+        check(
+            "GPU-hours",
+            run.gpu_time.map(|t| t.map(|t| t.get::<hour>())),
+            c.gpu_hours.map(|h| (h.low, h.high)),
+            &format::count,
+        );
+    }
+    if run.solved.contains(&Term::Mfu) {
+        check(
+            "MFU",
+            run.mfu,
+            c.mfu.map(|m| (m.low, m.high)),
+            &format::percent,
+        );
+    }
+    if run.solved.contains(&Term::Gpus) {
+        check(
+            "GPUs",
+            run.gpus,
+            c.gpus.map(|g| (g.low, g.high)),
+            &format::count,
+        );
+    }
+    if !out.is_empty()
+        && let Some(claimed) = c.training_flops
+    {
+        out.push(format!(
+            "the run rests on llmcalc's compute of {} (weights and attention over the context); the claims give {}",
+            range(compute, format::compute),
+            format::compute(Compute::new::<crate::units::unit::flop>(claimed.mid()))
+        ));
+    }
+    out
+}
+
 #[allow(clippy::too_many_arguments)]
 fn result(
     request: &TrainRequest,
@@ -318,7 +406,7 @@ fn result(
     compute_parts: Vec<ComputePart>,
     hardware_flops: Option<Bounds<Compute>>,
     run: Run,
-    from_claims: Vec<&'static str>,
+    (from_claims, differs_from_claims): (Vec<&'static str>, Vec<String>),
     price_source: Option<String>,
 ) -> TrainResult {
     let gpu_time = run
@@ -334,19 +422,14 @@ fn result(
             Energy::new::<joule>(joules)
         })
     });
-    let tokens_per_second = match (tokens, run.duration) {
-        (Some(tokens), Some(d)) => Some(Bounds::new(
-            tokens.low / d.high.get::<second>(),
-            tokens.high / d.low.get::<second>(),
-        )),
-        _ => None,
-    };
-    let per_gpu = tokens.map(|tokens| {
-        Bounds::new(
-            tokens.low / gpu_time.high.get::<second>(),
-            tokens.high / gpu_time.low.get::<second>(),
-        )
-    });
+    // Tokens per second follow from the FLOP/s the GPUs deliver over the FLOP each token costs; the
+    // ends of the token range and of the duration range move together, so their ratio would mislead.
+    let per_token_flops = per_token.map(|(model, _)| model);
+    let tokens_per_second = run
+        .aggregate_rate
+        .zip(per_token_flops)
+        .map(|(rate, f)| rate.map(|r| (r / f).value));
+    let per_gpu = per_token_flops.map(|f| mfu.map(|m| (run.peak * m / f).value));
     let weights_share = compute_parts
         .iter()
         .find(|p| p.part.starts_with("weights"))
@@ -390,15 +473,8 @@ fn result(
         from_claims,
         price_source,
         impossible: run.impossible,
-    }
-}
-
-/// A range printed with `show` at each end, or one value.
-fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> String {
-    if b.is_exact() {
-        show(b.low)
-    } else {
-        format!("{} .. {}", show(b.low), show(b.high))
+        impossible_terms: run.impossible_terms,
+        differs_from_claims,
     }
 }
 
@@ -528,9 +604,8 @@ impl TrainResult {
                 "with recompute".into(),
             );
         }
-        let impossible = !self.impossible.is_empty();
         let solved_value = |term: Term, text: String| {
-            if impossible && self.solved.contains(&term) && matches!(term, Term::Mfu | Term::Gpus) {
+            if self.impossible_terms.contains(&term) {
                 "impossible".to_string()
             } else {
                 text
@@ -621,6 +696,12 @@ impl TrainResult {
         sections.push(Section::Facts(facts));
         for reason in &self.impossible {
             sections.push(Section::Line(format!("impossible: {reason}")));
+        }
+        if !self.differs_from_claims.is_empty() {
+            sections.push(Section::Line(format!(
+                "against the preset's claims:\n{}",
+                self.differs_from_claims.join("\n")
+            )));
         }
         let mut table = Table::new(&[
             ("part", "part"),

@@ -218,3 +218,40 @@ fn plan_compute_time_is_the_step_flops_at_the_kernel_efficiency() {
     assert!(close(compute, tokens * per_token / (989.4e12 * 0.5), 1e-12));
     assert_eq!(best["step"]["bubble"], 0.0);
 }
+
+#[test]
+fn absurd_batches_and_reserves_are_refused() {
+    let err = fails(&[
+        "plan",
+        "pythia-70m",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1",
+        "--global-batch-tokens",
+        "1e30",
+    ]);
+    assert!(err.contains("more than 2^32 sequences"), "{err}");
+    let err = fails(&[
+        "memory",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--reserve",
+        "10",
+    ]);
+    assert!(err.contains("needs `%` or a unit"), "{err}");
+    let err = fails(&[
+        "memory",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--interleave",
+        "2",
+    ]);
+    assert!(err.contains("--interleave needs pipeline stages"), "{err}");
+}

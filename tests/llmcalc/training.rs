@@ -423,3 +423,73 @@ fn compare_sorts_by_cost() {
     let err = fails(&["compare", "llama-2-70b", "--gpu", "h100"]);
     assert!(err.contains("give one of --days"), "{err}");
 }
+
+#[test]
+fn derived_rates_do_not_widen_with_correlated_ranges() {
+    // More tokens at a fixed MFU take proportionally longer: tokens/s stays one value.
+    let r = json(&[
+        "train",
+        "llama-2-70b",
+        "--tokens",
+        "1T..2T",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1000",
+        "--mfu",
+        "0.4",
+    ]);
+    let (low, high) = ends(&r["tokens_per_second"]);
+    assert!(close(low, high, 1e-12), "{low} {high}");
+    let per_token = r["training_flops_per_token"].as_f64().unwrap();
+    assert!(close(low, 1000.0 * 989.4e12 * 0.4 / per_token, 1e-12));
+}
+
+#[test]
+fn a_budget_needs_a_price() {
+    // Gaudi 3's preset has no price.
+    let err = fails(&[
+        "train", "--flops", "1e20", "--gpu", "gaudi-3", "--budget", "$1", "--mfu", "0.4",
+    ]);
+    assert!(err.contains("a budget needs a price"), "{err}");
+}
+
+#[test]
+fn gpu_counts_are_whole() {
+    let err = fails(&[
+        "train", "--flops", "1e20", "--gpu", "h100", "--gpus", "0.5", "--mfu", "0.4",
+    ]);
+    assert!(err.contains("not a whole number of GPUs"), "{err}");
+    let err = fails(&[
+        "compare",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "100",
+        "--price",
+        "a100-80gb=$1/h",
+    ]);
+    assert!(
+        err.contains("`a100-80gb` is not among the GPUs compared"),
+        "{err}"
+    );
+}
+
+#[test]
+fn only_an_impossible_term_is_marked() {
+    // 1e19 FLOP in 10 GPU-hours over 1 day: 0.417 GPUs is impossible, the MFU (28%) is not.
+    let text = stdout(&[
+        "train",
+        "--flops",
+        "1e19",
+        "--gpu",
+        "h100",
+        "--gpu-hours",
+        "10",
+        "--days",
+        "1",
+    ]);
+    assert!(text.contains("below one GPU"), "{text}");
+    assert!(text.contains("28.1%"), "{text}");
+}
