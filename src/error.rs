@@ -44,6 +44,9 @@ pub enum Error {
         /// The command listing the built-in presets of this kind.
         list: &'static str,
     },
+    /// A Hugging Face `config.json` that cannot be mapped to a preset.
+    #[error("{path}: {message}")]
+    Import { path: String, message: String },
     /// A file that cannot be read.
     #[error("cannot read `{path}`: {source}")]
     Read {

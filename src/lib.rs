@@ -12,6 +12,7 @@ extern crate uom;
 pub mod claims;
 pub mod error;
 pub mod hardware;
+pub mod import;
 pub mod inference;
 pub mod memory;
 pub mod model;

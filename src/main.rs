@@ -159,6 +159,17 @@ enum Command {
         tolerance: f64,
     },
 
+    /// Convert a Hugging Face config.json (or a folder holding one) into a preset, printed as TOML to keep
+    /// and edit. Fields not read and anything the preset cannot express are listed in its notes.
+    #[command(
+        after_help = "Examples:\n  llmcalc import ./Llama-2-7b-hf/config.json > llama-2-7b.toml\n  llmcalc import ./mixtral-8x7b/\n  llmcalc params ./Llama-2-7b-hf/config.json"
+    )]
+    Import {
+        /// The config.json, or a folder holding one
+        #[arg(value_name = "CONFIG")]
+        config: String,
+    },
+
     /// Count FLOPs per token — forward, backward, training — part by part.
     #[command(
         after_help = "Examples:\n  llmcalc flops llama-2-7b\n  llmcalc flops gpt-3 --seq-len 2048 --attention causal\n  llmcalc flops t5-11b --seq-len 512 --target-len 114\n  llmcalc flops gpt-4 --recompute full"
@@ -658,7 +669,7 @@ fn reserve(text: &str) -> Result<Reserve, String> {
 
 fn setup(args: SetupArgs) -> llmcalc::Result<(report::memory::Setup, u64)> {
     let request = SetupRequest {
-        model: preset::load_model(&args.model.model, &args.model.overrides)?,
+        model: load_model(&args.model.model, &args.model.overrides)?,
         gpu: args.gpu,
         seq_len: args.seq_len,
         global_batch_tokens: args.global_batch_tokens,
@@ -766,6 +777,15 @@ fn tokens(text: &str) -> Result<u64, String> {
     Ok(n as u64)
 }
 
+/// Loads a model, telling on standard error what an imported config could not express.
+fn load_model(reference: &str, overrides: &[Override]) -> llmcalc::Result<llmcalc::model::Model> {
+    let model = preset::load_model(reference, overrides)?;
+    for warning in &model.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(model)
+}
+
 fn masking(arg: AttentionArg) -> Masking {
     match arg {
         AttentionArg::Full => Masking::Full,
@@ -799,7 +819,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
         }
         Command::Train(args) => {
             let model = match &args.model {
-                Some(name) => Some(preset::load_model(name, &args.overrides)?),
+                Some(name) => Some(load_model(name, &args.overrides)?),
                 None => None,
             };
             let request = TrainRequest {
@@ -842,7 +862,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 }
             };
             let request = MfuRequest {
-                model: preset::load_model(&args.model.model, &args.model.overrides)?,
+                model: load_model(&args.model.model, &args.model.overrides)?,
                 gpu: args.gpu,
                 gpus: args.gpus,
                 throughput,
@@ -867,7 +887,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 }
             };
             let request = CompareRequest {
-                model: preset::load_model(&args.model.model, &args.model.overrides)?,
+                model: load_model(&args.model.model, &args.model.overrides)?,
                 tokens: args.tokens,
                 gpus: args.gpu,
                 fixed,
@@ -897,7 +917,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
         Command::Plan(args) => {
             let tokens = match args.tokens {
                 Some(t) => Some(t),
-                None => preset::load_model(&args.setup.model.model, &args.setup.model.overrides)?
+                None => load_model(&args.setup.model.model, &args.setup.model.overrides)?
                     .claims
                     .training_tokens
                     .map(|f| f.mid()),
@@ -909,12 +929,12 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
         Command::Serve(args) => {
             let draft = match (&args.draft, args.acceptance, args.lookahead) {
                 (Some(name), Some(acceptance), Some(lookahead)) => {
-                    Some((preset::load_model(name, &[])?, acceptance, lookahead))
+                    Some((load_model(name, &[])?, acceptance, lookahead))
                 }
                 _ => None,
             };
             let request = ServeRequest {
-                model: preset::load_model(&args.model.model, &args.model.overrides)?,
+                model: load_model(&args.model.model, &args.model.overrides)?,
                 gpu: args.gpu,
                 gpus: args.gpus,
                 tp: args.tp,
@@ -959,7 +979,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             params,
             tokens,
         } => {
-            let model = model.map(|m| preset::load_model(&m, &[])).transpose()?;
+            let model = model.map(|m| load_model(&m, &[])).transpose()?;
             let request = ChinchillaRequest {
                 budget,
                 params,
@@ -970,12 +990,25 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             report::render(&result, |r| r.report(), format)
         }
         Command::Audit { model, tolerance } => {
-            let m = preset::load_model(&model.model, &model.overrides)?;
+            let m = load_model(&model.model, &model.overrides)?;
             let result = report::audit::audit(&m, tolerance)?;
             report::render(&result, |r| r.report(), format)
         }
+        Command::Import { config } => {
+            let path = std::path::Path::new(&config);
+            let path = if path.is_dir() {
+                path.join("config.json")
+            } else {
+                path.to_path_buf()
+            };
+            let (_, imported) = preset::import_config(&path)?;
+            for warning in &imported.warnings {
+                eprintln!("warning: {warning}");
+            }
+            imported.toml
+        }
         Command::Params(args) => {
-            let model = preset::load_model(&args.model, &args.overrides)?;
+            let model = load_model(&args.model, &args.overrides)?;
             let result = report::params::params(&model)?;
             report::render(&result, |r| r.report(), format)
         }
@@ -986,7 +1019,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             attention,
             recompute: recompute_arg,
         } => {
-            let m = preset::load_model(&model.model, &model.overrides)?;
+            let m = load_model(&model.model, &model.overrides)?;
             let request = FlopsRequest {
                 seq_len,
                 target_len,

@@ -331,9 +331,48 @@ pub fn load<P: Preset>(reference: &str, overrides: &[Override]) -> Result<P> {
     })
 }
 
-/// Loads a model preset; see [`load`].
+/// Loads a model preset, as [`load`] does, or a Hugging Face `config.json` (or a folder holding one),
+/// imported through [`crate::import`] and then read like any preset file.
 pub fn load_model(reference: &str, overrides: &[Override]) -> Result<Model> {
-    load(reference, overrides)
+    let Some(path) = config_path(reference) else {
+        return load(reference, overrides);
+    };
+    let (name, imported) = import_config(&path)?;
+    let origin = format!("{} (imported)", path.display());
+    let mut model: Model = Document::new(origin, &imported.toml, overrides).read(name)?;
+    model.warnings = imported.warnings;
+    Ok(model)
+}
+
+/// The `config.json` a reference names: a `.json` file, or a folder holding `config.json`.
+fn config_path(reference: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(reference);
+    if path.is_dir() {
+        return Some(path.join("config.json"));
+    }
+    (path.extension()? == "json").then(|| path.to_path_buf())
+}
+
+/// Reads and imports a `config.json`; the model is named for its folder, or the file's stem.
+pub fn import_config(path: &std::path::Path) -> Result<(String, crate::import::Imported)> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("model");
+    let name = if stem == "config" {
+        path.parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or(stem)
+    } else {
+        stem
+    };
+    let imported = crate::import::import(name, &text).map_err(|e| Error::Import {
+        path: path.display().to_string(),
+        message: e.0,
+    })?;
+    Ok((name.to_string(), imported))
 }
 
 /// Loads a GPU preset; see [`load`].

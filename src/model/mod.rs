@@ -24,6 +24,8 @@ pub struct Model {
     architecture: Option<Architecture>,
     /// Architecture fields the preset does not give (empty when it is complete).
     missing: Vec<String>,
+    /// What an imported config could not express (empty for presets).
+    pub warnings: Vec<String>,
 }
 
 impl Model {
@@ -47,6 +49,7 @@ impl Model {
             claims: spec.claims,
             architecture,
             missing,
+            warnings: Vec::new(),
         })
     }
 

@@ -198,6 +198,7 @@ fn every_command_has_an_example_in_its_help() {
         "image-tokens",
         "chinchilla",
         "audit",
+        "import",
     ] {
         let help = stdout(&[command, "--help"]);
         let examples = help.split_once("Example").map(|(_, rest)| rest);

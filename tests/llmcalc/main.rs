@@ -3,6 +3,7 @@
 
 mod cli;
 mod errors;
+mod import;
 mod parallelism;
 mod published;
 mod readme;
