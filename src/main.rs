@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use llmcalc::hardware::Precision;
 use llmcalc::inference::Detail;
@@ -28,6 +28,12 @@ struct Cli {
     /// base units (count, FLOP, s, bytes, USD) for scripts.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     format: OutputFormat,
+
+    /// Folder of your own presets (`models/*.toml`, `gpus/*.toml`), listed and used beside the built-in
+    /// ones; a preset with a built-in's name replaces it [default: $LLMCALC_PRESETS, else
+    /// $XDG_CONFIG_HOME/llmcalc, else ~/.config/llmcalc]
+    #[arg(long, value_name = "DIR", global = true)]
+    presets: Option<std::path::PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -169,6 +175,20 @@ enum Command {
         #[arg(value_name = "CONFIG")]
         config: String,
     },
+
+    /// Print a shell completion script: `llmcalc completions bash > /etc/bash_completion.d/llmcalc`.
+    #[command(
+        after_help = "Examples:\n  llmcalc completions bash > ~/.local/share/bash-completion/completions/llmcalc\n  llmcalc completions zsh > ~/.zfunc/_llmcalc\n  llmcalc completions fish > ~/.config/fish/completions/llmcalc.fish"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the manual page (roff), generated from the same definitions as --help.
+    #[command(after_help = "Examples:\n  llmcalc man > llmcalc.1 && man ./llmcalc.1")]
+    Man,
 
     /// Count FLOPs per token — forward, backward, training — part by part.
     #[command(
@@ -802,6 +822,9 @@ fn recompute(arg: RecomputeArg) -> Recompute {
 }
 
 fn run(cli: Cli) -> llmcalc::Result<String> {
+    if let Some(dir) = cli.presets {
+        preset::set_user_dir(dir);
+    }
     let format = match cli.format {
         OutputFormat::Table => Format::Table,
         OutputFormat::Json => Format::Json,
@@ -1006,6 +1029,19 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 eprintln!("warning: {warning}");
             }
             imported.toml
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "llmcalc", &mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            // Rendering into a Vec<u8> cannot fail.
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .expect("writing to memory");
+            String::from_utf8_lossy(&out).into_owned()
         }
         Command::Params(args) => {
             let model = load_model(&args.model, &args.overrides)?;

@@ -6,7 +6,9 @@
 //! are checked exactly like the file; a problem in one points at the `--set` argument.
 
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -301,10 +303,91 @@ pub fn names<P: Preset>() -> impl Iterator<Item = &'static str> {
     P::BUILTIN.iter().map(|(name, _)| *name)
 }
 
+static USER_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// Sets the user preset folder (the `--presets` flag). Without it the folder is `$LLMCALC_PRESETS`, else
+/// `$XDG_CONFIG_HOME/llmcalc`, else `~/.config/llmcalc`. It holds `models/*.toml` and `gpus/*.toml`.
+pub fn set_user_dir(dir: PathBuf) {
+    let _ = USER_DIR.set(Some(dir));
+}
+
+/// The user preset folder, if there is one to look in.
+pub fn user_dir() -> Option<&'static Path> {
+    USER_DIR
+        .get_or_init(|| {
+            let var = |name: &str| {
+                std::env::var_os(name)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            };
+            var("LLMCALC_PRESETS")
+                .or_else(|| var("XDG_CONFIG_HOME").map(|d| d.join("llmcalc")))
+                .or_else(|| var("HOME").map(|h| h.join(".config").join("llmcalc")))
+        })
+        .as_deref()
+}
+
+/// The user's preset file of a kind and name, if it exists.
+fn user_file<P: Preset>(name: &str) -> Option<PathBuf> {
+    let path = user_dir()?.join(P::FOLDER).join(format!("{name}.toml"));
+    path.is_file().then_some(path)
+}
+
+/// Where a listed preset comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    BuiltIn,
+    User,
+    /// A user preset with a built-in's name, which it replaces.
+    UserOverridesBuiltIn,
+}
+
+impl Origin {
+    /// Name as printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::BuiltIn => "built-in",
+            Origin::User => "user",
+            Origin::UserOverridesBuiltIn => "user, overrides built-in",
+        }
+    }
+}
+
+/// Every preset of a kind — built-in and the user's — sorted by name, with where each comes from.
+pub fn catalog<P: Preset>() -> Vec<(String, Origin)> {
+    let mut list: Vec<(String, Origin)> = names::<P>()
+        .map(|n| (n.to_string(), Origin::BuiltIn))
+        .collect();
+    let user = user_dir()
+        .and_then(|d| std::fs::read_dir(d.join(P::FOLDER)).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "toml").then(|| path.file_stem()?.to_str().map(String::from))?
+        });
+    for name in user {
+        match list.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = Origin::UserOverridesBuiltIn,
+            None => list.push((name, Origin::User)),
+        }
+    }
+    list.sort_by(|a, b| a.0.cmp(&b.0));
+    list
+}
+
 /// Loads a preset: a built-in one by name (case-insensitive) or alias, or a TOML file by path; then
 /// applies the overrides.
 pub fn load<P: Preset>(reference: &str, overrides: &[Override]) -> Result<P> {
     let wanted = reference.to_lowercase();
+    if let Some(path) = user_file::<P>(&wanted).or_else(|| user_file::<P>(reference)) {
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        return Document::new(path.display().to_string(), &text, overrides).read(wanted);
+    }
     let name = P::ALIASES
         .iter()
         .find_map(|(alias, name)| (*alias == wanted).then_some(*name))
@@ -322,7 +405,11 @@ pub fn load<P: Preset>(reference: &str, overrides: &[Override]) -> Result<P> {
         })?;
         return Document::new(reference.to_string(), &text, overrides).read(reference.to_string());
     }
-    let candidates = names::<P>().chain(P::ALIASES.iter().map(|(alias, _)| *alias));
+    let listed = catalog::<P>();
+    let candidates = listed
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .chain(P::ALIASES.iter().map(|(alias, _)| *alias));
     Err(Error::UnknownPreset {
         kind: P::KIND,
         name: reference.to_string(),

@@ -34,6 +34,8 @@ pub struct GpuEntry {
     /// Fields whose values are uncertain.
     pub uncertain: Vec<String>,
     pub source: String,
+    /// Built in, or the user's (possibly replacing a built-in of the same name).
+    pub origin: preset::Origin,
 }
 
 impl GpuEntry {
@@ -70,6 +72,7 @@ impl GpuEntry {
             price_date: g.price.as_ref().map(|p| p.date.clone()),
             uncertain: g.uncertain.clone(),
             source: g.source.clone(),
+            origin: preset::Origin::BuiltIn,
         }
     }
 
@@ -86,10 +89,15 @@ pub struct GpuList {
     pub gpus: Vec<GpuEntry>,
 }
 
-/// Every built-in GPU preset, sorted by name.
+/// Every GPU preset, built-in and the user's, sorted by name.
 pub fn gpus() -> Result<GpuList> {
-    let gpus = preset::names::<Gpu>()
-        .map(|name| Ok(GpuEntry::new(&preset::load_gpu(name, &[])?)))
+    let gpus = preset::catalog::<Gpu>()
+        .into_iter()
+        .map(|(name, origin)| {
+            let mut e = GpuEntry::new(&preset::load_gpu(&name, &[])?);
+            e.origin = origin;
+            Ok(e)
+        })
         .collect::<Result<_>>()?;
     Ok(GpuList { gpus })
 }
@@ -142,8 +150,13 @@ impl GpuList {
                     rate(g.peak(Precision::Fp16), "peak.fp16").map_text(|t| format!("{t} (fp16)"))
                 }
             };
+            let name = if g.origin == preset::Origin::BuiltIn {
+                g.id.clone()
+            } else {
+                format!("{} [{}]", g.id, g.origin.name())
+            };
             text.push(vec![
-                g.id.as_str().into(),
+                Cell::Text(name),
                 bf16,
                 rate(g.peak(Precision::Fp8), "peak.fp8"),
                 Cell::Value(format!(

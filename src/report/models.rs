@@ -22,6 +22,8 @@ pub struct ModelEntry {
     /// Whether the counts are published claims rather than computed.
     pub claimed: bool,
     pub source: String,
+    /// Built in, or the user's (possibly replacing a built-in of the same name).
+    pub origin: preset::Origin,
 }
 
 /// Summarises one model.
@@ -51,6 +53,7 @@ pub fn entry(model: &Model) -> Result<ModelEntry> {
         active_params: active,
         claimed,
         source: model.source.clone(),
+        origin: preset::Origin::BuiltIn,
     })
 }
 
@@ -60,10 +63,15 @@ pub struct ModelList {
     pub models: Vec<ModelEntry>,
 }
 
-/// Every built-in model preset, sorted by name.
+/// Every model preset, built-in and the user's, sorted by name.
 pub fn models() -> Result<ModelList> {
-    let models = preset::model_names()
-        .map(|name| entry(&preset::load_model(name, &[])?))
+    let models = preset::catalog::<Model>()
+        .into_iter()
+        .map(|(name, origin)| {
+            let mut e = entry(&preset::load_model(&name, &[])?)?;
+            e.origin = origin;
+            Ok(e)
+        })
         .collect::<Result<_>>()?;
     Ok(ModelList { models })
 }
@@ -78,6 +86,7 @@ impl ModelList {
             ("total params", "total_params"),
             ("active params", "active_params"),
             ("claimed", "claimed"),
+            ("origin", "origin"),
             ("source", "source"),
         ]);
         let mut text = Table::new(&[
@@ -101,6 +110,7 @@ impl ModelList {
                 raw(e.total_params),
                 raw(e.active_params),
                 Cell::Text(e.claimed.to_string()),
+                e.origin.name().into(),
                 e.source.as_str().into(),
             ]);
             // People get the list without the display name and with the source cut to fit a line.
@@ -114,7 +124,11 @@ impl ModelList {
                 e.kind.into(),
                 human(e.total_params, e.claimed),
                 human(e.active_params, e.claimed),
-                Cell::Text(source),
+                Cell::Text(if e.origin == preset::Origin::BuiltIn {
+                    source
+                } else {
+                    format!("[{}] {source}", e.origin.name())
+                }),
             ]);
         }
         Report {

@@ -35,7 +35,7 @@ fn models_csv_has_documented_columns() {
     let csv = stdout(&["models", "--format", "csv"]);
     assert_eq!(
         csv.lines().next().unwrap(),
-        "id,name,kind,total_params,active_params,claimed,source"
+        "id,name,kind,total_params,active_params,claimed,origin,source"
     );
     assert!(
         csv.lines()
@@ -207,4 +207,63 @@ fn every_command_has_an_example_in_its_help() {
             "{command} --help has no example of itself"
         );
     }
+}
+
+#[test]
+fn user_presets_are_listed_and_override_built_ins() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("user-presets");
+    std::fs::create_dir_all(dir.join("models")).unwrap();
+    std::fs::create_dir_all(dir.join("gpus")).unwrap();
+    let tiny = include_str!("../fixtures/tiny.toml");
+    std::fs::write(dir.join("models/my-model.toml"), tiny).unwrap();
+    std::fs::write(dir.join("models/gpt-2.toml"), tiny).unwrap();
+    // A negotiated H100 price.
+    let h100 = include_str!("../../presets/gpus/h100.toml").replace("$6.88/h", "$1.85/h");
+    std::fs::write(dir.join("gpus/h100.toml"), h100).unwrap();
+    let presets = dir.to_str().unwrap();
+    let list = json(&["models", "--presets", presets]);
+    let origin = |id: &str| {
+        list["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap()["origin"]
+            .clone()
+    };
+    assert_eq!(origin("my-model"), "user");
+    assert_eq!(origin("gpt-2"), "user-overrides-built-in");
+    assert_eq!(origin("gpt-3"), "built-in");
+    // The user's gpt-2 is the tiny model now.
+    let p = json(&["params", "gpt-2", "--presets", presets]);
+    assert_eq!(p["model"]["name"], "Tiny");
+    let gpus = json(&["gpus", "--presets", presets]);
+    let h100 = gpus["gpus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "h100")
+        .unwrap()
+        .clone();
+    assert_eq!(h100["origin"], "user-overrides-built-in");
+    assert_eq!(h100["price_usd_per_gpu_hour"], 1.85);
+    let text = stdout(&["gpus", "--presets", presets]);
+    assert!(text.contains("h100 [user, overrides built-in]"), "{text}");
+}
+
+#[test]
+fn completions_and_man_page() {
+    assert!(stdout(&["completions", "bash"]).contains("_llmcalc()"));
+    assert!(stdout(&["completions", "zsh"]).contains("#compdef llmcalc"));
+    assert!(stdout(&["completions", "fish"]).contains("complete -c llmcalc"));
+    let man = stdout(&["man"]);
+    assert!(man.contains(".TH llmcalc 1"), "{man}");
+    assert!(man.contains("train"), "{man}");
+}
+
+#[test]
+fn markdown_output() {
+    let md = stdout(&["params", "llama-2-7b", "--format", "markdown"]);
+    assert!(md.contains("| part | stack | each |"), "{md}");
+    assert!(md.contains("| token embedding | - | 131,072,000 |"), "{md}");
 }
