@@ -47,6 +47,13 @@ pub enum Error {
     /// A Hugging Face `config.json` that cannot be mapped to a preset.
     #[error("{path}: {message}")]
     Import { path: String, message: String },
+    /// A file that cannot be written.
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A file that cannot be read.
     #[error("cannot read `{path}`: {source}")]
     Read {

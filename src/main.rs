@@ -149,6 +149,10 @@ enum Command {
         /// Tokens: alone, whose compute-optimal budget and size are found; with MODEL, its tokens
         #[arg(long, value_name = "N", value_parser = count)]
         tokens: Option<f64>,
+
+        /// Also draw the loss over model size as an SVG chart into FILE
+        #[arg(long, value_name = "FILE.svg")]
+        chart: Option<std::path::PathBuf>,
     },
 
     /// Set every published figure of a preset against what llmcalc computes from the rest of it:
@@ -370,6 +374,10 @@ struct CompareArgs {
     /// Power usage effectiveness of the data centre
     #[arg(long, value_name = "RATIO", default_value_t = 1.0, value_parser = pue)]
     pue: f64,
+
+    /// Also draw the result as an SVG chart into FILE
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<std::path::PathBuf>,
 }
 
 /// What `memory` and `plan` share: the model, the GPU, the batch and the cost model's assumptions.
@@ -475,6 +483,10 @@ struct PlanArgs {
     /// How many layouts to print
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = whole)]
     top: u64,
+
+    /// Also draw the result as an SVG chart into FILE
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -797,6 +809,19 @@ fn tokens(text: &str) -> Result<u64, String> {
     Ok(n as u64)
 }
 
+/// Draws a chart and writes it to `path`, if one was asked for.
+fn write_chart(
+    path: Option<&std::path::Path>,
+    draw: impl FnOnce() -> llmcalc::Result<String>,
+) -> llmcalc::Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let svg = draw()?;
+    std::fs::write(path, svg).map_err(|source| llmcalc::Error::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 /// Loads a model, telling on standard error what an imported config could not express.
 fn load_model(reference: &str, overrides: &[Override]) -> llmcalc::Result<llmcalc::model::Model> {
     let model = preset::load_model(reference, overrides)?;
@@ -919,6 +944,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 pue: args.pue,
             };
             let result = report::compare::compare(&request)?;
+            write_chart(args.chart.as_deref(), || report::chart::compare(&result))?;
             report::render(&result, |r| r.report(), format)
         }
         Command::Memory(args) => {
@@ -938,6 +964,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             report::render(&result, |r| r.report(), format)
         }
         Command::Plan(args) => {
+            let chart = args.chart.clone();
             let tokens = match args.tokens {
                 Some(t) => Some(t),
                 None => load_model(&args.setup.model.model, &args.setup.model.overrides)?
@@ -947,6 +974,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             };
             let (setup, gpus) = setup(args.setup)?;
             let result = report::plan::plan(&setup, gpus, tokens, args.price, args.top as usize)?;
+            write_chart(chart.as_deref(), || report::chart::plan(&result))?;
             report::render(&result, |r| r.report(), format)
         }
         Command::Serve(args) => {
@@ -1001,6 +1029,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             budget,
             params,
             tokens,
+            chart,
         } => {
             let model = model.map(|m| load_model(&m, &[])).transpose()?;
             let request = ChinchillaRequest {
@@ -1010,6 +1039,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 model,
             };
             let result = report::chinchilla::chinchilla(&request)?;
+            write_chart(chart.as_deref(), || report::chart::chinchilla(&result))?;
             report::render(&result, |r| r.report(), format)
         }
         Command::Audit { model, tolerance } => {

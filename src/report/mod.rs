@@ -4,6 +4,7 @@
 //! disagree.
 
 pub mod audit;
+pub mod chart;
 pub mod chinchilla;
 pub mod compare;
 pub mod flops;

@@ -1,0 +1,278 @@
+//! Charts as SVG, drawn with plotters from the same results the tables show: `compare` (cost and days
+//! per GPU type), `plan` (step time of the top layouts, stacked by part) and `chinchilla` (loss over
+//! model size at a fixed budget, optimum marked). Text is left to the SVG viewer's sans-serif font.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::chinchilla::ChinchillaResult;
+use super::compare::CompareResult;
+use super::plan::PlanResult;
+use crate::error::{Error, Result};
+use crate::scaling::FITS;
+use crate::units::unit::{day, dollar};
+
+const SIZE: (u32, u32) = (900, 480);
+const PALETTE: [RGBColor; 5] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+];
+
+fn failed(e: impl std::fmt::Display) -> Error {
+    Error::Argument {
+        argument: "--chart".into(),
+        message: format!("cannot draw the chart: {e}"),
+    }
+}
+
+/// Draws into an SVG string.
+fn svg(draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<()>) -> Result<String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(failed)?;
+        draw(&root)?;
+        root.present().map_err(failed)?;
+    }
+    Ok(out)
+}
+
+/// Labelled bars: one value per category.
+fn bars(
+    area: &DrawingArea<SVGBackend, Shift>,
+    title: &str,
+    unit: &str,
+    labels: &[String],
+    values: &[f64],
+) -> Result<()> {
+    let top = values.iter().cloned().fold(0.0, f64::max) * 1.15;
+    let n = labels.len() as u32;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(
+            (0..n.saturating_sub(1)).into_segmented(),
+            0.0..top.max(1e-12),
+        )
+        .map_err(failed)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .y_desc(unit)
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .draw()
+        .map_err(failed)?;
+    chart
+        .draw_series(
+            Histogram::vertical(&chart)
+                .margin(12)
+                .style(PALETTE[0].filled())
+                .data(values.iter().enumerate().map(|(i, &v)| (i as u32, v))),
+        )
+        .map_err(failed)?;
+    Ok(())
+}
+
+/// `compare`: cost and wall-clock days per GPU type, cheapest first.
+pub fn compare(result: &CompareResult) -> Result<String> {
+    let labels: Vec<String> = result.rows.iter().map(|r| r.gpu.clone()).collect();
+    let cost: Vec<f64> = result
+        .rows
+        .iter()
+        .map(|r| r.cost_usd.map_or(0.0, |c| c.low.get::<dollar>() / 1e6))
+        .collect();
+    let days: Vec<f64> = result
+        .rows
+        .iter()
+        .map(|r| r.wall_clock_seconds.low.get::<day>())
+        .collect();
+    // With the duration fixed every bar of days is the same: show the GPUs needed instead.
+    let fixed_days = days.windows(2).all(|w| w[0] == w[1]);
+    svg(|root| {
+        let (left, right) = root.split_horizontally(SIZE.0 / 2);
+        bars(
+            &left,
+            &format!("{}: cost", result.model),
+            "million USD",
+            &labels,
+            &cost,
+        )?;
+        if fixed_days {
+            let gpus: Vec<f64> = result.rows.iter().map(|r| r.gpus.low).collect();
+            bars(
+                &right,
+                &format!("GPUs needed for {:.0} days", days[0]),
+                "GPUs",
+                &labels,
+                &gpus,
+            )
+        } else {
+            bars(&right, "wall-clock", "days", &labels, &days)
+        }
+    })
+}
+
+/// `plan`: the top layouts' step time, stacked by compute, bubble and communication.
+pub fn plan(result: &PlanResult) -> Result<String> {
+    let parts = ["compute", "bubble", "TP comm", "DP comm", "EP comm"];
+    let steps: Vec<[f64; 5]> = result
+        .layouts
+        .iter()
+        .map(|row| {
+            let s = &row.candidate.step;
+            [
+                s.compute,
+                s.bubble,
+                s.tensor_parallel,
+                s.data_parallel,
+                s.expert_parallel,
+            ]
+        })
+        .collect();
+    // Headroom above the bars for the legend.
+    let top = steps
+        .iter()
+        .map(|s| s.iter().sum::<f64>())
+        .fold(0.0, f64::max)
+        * 1.45;
+    let n = steps.len() as u32;
+    svg(|root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!(
+                    "{}: step time of the fastest layouts on {} GPUs",
+                    result.model.id, result.gpus
+                ),
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(64)
+            .build_cartesian_2d(
+                (0..n.saturating_sub(1)).into_segmented(),
+                0.0..top.max(1e-12),
+            )
+            .map_err(failed)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc("layout rank")
+            .y_desc("seconds per step")
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => format!("#{}", i + 1),
+                _ => String::new(),
+            })
+            .draw()
+            .map_err(failed)?;
+        for (p, name) in parts.iter().enumerate() {
+            let color = PALETTE[p];
+            let below: Vec<f64> = steps.iter().map(|s| s[..p].iter().sum()).collect();
+            chart
+                .draw_series(
+                    Histogram::vertical(&chart)
+                        .margin(12)
+                        .style(color.filled())
+                        .baseline_func(move |x: &SegmentValue<u32>| match x {
+                            SegmentValue::Exact(i) | SegmentValue::CenterOf(i) => {
+                                below.get(*i as usize).copied().unwrap_or(0.0)
+                            }
+                            SegmentValue::Last => 0.0,
+                        })
+                        .data(
+                            steps
+                                .iter()
+                                .enumerate()
+                                .map(|(i, s)| (i as u32, s[..=p].iter().sum::<f64>())),
+                        ),
+                )
+                .map_err(failed)?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(failed)
+    })
+}
+
+/// `chinchilla`: predicted loss over model size at the budget, one curve per fit, optima marked.
+pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
+    let budget = result.fits[0].budget_flops;
+    let optimum = result.fits[0].optimal_params;
+    let (low, high) = (optimum / 100.0, optimum * 100.0);
+    let curves: Vec<(&str, Vec<(f64, f64)>, (f64, f64))> = FITS
+        .iter()
+        .map(|fit| {
+            let points = (0..=120)
+                .map(|i| {
+                    let n = low * (high / low).powf(i as f64 / 120.0);
+                    (n, fit.loss(n, budget / (6.0 * n)))
+                })
+                .collect();
+            let (n, d) = fit.optimum(budget);
+            (fit.name, points, (n, fit.loss(n, d)))
+        })
+        .collect();
+    let (y_low, y_high) = curves
+        .iter()
+        .flat_map(|(_, points, _)| points.iter().map(|p| p.1))
+        .fold((f64::INFINITY, 0.0f64), |(l, h), y| (l.min(y), h.max(y)));
+    svg(|root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!("loss over model size at {budget:.2e} FLOP (C = 6ND)"),
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(
+                (low..high).log_scale(),
+                y_low * 0.98..y_high.min(y_low * 1.6),
+            )
+            .map_err(failed)?;
+        chart
+            .configure_mesh()
+            .x_desc("parameters")
+            .y_desc("predicted loss")
+            .x_label_formatter(&|n| crate::units::format::count(*n))
+            .draw()
+            .map_err(failed)?;
+        for (i, (name, points, best)) in curves.iter().enumerate() {
+            let color = PALETTE[i];
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().copied(),
+                    color.stroke_width(2),
+                ))
+                .map_err(failed)?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+            chart
+                .draw_series(std::iter::once(Circle::new(*best, 6, color.filled())))
+                .map_err(failed)?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(failed)
+    })
+}
