@@ -209,12 +209,15 @@ pub fn plan(result: &PlanResult) -> Result<String> {
     })
 }
 
+/// A fit's name, its (parameters, loss) points and its optimum.
+type Curve = (&'static str, Vec<(f64, f64)>, (f64, f64));
+
 /// `chinchilla`: predicted loss over model size at the budget, one curve per fit, optima marked.
 pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
     let budget = result.fits[0].budget_flops;
     let optimum = result.fits[0].optimal_params;
     let (low, high) = (optimum / 100.0, optimum * 100.0);
-    let curves: Vec<(&str, Vec<(f64, f64)>, (f64, f64))> = FITS
+    let curves: Vec<Curve> = FITS
         .iter()
         .map(|fit| {
             let points = (0..=120)
