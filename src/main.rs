@@ -371,6 +371,11 @@ struct CompareArgs {
     #[arg(long = "price", value_name = "GPU=PRICE", value_parser = gpu_price)]
     prices: Vec<(String, Bounds<MoneyRate>)>,
 
+    /// Precision whose dense peak every GPU is measured against [default: bf16, or fp16 where a GPU
+    /// has no bf16]
+    #[arg(long, value_name = "PRECISION", value_parser = precision)]
+    precision: Option<Precision>,
+
     /// Power usage effectiveness of the data centre
     #[arg(long, value_name = "RATIO", default_value_t = 1.0, value_parser = pue)]
     pue: f64,
@@ -941,6 +946,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 fixed,
                 mfu: args.mfu,
                 prices: args.prices,
+                precision: args.precision,
                 pue: args.pue,
             };
             let result = report::compare::compare(&request)?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{Cell, Report, Section, Table, range};
 use crate::error::{Error, Result};
-use crate::hardware::Gpu;
+use crate::hardware::{Gpu, Precision};
 use crate::memory::Optimizer;
 use crate::model::Model;
 use crate::model::params;
@@ -45,6 +45,8 @@ pub struct CompareRequest {
     pub mfu: Bounds<f64>,
     /// Prices per GPU name, overriding the presets'.
     pub prices: Vec<(String, Bounds<MoneyRate>)>,
+    /// The precision of the peak; each GPU's training precision when absent.
+    pub precision: Option<Precision>,
     pub pue: f64,
 }
 
@@ -72,6 +74,8 @@ pub struct CompareResult {
     pub model: String,
     pub tokens: Bounds<f64>,
     pub mfu: Bounds<f64>,
+    /// The peak's precision, when one was asked for (else each GPU's bf16, or fp16).
+    pub precision: Option<Precision>,
     pub total_params: u64,
     pub state_bytes: Information,
     pub rows: Vec<CompareRow>,
@@ -119,6 +123,7 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
             mfu: Some(request.mfu),
             duration,
             price,
+            precision: request.precision,
             pue: request.pue,
             ..TrainRequest::default()
         })?;
@@ -165,6 +170,7 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
         model: model.id.clone(),
         tokens,
         mfu: request.mfu,
+        precision: request.precision,
         total_params,
         state_bytes: state,
         rows,
@@ -228,11 +234,13 @@ impl CompareResult {
         }
         let mut sections = vec![
             Section::Line(format!(
-                "{}: {} tokens at MFU {}; training state {} ({} params × 16 bytes, mixed-precision Adam: a first check, \
+                "{}: {} tokens at MFU {}{}; training state {} ({} params × 16 bytes, mixed-precision Adam: a first check, \
                  without activations)",
                 self.model,
                 range(self.tokens, format::count),
                 range(self.mfu, format::percent),
+                self.precision
+                    .map_or(String::new(), |p| format!(" of the {} peak", p.name())),
                 format::bytes(self.state_bytes),
                 format::count(self.total_params as f64),
             )),
