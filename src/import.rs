@@ -36,13 +36,21 @@ impl Reader<'_> {
         self.config.get(key).filter(|v| !v.is_null())
     }
 
+    /// A whole number (`32000` or `32000.0`), at most 2^63 − 1 so that it fits a TOML integer.
     fn uint(&mut self, key: &'static str) -> Result<Option<u64>, ImportError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| ImportError(format!("`{key}` = {v} is not a whole number"))),
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let whole = v.as_u64().or_else(|| {
+            v.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 9.2e18)
+                .map(|f| f as u64)
+        });
+        match whole {
+            Some(n) if i64::try_from(n).is_ok() => Ok(Some(n)),
+            _ => Err(ImportError(format!(
+                "`{key}` = {v} is not a whole number llmcalc can hold"
+            ))),
         }
     }
 
@@ -51,12 +59,23 @@ impl Reader<'_> {
             .ok_or_else(|| ImportError(format!("`{key}` is missing")))
     }
 
-    fn boolean(&mut self, key: &'static str, default: bool) -> bool {
-        self.get(key).and_then(Value::as_bool).unwrap_or(default)
+    fn boolean(&mut self, key: &'static str, default: bool) -> Result<bool, ImportError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| ImportError(format!("`{key}` = {v} is not true or false"))),
+        }
     }
 
-    fn text(&mut self, key: &'static str) -> Option<String> {
-        self.get(key).and_then(Value::as_str).map(str::to_string)
+    fn text(&mut self, key: &'static str) -> Result<Option<String>, ImportError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| ImportError(format!("`{key}` = {v} is not a string"))),
+        }
     }
 }
 
@@ -100,7 +119,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
         config,
         read: Vec::new(),
     };
-    let model_type = r.text("model_type").ok_or_else(|| {
+    let model_type = r.text("model_type")?.ok_or_else(|| {
         ImportError("`model_type` is missing: llmcalc cannot tell the family".into())
     })?;
     let mut warnings = Vec::new();
@@ -111,7 +130,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
             let d = r.need("n_embd")?;
             let ffn = r.uint("n_inner")?.unwrap_or(4 * d);
             let act = r
-                .text("activation_function")
+                .text("activation_function")?
                 .unwrap_or_else(|| "gelu_new".into());
             arch = table(&[
                 ("vocab", int(r.need("vocab_size")?)),
@@ -120,7 +139,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
                 ("positional", "learned".into()),
                 (
                     "tied_embeddings",
-                    r.boolean("tie_word_embeddings", true).into(),
+                    r.boolean("tie_word_embeddings", true)?.into(),
                 ),
                 ("norm", "layernorm".into()),
                 ("bias", true.into()),
@@ -136,7 +155,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
             ));
         }
         "bert" => {
-            let act = r.text("hidden_act").unwrap_or_else(|| "gelu".into());
+            let act = r.text("hidden_act")?.unwrap_or_else(|| "gelu".into());
             arch = table(&[
                 ("vocab", int(r.need("vocab_size")?)),
                 ("d_model", int(r.need("hidden_size")?)),
@@ -144,7 +163,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
                 ("positional", "learned".into()),
                 (
                     "tied_embeddings",
-                    r.boolean("tie_word_embeddings", true).into(),
+                    r.boolean("tie_word_embeddings", true)?.into(),
                 ),
                 ("norm", "layernorm".into()),
                 ("bias", true.into()),
@@ -164,12 +183,15 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
             ));
             warnings.push(
                 "BERT's masked-LM head (a d_model × d_model transform, its LayerNorm and the output bias) is not \
-                 counted, as in the published 110M; the pooler is"
+                 counted, as in the published 110M; the pooler is, though config.json cannot say whether the \
+                 checkpoint has one"
                     .into(),
             );
         }
         "t5" => {
-            let proj = r.text("feed_forward_proj").unwrap_or_else(|| "relu".into());
+            let proj = r
+                .text("feed_forward_proj")?
+                .unwrap_or_else(|| "relu".into());
             let (gated, act) = match proj.strip_prefix("gated-") {
                 Some(act) => (true, act.to_string()),
                 None => (false, proj.clone()),
@@ -199,7 +221,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
                 ),
                 (
                     "tied_embeddings",
-                    r.boolean("tie_word_embeddings", true).into(),
+                    r.boolean("tie_word_embeddings", true)?.into(),
                 ),
                 ("norm", "rmsnorm".into()),
                 ("bias", false.into()),
@@ -217,10 +239,12 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
             let d = r.need("hidden_size")?;
             let heads = r.need("num_attention_heads")?;
             let kv = r.uint("num_key_value_heads")?.unwrap_or(heads);
-            let act = r
-                .text("hidden_act")
-                .or_else(|| r.text("hidden_activation"))
-                .unwrap_or_else(|| "silu".into());
+            let act = match r.text("hidden_act")? {
+                Some(act) => act,
+                None => r
+                    .text("hidden_activation")?
+                    .unwrap_or_else(|| "silu".into()),
+            };
             let ffn = r.need("intermediate_size")?;
             let tied_default = model_type == "gemma";
             arch = table(&[
@@ -230,7 +254,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
                 ("positional", "rotary".into()),
                 (
                     "tied_embeddings",
-                    r.boolean("tie_word_embeddings", tied_default).into(),
+                    r.boolean("tie_word_embeddings", tied_default)?.into(),
                 ),
                 ("norm", "rmsnorm".into()),
                 ("bias", false.into()),
@@ -245,7 +269,19 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
             if let Some(head_dim) = r.uint("head_dim")? {
                 decoder.insert("head_dim".into(), int(head_dim));
             }
-            if r.boolean("attention_bias", false) {
+            if r.boolean("mlp_bias", false)? {
+                warnings.push("`mlp_bias` is set: the MLP biases are not counted".into());
+            }
+            let sliding = r.uint("sliding_window")?;
+            let uses_sliding = model_type != "qwen2" && model_type != "qwen2_moe"
+                || r.boolean("use_sliding_window", false)?;
+            if let (Some(window), true) = (sliding, uses_sliding) {
+                warnings.push(format!(
+                    "`sliding_window` = {window}: attention sees at most {window} tokens, but llmcalc counts \
+                     attention FLOPs and the KV cache over the whole context"
+                ));
+            }
+            if r.boolean("attention_bias", false)? {
                 warnings.push(
                     "`attention_bias` is set: the Q, K, V and output biases are not counted".into(),
                 );
@@ -295,6 +331,13 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
                         ("every", int(r.uint("decoder_sparse_step")?.unwrap_or(1))),
                     ]))
                 }
+                "deepseek" if r.uint("moe_layer_freq")?.unwrap_or(1) != 1 => {
+                    return Err(ImportError(
+                        "`moe_layer_freq` above 1 places MoE layers by DeepSeek's own rule, which the preset format \
+                         does not express"
+                            .into(),
+                    ));
+                }
                 "deepseek" => Some(table(&[
                     ("experts", int(r.need("n_routed_experts")?)),
                     ("top_k", int(r.need("num_experts_per_tok")?)),
@@ -307,7 +350,6 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
                         "first_dense",
                         int(r.uint("first_k_dense_replace")?.unwrap_or(0)),
                     ),
-                    ("every", int(r.uint("moe_layer_freq")?.unwrap_or(1))),
                 ])),
                 _ => None,
             };

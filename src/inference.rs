@@ -15,7 +15,9 @@
 //!   layer in expectation, assuming uniform routing.
 //! - Speculative decoding (Leviathan et al. 2023, eq. 1 and Theorem 3.8): with acceptance rate α and γ
 //!   drafted tokens, a target step yields (1 − α^(γ+1))/(1 − α) tokens in expectation; with a draft whose
-//!   step costs c target steps, the wall-time improvement is (1 − α^(γ+1)) / ((1 − α)(γc + 1)).
+//!   step costs c target steps, the wall-time improvement is (1 − α^(γ+1)) / ((1 − α)(γc + 1)). The 1
+//!   assumes verifying γ + 1 tokens costs one decode step, true while decode is memory-bound; llmcalc
+//!   uses the verification's own time v (the larger of the weight read and γ + 1 tokens' FLOPs).
 
 use serde::Serialize;
 
@@ -42,12 +44,20 @@ pub struct Speculation {
     pub cost_ratio: f64,
     /// Tokens produced per target step: (1 − α^(γ+1))/(1 − α).
     pub tokens_per_step: f64,
-    /// Wall-time improvement: (1 − α^(γ+1)) / ((1 − α)(γc + 1)).
+    /// v: verifying γ + 1 tokens over one target decode step (1 when decode is memory-bound, as
+    /// Leviathan et al. assume; more when the verification's FLOPs dominate).
+    pub verify_ratio: f64,
+    /// Wall-time improvement: (1 − α^(γ+1)) / ((1 − α)(γc + v)).
     pub speedup: f64,
 }
 
 /// Expected tokens per step and speedup; α = 1 is the limit γ + 1.
-pub fn speculation(acceptance: f64, lookahead: u64, cost_ratio: f64) -> Speculation {
+pub fn speculation(
+    acceptance: f64,
+    lookahead: u64,
+    cost_ratio: f64,
+    verify_ratio: f64,
+) -> Speculation {
     let g = lookahead as f64;
     let tokens = if acceptance >= 1.0 {
         g + 1.0
@@ -58,8 +68,9 @@ pub fn speculation(acceptance: f64, lookahead: u64, cost_ratio: f64) -> Speculat
         acceptance,
         lookahead,
         cost_ratio,
+        verify_ratio,
         tokens_per_step: tokens,
-        speedup: tokens / (g * cost_ratio + 1.0),
+        speedup: tokens / (g * cost_ratio + verify_ratio),
     }
 }
 
@@ -102,7 +113,8 @@ pub fn image_tokens(width: u64, height: u64, detail: Detail) -> ImageTokens {
     let shortest = (768.0 / w.min(h)).min(1.0);
     w *= shortest;
     h *= shortest;
-    let (w, h) = (w.round() as u64, h.round() as u64);
+    // A very thin image keeps at least one pixel, and so one tile, across.
+    let (w, h) = (w.round().max(1.0) as u64, h.round().max(1.0) as u64);
     let (across, down) = (w.div_ceil(512), h.div_ceil(512));
     let tokens = match detail {
         Detail::Low => BASE_TOKENS,
@@ -142,10 +154,12 @@ mod tests {
     #[test]
     fn speculative_decoding_matches_leviathan() {
         // α = 0.8, γ = 4: (1 − 0.8⁵)/(0.2) = 3.3616 tokens per step; with c = 0.05, ÷ 1.2 = 2.8013.
-        let s = speculation(0.8, 4, 0.05);
+        let s = speculation(0.8, 4, 0.05, 1.0);
         assert!((s.tokens_per_step - 3.3616).abs() < 1e-12);
         assert!((s.speedup - 3.3616 / 1.2).abs() < 1e-12);
-        assert_eq!(speculation(1.0, 4, 0.0).tokens_per_step, 5.0);
+        assert_eq!(speculation(1.0, 4, 0.0, 1.0).tokens_per_step, 5.0);
+        // A verification costing twice a decode step halves the gain.
+        assert!((speculation(0.8, 4, 0.0, 2.0).speedup - 3.3616 / 2.0).abs() < 1e-12);
     }
 
     #[test]

@@ -1054,12 +1054,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             report::render(&result, |r| r.report(), format)
         }
         Command::Import { config } => {
-            let path = std::path::Path::new(&config);
-            let path = if path.is_dir() {
-                path.join("config.json")
-            } else {
-                path.to_path_buf()
-            };
+            let path = preset::config_path(&config).unwrap_or_else(|| config.clone().into());
             let (_, imported) = preset::import_config(&path)?;
             for warning in &imported.warnings {
                 eprintln!("warning: {warning}");
@@ -1072,11 +1067,19 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             String::from_utf8_lossy(&out).into_owned()
         }
         Command::Man => {
+            // The main page, then one page per command, as `llmcalc-NAME`. Rendering into memory
+            // cannot fail.
             let mut out = Vec::new();
-            // Rendering into a Vec<u8> cannot fail.
-            clap_mangen::Man::new(Cli::command())
+            let command = Cli::command();
+            clap_mangen::Man::new(command.clone())
                 .render(&mut out)
                 .expect("writing to memory");
+            for sub in command.get_subcommands() {
+                let name = format!("llmcalc-{}", sub.get_name());
+                clap_mangen::Man::new(sub.clone().display_name(name))
+                    .render(&mut out)
+                    .expect("writing to memory");
+            }
             String::from_utf8_lossy(&out).into_owned()
         }
         Command::Params(args) => {

@@ -327,10 +327,25 @@ pub fn user_dir() -> Option<&'static Path> {
         .as_deref()
 }
 
-/// The user's preset file of a kind and name, if it exists.
+/// The `.toml` files in the user's folder of a kind, with their stems.
+fn user_files<P: Preset>() -> Vec<(String, PathBuf)> {
+    user_dir()
+        .and_then(|d| std::fs::read_dir(d.join(P::FOLDER)).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let stem = path.file_stem()?.to_str()?.to_string();
+            (path.extension()? == "toml" && path.is_file()).then_some((stem, path))
+        })
+        .collect()
+}
+
+/// The user's preset file of a kind and name (matched without regard to case), if it exists.
 fn user_file<P: Preset>(name: &str) -> Option<PathBuf> {
-    let path = user_dir()?.join(P::FOLDER).join(format!("{name}.toml"));
-    path.is_file().then_some(path)
+    user_files::<P>()
+        .into_iter()
+        .find_map(|(stem, path)| stem.eq_ignore_ascii_case(name).then_some(path))
 }
 
 /// Where a listed preset comes from.
@@ -359,15 +374,8 @@ pub fn catalog<P: Preset>() -> Vec<(String, Origin)> {
     let mut list: Vec<(String, Origin)> = names::<P>()
         .map(|n| (n.to_string(), Origin::BuiltIn))
         .collect();
-    let user = user_dir()
-        .and_then(|d| std::fs::read_dir(d.join(P::FOLDER)).ok())
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| {
-            let path = entry.ok()?.path();
-            (path.extension()? == "toml").then(|| path.file_stem()?.to_str().map(String::from))?
-        });
-    for name in user {
+    for (stem, _) in user_files::<P>() {
+        let name = stem.to_lowercase();
         match list.iter_mut().find(|(n, _)| *n == name) {
             Some(entry) => entry.1 = Origin::UserOverridesBuiltIn,
             None => list.push((name, Origin::User)),
@@ -381,7 +389,7 @@ pub fn catalog<P: Preset>() -> Vec<(String, Origin)> {
 /// applies the overrides.
 pub fn load<P: Preset>(reference: &str, overrides: &[Override]) -> Result<P> {
     let wanted = reference.to_lowercase();
-    if let Some(path) = user_file::<P>(&wanted).or_else(|| user_file::<P>(reference)) {
+    if let Some(path) = user_file::<P>(&wanted) {
         let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
             path: path.display().to_string(),
             source,
@@ -432,10 +440,11 @@ pub fn load_model(reference: &str, overrides: &[Override]) -> Result<Model> {
 }
 
 /// The `config.json` a reference names: a `.json` file, or a folder holding `config.json`.
-fn config_path(reference: &str) -> Option<std::path::PathBuf> {
+pub fn config_path(reference: &str) -> Option<std::path::PathBuf> {
     let path = std::path::Path::new(reference);
-    if path.is_dir() {
-        return Some(path.join("config.json"));
+    let inside = path.join("config.json");
+    if path.is_dir() && inside.is_file() {
+        return Some(inside);
     }
     (path.extension()? == "json").then(|| path.to_path_buf())
 }

@@ -48,8 +48,9 @@ pub const EPOCH: Fit = Fit {
 /// The fits llmcalc knows, in the order they are reported.
 pub const FITS: [Fit; 2] = [CHINCHILLA, EPOCH];
 
-/// Tokens per parameter of the rule of thumb read from Chinchilla (Hoffmann et al. 2022, Table 3:
-/// 70B parameters on 1.4T tokens).
+/// Tokens per parameter of the rule of thumb read from Chinchilla (Hoffmann et al. 2022: Chinchilla
+/// itself is 70B parameters on 1.4T tokens, Table 1; Table 3's approach-1 optima are ≈20 tokens per
+/// parameter).
 pub const TOKENS_PER_PARAM: f64 = 20.0;
 
 impl Fit {

@@ -45,7 +45,6 @@ pub enum Unit {
     Days,
     Fraction,
     Usd,
-    UsdPerHour,
 }
 
 /// One claim.
@@ -440,12 +439,12 @@ pub fn audit(model: &Model, tolerance: f64) -> Result<AuditResult> {
         Bounds::new(d(m.low, p.high, g.high), d(m.high, p.low, g.low))
     });
     rows.add(
-        "days",
+        "days_from_cost",
         Unit::Days,
         c.days.as_ref().filter(|_| c.cost.is_some()),
         86_400.0,
         days_from_cost,
-        "days the claimed cost buys: cost / (price × GPUs × 24)",
+        "claimed days against the days the claimed cost buys: cost / (price × GPUs × 24)",
     );
     let consistent = rows
         .rows
@@ -467,7 +466,6 @@ fn show(unit: Unit, v: f64) -> String {
         Unit::Days => format!("{} days", format::sig3(v)),
         Unit::Fraction => format::percent(v),
         Unit::Usd => format::money(Money::new::<dollar>(v)),
-        Unit::UsdPerHour => format::money_rate(MoneyRate::new::<dollar_per_hour>(v)),
     }
 }
 

@@ -212,7 +212,8 @@ pub fn plan(result: &PlanResult) -> Result<String> {
 /// A fit's name, its (parameters, loss) points and its optimum.
 type Curve = (&'static str, Vec<(f64, f64)>, (f64, f64));
 
-/// `chinchilla`: predicted loss over model size at the budget, one curve per fit, optima marked.
+/// `chinchilla`: predicted loss over model size at the budget, one curve per fit, optima marked. With
+/// `--params` or `--tokens` the fits' budgets differ; the chart is drawn at the first fit's.
 pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
     let budget = result.fits[0].budget_flops;
     let optimum = result.fits[0].optimal_params;

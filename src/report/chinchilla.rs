@@ -69,7 +69,10 @@ pub fn chinchilla(r: &ChinchillaRequest) -> Result<ChinchillaResult> {
         .into_iter()
         .filter(|&g| g)
         .count();
-    if given > 1 || (given == 0 && r.tokens.is_none()) {
+    if given > 1
+        || (given == 0 && r.tokens.is_none())
+        || (r.tokens.is_some() && (r.budget.is_some() || r.params.is_some()))
+    {
         return Err(argument(
             "give one of --budget, --params, --tokens or a MODEL (a MODEL may take --tokens)",
         ));
@@ -132,7 +135,7 @@ pub fn chinchilla(r: &ChinchillaRequest) -> Result<ChinchillaResult> {
     let (n, d) = scaling::rule_of_thumb(c);
     fits.push(FitRow {
         fit: "20 tokens per parameter",
-        source: "Hoffmann et al. 2022, Table 3 (70B on 1.4T tokens)",
+        source: "Hoffmann et al. 2022: Chinchilla, 70B on 1.4T tokens (Table 1); ≈20 tokens per parameter (Table 3)",
         budget_flops: c,
         optimal_params: n,
         optimal_tokens: d,
@@ -141,6 +144,17 @@ pub fn chinchilla(r: &ChinchillaRequest) -> Result<ChinchillaResult> {
         overtraining: trained.as_ref().map(|t| t.tokens / d),
         model_loss: None,
     });
+    if let Some(bad) = fits.iter().find(|f| {
+        ![f.budget_flops, f.optimal_params, f.optimal_tokens]
+            .iter()
+            .all(|v| v.is_finite() && *v > 0.0)
+    }) {
+        return Err(argument(&format!(
+            "the {} optimum for this input is not a finite size (budget {:e} FLOP): give a realistic budget, size or \
+             token count",
+            bad.fit, bad.budget_flops
+        )));
+    }
     Ok(ChinchillaResult { trained, fits })
 }
 

@@ -217,7 +217,11 @@ impl Serving<'_> {
             .get::<flop>();
         let flops = micro_batch as f64 * per_token / pp;
         let t = self.tp as f64;
-        let memory = (weight_bytes + kv_bytes) / (t * self.bandwidth * self.r.bandwidth_efficiency);
+        // Weights split over the TP ranks; key/value heads fewer than the ranks are replicated, so each
+        // rank reads its max(kv_heads / TP, 1) heads' share of the cache.
+        let kv_rank_share = (stack.kv_heads as f64 / t).max(1.0) / stack.kv_heads as f64;
+        let memory = (weight_bytes / t + kv_bytes * kv_rank_share)
+            / (self.bandwidth * self.r.bandwidth_efficiency);
         let compute = flops / (t * self.peak * self.r.compute_efficiency);
         // Two all-reduces of the micro-batch's hidden states per layer, ring over the scale-up link.
         let communication = if self.tp > 1 {
@@ -249,9 +253,9 @@ impl Serving<'_> {
     }
 }
 
-/// Computes what serving takes.
-pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
-    let model = &r.model;
+/// Checks a serving layout against a model: decoder-only, TP dividing the heads (and the key/value
+/// heads, or divided by them) and a node, PP at most the layers, TP × PP dividing the GPUs.
+fn check_layout(model: &Model, tp: u64, pp: u64, gpus: u64, per_node: u64) -> Result<()> {
     let arch = model.architecture("serving")?;
     if arch.kind() != Kind::DecoderOnly {
         return Err(argument(
@@ -264,12 +268,53 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
         ));
     }
     let (_, stack) = arch.stacks().next().expect("a decoder has a stack");
+    let fail = |message: String| Err(argument("--tp / --pp", message));
+    if tp == 0 {
+        return fail("TP must be at least 1".into());
+    }
+    match tp.checked_mul(pp) {
+        Some(replica) if gpus.is_multiple_of(replica) => {}
+        _ => {
+            return fail(format!(
+                "TP × PP = {tp} × {pp} does not divide the {gpus} GPUs"
+            ));
+        }
+    }
+    if !stack.heads.is_multiple_of(tp) {
+        return fail(format!(
+            "TP {tp} does not divide {}'s {} attention heads",
+            model.id, stack.heads
+        ));
+    }
+    if !stack.kv_heads.is_multiple_of(tp) && !tp.is_multiple_of(stack.kv_heads) {
+        return fail(format!(
+            "TP {tp} and {}'s {} key/value heads do not divide one another",
+            model.id, stack.kv_heads
+        ));
+    }
+    if !per_node.is_multiple_of(tp) {
+        return fail(format!(
+            "TP {tp} does not divide the {per_node} GPUs of one node's scale-up link"
+        ));
+    }
+    if pp > stack.layers {
+        return fail(format!(
+            "PP {pp} is more than {}'s {} layers",
+            model.id, stack.layers
+        ));
+    }
+    Ok(())
+}
+
+/// Computes what serving takes.
+pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
+    let model = &r.model;
+    let arch = model.architecture("serving")?;
+    let (_, stack) = arch.stacks().next().expect("a decoder has a stack");
     let gpu = preset::load_gpu(&r.gpu, &[])?;
-    let tp = r.tp.unwrap_or(r.gpus / r.pp.max(1));
     let (pp, gpus) = (r.pp, r.gpus);
     for (name, value) in [
         ("--gpus", gpus),
-        ("--tp", tp),
         ("--pp", pp),
         ("--batch", r.batch),
         ("--prompt-tokens", r.prompt_tokens),
@@ -278,34 +323,29 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
             return Err(argument(name, "must be at least 1".into()));
         }
     }
-    if gpus % (tp * pp) != 0 {
+    if pp > gpus {
         return Err(argument(
-            "--tp / --pp",
-            format!("TP × PP = {} does not divide the {gpus} GPUs", tp * pp),
+            "--pp",
+            format!("{pp} stages need more than the {gpus} GPUs"),
         ));
     }
-    if stack.heads % tp != 0 {
-        return Err(argument(
-            "--tp",
-            format!("{tp} does not divide the {} attention heads", stack.heads),
-        ));
+    let tp = r.tp.unwrap_or(gpus / pp);
+    let per_node = gpu.interconnect.as_ref().map_or(8, |i| i.gpus_per_node);
+    check_layout(model, tp, pp, gpus, per_node)?;
+    if let Some((draft, _, _)) = &r.draft {
+        check_layout(draft, tp, pp, gpus, per_node)?;
     }
-    if !stack.kv_heads.is_multiple_of(tp) && !tp.is_multiple_of(stack.kv_heads) {
+    let context = r.prompt_tokens + r.output_tokens;
+    if context > arch.context {
         return Err(argument(
-            "--tp",
+            "--prompt-tokens / --output-tokens",
             format!(
-                "{tp} and the {} key/value heads do not divide one another",
-                stack.kv_heads
+                "{context} tokens exceed {}'s context of {}; --set architecture.context=N to serve beyond what it \
+                 was trained for",
+                model.id, arch.context
             ),
         ));
     }
-    if pp > stack.layers {
-        return Err(argument(
-            "--pp",
-            format!("{pp} is more than the {} layers", stack.layers),
-        ));
-    }
-    let context = r.prompt_tokens + r.output_tokens;
     let precision = r.weights.precision(&gpu);
     let peak = gpu
         .peak(precision)
@@ -376,18 +416,17 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
         None,
         Masking::Causal,
         Recompute::None,
-    )
-    .or_else(|_| FlopsOptions::new(arch, None, None, Masking::Causal, Recompute::None))?;
+    )?;
     let prefill_per_token = flops::count(arch, &p, &prefill_options)
         .forward_flops_per_token
         .get::<flop>();
-    let prefill_flops = (r.batch * r.prompt_tokens) as f64 * prefill_per_token;
-    // The batch's prompts go through the pipeline as PP micro-batches: 2·PP − 1 stage times, each stage
-    // doing 1/PP of a micro-batch's layers (one stage time when PP is 1).
-    let p_stages = pp as f64;
+    let prefill_flops = r.batch as f64 * r.prompt_tokens as f64 * prefill_per_token;
+    // The batch's prompts pass the pipeline as m = min(PP, batch) micro-batches: m + PP − 1 stage
+    // times, each stage doing 1/PP of the layers for 1/m of the batch (one stage time when PP is 1).
+    let (p_stages, m) = (pp as f64, pp.min(r.batch) as f64);
     let stage_prefill =
-        prefill_flops / (p_stages * p_stages) / (tp as f64 * serving.peak * r.compute_efficiency);
-    let ttft = (2.0 * p_stages - 1.0) * stage_prefill;
+        prefill_flops / (m * p_stages) / (tp as f64 * serving.peak * r.compute_efficiency);
+    let ttft = (m + p_stages - 1.0) * stage_prefill;
     let mean_context = r.prompt_tokens + r.output_tokens / 2;
     let decode = serving.decode(model, mean_context)?;
     let replica_gpus = (tp * pp) as f64;
@@ -400,10 +439,17 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let speculative = match &r.draft {
         Some((draft, acceptance, lookahead)) => {
             let draft_step = serving.decode(draft, mean_context)?;
+            // Verifying γ + 1 tokens reads the weights once but does γ + 1 tokens' FLOPs.
+            let verify = pp as f64
+                * (decode
+                    .memory_bound_seconds
+                    .max((*lookahead + 1) as f64 * decode.compute_bound_seconds)
+                    + decode.communication_seconds);
             let expectation = inference::speculation(
                 *acceptance,
                 *lookahead,
                 draft_step.seconds / decode.seconds,
+                verify / decode.seconds,
             );
             Some(SpeculativeResult {
                 draft: draft.id.clone(),
@@ -448,10 +494,10 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
         decode_seconds_per_token: decode.seconds,
         tokens_per_second_per_sequence: 1.0 / decode.seconds,
         tokens_per_second_per_gpu: r.batch as f64 / (decode.seconds * replica_gpus),
-        request_seconds: ttft + r.output_tokens as f64 * decode.seconds,
+        request_seconds: ttft + r.output_tokens.saturating_sub(1) as f64 * decode.seconds,
         price_usd_per_gpu_hour: price,
         cost_per_million_input_tokens_usd: per_million(
-            ttft * replica_gpus / (r.batch * r.prompt_tokens) as f64,
+            ttft * replica_gpus / (r.batch as f64 * r.prompt_tokens as f64),
         ),
         cost_per_million_output_tokens_usd: per_million(
             decode.seconds * replica_gpus / r.batch as f64,
@@ -534,7 +580,10 @@ impl ServeResult {
             (
                 "time per request".into(),
                 secs(self.request_seconds),
-                format!("first token + {} × decode", self.output_tokens),
+                format!(
+                    "first token + {} × decode",
+                    self.output_tokens.saturating_sub(1)
+                ),
             ),
         ];
         if let Some(t) = d.experts_touched {

@@ -100,8 +100,8 @@ fn decode_of_llama_2_70b_on_8_h100_by_hand() {
         prefill / (8.0 * 989.4e12 * 0.6),
         1e-12
     ));
-    // The request: first token and 500 decode steps.
-    let request = r["time_to_first_token_seconds"].as_f64().unwrap() + 500.0 * (memory + comm);
+    // The request: the first token from the prefill, then 499 decode steps.
+    let request = r["time_to_first_token_seconds"].as_f64().unwrap() + 499.0 * (memory + comm);
     assert!(close(
         r["request_seconds"].as_f64().unwrap(),
         request,
@@ -272,7 +272,7 @@ fn what_overflows() {
         "10",
     ]);
     assert!(
-        err.contains("TP × PP = 3 does not divide the 8 GPUs"),
+        err.contains("TP × PP = 3 × 1 does not divide the 8 GPUs"),
         "{err}"
     );
 }
@@ -297,4 +297,77 @@ fn image_tokens_by_the_tiling_rule() {
     );
     let err = fails(&["image-tokens", "1024"]);
     assert!(err.contains("is not WIDTHxHEIGHT"), "{err}");
+}
+
+#[test]
+fn serving_checks_and_bounds() {
+    // A context longer than the model's is refused.
+    let err = fails(&[
+        "serve",
+        "gpt-2",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1",
+        "--batch",
+        "1",
+        "--prompt-tokens",
+        "5000",
+        "--output-tokens",
+        "10",
+    ]);
+    assert!(
+        err.contains("5010 tokens exceed gpt-2's context of 1024"),
+        "{err}"
+    );
+    // MQA on 8 ranks: every rank holds and reads the one key/value head of every sequence.
+    let r = json(&[
+        "serve",
+        "gemma-2b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--batch",
+        "64",
+        "--prompt-tokens",
+        "6000",
+        "--output-tokens",
+        "2000",
+    ]);
+    let kv_read = r["decode"]["kv_bytes_read"].as_f64().unwrap();
+    assert_eq!(kv_read, 64.0 * 7000.0 * 18_432.0);
+    let weights = r["decode"]["weight_bytes_read"].as_f64().unwrap();
+    let memory = (weights / 8.0 + kv_read) / (3.35e12 * 0.8);
+    assert!(close(
+        r["decode"]["memory_bound_seconds"].as_f64().unwrap(),
+        memory,
+        1e-12
+    ));
+    // With one sequence, more pipeline stages do not shorten the first token.
+    let ttft = |pp: &str, gpus: &str| {
+        json(&[
+            "serve",
+            "llama-2-70b",
+            "--gpu",
+            "h100",
+            "--gpus",
+            gpus,
+            "--tp",
+            "8",
+            "--pp",
+            pp,
+            "--batch",
+            "1",
+            "--prompt-tokens",
+            "2000",
+            "--output-tokens",
+            "100",
+        ])["time_to_first_token_seconds"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(close(ttft("1", "8"), ttft("8", "64"), 1e-12));
+    // A very thin image still has a tile across: 1 × 2048 after scaling, 1 × 4 tiles.
+    assert_eq!(json(&["image-tokens", "1x1000000"])["tokens"], 85 + 4 * 170);
 }
