@@ -111,7 +111,24 @@ impl Rows {
         basis: &str,
     ) {
         let Some(p) = published else { return };
-        let published = Bounds::new(p.low / scale, p.high / scale);
+        self.add_bounds(
+            claim,
+            unit,
+            Bounds::new(p.low / scale, p.high / scale),
+            computed,
+            basis,
+        );
+    }
+
+    /// Adds a row for a published value or range in base units.
+    fn add_bounds(
+        &mut self,
+        claim: &'static str,
+        unit: Unit,
+        published: Bounds<f64>,
+        computed: std::result::Result<Bounds<f64>, String>,
+        basis: &str,
+    ) {
         let row = match computed {
             Ok(c) => {
                 let (ratio, verdict) = judge(published, c, self.tolerance);
@@ -156,52 +173,34 @@ pub fn audit(model: &Model, tolerance: f64) -> Result<AuditResult> {
     let counted = arch.map(|a| params::count(&model.id, a)).transpose()?;
     let no_arch = || Err("the preset has no architecture".to_string());
     let active = counted.as_ref().map(|p| p.active_params as f64);
+    // Parameter counts: the claims `params` checks too, from the architecture.
     match &counted {
         Some(p) => {
-            rows.add(
-                "total_params",
-                Unit::Count,
-                c.total_params.as_ref(),
-                1.0,
-                exact(p.total_params as f64),
-                "counted from the architecture",
-            );
-            rows.add(
-                "active_params",
-                Unit::Count,
-                c.active_params.as_ref(),
-                1.0,
-                exact(p.active_params as f64),
-                "counted from the architecture",
-            );
-            rows.add(
-                "non_embedding_params",
-                Unit::Count,
-                c.non_embedding_params.as_ref(),
-                1.0,
-                exact(p.non_embedding_params as f64),
-                "counted from the architecture",
-            );
-            let expert = p
-                .expert_params
-                .map(|e| Bounds::exact(e as f64))
-                .ok_or_else(|| "the model has no experts".to_string());
-            rows.add(
-                "expert_params",
-                Unit::Count,
-                c.expert_params.as_ref(),
-                1.0,
-                expert,
-                "one routed expert over all MoE layers",
-            );
-            rows.add(
-                "attention_params",
-                Unit::Count,
-                c.attention_params.as_ref(),
-                1.0,
-                exact(p.attention_params as f64),
-                "attention projections of all layers",
-            );
+            for check in super::params::param_claims(model, p) {
+                let basis = match check.claim {
+                    "expert_params" => "one routed expert over all MoE layers",
+                    "attention_params" => "attention projections of all layers",
+                    _ => "counted from the architecture",
+                };
+                let published = Bounds::new(check.published_low, check.published_high);
+                rows.add_bounds(
+                    check.claim,
+                    Unit::Count,
+                    published,
+                    exact(check.computed),
+                    basis,
+                );
+            }
+            if p.expert_params.is_none() {
+                rows.add(
+                    "expert_params",
+                    Unit::Count,
+                    c.expert_params.as_ref(),
+                    1.0,
+                    Err("the model has no experts".into()),
+                    "",
+                );
+            }
         }
         None => {
             for (claim, figure) in [
