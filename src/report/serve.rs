@@ -197,8 +197,30 @@ impl Serving<'_> {
             (Some(m), Some(t)) => routed * t / m.experts as f64,
             _ => 0.0,
         };
-        let weight_bytes =
-            (p.total_params as f64 - routed + experts_read) * self.r.weights.bytes() / pp;
+        // The input embedding is looked up, not read whole: only an output head tied to it is.
+        let looked_up: f64 = p
+            .parts
+            .iter()
+            .filter(|x| {
+                matches!(
+                    x.part,
+                    "token embedding" | "positional embedding" | "token-type embedding"
+                )
+            })
+            .map(|x| x.total as f64)
+            .sum();
+        let looked_up = if arch.tied_embeddings {
+            looked_up
+                - p.parts
+                    .iter()
+                    .find(|x| x.part == "token embedding")
+                    .map_or(0.0, |x| x.total as f64)
+        } else {
+            looked_up
+        };
+        let weight_bytes = (p.total_params as f64 - looked_up - routed + experts_read)
+            * self.r.weights.bytes()
+            / pp;
         let kv_token = inference::kv_bytes_per_token(
             stack.layers,
             stack.kv_heads,
@@ -334,6 +356,19 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     check_layout(model, tp, pp, gpus, per_node)?;
     if let Some((draft, _, _)) = &r.draft {
         check_layout(draft, tp, pp, gpus, per_node)?;
+        let vocab = |m: &Model| m.try_architecture().map(|a| a.vocab);
+        if vocab(draft) != vocab(model) {
+            return Err(argument(
+                "--draft",
+                format!(
+                    "{} has a vocabulary of {:?} tokens and {} of {:?}: a draft must share the target's tokenizer",
+                    draft.id,
+                    vocab(draft).unwrap_or(0),
+                    model.id,
+                    vocab(model).unwrap_or(0)
+                ),
+            ));
+        }
     }
     let context = r.prompt_tokens + r.output_tokens;
     if context > arch.context {

@@ -63,9 +63,10 @@ fn kv_cache_bytes_per_token() {
 #[test]
 fn decode_of_llama_2_70b_on_8_h100_by_hand() {
     let r = serve("llama-2-70b", &[]);
-    // Memory-bound: all 68,976,648,192 bf16 weights and the KV cache of one sequence at its mean
+    // Memory-bound: the 68,976,648,192 bf16 weights but the input embedding (looked up, not read),
+    // and the KV cache of one sequence at its mean
     // context of 2000 + 500/2 = 2250 tokens, over 8 × 3.35 TB/s at 80% efficiency.
-    let bytes = 68_976_648_192.0 * 2.0 + 2250.0 * 327_680.0;
+    let bytes = (68_976_648_192.0 - 32_000.0 * 8192.0) * 2.0 + 2250.0 * 327_680.0;
     let memory = bytes / (8.0 * 3.35e12 * 0.8);
     // Compute: 2 × matmul weights + attention over 2250 keys, over 8 × 989.4 TFLOP/s at 60%.
     let matmul: f64 = 80.0
@@ -151,9 +152,9 @@ fn moe_decode_reads_the_experts_a_batch_touches() {
         5.46875,
         1e-12
     ));
-    // Weights read: everything but the routed experts, and 5.46875 of 8 of those.
+    // Weights read: everything but the input embedding and the routed experts, and 5.46875 of 8 of those.
     let routed = 32.0 * 8.0 * 3.0 * 4096.0 * 14_336.0;
-    let read = (46_702_792_704.0 - routed + routed * 5.46875 / 8.0) * 2.0;
+    let read = (46_702_792_704.0 - 32_000.0 * 4096.0 - routed + routed * 5.46875 / 8.0) * 2.0;
     assert!(close(
         r["decode"]["weight_bytes_read"].as_f64().unwrap(),
         read,
@@ -370,4 +371,33 @@ fn serving_checks_and_bounds() {
     assert!(close(ttft("1", "8"), ttft("8", "64"), 1e-12));
     // A very thin image still has a tile across: 1 × 2048 after scaling, 1 × 4 tiles.
     assert_eq!(json(&["image-tokens", "1x1000000"])["tokens"], 85 + 4 * 170);
+}
+
+#[test]
+fn a_draft_shares_the_tokenizer() {
+    // Pythia's 50,304-token vocabulary cannot draft for Llama 2's 32,000.
+    let err = fails(&[
+        "serve",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1",
+        "--batch",
+        "1",
+        "--prompt-tokens",
+        "100",
+        "--output-tokens",
+        "100",
+        "--draft",
+        "pythia-160m",
+        "--acceptance",
+        "0.8",
+        "--lookahead",
+        "4",
+    ]);
+    assert!(
+        err.contains("a draft must share the target's tokenizer"),
+        "{err}"
+    );
 }
