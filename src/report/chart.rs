@@ -3,6 +3,8 @@
 //! model size at a fixed budget, optimum marked). Text is left to the SVG viewer's sans-serif font.
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordu32};
 use plotters::prelude::*;
 
 use super::chinchilla::ChinchillaResult;
@@ -40,6 +42,28 @@ fn svg(draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<()>) -> Resu
     Ok(out)
 }
 
+/// Bars over `n` categories: the chart area with room for labels, y from 0 to `top`.
+type Bars<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordu32>, RangedCoordf64>>;
+
+fn bar_area<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+    n: u32,
+    top: f64,
+) -> Result<Bars<'a, 'b>> {
+    ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(
+            (0..n.saturating_sub(1)).into_segmented(),
+            0.0..top.max(1e-12),
+        )
+        .map_err(failed)
+}
+
 /// Labelled bars: one value per category.
 fn bars(
     area: &DrawingArea<SVGBackend, Shift>,
@@ -50,16 +74,7 @@ fn bars(
 ) -> Result<()> {
     let top = values.iter().cloned().fold(0.0, f64::max) * 1.15;
     let n = labels.len() as u32;
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 18))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(64)
-        .build_cartesian_2d(
-            (0..n.saturating_sub(1)).into_segmented(),
-            0.0..top.max(1e-12),
-        )
-        .map_err(failed)?;
+    let mut chart = bar_area(area, title, n, top)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -145,22 +160,11 @@ pub fn plan(result: &PlanResult) -> Result<String> {
         * 1.45;
     let n = steps.len() as u32;
     svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "{}: step time of the fastest layouts on {} GPUs",
-                    result.model.id, result.gpus
-                ),
-                ("sans-serif", 18),
-            )
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(64)
-            .build_cartesian_2d(
-                (0..n.saturating_sub(1)).into_segmented(),
-                0.0..top.max(1e-12),
-            )
-            .map_err(failed)?;
+        let caption = format!(
+            "{}: step time of the fastest layouts on {} GPUs",
+            result.model.id, result.gpus
+        );
+        let mut chart = bar_area(root, &caption, n, top)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
