@@ -4,16 +4,16 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
-use llmcalc::memory::{Layout, Optimizer, Reserve};
-use llmcalc::model::flops::Recompute;
-use llmcalc::parallel;
-use llmcalc::preset;
-use llmcalc::report::memory::{Setup, SetupRequest, setup};
-use llmcalc::units::{Bandwidth, unit::byte_per_second};
+use llmcalc::app::memory::{Setup, SetupRequest, setup};
+use llmcalc::catalog::presets;
+use llmcalc::domain::memory::{Layout, Optimizer, Reserve};
+use llmcalc::domain::model::flops::Recompute;
+use llmcalc::domain::parallel;
+use llmcalc::domain::units::{Bandwidth, unit::byte_per_second};
 
 fn gpt4_on_a100s() -> Setup {
     setup(&SetupRequest {
-        model: preset::load_model("gpt-4", &[]).unwrap(),
+        model: presets::load_model("gpt-4", &[]).unwrap(),
         gpu: "a100-40gb".into(),
         seq_len: Some(8192),
         global_batch_tokens: Some(60e6),

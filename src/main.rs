@@ -6,19 +6,20 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use llmcalc::hardware::Precision;
-use llmcalc::inference::Detail;
-use llmcalc::memory::{Layout, Optimizer, Reserve};
-use llmcalc::model::flops::{Masking, Recompute};
-use llmcalc::preset::{self, Override};
-use llmcalc::report::chinchilla::ChinchillaRequest;
-use llmcalc::report::compare::{CompareRequest, Fixed};
-use llmcalc::report::memory::SetupRequest;
-use llmcalc::report::mfu::{MfuRequest, Throughput};
-use llmcalc::report::serve::{ServeRequest, WeightFormat};
-use llmcalc::report::{self, Format, flops::FlopsRequest, train::TrainRequest};
-use llmcalc::units::parse::{Dimension, Quantity, read, read_bounds, read_range};
-use llmcalc::units::{Bandwidth, Bounds, Compute, Money, MoneyRate, Time};
+use llmcalc::app::chinchilla::ChinchillaRequest;
+use llmcalc::app::compare::{CompareRequest, Fixed};
+use llmcalc::app::memory::SetupRequest;
+use llmcalc::app::mfu::{MfuRequest, Throughput};
+use llmcalc::app::serve::{ServeRequest, WeightFormat};
+use llmcalc::app::{self, flops::FlopsRequest, train::TrainRequest};
+use llmcalc::catalog::presets::{self, Override};
+use llmcalc::domain::hardware::Precision;
+use llmcalc::domain::memory::{Layout, Optimizer, Reserve};
+use llmcalc::domain::model::flops::{Masking, Recompute};
+use llmcalc::domain::serving::Detail;
+use llmcalc::domain::units::parse::{Dimension, Quantity, read, read_bounds, read_range};
+use llmcalc::domain::units::{Bandwidth, Bounds, Compute, Money, MoneyRate, Time};
+use llmcalc::render::{self, Format};
 
 /// The arithmetic of training and serving large language models, from presets.
 #[derive(Parser)]
@@ -704,7 +705,7 @@ fn reserve(text: &str) -> Result<Reserve, String> {
     Ok(Reserve::Bytes(bytes))
 }
 
-fn setup(args: SetupArgs) -> llmcalc::Result<(report::memory::Setup, u64)> {
+fn setup(args: SetupArgs) -> llmcalc::Result<(app::memory::Setup, u64)> {
     let request = SetupRequest {
         model: load_model(&args.model.model, &args.model.overrides)?,
         gpu: args.gpu,
@@ -721,7 +722,7 @@ fn setup(args: SetupArgs) -> llmcalc::Result<(report::memory::Setup, u64)> {
         network: args.network,
         dp_overlap: args.dp_overlap,
     };
-    Ok((report::memory::setup(&request)?, args.gpus))
+    Ok((app::memory::setup(&request)?, args.gpus))
 }
 
 /// A count above zero: `6144`, `238.3k`.
@@ -828,8 +829,11 @@ fn write_chart(
 }
 
 /// Loads a model, telling on standard error what an imported config could not express.
-fn load_model(reference: &str, overrides: &[Override]) -> llmcalc::Result<llmcalc::model::Model> {
-    let model = preset::load_model(reference, overrides)?;
+fn load_model(
+    reference: &str,
+    overrides: &[Override],
+) -> llmcalc::Result<llmcalc::domain::model::Model> {
+    let model = presets::load_model(reference, overrides)?;
     for warning in &model.warnings {
         eprintln!("warning: {warning}");
     }
@@ -853,7 +857,7 @@ fn recompute(arg: RecomputeArg) -> Recompute {
 
 fn run(cli: Cli) -> llmcalc::Result<String> {
     if let Some(dir) = cli.presets {
-        preset::set_user_dir(dir);
+        presets::set_user_dir(dir);
     }
     let format = match cli.format {
         OutputFormat::Table => Format::Table,
@@ -863,12 +867,12 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
     };
     Ok(match cli.command {
         Command::Models => {
-            let list = report::models::models()?;
-            report::render(&list, |l| l.report(), format)
+            let list = app::models::models()?;
+            render::render(&list, |l| l.report(), format)
         }
         Command::Gpus => {
-            let list = report::gpus::gpus()?;
-            report::render(&list, |l| l.report(), format)
+            let list = app::gpus::gpus()?;
+            render::render(&list, |l| l.report(), format)
         }
         Command::Train(args) => {
             let model = match &args.model {
@@ -892,8 +896,8 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 masking: Some(masking(args.attention)),
                 recompute: Some(recompute(args.recompute)),
             };
-            let result = report::train::train(&request)?;
-            report::render(&result, |r| r.report(args.explain), format)
+            let result = app::train::train(&request)?;
+            render::render(&result, |r| r.report(args.explain), format)
         }
         Command::Mfu(args) => {
             let throughput = match (
@@ -924,8 +928,8 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 masking: masking(args.attention),
                 recompute: recompute(args.recompute),
             };
-            let result = report::mfu::mfu(&request)?;
-            report::render(&result, |r| r.report(), format)
+            let result = app::mfu::mfu(&request)?;
+            render::render(&result, |r| r.report(), format)
         }
         Command::Compare(args) => {
             let fixed = match (args.days, args.gpus) {
@@ -949,9 +953,9 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 precision: args.precision,
                 pue: args.pue,
             };
-            let result = report::compare::compare(&request)?;
-            write_chart(args.chart.as_deref(), || report::chart::compare(&result))?;
-            report::render(&result, |r| r.report(), format)
+            let result = app::compare::compare(&request)?;
+            write_chart(args.chart.as_deref(), || render::chart::compare(&result))?;
+            render::render(&result, |r| r.report(), format)
         }
         Command::Memory(args) => {
             let (setup, gpus) = setup(args.setup)?;
@@ -966,8 +970,8 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 micro_batch: args.micro_batch,
                 interleave: args.interleave,
             };
-            let result = report::memory::memory(&setup, gpus, layout)?;
-            report::render(&result, |r| r.report(), format)
+            let result = app::memory::memory(&setup, gpus, layout)?;
+            render::render(&result, |r| r.report(), format)
         }
         Command::Plan(args) => {
             let chart = args.chart.clone();
@@ -979,9 +983,9 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                     .map(|f| f.mid()),
             };
             let (setup, gpus) = setup(args.setup)?;
-            let result = report::plan::plan(&setup, gpus, tokens, args.price, args.top as usize)?;
-            write_chart(chart.as_deref(), || report::chart::plan(&result))?;
-            report::render(&result, |r| r.report(), format)
+            let result = app::plan::plan(&setup, gpus, tokens, args.price, args.top as usize)?;
+            write_chart(chart.as_deref(), || render::chart::plan(&result))?;
+            render::render(&result, |r| r.report(), format)
         }
         Command::Serve(args) => {
             let draft = match (&args.draft, args.acceptance, args.lookahead) {
@@ -1015,8 +1019,8 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 reserve: args.reserve,
                 draft,
             };
-            let result = report::serve::serve(&request)?;
-            report::render(&result, |r| r.report(), format)
+            let result = app::serve::serve(&request)?;
+            render::render(&result, |r| r.report(), format)
         }
         Command::ImageTokens {
             size: (width, height),
@@ -1027,8 +1031,8 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 DetailArg::High => Detail::High,
                 DetailArg::Low => Detail::Low,
             };
-            let result = report::image::image(width, height, detail, price_per_million);
-            report::render(&result, |r| r.report(), format)
+            let result = app::image::image(width, height, detail, price_per_million);
+            render::render(&result, |r| r.report(), format)
         }
         Command::Chinchilla {
             model,
@@ -1044,18 +1048,18 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 tokens,
                 model,
             };
-            let result = report::chinchilla::chinchilla(&request)?;
-            write_chart(chart.as_deref(), || report::chart::chinchilla(&result))?;
-            report::render(&result, |r| r.report(), format)
+            let result = app::chinchilla::chinchilla(&request)?;
+            write_chart(chart.as_deref(), || render::chart::chinchilla(&result))?;
+            render::render(&result, |r| r.report(), format)
         }
         Command::Audit { model, tolerance } => {
             let m = load_model(&model.model, &model.overrides)?;
-            let result = report::audit::audit(&m, tolerance)?;
-            report::render(&result, |r| r.report(), format)
+            let result = app::audit::audit(&m, tolerance)?;
+            render::render(&result, |r| r.report(), format)
         }
         Command::Import { config } => {
-            let path = preset::config_path(&config).unwrap_or_else(|| config.clone().into());
-            let (_, imported) = preset::import_config(&path)?;
+            let path = presets::config_path(&config).unwrap_or_else(|| config.clone().into());
+            let (_, imported) = presets::import_config(&path)?;
             for warning in &imported.warnings {
                 eprintln!("warning: {warning}");
             }
@@ -1084,8 +1088,8 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
         }
         Command::Params(args) => {
             let model = load_model(&args.model, &args.overrides)?;
-            let result = report::params::params(&model)?;
-            report::render(&result, |r| r.report(), format)
+            let result = app::params::params(&model)?;
+            render::render(&result, |r| r.report(), format)
         }
         Command::Flops {
             model,
@@ -1101,8 +1105,8 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 masking: masking(attention),
                 recompute: recompute(recompute_arg),
             };
-            let result = report::flops::flops(&m, &request)?;
-            report::render(&result, |r| r.report(), format)
+            let result = app::flops::flops(&m, &request)?;
+            render::render(&result, |r| r.report(), format)
         }
     })
 }

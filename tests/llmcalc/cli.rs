@@ -6,7 +6,10 @@ use crate::{json, stdout};
 fn models_lists_every_preset_once() {
     let list = json(&["models"]);
     let models = list["models"].as_array().unwrap();
-    assert_eq!(models.len(), llmcalc::preset::model_names().count());
+    assert_eq!(
+        models.len(),
+        llmcalc::catalog::presets::model_names().count()
+    );
     let names: Vec<&str> = models.iter().map(|m| m["id"].as_str().unwrap()).collect();
     let mut unique = names.clone();
     unique.dedup();

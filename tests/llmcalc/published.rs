@@ -1,11 +1,11 @@
 //! Parameter counts and FLOPs of the built-in presets against published figures and against hand
 //! calculations written out here, term by term, from the papers' layer definitions.
 
-use llmcalc::model::flops::{self, FlopsOptions, Masking, Recompute};
-use llmcalc::model::params::{self, ParamBreakdown};
-use llmcalc::model::{Architecture, Model};
-use llmcalc::preset::load_model;
-use llmcalc::units::unit::flop;
+use llmcalc::catalog::presets::load_model;
+use llmcalc::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
+use llmcalc::domain::model::params::{self, ParamBreakdown};
+use llmcalc::domain::model::{Architecture, Model};
+use llmcalc::domain::units::unit::flop;
 
 fn model(name: &str) -> Model {
     load_model(name, &[]).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -184,7 +184,7 @@ fn gpt_4_comes_close_to_every_leaked_figure() {
     assert!(off(p.attention_params as f64, 55e9) < 0.015);
     // The preset records the claims, and each is within reach of the computed figure.
     let m = model("gpt-4");
-    let claims = llmcalc::report::params::param_claims(&m, &p);
+    let claims = llmcalc::app::params::param_claims(&m, &p);
     assert_eq!(claims.len(), 4);
     assert!(claims.iter().all(|c| (c.ratio - 1.0).abs() < 0.015));
 }
@@ -196,13 +196,13 @@ fn every_claimed_parameter_count_is_within_five_percent() {
     // Flan-T5-XL: 2.85B counted, "3B" in Chung et al. 2022, Table 2 (the released checkpoint has
     // 2,849,757,184 parameters).
     let explained = [("flan-t5-xl", 0.051)];
-    for name in llmcalc::preset::model_names() {
+    for name in llmcalc::catalog::presets::model_names() {
         let m = model(name);
         let Some(a) = m.try_architecture() else {
             continue;
         };
         let p = params::count(name, a).unwrap();
-        for check in llmcalc::report::params::param_claims(&m, &p) {
+        for check in llmcalc::app::params::param_claims(&m, &p) {
             let limit = explained
                 .iter()
                 .find(|(n, _)| *n == name)

@@ -296,7 +296,7 @@ fn gpus_lists_dense_and_sparse_apart() {
     let gpus = list["gpus"].as_array().unwrap();
     assert_eq!(
         gpus.len(),
-        llmcalc::preset::names::<llmcalc::hardware::Gpu>().count()
+        llmcalc::catalog::presets::names::<llmcalc::domain::hardware::Gpu>().count()
     );
     let h100 = gpus.iter().find(|g| g["id"] == "h100").unwrap();
     // NVIDIA Hopper whitepaper: 989.4 TFLOP/s dense bf16; the datasheet's 1,979 is 2:4 sparse.

@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use super::{Cell, Report, Section, Table};
-use crate::inference::{self, BASE_TOKENS, Detail, ImageTokens, TOKENS_PER_TILE};
-use crate::units::Money;
-use crate::units::unit::dollar;
+use crate::domain::serving::{self, BASE_TOKENS, Detail, ImageTokens, TOKENS_PER_TILE};
+use crate::domain::units::Money;
+use crate::domain::units::unit::dollar;
+use crate::render::{Cell, Report, Section, Table};
 
 /// The result of `llmcalc image-tokens`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -24,7 +24,7 @@ pub fn image(
     detail: Detail,
     price_per_million: Option<Money>,
 ) -> ImageResult {
-    let tokens = inference::image_tokens(width, height, detail);
+    let tokens = serving::image_tokens(width, height, detail);
     let price = price_per_million.map(|p| p.get::<dollar>());
     ImageResult {
         cost_usd: price.map(|p| p * tokens.tokens as f64 / 1e6),

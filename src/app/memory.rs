@@ -4,20 +4,20 @@ use serde::Serialize;
 
 use super::params::ModelInfo;
 use super::train::GpuInfo;
-use super::{Cell, Report, Section, Table};
-use crate::error::{Error, Result};
-use crate::hardware::{Gpu, Precision};
-use crate::memory::{
+use crate::catalog::presets;
+use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::memory::{
     self, Layout, Memory, MemoryOptions, Optimizer, Reserve, Shape, WeightPrecision, Workload,
 };
-use crate::model::Model;
-use crate::model::flops::{self, FlopsOptions, Masking, Recompute};
-use crate::model::params;
-use crate::parallel::StepOptions;
-use crate::preset;
-use crate::units::format;
-use crate::units::unit::{byte, byte_per_second, flop, flop_per_second};
-use crate::units::{Bandwidth, Information};
+use crate::domain::model::Model;
+use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::domain::model::params;
+use crate::domain::parallel::StepOptions;
+use crate::domain::units::format;
+use crate::domain::units::unit::{byte, byte_per_second, flop, flop_per_second};
+use crate::domain::units::{Bandwidth, Information};
+use crate::error::{Error, Result};
+use crate::render::{Cell, Report, Section, Table};
 
 /// Default global batch: 4M tokens, Llama 2's (Touvron et al. 2023, Table 1).
 pub const DEFAULT_BATCH_TOKENS: f64 = 4_194_304.0;
@@ -56,7 +56,7 @@ pub fn setup(r: &SetupRequest) -> Result<Setup> {
     let arch = model.architecture("memory and layouts")?;
     let params = params::count(&model.id, arch)?;
     let shape = Shape::new(&model.id, arch, &params)?;
-    let gpu = preset::load_gpu(&r.gpu, &[])?;
+    let gpu = presets::load_gpu(&r.gpu, &[])?;
     let (precision, peak) = gpu.peak_for(r.precision)?;
     let per_token = |recompute| -> Result<(f64, f64)> {
         let options = FlopsOptions::new(arch, r.seq_len, None, Masking::Full, recompute)?;

@@ -2,12 +2,12 @@
 
 use serde::Serialize;
 
-use super::{Cell, Report, Section, Table};
-use crate::claims::ClaimCheck;
+use crate::domain::claims::ClaimCheck;
+use crate::domain::model::Model;
+use crate::domain::model::architecture::{Architecture, Kind};
+use crate::domain::model::params::{self, ParamBreakdown};
 use crate::error::Result;
-use crate::model::Model;
-use crate::model::architecture::{Architecture, Kind};
-use crate::model::params::{self, ParamBreakdown};
+use crate::render::{Cell, Report, Section, Table};
 
 /// Who the model is, at the top of every result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -189,7 +189,7 @@ impl ParamsResult {
                 Cell::Exact(part.active),
             ]);
         }
-        let exact = |n: u64| format!("({})", crate::units::format::exact(n));
+        let exact = |n: u64| format!("({})", crate::domain::units::format::exact(n));
         let mut facts = vec![
             (
                 "total params".to_string(),

@@ -16,8 +16,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::units::unit::{dollar, dollar_per_second, flop, flop_per_second, second};
-use crate::units::{Bounds, Compute, ComputeRate, Money, MoneyRate, Time};
+use crate::domain::units::unit::{dollar, dollar_per_second, flop, flop_per_second, second};
+use crate::domain::units::{Bounds, Compute, ComputeRate, Money, MoneyRate, Time};
 
 /// The terms of a run, in the order they are reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -346,7 +346,7 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::units::unit::{day, dollar_per_hour, hour};
+    use crate::domain::units::unit::{day, dollar_per_hour, hour};
 
     fn a100() -> ComputeRate {
         ComputeRate::new::<flop_per_second>(312e12)

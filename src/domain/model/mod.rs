@@ -8,7 +8,7 @@ pub mod spec;
 
 pub use architecture::{Architecture, Checked, Invalid, Kind};
 
-use crate::claims::Claims;
+use crate::domain::claims::Claims;
 use crate::error::{Error, Result};
 
 /// A loaded model: what the preset says about it, checked.

@@ -6,9 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Invalid;
-use crate::units::parse::Parsed;
-use crate::units::{Bandwidth, ComputeRate, Information, MoneyRate, Power};
+use crate::domain::model::Invalid;
+use crate::domain::units::parse::Parsed;
+use crate::domain::units::{Bandwidth, ComputeRate, Information, MoneyRate, Power};
 
 /// Numeric precisions a peak can be quoted for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -1,15 +1,15 @@
 //! `llmcalc chinchilla`: compute-optimal parameters and tokens under each published fit, and where a
-//! model stands against them. The fits and formulas are in [`crate::scaling`].
+//! model stands against them. The fits and formulas are in [`crate::domain::scaling`].
 
 use serde::Serialize;
 
-use super::{Cell, Report, Section, Table};
+use crate::domain::model::{Model, params};
+use crate::domain::scaling::{self, FITS};
+use crate::domain::units::Compute;
+use crate::domain::units::format;
+use crate::domain::units::unit::flop;
 use crate::error::{Error, Result};
-use crate::model::{Model, params};
-use crate::scaling::{self, FITS};
-use crate::units::Compute;
-use crate::units::format;
-use crate::units::unit::flop;
+use crate::render::{Cell, Report, Section, Table};
 
 /// What `llmcalc chinchilla` was asked: one of a budget, a parameter count, a token count or a model.
 #[derive(Clone, Debug, Default)]

@@ -14,10 +14,10 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, Deserializer};
 
+use crate::domain::hardware::{Gpu, GpuSpec};
+use crate::domain::model::spec::ModelSpec;
+use crate::domain::model::{Invalid, Model};
 use crate::error::{Error, Location, Result};
-use crate::hardware::{Gpu, GpuSpec};
-use crate::model::spec::ModelSpec;
-use crate::model::{Invalid, Model};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/presets.rs"));
@@ -427,7 +427,7 @@ pub fn load<P: Preset>(reference: &str, overrides: &[Override]) -> Result<P> {
 }
 
 /// Loads a model preset, as [`load`] does, or a Hugging Face `config.json` (or a folder holding one),
-/// imported through [`crate::import`] and then read like any preset file.
+/// imported through [`crate::catalog::import`] and then read like any preset file.
 pub fn load_model(reference: &str, overrides: &[Override]) -> Result<Model> {
     let Some(path) = config_path(reference) else {
         return load(reference, overrides);
@@ -450,7 +450,7 @@ pub fn config_path(reference: &str) -> Option<std::path::PathBuf> {
 }
 
 /// Reads and imports a `config.json`; the model is named for its folder, or the file's stem.
-pub fn import_config(path: &std::path::Path) -> Result<(String, crate::import::Imported)> {
+pub fn import_config(path: &std::path::Path) -> Result<(String, crate::catalog::import::Imported)> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.display().to_string(),
         source,
@@ -464,7 +464,7 @@ pub fn import_config(path: &std::path::Path) -> Result<(String, crate::import::I
     } else {
         stem
     };
-    let imported = crate::import::import(name, &text).map_err(|e| Error::Import {
+    let imported = crate::catalog::import::import(name, &text).map_err(|e| Error::Import {
         path: path.display().to_string(),
         message: e.0,
     })?;
@@ -545,7 +545,7 @@ mod tests {
     }
 
     /// A small valid preset, shared with the command-line error tests.
-    const TINY: &str = include_str!("../tests/fixtures/tiny.toml");
+    const TINY: &str = include_str!("../../tests/fixtures/tiny.toml");
 
     fn read(text: &str, overrides: &[&str]) -> Result<Model> {
         let overrides: Vec<Override> = overrides.iter().map(|o| o.parse().unwrap()).collect();
@@ -561,7 +561,10 @@ mod tests {
         .unwrap();
         let arch = model.architecture("test").unwrap();
         assert_eq!(arch.decoder.as_ref().unwrap().layers, 3);
-        assert_eq!(arch.positional, crate::model::spec::Positional::Rotary);
+        assert_eq!(
+            arch.positional,
+            crate::domain::model::spec::Positional::Rotary
+        );
     }
 
     #[test]

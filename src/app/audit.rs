@@ -8,16 +8,18 @@
 
 use serde::Serialize;
 
-use super::{Cell, Report, Section, Table};
-use crate::claims::{Claims, Figure};
+use crate::catalog::presets;
+use crate::domain::claims::{Claims, Figure};
+use crate::domain::model::Model;
+use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::domain::model::params;
+use crate::domain::training::{self, Known};
+use crate::domain::units::unit::{
+    day, dollar, dollar_per_hour, dollar_per_second, flop, hour, second,
+};
+use crate::domain::units::{Bounds, Compute, Money, MoneyRate, Time, format};
 use crate::error::Result;
-use crate::model::Model;
-use crate::model::flops::{self, FlopsOptions, Masking, Recompute};
-use crate::model::params;
-use crate::preset;
-use crate::training::{self, Known};
-use crate::units::unit::{day, dollar, dollar_per_hour, dollar_per_second, flop, hour, second};
-use crate::units::{Bounds, Compute, Money, MoneyRate, Time, format};
+use crate::render::{Cell, Report, Section, Table};
 
 /// Rounding margin on the ends of a published range.
 const RANGE_MARGIN: f64 = 0.02;
@@ -278,7 +280,7 @@ pub fn audit(model: &Model, tolerance: f64) -> Result<AuditResult> {
     let peak = c
         .gpu
         .as_deref()
-        .map(|g| preset::load_gpu(g, &[]))
+        .map(|g| presets::load_gpu(g, &[]))
         .transpose()?
         .and_then(|g| g.peak(g.training_precision()));
     let gpus = c.gpus.as_ref().map(bounds);

@@ -3,28 +3,15 @@
 //! renders as text for people or CSV for scripts. One result feeds every format, so they cannot
 //! disagree.
 
-pub mod audit;
 pub mod chart;
-pub mod chinchilla;
-pub mod compare;
-pub mod flops;
-pub mod gpus;
-pub mod image;
-pub mod memory;
-pub mod mfu;
-pub mod models;
-pub mod params;
-pub mod plan;
-pub mod serve;
-pub mod train;
 
 use serde::Serialize;
 use tabled::builder::Builder;
 use tabled::settings::object::{Columns, Rows};
 use tabled::settings::{Alignment, Modify, Style};
 
-use crate::units::format;
-use crate::units::{Compute, unit::flop};
+use crate::domain::units::format;
+use crate::domain::units::{Compute, unit::flop};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -310,7 +297,7 @@ impl Report {
 
 /// A range printed with `show` at each end, or one value.
 pub fn range<T: Copy + PartialEq>(
-    b: crate::units::Bounds<T>,
+    b: crate::domain::units::Bounds<T>,
     show: impl Fn(T) -> String,
 ) -> String {
     if b.is_exact() {

@@ -4,17 +4,17 @@
 use serde::Serialize;
 
 use super::params::ModelInfo;
-use super::{Cell, Report, Section, Table, range};
+use crate::catalog::presets;
+use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::model::Model;
+use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::domain::model::params;
+use crate::domain::training::{self, Known, Run, Term};
+use crate::domain::units::format;
+use crate::domain::units::unit::{dollar_per_hour, dollar_per_second, hour, joule, second};
+use crate::domain::units::{Bounds, Compute, ComputeRate, Energy, Money, MoneyRate, Power, Time};
 use crate::error::{Error, Result};
-use crate::hardware::{Gpu, Precision};
-use crate::model::Model;
-use crate::model::flops::{self, FlopsOptions, Masking, Recompute};
-use crate::model::params;
-use crate::preset;
-use crate::training::{self, Known, Run, Term};
-use crate::units::format;
-use crate::units::unit::{dollar_per_hour, dollar_per_second, hour, joule, second};
-use crate::units::{Bounds, Compute, ComputeRate, Energy, Money, MoneyRate, Power, Time};
+use crate::render::{Cell, Report, Section, Table, range};
 
 /// What `llmcalc train` was asked. Every run figure may be a range.
 #[derive(Clone, Debug, Default)]
@@ -120,8 +120,8 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
     let (gpu_name, use_claims) = match (&request.gpu, claimed_gpu) {
         (Some(name), Some(claimed)) => {
             // Naming the claimed GPU (by name or alias) keeps the claimed run.
-            let same = preset::load_gpu(name, &[])
-                .is_ok_and(|g| preset::load_gpu(&claimed, &[]).is_ok_and(|c| c.id == g.id));
+            let same = presets::load_gpu(name, &[])
+                .is_ok_and(|g| presets::load_gpu(&claimed, &[]).is_ok_and(|c| c.id == g.id));
             (name.clone(), same)
         }
         (Some(name), None) => (name.clone(), false),
@@ -133,7 +133,7 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
             ));
         }
     };
-    let gpu: Gpu = preset::load_gpu(&gpu_name, &[])?;
+    let gpu: Gpu = presets::load_gpu(&gpu_name, &[])?;
     let (precision, peak) = gpu.peak_for(request.precision)?;
 
     let mut from_claims: Vec<&'static str> = Vec::new();
@@ -285,7 +285,11 @@ fn fixed(k: &Known) -> usize {
 
 /// Fills what the command line left open from the model's claimed run — GPUs, then MFU, then days,
 /// then GPU-hours — until the run can be solved.
-fn fill_from_claims(known: &mut Known, c: &crate::claims::Claims, from: &mut Vec<&'static str>) {
+fn fill_from_claims(
+    known: &mut Known,
+    c: &crate::domain::claims::Claims,
+    from: &mut Vec<&'static str>,
+) {
     if fixed(known) < 3
         && known.gpus.is_none()
         && known.gpu_time.is_none()
@@ -324,7 +328,7 @@ fn fill_from_claims(known: &mut Known, c: &crate::claims::Claims, from: &mut Vec
 /// Solved terms that land more than 10% from the preset's claim for the same run, with the compute
 /// each side rests on, so that a reader sees where the difference comes from.
 fn claim_differences(
-    c: &crate::claims::Claims,
+    c: &crate::domain::claims::Claims,
     run: &Run,
     compute: Bounds<Compute>,
 ) -> Vec<String> {
@@ -389,7 +393,7 @@ fn claim_differences(
         out.push(format!(
             "the run rests on llmcalc's compute of {} (weights and attention over the context); the claims give {}",
             range(compute, format::compute),
-            format::compute(Compute::new::<crate::units::unit::flop>(claimed.mid()))
+            format::compute(Compute::new::<crate::domain::units::unit::flop>(claimed.mid()))
         ));
     }
     out

@@ -5,12 +5,12 @@ use serde::Serialize;
 use super::memory::{Setup, bytes, describe};
 use super::params::ModelInfo;
 use super::train::GpuInfo;
-use super::{Cell, Report, Section, Table};
+use crate::domain::parallel::{self, Candidate};
+use crate::domain::units::format;
+use crate::domain::units::unit::{dollar_per_hour, second};
+use crate::domain::units::{MoneyRate, Time};
 use crate::error::{Error, Result};
-use crate::parallel::{self, Candidate};
-use crate::units::format;
-use crate::units::unit::{dollar_per_hour, second};
-use crate::units::{MoneyRate, Time};
+use crate::render::{Cell, Report, Section, Table};
 
 /// One ranked layout.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -138,8 +138,8 @@ impl PlanResult {
                 Cell::Percent(c.mfu),
                 row.training_seconds.map_or(Cell::Empty, seconds),
                 row.cost_usd.map_or(Cell::Empty, |c| {
-                    Cell::Value(format::money(crate::units::Money::new::<
-                        crate::units::unit::dollar,
+                    Cell::Value(format::money(crate::domain::units::Money::new::<
+                        crate::domain::units::unit::dollar,
                     >(c)))
                 }),
             ]);
@@ -174,8 +174,8 @@ impl PlanResult {
                 self.global_batch,
                 self.seq_len,
                 format::percent(self.kernel_efficiency),
-                format::bandwidth(crate::units::Bandwidth::new::<
-                    crate::units::unit::byte_per_second,
+                format::bandwidth(crate::domain::units::Bandwidth::new::<
+                    crate::domain::units::unit::byte_per_second,
                 >(self.network_bytes_per_second)),
                 format::percent(self.dp_overlap),
             )),

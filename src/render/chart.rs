@@ -7,12 +7,12 @@ use plotters::coord::ranged1d::SegmentedCoord;
 use plotters::coord::types::{RangedCoordf64, RangedCoordu32};
 use plotters::prelude::*;
 
-use super::chinchilla::ChinchillaResult;
-use super::compare::CompareResult;
-use super::plan::PlanResult;
+use crate::app::chinchilla::ChinchillaResult;
+use crate::app::compare::CompareResult;
+use crate::app::plan::PlanResult;
+use crate::domain::scaling::FITS;
+use crate::domain::units::unit::{day, dollar};
 use crate::error::{Error, Result};
-use crate::scaling::FITS;
-use crate::units::unit::{day, dollar};
 
 const SIZE: (u32, u32) = (900, 480);
 const PALETTE: [RGBColor; 5] = [
@@ -257,7 +257,7 @@ pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
             .configure_mesh()
             .x_desc("parameters")
             .y_desc("predicted loss")
-            .x_label_formatter(&|n| crate::units::format::count(*n))
+            .x_label_formatter(&|n| crate::domain::units::format::count(*n))
             .draw()
             .map_err(failed)?;
         for (i, (name, points, best)) in curves.iter().enumerate() {

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::claims::Claims;
+use crate::domain::claims::Claims;
 
 /// A model preset file.
 #[derive(Debug, Deserialize)]

@@ -24,8 +24,8 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::memory::{self, Layout, Memory, MemoryOptions, Shape, Workload};
-use crate::model::flops::Recompute;
+use crate::domain::memory::{self, Layout, Memory, MemoryOptions, Shape, Workload};
+use crate::domain::model::flops::Recompute;
 
 /// What the step-time model needs besides the model shape.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -8,17 +8,17 @@
 
 use serde::Serialize;
 
-use super::{Cell, Report, Section, Table, range};
+use crate::app::train::{TrainRequest, train};
+use crate::catalog::presets;
+use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::memory::Optimizer;
+use crate::domain::model::Model;
+use crate::domain::model::params;
+use crate::domain::units::format;
+use crate::domain::units::unit::{byte, dollar, joule, second};
+use crate::domain::units::{Bounds, Information, Money, MoneyRate, Time};
 use crate::error::{Error, Result};
-use crate::hardware::{Gpu, Precision};
-use crate::memory::Optimizer;
-use crate::model::Model;
-use crate::model::params;
-use crate::preset;
-use crate::report::train::{TrainRequest, train};
-use crate::units::format;
-use crate::units::unit::{byte, dollar, joule, second};
-use crate::units::{Bounds, Information, Money, MoneyRate, Time};
+use crate::render::{Cell, Report, Section, Table, range};
 
 /// Bytes of training state per parameter under mixed-precision Adam: 2 of weights, 2 of gradients and
 /// the optimizer's 12 (Rajbhandari et al. 2020, §3.1).
@@ -59,7 +59,7 @@ pub struct CompareRow {
     pub gpu_hours: Bounds<f64>,
     pub price_usd_per_gpu_hour: Option<Bounds<f64>>,
     pub cost_usd: Option<Bounds<Money>>,
-    pub energy_joules: Option<Bounds<crate::units::Energy>>,
+    pub energy_joules: Option<Bounds<crate::domain::units::Energy>>,
     pub cost_per_trillion_tokens_usd: Option<Bounds<Money>>,
     /// Training state (16 bytes per parameter) over the memory of all the GPUs, at the fewest GPUs.
     pub state_share_of_memory: f64,
@@ -92,12 +92,12 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
     let gpus: Vec<Gpu> = request
         .gpus
         .iter()
-        .map(|name| preset::load_gpu(name, &[]))
+        .map(|name| presets::load_gpu(name, &[]))
         .collect::<Result<_>>()?;
     // Every price names one of the GPUs compared.
     let mut prices = Vec::with_capacity(request.prices.len());
     for (name, price) in &request.prices {
-        let id = preset::load_gpu(name, &[])?.id;
+        let id = presets::load_gpu(name, &[])?.id;
         if !gpus.iter().any(|g| g.id == id) {
             return Err(Error::Argument {
                 argument: "--price".into(),

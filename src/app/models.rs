@@ -2,12 +2,12 @@
 
 use serde::Serialize;
 
-use super::{Cell, Report, Section, Table};
+use crate::catalog::presets;
+use crate::domain::model::Model;
+use crate::domain::model::params;
+use crate::domain::units::format;
 use crate::error::Result;
-use crate::model::Model;
-use crate::model::params;
-use crate::preset;
-use crate::units::format;
+use crate::render::{Cell, Report, Section, Table};
 
 /// One preset in the list.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -23,7 +23,7 @@ pub struct ModelEntry {
     pub claimed: bool,
     pub source: String,
     /// Built in, or the user's (possibly replacing a built-in of the same name).
-    pub origin: preset::Origin,
+    pub origin: presets::Origin,
 }
 
 /// Summarises one model.
@@ -53,7 +53,7 @@ pub fn entry(model: &Model) -> Result<ModelEntry> {
         active_params: active,
         claimed,
         source: model.source.clone(),
-        origin: preset::Origin::BuiltIn,
+        origin: presets::Origin::BuiltIn,
     })
 }
 
@@ -65,10 +65,10 @@ pub struct ModelList {
 
 /// Every model preset, built-in and the user's, sorted by name.
 pub fn models() -> Result<ModelList> {
-    let models = preset::catalog::<Model>()
+    let models = presets::catalog::<Model>()
         .into_iter()
         .map(|(name, origin)| {
-            let mut e = entry(&preset::load_model(&name, &[])?)?;
+            let mut e = entry(&presets::load_model(&name, &[])?)?;
             e.origin = origin;
             Ok(e)
         })
@@ -124,7 +124,7 @@ impl ModelList {
                 e.kind.into(),
                 human(e.total_params, e.claimed),
                 human(e.active_params, e.claimed),
-                Cell::Text(if e.origin == preset::Origin::BuiltIn {
+                Cell::Text(if e.origin == presets::Origin::BuiltIn {
                     source
                 } else {
                     format!("[{}] {source}", e.origin.name())

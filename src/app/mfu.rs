@@ -1,7 +1,7 @@
 //! `llmcalc mfu`: model and hardware FLOPs utilisation from an observed throughput.
 //!
 //! MFU follows PaLM (Chowdhery et al. 2022, App. B): observed tokens per second × model FLOPs per token
-//! (6N + 12·L·H·Q·T, here counted part by part by [`crate::model::flops`]) over the aggregate dense peak.
+//! (6N + 12·L·H·Q·T, here counted part by part by [`crate::domain::model::flops`]) over the aggregate dense peak.
 //! The attention-free variant counts the weights alone, as the 6N rule does. HFU adds the recomputed
 //! work (hardware FLOPs).
 
@@ -9,16 +9,16 @@ use serde::Serialize;
 
 use super::params::ModelInfo;
 use super::train::GpuInfo;
-use super::{Cell, Report, Section, Table};
+use crate::catalog::presets;
+use crate::domain::hardware::Precision;
+use crate::domain::model::Model;
+use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::domain::model::params;
+use crate::domain::units::format;
+use crate::domain::units::unit::{flop, flop_per_second, second};
+use crate::domain::units::{Compute, ComputeRate, Time};
 use crate::error::Result;
-use crate::hardware::Precision;
-use crate::model::Model;
-use crate::model::flops::{self, FlopsOptions, Masking, Recompute};
-use crate::model::params;
-use crate::preset;
-use crate::units::format;
-use crate::units::unit::{flop, flop_per_second, second};
-use crate::units::{Compute, ComputeRate, Time};
+use crate::render::{Cell, Report, Section, Table};
 
 /// How the throughput was observed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,7 +73,7 @@ pub fn mfu(request: &MfuRequest) -> Result<MfuResult> {
     let model = &request.model;
     let arch = model.architecture("computing MFU")?;
     let p = params::count(&model.id, arch)?;
-    let gpu = preset::load_gpu(&request.gpu, &[])?;
+    let gpu = presets::load_gpu(&request.gpu, &[])?;
     let (precision, peak) = gpu.peak_for(request.precision)?;
     let options = FlopsOptions::new(
         arch,

@@ -33,10 +33,10 @@
 
 use serde::Serialize;
 
+use crate::domain::model::architecture::{Architecture, Kind};
+use crate::domain::model::flops::Recompute;
+use crate::domain::model::params::ParamBreakdown;
 use crate::error::{Error, Result};
-use crate::model::architecture::{Architecture, Kind};
-use crate::model::flops::Recompute;
-use crate::model::params::ParamBreakdown;
 
 /// Optimizers and their state, in bytes per parameter beyond the 16-bit weights and gradients.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

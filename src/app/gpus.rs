@@ -2,12 +2,12 @@
 
 use serde::Serialize;
 
-use super::{Cell, Report, Section, Table};
+use crate::catalog::presets;
+use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::units::format;
+use crate::domain::units::unit::{byte, byte_per_second, dollar_per_hour, flop_per_second, watt};
 use crate::error::Result;
-use crate::hardware::{Gpu, Precision};
-use crate::preset;
-use crate::units::format;
-use crate::units::unit::{byte, byte_per_second, dollar_per_hour, flop_per_second, watt};
+use crate::render::{Cell, Report, Section, Table};
 
 /// One accelerator in the list, numbers in base units.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -35,13 +35,13 @@ pub struct GpuEntry {
     pub uncertain: Vec<String>,
     pub source: String,
     /// Built in, or the user's (possibly replacing a built-in of the same name).
-    pub origin: preset::Origin,
+    pub origin: presets::Origin,
 }
 
 impl GpuEntry {
     /// Summarises one GPU.
     pub fn new(g: &Gpu) -> Self {
-        let rates = |list: &[(Precision, crate::units::ComputeRate)]| {
+        let rates = |list: &[(Precision, crate::domain::units::ComputeRate)]| {
             list.iter()
                 .map(|(p, r)| (*p, r.get::<flop_per_second>()))
                 .collect()
@@ -72,7 +72,7 @@ impl GpuEntry {
             price_date: g.price.as_ref().map(|p| p.date.clone()),
             uncertain: g.uncertain.clone(),
             source: g.source.clone(),
-            origin: preset::Origin::BuiltIn,
+            origin: presets::Origin::BuiltIn,
         }
     }
 
@@ -91,10 +91,10 @@ pub struct GpuList {
 
 /// Every GPU preset, built-in and the user's, sorted by name.
 pub fn gpus() -> Result<GpuList> {
-    let gpus = preset::catalog::<Gpu>()
+    let gpus = presets::catalog::<Gpu>()
         .into_iter()
         .map(|(name, origin)| {
-            let mut e = GpuEntry::new(&preset::load_gpu(&name, &[])?);
+            let mut e = GpuEntry::new(&presets::load_gpu(&name, &[])?);
             e.origin = origin;
             Ok(e)
         })
@@ -139,7 +139,9 @@ impl GpuList {
                 v.map_or(Cell::Empty, |v| {
                     Cell::Value(format!(
                         "{}{}",
-                        format::compute_rate(crate::units::ComputeRate::new::<flop_per_second>(v)),
+                        format::compute_rate(crate::domain::units::ComputeRate::new::<
+                            flop_per_second,
+                        >(v)),
                         mark(field)
                     ))
                 })
@@ -150,7 +152,7 @@ impl GpuList {
                     rate(g.peak(Precision::Fp16), "peak.fp16").map_text(|t| format!("{t} (fp16)"))
                 }
             };
-            let name = if g.origin == preset::Origin::BuiltIn {
+            let name = if g.origin == presets::Origin::BuiltIn {
                 g.id.clone()
             } else {
                 format!("{} [{}]", g.id, g.origin.name())
@@ -161,12 +163,14 @@ impl GpuList {
                 rate(g.peak(Precision::Fp8), "peak.fp8"),
                 Cell::Value(format!(
                     "{}{}",
-                    format::bytes(crate::units::Information::new::<byte>(g.memory_bytes)),
+                    format::bytes(crate::domain::units::Information::new::<byte>(
+                        g.memory_bytes
+                    )),
                     mark("memory.capacity")
                 )),
                 Cell::Value(format!(
                     "{}{}",
-                    format::bandwidth(crate::units::Bandwidth::new::<byte_per_second>(
+                    format::bandwidth(crate::domain::units::Bandwidth::new::<byte_per_second>(
                         g.memory_bandwidth_bytes_per_second
                     )),
                     mark("memory.bandwidth")
@@ -174,14 +178,16 @@ impl GpuList {
                 g.interconnect_bytes_per_second.map_or(Cell::Empty, |v| {
                     Cell::Value(format!(
                         "{}{}",
-                        format::bandwidth(crate::units::Bandwidth::new::<byte_per_second>(v)),
+                        format::bandwidth(crate::domain::units::Bandwidth::new::<byte_per_second>(
+                            v
+                        )),
                         mark("interconnect.bandwidth")
                     ))
                 }),
                 g.power_watts.map_or(Cell::Empty, |w| {
                     Cell::Value(format!(
                         "{}{}",
-                        format::power(crate::units::Power::new::<watt>(w)),
+                        format::power(crate::domain::units::Power::new::<watt>(w)),
                         mark("power")
                     ))
                 }),

@@ -29,8 +29,8 @@ use serde::Serialize;
 
 use super::architecture::{Architecture, Kind, Positional, Stack};
 use super::params::ParamBreakdown;
+use crate::domain::units::{Compute, unit::flop};
 use crate::error::{Error, Result};
-use crate::units::{Compute, unit::flop};
 
 /// How attention over the context is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

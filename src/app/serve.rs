@@ -1,22 +1,24 @@
 //! `llmcalc serve`: what serving a model takes — memory per GPU with the KV cache, time to first token,
 //! decode time per token and its bound, throughput, cost per million tokens, and speculative decoding.
-//! The formulas and their sources are in [`crate::inference`].
+//! The formulas and their sources are in [`crate::domain::serving`].
 
 use serde::Serialize;
 
 use super::params::ModelInfo;
 use super::train::GpuInfo;
-use super::{Cell, Report, Section, Table};
+use crate::catalog::presets;
+use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::model::architecture::Kind;
+use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::domain::model::{Model, params};
+use crate::domain::serving::{self, Speculation};
+use crate::domain::units::format;
+use crate::domain::units::unit::{
+    byte, byte_per_second, dollar_per_hour, flop, flop_per_second, second,
+};
+use crate::domain::units::{Information, MoneyRate, Time};
 use crate::error::{Error, Result};
-use crate::hardware::{Gpu, Precision};
-use crate::inference::{self, Speculation};
-use crate::model::architecture::Kind;
-use crate::model::flops::{self, FlopsOptions, Masking, Recompute};
-use crate::model::{Model, params};
-use crate::preset;
-use crate::units::format;
-use crate::units::unit::{byte, byte_per_second, dollar_per_hour, flop, flop_per_second, second};
-use crate::units::{Information, MoneyRate, Time};
+use crate::render::{Cell, Report, Section, Table};
 
 /// How weights are stored for serving.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -192,7 +194,7 @@ impl Serving<'_> {
         let touched = stack
             .moe
             .as_ref()
-            .map(|m| inference::expected_experts(m.experts, m.top_k, micro_batch));
+            .map(|m| serving::expected_experts(m.experts, m.top_k, micro_batch));
         let experts_read = match (&stack.moe, touched) {
             (Some(m), Some(t)) => routed * t / m.experts as f64,
             _ => 0.0,
@@ -221,7 +223,7 @@ impl Serving<'_> {
         let weight_bytes = (p.total_params as f64 - looked_up - routed + experts_read)
             * self.r.weights.bytes()
             / pp;
-        let kv_token = inference::kv_bytes_per_token(
+        let kv_token = serving::kv_bytes_per_token(
             stack.layers,
             stack.kv_heads,
             stack.head_dim,
@@ -333,7 +335,7 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let model = &r.model;
     let arch = model.architecture("serving")?;
     let (_, stack) = arch.stacks().next().expect("a decoder has a stack");
-    let gpu = preset::load_gpu(&r.gpu, &[])?;
+    let gpu = presets::load_gpu(&r.gpu, &[])?;
     let (pp, gpus) = (r.pp, r.gpus);
     for (name, value) in [
         ("--gpus", gpus),
@@ -403,7 +405,7 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let stage_share = (stack.layers as f64 / pp as f64).ceil() / stack.layers as f64;
     let weight_per_gpu = p.total_params as f64 * r.weights.bytes() * stage_share / tp as f64;
     let kv_token =
-        inference::kv_bytes_per_token(stack.layers, stack.kv_heads, stack.head_dim, r.kv_bytes);
+        serving::kv_bytes_per_token(stack.layers, stack.kv_heads, stack.head_dim, r.kv_bytes);
     // Key/value heads fewer than the TP ranks are replicated, one per rank.
     let kv_rank_share = (stack.kv_heads as f64 / tp as f64).max(1.0) / stack.kv_heads as f64;
     let kv_gpu_token = kv_token * kv_rank_share * stage_share;
@@ -480,7 +482,7 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
                     .memory_bound_seconds
                     .max((*lookahead + 1) as f64 * decode.compute_bound_seconds)
                     + decode.communication_seconds);
-            let expectation = inference::speculation(
+            let expectation = serving::speculation(
                 *acceptance,
                 *lookahead,
                 draft_step.seconds / decode.seconds,

@@ -3,13 +3,13 @@
 use serde::Serialize;
 
 use super::params::ModelInfo;
-use super::{Cell, Report, Section, Table};
-use crate::claims::ClaimCheck;
+use crate::domain::claims::ClaimCheck;
+use crate::domain::model::Model;
+use crate::domain::model::flops::{self, FlopBreakdown, FlopsOptions, Masking, Per, Recompute};
+use crate::domain::model::params;
+use crate::domain::units::{Compute, unit::flop};
 use crate::error::Result;
-use crate::model::Model;
-use crate::model::flops::{self, FlopBreakdown, FlopsOptions, Masking, Per, Recompute};
-use crate::model::params;
-use crate::units::{Compute, unit::flop};
+use crate::render::{Cell, Report, Section, Table};
 
 /// What `llmcalc flops` was asked for; the sequence length defaults to the model's context.
 #[derive(Clone, Copy, Debug, PartialEq)]

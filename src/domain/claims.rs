@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::units::parse::{Dimension, read_range};
+use crate::domain::units::parse::{Dimension, read_range};
 
 /// How one kind of claim is read: its dimension and the unit of a bare number.
 pub trait Measure {
