@@ -74,9 +74,97 @@ pub enum Error {
     /// A command-line argument with a value that is not allowed.
     #[error("{argument}: {message}")]
     Argument { argument: String, message: String },
+    /// An input of a calculation with a value that is not allowed. The library names the input, not
+    /// the flag that gave it: each front end says where the user gave it (the CLI maps it to a flag).
+    #[error("{input}: {message}")]
+    Invalid { input: Input, message: String },
     /// A model whose sizes multiply to more than llmcalc can count.
     #[error("{model}: the parameter count exceeds 1.8e19; check the sizes in the preset")]
     TooLarge { model: String },
+}
+
+/// The inputs of the calculations, as the library knows them. Errors name them; the CLI maps each to
+/// the flag or argument that sets it, so no module below the CLI knows a flag's spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Input {
+    Model,
+    Gpu,
+    Gpus,
+    Precision,
+    Tokens,
+    Flops,
+    Mfu,
+    Duration,
+    GpuHours,
+    Budget,
+    Price,
+    Params,
+    SeqLen,
+    TargetLen,
+    Attention,
+    Throughput,
+    GlobalBatchTokens,
+    Tp,
+    Pp,
+    Dp,
+    Cp,
+    Ep,
+    Zero,
+    MicroBatch,
+    Interleave,
+    Top,
+    Batch,
+    PromptTokens,
+    OutputTokens,
+    Draft,
+    Chart,
+    Tolerance,
+}
+
+impl Input {
+    /// What the input is, in words (for front ends other than the CLI, and for `Display`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Input::Model => "model",
+            Input::Gpu => "GPU",
+            Input::Gpus => "GPU count",
+            Input::Precision => "precision",
+            Input::Tokens => "training tokens",
+            Input::Flops => "training compute",
+            Input::Mfu => "MFU",
+            Input::Duration => "duration",
+            Input::GpuHours => "GPU-hours",
+            Input::Budget => "budget",
+            Input::Price => "price",
+            Input::Params => "parameters",
+            Input::SeqLen => "sequence length",
+            Input::TargetLen => "target length",
+            Input::Attention => "attention counting",
+            Input::Throughput => "throughput",
+            Input::GlobalBatchTokens => "global batch",
+            Input::Tp => "tensor-parallel ranks",
+            Input::Pp => "pipeline stages",
+            Input::Dp => "data-parallel replicas",
+            Input::Cp => "context-parallel ranks",
+            Input::Ep => "expert-parallel ranks",
+            Input::Zero => "ZeRO stage",
+            Input::MicroBatch => "micro-batch",
+            Input::Interleave => "interleaved chunks",
+            Input::Top => "layouts to print",
+            Input::Batch => "batch",
+            Input::PromptTokens => "prompt tokens",
+            Input::OutputTokens => "output tokens",
+            Input::Draft => "draft model",
+            Input::Chart => "chart",
+            Input::Tolerance => "tolerance",
+        }
+    }
+}
+
+impl fmt::Display for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
 }
 
 fn suggest(suggestions: &[String], list: &str) -> String {
