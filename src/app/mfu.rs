@@ -18,7 +18,6 @@ use crate::domain::units::format;
 use crate::domain::units::unit::{flop, flop_per_second, second};
 use crate::domain::units::{Compute, ComputeRate, Time};
 use crate::error::Result;
-use crate::render::{Cell, Report, Section, Table};
 
 /// How the throughput was observed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -129,75 +128,4 @@ pub fn mfu(request: &MfuRequest) -> Result<MfuResult> {
         hfu,
         warning,
     })
-}
-
-impl MfuResult {
-    /// The report for people and CSV.
-    pub fn report(&self) -> Report {
-        let mut table = Table::new(&[
-            ("measure", "measure"),
-            ("FLOP per token", "flop_per_token"),
-            ("utilisation", "utilisation"),
-            ("counts", "counts"),
-        ]);
-        table.push(vec![
-            "MFU (PaLM)".into(),
-            Cell::Flop(self.model_flops_per_token),
-            Cell::Percent(self.mfu),
-            "weights and attention: 6N + 12·L·H·Q·T".into(),
-        ]);
-        table.push(vec![
-            "MFU without attention".into(),
-            Cell::Flop(self.weight_flops_per_token),
-            Cell::Percent(self.mfu_without_attention),
-            "weights only: the 6N rule".into(),
-        ]);
-        table.push(vec![
-            "HFU".into(),
-            Cell::Flop(self.hardware_flops_per_token),
-            Cell::Percent(self.hfu),
-            "model FLOPs plus recompute".into(),
-        ]);
-        let mut sections = vec![
-            self.model.heading(),
-            Section::Line(format!(
-                "{} × {} ({}), {} dense peak {} per GPU; sequence length {}",
-                format::exact(self.gpus as u64),
-                self.gpu.name,
-                self.gpu.id,
-                self.gpu.precision.name(),
-                format::compute_rate(self.gpu.peak_flops_per_second),
-                self.seq_len
-            )),
-            Section::Facts(vec![
-                (
-                    "tokens/s".into(),
-                    Cell::Count(self.tokens_per_second),
-                    "all GPUs".into(),
-                ),
-                (
-                    "tokens/s per GPU".into(),
-                    Cell::Count(self.tokens_per_second_per_gpu),
-                    String::new(),
-                ),
-                (
-                    "achieved per GPU".into(),
-                    Cell::Value(format::compute_rate(self.achieved_flops_per_second_per_gpu)),
-                    "model FLOPs".into(),
-                ),
-            ]),
-            Section::Table {
-                title: "Utilisation (observed tokens/s × FLOP per token / (GPUs × peak); Chowdhery et al. 2022, App. B)"
-                    .into(),
-                table: table.clone(),
-            },
-        ];
-        if let Some(warning) = &self.warning {
-            sections.push(Section::Line(format!("warning: {warning}")));
-        }
-        Report {
-            sections,
-            csv: table,
-        }
-    }
 }

@@ -3,7 +3,20 @@
 //! renders as text for people or CSV for scripts. One result feeds every format, so they cannot
 //! disagree.
 
+pub mod audit;
 pub mod chart;
+pub mod chinchilla;
+pub mod compare;
+pub mod flops;
+pub mod gpus;
+pub mod image;
+pub mod memory;
+pub mod mfu;
+pub mod models;
+pub mod params;
+pub mod plan;
+pub mod serve;
+pub mod train;
 
 use serde::Serialize;
 use tabled::builder::Builder;
