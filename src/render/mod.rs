@@ -24,7 +24,12 @@ use tabled::settings::object::{Columns, Rows};
 use tabled::settings::{Alignment, Modify, Style};
 
 use crate::domain::units::format;
-use crate::domain::units::{Compute, unit::flop};
+use crate::domain::units::unit::{
+    byte, byte_per_second, dollar, dollar_per_second, flop, flop_per_second, joule, second, watt,
+};
+use crate::domain::units::{
+    Bandwidth, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
+};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +55,22 @@ pub enum Cell {
     /// A count printed in full (`6,738,415,616`).
     Exact(u64),
     Flop(Compute),
+    /// Bytes, printed with a binary prefix (`13.5 GiB`); raw in bytes.
+    Bytes(Information),
+    /// A duration (`1.2 ms`, `95 days`); raw in seconds.
+    Time(Time),
+    /// An amount of money (`$63.0M`); raw in US dollars.
+    Money(Money),
+    /// A price per GPU-hour (`$2.00/h`); raw in US dollars per second.
+    Price(MoneyRate),
+    /// A bandwidth (`3.35 TB/s`); raw in bytes per second.
+    Bandwidth(Bandwidth),
+    /// A compute rate (`989 TFLOP/s`); raw in FLOP per second.
+    Rate(ComputeRate),
+    /// Energy (`1.2 GWh`); raw in joules.
+    Energy(Energy),
+    /// Power (`700 W`); raw in watts.
+    Power(Power),
     /// A ratio printed with three decimals.
     Ratio(f64),
     Percent(f64),
@@ -64,6 +85,14 @@ impl Cell {
             Cell::Count(n) => format::count(*n),
             Cell::Exact(n) => format::exact(*n),
             Cell::Flop(c) => format::compute(*c),
+            Cell::Bytes(b) => format::bytes(*b),
+            Cell::Time(t) => format::time(*t),
+            Cell::Money(m) => format::money(*m),
+            Cell::Price(p) => format::money_rate(*p),
+            Cell::Bandwidth(b) => format::bandwidth(*b),
+            Cell::Rate(r) => format::compute_rate(*r),
+            Cell::Energy(e) => format::energy(*e),
+            Cell::Power(p) => format::power(*p),
             Cell::Ratio(r) if *r != 0.0 && !(0.001..1000.0).contains(&r.abs()) => {
                 format!("{r:.2e}")
             }
@@ -80,6 +109,14 @@ impl Cell {
             Cell::Count(n) | Cell::Ratio(n) | Cell::Percent(n) => n.to_string(),
             Cell::Exact(n) => n.to_string(),
             Cell::Flop(c) => c.get::<flop>().to_string(),
+            Cell::Bytes(b) => b.get::<byte>().to_string(),
+            Cell::Time(t) => t.get::<second>().to_string(),
+            Cell::Money(m) => m.get::<dollar>().to_string(),
+            Cell::Price(p) => p.get::<dollar_per_second>().to_string(),
+            Cell::Bandwidth(b) => b.get::<byte_per_second>().to_string(),
+            Cell::Rate(r) => r.get::<flop_per_second>().to_string(),
+            Cell::Energy(e) => e.get::<joule>().to_string(),
+            Cell::Power(p) => p.get::<watt>().to_string(),
             Cell::Empty => String::new(),
         }
     }
@@ -348,6 +385,17 @@ mod tests {
         let mut table = Table::new(&[("Name", "name"), ("Count", "count")]);
         table.push(vec![Cell::from("a, \"b\""), Cell::Exact(3)]);
         assert_eq!(table.to_csv(), "name,count\n\"a, \"\"b\"\"\",3\n");
+    }
+
+    #[test]
+    fn typed_cells_print_with_their_unit_and_raw_in_base_units() {
+        // 80 GiB = 80 × 2^30 bytes; one hour = 3,600 s; $2/h = 2/3600 $/s.
+        let gib = Cell::Bytes(Information::new::<byte>(80.0 * 1_073_741_824.0));
+        assert_eq!(gib.raw(), "85899345920");
+        assert!(gib.human().contains("GiB"), "{}", gib.human());
+        assert_eq!(Cell::Time(Time::new::<second>(3600.0)).raw(), "3600");
+        let price = Cell::Price(MoneyRate::new::<dollar_per_second>(2.0 / 3600.0));
+        assert!((price.raw().parse::<f64>().unwrap() - 2.0 / 3600.0).abs() < 1e-15);
     }
 
     #[test]
