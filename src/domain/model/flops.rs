@@ -178,27 +178,89 @@ struct Rows {
 }
 
 impl Rows {
-    fn push(
-        &mut self,
-        part: &'static str,
-        stack: &'static str,
-        per: Per,
-        per_layer: f64,
-        layers: u64,
-        context_attention: bool,
-    ) {
-        if per_layer == 0.0 || layers == 0 {
+    /// Adds a part of `per_layer` forward FLOPs per token, repeated over `at.layers` layers; parts
+    /// that are absent (zero) are left out.
+    fn push(&mut self, part: &'static str, at: At, per_layer: f64, context_attention: bool) {
+        if per_layer == 0.0 || at.layers == 0 {
             return;
         }
         self.parts.push(FlopPart {
             part,
-            stack: Some(stack),
-            per,
+            stack: Some(at.stack),
+            per: at.per,
             per_layer: Compute::new::<flop>(per_layer),
-            layers,
-            forward: Compute::new::<flop>(per_layer * layers as f64),
+            layers: at.layers,
+            forward: Compute::new::<flop>(per_layer * at.layers as f64),
             context_attention,
         });
+    }
+
+    /// Self-attention: 2 FLOPs per weight of the projections, and 2·context·q for each of the scores
+    /// and the weighted values (Kaplan et al. 2020, Table 1).
+    fn attention(&mut self, arch: &Architecture, s: &Stack, at: At, context: f64) {
+        let (d, q, kv) = (arch.d_model as f64, s.q_dim() as f64, s.kv_dim() as f64);
+        self.push("QKV projections", at, 2.0 * d * (q + 2.0 * kv), false);
+        self.push("attention scores (QKᵀ)", at, 2.0 * context * q, true);
+        self.push("attention context (AV)", at, 2.0 * context * q, true);
+        self.push("attention output", at, 2.0 * q * d, false);
+        if arch.positional == Positional::TransformerXl {
+            // Dai et al. 2019, §3.3: the sinusoids of the n_ctx relative distances are projected by
+            // W_R once per sequence (2·d·q per token when the sequence spans the context), and every
+            // query scores against them as against the keys.
+            self.push("relative position projection", at, 2.0 * d * q, false);
+            self.push("relative position scores", at, 2.0 * context * q, true);
+        }
+    }
+
+    /// Cross-attention of a decoder over the `input` encoder tokens (Vaswani et al. 2017, §3.2.3):
+    /// the keys and values are projected once per input token.
+    fn cross_attention(&mut self, arch: &Architecture, s: &Stack, at: At, input: f64) {
+        let (d, q, kv) = (arch.d_model as f64, s.q_dim() as f64, s.kv_dim() as f64);
+        self.push("cross-attention Q projection", at, 2.0 * d * q, false);
+        let per_input = At {
+            per: Per::Input,
+            ..at
+        };
+        self.push(
+            "cross-attention K/V projections",
+            per_input,
+            4.0 * d * kv,
+            false,
+        );
+        self.push("cross-attention scores", at, 2.0 * input * q, true);
+        self.push("cross-attention context", at, 2.0 * input * q, true);
+        self.push("cross-attention output", at, 2.0 * q * d, false);
+    }
+
+    /// The dense MLP layers, and on MoE layers the top-k routed experts, the shared experts and the
+    /// router (Fedus et al. 2022, §2.1).
+    fn mlp(&mut self, arch: &Architecture, s: &Stack, at: At) {
+        let d = arch.d_model as f64;
+        let dense = At {
+            layers: s.dense_layers(),
+            ..at
+        };
+        self.push("dense MLP", dense, mlp(d, s, s.ffn), false);
+        if let Some(moe) = &s.moe {
+            let expert = mlp(d, s, moe.expert_ffn);
+            let on = At {
+                layers: s.moe_layers(),
+                ..at
+            };
+            self.push(
+                "routed experts (top-k)",
+                on,
+                moe.top_k as f64 * expert,
+                false,
+            );
+            self.push(
+                "shared experts",
+                on,
+                moe.shared_experts as f64 * expert,
+                false,
+            );
+            self.push("router", on, 2.0 * d * moe.experts as f64, false);
+        }
     }
 }
 
@@ -213,188 +275,123 @@ pub fn count(
     params: &ParamBreakdown,
     options: &FlopsOptions,
 ) -> FlopBreakdown {
-    let non_embedding_active = params.active_params - params.embedding_params;
-    let d = arch.d_model as f64;
     let kind = arch.kind();
-    let input_len = options.seq_len;
-    let target_len = options.target_len.unwrap_or(options.seq_len);
-    let mask = match options.masking {
-        Masking::Full => 1.0,
-        Masking::Causal => 0.5,
-    };
+    let lengths = Lengths::new(kind, options);
     let mut rows = Rows { parts: Vec::new() };
     for (name, s) in arch.stacks() {
-        let (q, kv) = (s.q_dim() as f64, s.kv_dim() as f64);
         let is_decoder = name == "decoder";
-        let per = match kind {
-            Kind::EncoderDecoder if is_decoder => Per::Target,
-            Kind::EncoderDecoder => Per::Input,
-            _ => Per::Token,
+        let at = At {
+            stack: name,
+            per: match kind {
+                Kind::EncoderDecoder if is_decoder => Per::Target,
+                Kind::EncoderDecoder => Per::Input,
+                _ => Per::Token,
+            },
+            layers: s.layers,
         };
-        let (len, masked) = if is_decoder {
-            (
-                if kind == Kind::EncoderDecoder {
-                    target_len
-                } else {
-                    input_len
-                },
-                mask,
-            )
-        } else {
-            (input_len, 1.0)
-        };
-        let context = len as f64 * masked;
-        let l = s.layers;
-        rows.push(
-            "QKV projections",
-            name,
-            per,
-            2.0 * d * (q + 2.0 * kv),
-            l,
-            false,
-        );
-        rows.push(
-            "attention scores (QKᵀ)",
-            name,
-            per,
-            2.0 * context * q,
-            l,
-            true,
-        );
-        rows.push(
-            "attention context (AV)",
-            name,
-            per,
-            2.0 * context * q,
-            l,
-            true,
-        );
-        rows.push("attention output", name, per, 2.0 * q * d, l, false);
-        if arch.positional == Positional::TransformerXl {
-            // Dai et al. 2019, §3.3: the sinusoids of the n_ctx relative distances are projected by
-            // W_R once per sequence (2·d·q per token when the sequence spans the context), and every
-            // query scores against them as against the keys.
-            rows.push(
-                "relative position projection",
-                name,
-                per,
-                2.0 * d * q,
-                l,
-                false,
-            );
-            rows.push(
-                "relative position scores",
-                name,
-                per,
-                2.0 * context * q,
-                l,
-                true,
-            );
-        }
+        let context = lengths.attended(is_decoder, options.masking);
+        rows.attention(arch, s, at, context);
         if s.cross_attention {
-            let input = input_len as f64;
-            rows.push(
-                "cross-attention Q projection",
-                name,
-                per,
-                2.0 * d * q,
-                l,
-                false,
-            );
-            rows.push(
-                "cross-attention K/V projections",
-                name,
-                Per::Input,
-                4.0 * d * kv,
-                l,
-                false,
-            );
-            rows.push(
-                "cross-attention scores",
-                name,
-                per,
-                2.0 * input * q,
-                l,
-                true,
-            );
-            rows.push(
-                "cross-attention context",
-                name,
-                per,
-                2.0 * input * q,
-                l,
-                true,
-            );
-            rows.push("cross-attention output", name, per, 2.0 * q * d, l, false);
+            rows.cross_attention(arch, s, at, lengths.input as f64);
         }
-        rows.push(
-            "dense MLP",
-            name,
-            per,
-            mlp(d, s, s.ffn),
-            s.dense_layers(),
-            false,
-        );
-        if let Some(moe) = &s.moe {
-            let expert = mlp(d, s, moe.expert_ffn);
-            let layers = s.moe_layers();
-            rows.push(
-                "routed experts (top-k)",
-                name,
-                per,
-                moe.top_k as f64 * expert,
-                layers,
-                false,
-            );
-            rows.push(
-                "shared experts",
-                name,
-                per,
-                moe.shared_experts as f64 * expert,
-                layers,
-                false,
-            );
-            rows.push(
-                "router",
-                name,
-                per,
-                2.0 * d * moe.experts as f64,
-                layers,
-                false,
-            );
-        }
+        rows.mlp(arch, s, at);
         if is_decoder {
-            rows.push("logits", name, per, 2.0 * d * arch.vocab as f64, 1, false);
+            let logits = 2.0 * arch.d_model as f64 * arch.vocab as f64;
+            rows.push("logits", At { layers: 1, ..at }, logits, false);
         }
     }
-    let parts = rows.parts;
-    let tokens_of = |per: Per| match per {
-        Per::Token | Per::Input => input_len as f64,
-        Per::Target => target_len as f64,
-    };
-    let sequence_tokens = match kind {
-        Kind::EncoderDecoder => (input_len + target_len) as f64,
-        _ => input_len as f64,
-    };
+    totals(rows.parts, kind, &lengths, params, options)
+}
+
+/// The lengths FLOPs are counted over: input and target tokens per sequence.
+struct Lengths {
+    input: u64,
+    target: u64,
+    kind: Kind,
+}
+
+impl Lengths {
+    fn new(kind: Kind, options: &FlopsOptions) -> Lengths {
+        Lengths {
+            input: options.seq_len,
+            target: options.target_len.unwrap_or(options.seq_len),
+            kind,
+        }
+    }
+
+    /// Keys a query of this stack attends to on average: the whole input for an encoder, the
+    /// sequence (or target) under the mask for a decoder — half of it when causal masking is counted
+    /// (Kaplan et al. 2020, Table 1 note).
+    fn attended(&self, is_decoder: bool, masking: Masking) -> f64 {
+        if !is_decoder {
+            return self.input as f64;
+        }
+        let len = if self.kind == Kind::EncoderDecoder {
+            self.target
+        } else {
+            self.input
+        };
+        match masking {
+            Masking::Full => len as f64,
+            Masking::Causal => 0.5 * len as f64,
+        }
+    }
+
+    /// Tokens of a sequence that a part counted `per` runs for.
+    fn tokens(&self, per: Per) -> f64 {
+        match per {
+            Per::Token | Per::Input => self.input as f64,
+            Per::Target => self.target as f64,
+        }
+    }
+
+    /// Tokens of one whole sequence (input plus target for encoder-decoders).
+    fn sequence(&self) -> f64 {
+        match self.kind {
+            Kind::EncoderDecoder => (self.input + self.target) as f64,
+            _ => self.input as f64,
+        }
+    }
+}
+
+/// Where a part sits: its stack, the tokens it is counted per, and how many layers repeat it.
+#[derive(Clone, Copy)]
+struct At {
+    stack: &'static str,
+    per: Per,
+    layers: u64,
+}
+
+/// Sums the parts over a sequence into the per-token totals: forward, backward = 2 × forward
+/// (Kaplan et al. 2020, §2.1), training = 3 × forward, and the recomputed forward work on top for
+/// the hardware FLOPs (Korthikanti et al. 2022, §4).
+fn totals(
+    parts: Vec<FlopPart>,
+    kind: Kind,
+    lengths: &Lengths,
+    params: &ParamBreakdown,
+    options: &FlopsOptions,
+) -> FlopBreakdown {
     let per_sequence = |keep: &dyn Fn(&FlopPart) -> bool| -> f64 {
         parts
             .iter()
             .filter(|p| keep(p))
-            .map(|p| p.forward.get::<flop>() * tokens_of(p.per))
+            .map(|p| p.forward.get::<flop>() * lengths.tokens(p.per))
             .sum()
     };
     let forward_sequence = per_sequence(&|_| true);
-    let forward = forward_sequence / sequence_tokens;
-    let attention = per_sequence(&|p| p.context_attention) / sequence_tokens;
+    let forward = forward_sequence / lengths.sequence();
+    let attention = per_sequence(&|p| p.context_attention) / lengths.sequence();
     let recomputed = match options.recompute {
         Recompute::None => 0.0,
         Recompute::Selective => attention,
         Recompute::Full => forward,
     };
+    let non_embedding_active = params.active_params - params.embedding_params;
     let flops = Compute::new::<flop>;
     FlopBreakdown {
-        seq_len: input_len,
-        target_len: (kind == Kind::EncoderDecoder).then_some(target_len),
+        seq_len: lengths.input,
+        target_len: (kind == Kind::EncoderDecoder).then_some(lengths.target),
         masking: options.masking,
         recompute: options.recompute,
         forward_flops_per_token: flops(forward),
