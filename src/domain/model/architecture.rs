@@ -249,30 +249,7 @@ pub fn check(spec: &ModelSpec) -> Result<Checked, Invalid> {
     };
     let default_arch = ArchitectureSpec::default();
     let a = spec.architecture.as_ref().unwrap_or(&default_arch);
-    let vocab = c.size("architecture.vocab", a.vocab, MAX_VOCAB);
-    let d_model = c.size("architecture.d_model", a.d_model, MAX_DIM);
-    let context = c.size("architecture.context", a.context, MAX_CONTEXT);
-    let positional = c.required("architecture.positional", a.positional);
-    let relative_buckets = c.optional(
-        "architecture.relative_buckets",
-        a.relative_buckets,
-        32,
-        1,
-        MAX_CONTEXT,
-    );
-    let tied_embeddings = c.required("architecture.tied_embeddings", a.tied_embeddings);
-    let norm = c.required("architecture.norm", a.norm);
-    let bias = c.required("architecture.bias", a.bias);
-    let token_types = c.optional("architecture.token_types", a.token_types, 0, 0, MAX_VOCAB);
-    if a.norm_bias == Some(true) && matches!(norm, Some(Norm::RmsNorm | Norm::NonParametric)) {
-        c.invalid(
-            "architecture.norm_bias",
-            "architecture.norm_bias = true is allowed only with norm = \"layernorm\"".into(),
-        );
-    }
-    let norm_bias = a
-        .norm_bias
-        .unwrap_or(norm == Some(Norm::LayerNorm) && bias == Some(true));
+    let globals = Globals::check(&mut c, a);
     if spec.encoder.is_none() && spec.decoder.is_none() {
         c.missing.push("decoder or encoder".into());
     }
@@ -280,54 +257,106 @@ pub fn check(spec: &ModelSpec) -> Result<Checked, Invalid> {
     let encoder = spec
         .encoder
         .as_ref()
-        .and_then(|s| check_stack(&mut c, "encoder", s, d_model, false));
+        .and_then(|s| check_stack(&mut c, "encoder", s, globals.d_model, false));
     let decoder = spec
         .decoder
         .as_ref()
-        .and_then(|s| check_stack(&mut c, "decoder", s, d_model, cross));
+        .and_then(|s| check_stack(&mut c, "decoder", s, globals.d_model, cross));
     if let Some((field, message)) = c.invalid {
         return Err(Invalid { field, message });
     }
     if !c.missing.is_empty() {
         return Ok(Checked::Partial(c.missing));
     }
-    match (
-        vocab,
-        d_model,
-        context,
-        positional,
-        tied_embeddings,
-        norm,
-        bias,
-    ) {
-        (
-            Some(vocab),
-            Some(d_model),
-            Some(context),
-            Some(positional),
-            Some(tied),
-            Some(norm),
-            Some(bias),
-        ) => Ok(Checked::Complete(Box::new(Architecture {
+    // Every `None` among the globals recorded a missing or invalid field, handled above.
+    Ok(globals
+        .complete(a, encoder, decoder)
+        .map_or(Checked::Partial(Vec::new()), |arch| {
+            Checked::Complete(Box::new(arch))
+        }))
+}
+
+/// The `[architecture]` fields, each checked: `None` where missing or invalid (recorded in the
+/// checker).
+struct Globals {
+    vocab: Option<u64>,
+    d_model: Option<u64>,
+    context: Option<u64>,
+    positional: Option<Positional>,
+    relative_buckets: Option<u64>,
+    tied_embeddings: Option<bool>,
+    norm: Option<Norm>,
+    bias: Option<bool>,
+    norm_bias: bool,
+    token_types: Option<u64>,
+}
+
+impl Globals {
+    fn check(c: &mut Checker, a: &ArchitectureSpec) -> Globals {
+        // Checked in the order of the preset format, so missing fields are listed in that order.
+        let vocab = c.size("architecture.vocab", a.vocab, MAX_VOCAB);
+        let d_model = c.size("architecture.d_model", a.d_model, MAX_DIM);
+        let context = c.size("architecture.context", a.context, MAX_CONTEXT);
+        let positional = c.required("architecture.positional", a.positional);
+        let relative_buckets = c.optional(
+            "architecture.relative_buckets",
+            a.relative_buckets,
+            32,
+            1,
+            MAX_CONTEXT,
+        );
+        let tied_embeddings = c.required("architecture.tied_embeddings", a.tied_embeddings);
+        let norm = c.required("architecture.norm", a.norm);
+        let bias = c.required("architecture.bias", a.bias);
+        let token_types = c.optional("architecture.token_types", a.token_types, 0, 0, MAX_VOCAB);
+        if a.norm_bias == Some(true) && matches!(norm, Some(Norm::RmsNorm | Norm::NonParametric)) {
+            c.invalid(
+                "architecture.norm_bias",
+                "architecture.norm_bias = true is allowed only with norm = \"layernorm\"".into(),
+            );
+        }
+        Globals {
             vocab,
             d_model,
             context,
             positional,
-            relative_buckets: relative_buckets.unwrap_or(32),
-            tied_embeddings: tied,
-            output_bias: a.output_bias.unwrap_or(false),
+            relative_buckets,
+            tied_embeddings,
             norm,
             bias,
-            norm_bias,
+            // Layer norms carry a bias where the linear layers do (GPT-2, BERT), unless told.
+            norm_bias: a
+                .norm_bias
+                .unwrap_or(norm == Some(Norm::LayerNorm) && bias == Some(true)),
+            token_types,
+        }
+    }
+
+    /// The architecture, once every required field is known.
+    fn complete(
+        self,
+        a: &ArchitectureSpec,
+        encoder: Option<Stack>,
+        decoder: Option<Stack>,
+    ) -> Option<Architecture> {
+        Some(Architecture {
+            vocab: self.vocab?,
+            d_model: self.d_model?,
+            context: self.context?,
+            positional: self.positional?,
+            relative_buckets: self.relative_buckets.unwrap_or(32),
+            tied_embeddings: self.tied_embeddings?,
+            output_bias: a.output_bias.unwrap_or(false),
+            norm: self.norm?,
+            bias: self.bias?,
+            norm_bias: self.norm_bias,
             final_norm: a.final_norm.unwrap_or(true),
-            token_types: token_types.unwrap_or(0),
+            token_types: self.token_types.unwrap_or(0),
             embedding_norm: a.embedding_norm.unwrap_or(false),
             pooler: a.pooler.unwrap_or(false),
             encoder,
             decoder,
-        }))),
-        // Every `None` above recorded a missing or invalid field, handled before.
-        _ => Ok(Checked::Partial(Vec::new())),
+        })
     }
 }
 
@@ -343,43 +372,8 @@ fn check_stack(
     let heads = c.size(&path("heads"), s.heads, MAX_HEADS);
     let ffn = c.size(&path("ffn"), s.ffn, MAX_DIM);
     let mlp = c.required(&path("mlp"), s.mlp);
-    let kv_heads = match (s.kv_heads, heads) {
-        (Some(kv), Some(heads)) => {
-            let kv = c.in_range(&path("kv_heads"), kv, 1, heads)?;
-            if heads % kv != 0 {
-                c.invalid(
-                    &path("kv_heads"),
-                    format!(
-                        "{} = {kv} does not divide {} = {heads}: each key/value head serves a whole group of query heads",
-                        path("kv_heads"),
-                        path("heads")
-                    ),
-                );
-                return None;
-            }
-            Some(kv)
-        }
-        (None, heads) => heads,
-        (Some(_), None) => None,
-    };
-    let head_dim = match (s.head_dim, heads, d_model) {
-        (Some(hd), _, _) => c.in_range(&path("head_dim"), hd, 1, MAX_DIM),
-        (None, Some(heads), Some(d)) => {
-            if d % heads != 0 {
-                c.invalid(
-                    &path("heads"),
-                    format!(
-                        "{} = {heads} does not divide architecture.d_model = {d}: give {} explicitly if the heads are not d_model / heads wide",
-                        path("heads"),
-                        path("head_dim")
-                    ),
-                );
-                return None;
-            }
-            Some(d / heads)
-        }
-        _ => None,
-    };
+    let kv_heads = check_kv_heads(c, name, s.kv_heads, heads)?;
+    let head_dim = check_head_dim(c, name, s.head_dim, heads, d_model)?;
     let default_norms = if cross_attention { 3 } else { 2 };
     let norms_per_layer = c.optional(
         &path("norms_per_layer"),
@@ -404,6 +398,68 @@ fn check_stack(
         cross_attention,
         moe,
     })
+}
+
+/// Key/value heads of a stack: as many as the query heads unless given (multi-head attention), and
+/// then a divisor of them, each serving a whole group of query heads (grouped-query attention,
+/// Ainslie et al. 2023, §2). `None` (outer) stops the stack's check; `Some(None)` is a value that
+/// cannot be known yet because another field is missing.
+fn check_kv_heads(
+    c: &mut Checker,
+    name: &str,
+    kv_heads: Option<u64>,
+    heads: Option<u64>,
+) -> Option<Option<u64>> {
+    let path = |field: &str| format!("{name}.{field}");
+    match (kv_heads, heads) {
+        (Some(kv), Some(heads)) => {
+            let kv = c.in_range(&path("kv_heads"), kv, 1, heads)?;
+            if heads % kv != 0 {
+                c.invalid(
+                    &path("kv_heads"),
+                    format!(
+                        "{} = {kv} does not divide {} = {heads}: each key/value head serves a whole group of query heads",
+                        path("kv_heads"),
+                        path("heads")
+                    ),
+                );
+                return None;
+            }
+            Some(Some(kv))
+        }
+        (None, heads) => Some(heads),
+        (Some(_), None) => Some(None),
+    }
+}
+
+/// Width of one attention head: given, or d_model / heads (Vaswani et al. 2017, §3.2.2), which must
+/// then divide evenly. Outer `None` stops the stack's check, as in [`check_kv_heads`].
+fn check_head_dim(
+    c: &mut Checker,
+    name: &str,
+    head_dim: Option<u64>,
+    heads: Option<u64>,
+    d_model: Option<u64>,
+) -> Option<Option<u64>> {
+    let path = |field: &str| format!("{name}.{field}");
+    match (head_dim, heads, d_model) {
+        (Some(hd), _, _) => Some(c.in_range(&path("head_dim"), hd, 1, MAX_DIM)),
+        (None, Some(heads), Some(d)) => {
+            if d % heads != 0 {
+                c.invalid(
+                    &path("heads"),
+                    format!(
+                        "{} = {heads} does not divide architecture.d_model = {d}: give {} explicitly if the heads are not d_model / heads wide",
+                        path("heads"),
+                        path("head_dim")
+                    ),
+                );
+                return None;
+            }
+            Some(Some(d / heads))
+        }
+        _ => Some(None),
+    }
 }
 
 fn check_moe(c: &mut Checker, stack: &str, m: &MoeSpec, layers: u64, ffn: u64) -> Option<Moe> {
