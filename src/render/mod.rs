@@ -14,7 +14,7 @@ use crate::domain::units::format;
 use crate::domain::units::{Compute, unit::flop};
 
 /// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Aligned text tables, for people.
     Table,
