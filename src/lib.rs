@@ -11,6 +11,7 @@ extern crate uom;
 
 pub mod app;
 pub mod catalog;
+pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod render;

@@ -18,7 +18,7 @@ use crate::domain::units::{Information, MoneyRate};
 use crate::error::{Error, Result};
 
 /// How weights are stored for serving.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum WeightFormat {
     Bf16,
@@ -47,6 +47,23 @@ impl WeightFormat {
         };
         own.filter(|p| gpu.peak(*p).is_some())
             .unwrap_or_else(|| gpu.training_precision())
+    }
+}
+
+/// How the KV cache is stored for serving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KvFormat {
+    Bf16,
+    Fp8,
+}
+
+impl KvFormat {
+    /// Bytes per KV-cache element.
+    pub fn bytes(self) -> f64 {
+        match self {
+            KvFormat::Bf16 => 2.0,
+            KvFormat::Fp8 => 1.0,
+        }
     }
 }
 

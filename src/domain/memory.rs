@@ -39,12 +39,13 @@ use crate::domain::model::params::ParamBreakdown;
 use crate::error::{Error, Result};
 
 /// Optimizers and their state, in bytes per parameter beyond the 16-bit weights and gradients.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Optimizer {
     /// Mixed-precision Adam: fp32 master weights, momentum and variance, 12 bytes (Rajbhandari et al.).
     Adam,
     /// Adam with 8-bit states (Dettmers et al. 2022): fp32 master weights and two 1-byte states, 6 bytes.
+    #[value(name = "adam-8bit")]
     Adam8bit,
     /// SGD with momentum: fp32 master weights and momentum, 8 bytes.
     Sgd,

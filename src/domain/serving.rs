@@ -75,7 +75,7 @@ pub fn speculation(
 }
 
 /// Image detail levels of GPT-4o-style vision pricing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Detail {
     Low,

@@ -32,7 +32,7 @@ use crate::domain::units::{
 };
 
 /// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Aligned text tables, for people.
     Table,

@@ -1,6 +1,11 @@
 //! Every command through the real binary: JSON keys, CSV columns, overrides, user files.
 
-use crate::{json, stdout};
+use std::process::Stdio;
+
+use clap::CommandFactory;
+use llmcalc::cli::Cli;
+
+use crate::{binary, json, llmcalc, stdout};
 
 #[test]
 fn models_lists_every_preset_once() {
@@ -185,30 +190,101 @@ mlp = "swiglu"
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The names of the commands, from their definition.
+fn commands() -> Vec<String> {
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    assert!(names.len() > 10, "{names:?}");
+    names
+}
+
+#[test]
+fn every_command_answers_help() {
+    for command in commands() {
+        for flag in ["--help", "-h"] {
+            let help = stdout(&[&command, flag]);
+            assert!(
+                help.contains(&format!("Usage: llmcalc {command}")),
+                "{command} {flag}: {help}"
+            );
+        }
+    }
+}
+
 #[test]
 fn every_command_has_an_example_in_its_help() {
-    for command in [
-        "models",
-        "gpus",
-        "params",
-        "flops",
-        "train",
-        "mfu",
-        "compare",
-        "memory",
-        "plan",
-        "serve",
-        "image-tokens",
-        "chinchilla",
-        "audit",
-        "import",
-    ] {
-        let help = stdout(&[command, "--help"]);
+    for command in commands() {
+        let help = stdout(&[&command, "--help"]);
         let examples = help.split_once("Example").map(|(_, rest)| rest);
         assert!(
             examples.is_some_and(|e| e.contains(&format!("llmcalc {command}"))),
             "{command} --help has no example of itself"
         );
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // `llmcalc man | head -1`: the reading end is closed before llmcalc writes.
+    let mut child = binary()
+        .arg("man")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_is_an_error() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = binary().arg("models").stdout(full).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot write to standard output"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_imported_model_is_loaded_once() {
+    // BERT's config leaves the masked-LM head out, which llmcalc warns about; plan takes the
+    // training tokens from the same model it lays out.
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hf/bert-base-uncased.json"
+    );
+    for args in [
+        &["plan", config, "--gpu", "h100", "--gpus", "8"][..],
+        &["memory", config, "--gpu", "h100", "--gpus", "8"],
+        &[
+            "train", config, "--tokens", "1B", "--gpu", "h100", "--gpus", "8", "--mfu", "0.4",
+        ],
+        &["params", config],
+    ] {
+        let output = llmcalc().args(args).output().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        let warnings: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .collect();
+        assert!(!warnings.is_empty(), "{args:?}: {stderr}");
+        let mut unique = warnings.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), warnings.len(), "{args:?}: {stderr}");
     }
 }
 

@@ -210,3 +210,19 @@ fn long_lines_are_shown_around_the_problem() {
     assert!(err.len() < 1000, "{} bytes", err.len());
     assert!(err.contains("long.toml:2:5013"), "{err}");
 }
+
+#[test]
+fn missing_inputs_are_named_by_their_flags() {
+    let err = fails(&["mfu", "llama-2-7b", "--gpu", "h100", "--gpus", "8"]);
+    assert!(
+        err.starts_with(
+            "error: --tokens-per-second / --tokens-per-second-per-gpu / --step-time: give one"
+        ),
+        "{err}"
+    );
+    let err = fails(&["compare", "llama-2-70b", "--gpu", "h100"]);
+    assert!(
+        err.starts_with("error: --days: give one of --days"),
+        "{err}"
+    );
+}

@@ -17,7 +17,12 @@ use assert_cmd::Command;
 
 /// The `llmcalc` binary, with colour and terminal width out of the picture.
 pub fn llmcalc() -> Command {
-    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("llmcalc");
+    Command::from_std(binary())
+}
+
+/// The `llmcalc` binary as a plain process, for tests that wire its standard output themselves.
+pub fn binary() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("llmcalc"));
     // No user presets from the machine running the tests: an empty folder.
     let empty = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-user-presets");
     std::fs::create_dir_all(&empty).unwrap();

@@ -33,7 +33,7 @@ use crate::domain::units::{Compute, unit::flop};
 use crate::error::{Error, Result};
 
 /// How attention over the context is counted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Masking {
     /// Every query against every key (PaLM, Chinchilla); the default.
@@ -43,7 +43,7 @@ pub enum Masking {
 }
 
 /// Activation recompute during training.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Recompute {
     None,

@@ -1,0 +1,29 @@
+//! `llmcalc audit`.
+
+use clap::Args;
+
+use super::ModelArgs;
+use super::values::fraction;
+use crate::app;
+use crate::error::Result;
+use crate::render::{self, Format};
+
+/// Set every published figure of a preset against what llmcalc computes from the rest of it:
+/// consistent, inconsistent, or off by a power of 1000 (a likely unit slip).
+#[derive(Args)]
+#[command(after_help = "Examples:\n  llmcalc audit gpt-4\n  llmcalc audit gpt-3 --tolerance 5%")]
+pub struct AuditArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+
+    /// Relative difference a single published value may have and still be consistent
+    #[arg(long, value_name = "FRACTION", default_value = "10%", value_parser = fraction)]
+    tolerance: f64,
+}
+
+impl AuditArgs {
+    pub fn run(self, format: Format) -> Result<String> {
+        let result = app::audit::audit(&self.model.load()?, self.tolerance)?;
+        Ok(render::render(&result, |r| r.report(), format))
+    }
+}

@@ -1,0 +1,94 @@
+//! `llmcalc compare`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::values::{counts, fractions, gpu_counts, gpu_price, parse, precision, pue};
+use super::{ModelArgs, write_chart};
+use crate::app::{
+    self,
+    compare::{CompareRequest, Fixed},
+};
+use crate::domain::hardware::Precision;
+use crate::domain::units::{Bounds, MoneyRate, Time};
+use crate::error::{Error, Input, Result};
+use crate::render::{self, Format};
+
+/// Price one training run on several GPU types, cheapest first: GPUs needed (or days), GPU-hours,
+/// cost, energy, cost per trillion tokens, and whether the training state fits.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  llmcalc compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --price h100=$2.49/h --price a100-80gb=$1.49/h"
+)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+
+    /// Training tokens [default: the model's claimed training tokens]
+    #[arg(long, value_name = "N", value_parser = counts)]
+    tokens: Option<Bounds<f64>>,
+
+    /// GPU presets to compare, comma-separated: `h100,h200,b200`
+    #[arg(long, value_name = "GPU,...", value_delimiter = ',', required = true)]
+    gpu: Vec<String>,
+
+    /// Fix the wall-clock duration and solve the GPUs: `90` (days), `12 weeks`
+    #[arg(long, value_name = "TIME", value_parser = parse::<Time>(Some(86_400.0)), group = "fixed")]
+    days: Option<Bounds<Time>>,
+
+    /// Fix the GPU count and solve the duration
+    #[arg(long, value_name = "N", value_parser = gpu_counts, group = "fixed")]
+    gpus: Option<Bounds<f64>>,
+
+    /// Model FLOPs utilisation assumed on every GPU type
+    #[arg(long, value_name = "FRACTION", value_parser = fractions, default_value = "0.4")]
+    mfu: Bounds<f64>,
+
+    /// A price for one GPU type, repeatable: `h100=$2.49/h`
+    #[arg(long = "price", value_name = "GPU=PRICE", value_parser = gpu_price)]
+    prices: Vec<(String, Bounds<MoneyRate>)>,
+
+    /// Precision whose dense peak every GPU is measured against [default: bf16, or fp16 where a GPU
+    /// has no bf16]
+    #[arg(long, value_name = "PRECISION", value_parser = precision)]
+    precision: Option<Precision>,
+
+    /// Power usage effectiveness of the data centre
+    #[arg(long, value_name = "RATIO", default_value_t = 1.0, value_parser = pue)]
+    pue: f64,
+
+    /// Also draw the result as an SVG chart into FILE
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
+}
+
+impl CompareArgs {
+    pub fn run(self, format: Format) -> Result<String> {
+        let fixed = match (self.days, self.gpus) {
+            (Some(days), None) => Fixed::Duration(days),
+            (None, Some(gpus)) => Fixed::Gpus(gpus),
+            // clap lets through at most one.
+            _ => {
+                return Err(Error::Invalid {
+                    input: Input::Duration,
+                    message: "give one of --days (GPUs are solved) or --gpus (days are solved)"
+                        .into(),
+                });
+            }
+        };
+        let request = CompareRequest {
+            model: self.model.load()?,
+            tokens: self.tokens,
+            gpus: self.gpu,
+            fixed,
+            mfu: self.mfu,
+            prices: self.prices,
+            precision: self.precision,
+            pue: self.pue,
+        };
+        let result = app::compare::compare(&request)?;
+        write_chart(self.chart.as_deref(), || render::chart::compare(&result))?;
+        Ok(render::render(&result, |r| r.report(), format))
+    }
+}

@@ -1,0 +1,17 @@
+//! `llmcalc models` and `llmcalc gpus`: the presets, built in and the user's.
+
+use crate::app;
+use crate::error::Result;
+use crate::render::{self, Format};
+
+/// The model presets.
+pub fn models(format: Format) -> Result<String> {
+    let list = app::models::models()?;
+    Ok(render::render(&list, |l| l.report(), format))
+}
+
+/// The GPU presets.
+pub fn gpus(format: Format) -> Result<String> {
+    let list = app::gpus::gpus()?;
+    Ok(render::render(&list, |l| l.report(), format))
+}

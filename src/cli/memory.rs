@@ -1,0 +1,146 @@
+//! `llmcalc memory`, and the arguments it shares with `llmcalc plan`.
+
+use clap::Args;
+
+use super::ModelArgs;
+use super::values::{choice, count, fraction, precision, reserve, share, single, tokens, whole};
+use crate::app::{
+    self,
+    memory::{Setup, SetupRequest},
+};
+use crate::domain::hardware::Precision;
+use crate::domain::memory::{Layout, Optimizer, Reserve};
+use crate::domain::model::Model;
+use crate::domain::model::flops::Recompute;
+use crate::domain::units::Bandwidth;
+use crate::error::Result;
+use crate::render::{self, Format};
+
+/// What `memory` and `plan` share: the model, the GPU, the batch and the cost model's assumptions.
+#[derive(Args)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    /// GPU preset or TOML file
+    #[arg(long, value_name = "GPU")]
+    gpu: String,
+
+    /// Number of GPUs
+    #[arg(long, value_name = "N", value_parser = whole)]
+    gpus: u64,
+
+    /// Tokens per sequence [default: the model's context]
+    #[arg(long, value_name = "N", value_parser = tokens)]
+    seq_len: Option<u64>,
+
+    /// Tokens per optimizer step over all replicas [default: 4M, Llama 2's batch]
+    #[arg(long, value_name = "N", value_parser = count)]
+    global_batch_tokens: Option<f64>,
+
+    /// Optimizer, for its state per parameter (Adam 12 bytes, 8-bit Adam 6, SGD with momentum 8)
+    #[arg(long, value_enum, default_value_t = Optimizer::Adam, value_parser = choice::<Optimizer>())]
+    optimizer: Optimizer,
+
+    /// Training precision: bf16, or fp8 (1-byte weight copies, the fp8 peak)
+    #[arg(long, value_name = "PRECISION", value_parser = precision)]
+    precision: Option<Precision>,
+
+    /// Memory kept free for the framework, communication buffers and fragmentation: `10%` or `4GiB`
+    #[arg(long, value_name = "AMOUNT", default_value = "10%", value_parser = reserve)]
+    reserve: Reserve,
+
+    /// Fraction of the dense peak the kernels reach (plan's step-time model)
+    #[arg(long, value_name = "FRACTION", default_value = "0.5", value_parser = fraction)]
+    kernel_efficiency: f64,
+
+    /// Scale-out bandwidth per GPU, one direction (plan's step-time model)
+    #[arg(long, value_name = "BANDWIDTH", default_value = "400 Gb/s", value_parser = single::<Bandwidth>(None))]
+    network: Bandwidth,
+
+    /// Share of the data-parallel gradient reduction hidden behind the backward pass
+    #[arg(long, value_name = "FRACTION", default_value = "0", value_parser = share)]
+    dp_overlap: f64,
+}
+
+impl SetupArgs {
+    /// The shared setup for `model` (loaded once by the caller), and the GPU count.
+    pub fn setup(self, model: Model) -> Result<(Setup, u64)> {
+        let request = SetupRequest {
+            model,
+            gpu: self.gpu,
+            seq_len: self.seq_len,
+            global_batch_tokens: self.global_batch_tokens,
+            optimizer: self.optimizer,
+            precision: self.precision,
+            reserve: self.reserve,
+            kernel_efficiency: self.kernel_efficiency,
+            network: self.network,
+            dp_overlap: self.dp_overlap,
+        };
+        Ok((app::memory::setup(&request)?, self.gpus))
+    }
+}
+
+/// Memory per GPU of one training layout — weights, gradients, optimizer states (ZeRO), activations
+/// (sequence parallelism, recompute, micro-batches in flight), reserve — and whether it fits.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  llmcalc memory llama-2-70b --gpu a100-80gb --gpus 64 --tp 8 --pp 2 --zero 1 --sp --recompute selective\n  llmcalc memory gpt-4 --gpu a100-40gb --gpus 24960 --tp 8 --pp 15 --zero 1 --seq-len 8192 --global-batch-tokens 60M"
+)]
+pub struct MemoryArgs {
+    #[command(flatten)]
+    setup: SetupArgs,
+
+    /// Tensor-parallel ranks
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    tp: u64,
+
+    /// Pipeline stages
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    pp: u64,
+
+    /// Expert-parallel ranks (taken from the data-parallel group)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    ep: u64,
+
+    /// Sequence parallelism alongside tensor parallelism
+    #[arg(long)]
+    sp: bool,
+
+    /// ZeRO stage: 0, 1 (optimizer states), 2 (+ gradients), 3 (+ weights)
+    #[arg(long, value_name = "STAGE", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
+    zero: u8,
+
+    /// Activation recompute
+    #[arg(long, value_enum, default_value_t = Recompute::None, value_parser = choice::<Recompute>())]
+    recompute: Recompute,
+
+    /// Sequences per micro-batch
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    micro_batch: u64,
+
+    /// Model chunks per pipeline stage (interleaved 1F1B)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    interleave: u64,
+}
+
+impl MemoryArgs {
+    pub fn run(self, format: Format) -> Result<String> {
+        let model = self.setup.model.load()?;
+        let (setup, gpus) = self.setup.setup(model)?;
+        let layout = Layout {
+            tp: self.tp,
+            pp: self.pp,
+            ep: self.ep,
+            dp: 1,
+            sp: self.sp,
+            zero: self.zero,
+            recompute: self.recompute,
+            micro_batch: self.micro_batch,
+            interleave: self.interleave,
+        };
+        let result = app::memory::memory(&setup, gpus, layout)?;
+        Ok(render::render(&result, |r| r.report(), format))
+    }
+}

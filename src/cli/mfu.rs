@@ -1,0 +1,101 @@
+//! `llmcalc mfu`.
+
+use clap::Args;
+
+use super::ModelArgs;
+use super::values::{choice, count, gpu_count, precision, single, tokens};
+use crate::app::{
+    self,
+    mfu::{MfuRequest, Throughput},
+};
+use crate::domain::hardware::Precision;
+use crate::domain::model::flops::{Masking, Recompute};
+use crate::domain::units::Time;
+use crate::error::{Error, Input, Result};
+use crate::render::{self, Format};
+
+/// MFU and HFU from an observed throughput: tokens/s (all GPUs or per GPU) or a step time with its
+/// batch, with PaLM's definition (attention included) and the attention-free variant beside it.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  llmcalc mfu palm-540b --gpu tpu-v4 --gpus 6144 --tokens-per-second 238.3k --seq-len 2048\n  llmcalc mfu llama-2-7b --gpu a100-80gb --gpus 64 --step-time 4.2s --batch-tokens 4M"
+)]
+pub struct MfuArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+
+    /// GPU preset or TOML file
+    #[arg(long, value_name = "GPU")]
+    gpu: String,
+
+    /// Number of GPUs
+    #[arg(long, value_name = "N", value_parser = gpu_count)]
+    gpus: f64,
+
+    /// Observed tokens per second over all GPUs
+    #[arg(long, value_name = "N", value_parser = count, group = "throughput")]
+    tokens_per_second: Option<f64>,
+
+    /// Observed tokens per second per GPU
+    #[arg(long, value_name = "N", value_parser = count, group = "throughput")]
+    tokens_per_second_per_gpu: Option<f64>,
+
+    /// Time of one optimizer step (with --batch-tokens): `4.2s`, `850ms` is not accepted, write `0.85s`
+    #[arg(long, value_name = "TIME", value_parser = single::<Time>(Some(1.0)), group = "throughput", requires = "batch_tokens")]
+    step_time: Option<Time>,
+
+    /// Tokens in one global batch (with --step-time): `4M`
+    #[arg(long, value_name = "N", value_parser = count, requires = "step_time")]
+    batch_tokens: Option<f64>,
+
+    /// Precision whose dense peak is used [default: bf16, or fp16 where the GPU has no bf16]
+    #[arg(long, value_name = "PRECISION", value_parser = precision)]
+    precision: Option<Precision>,
+
+    /// Tokens per sequence [default: the model's context]
+    #[arg(long, value_name = "N", value_parser = tokens)]
+    seq_len: Option<u64>,
+
+    /// How attention over the context is counted
+    #[arg(long, value_enum, default_value_t = Masking::Full, value_parser = choice::<Masking>())]
+    attention: Masking,
+
+    /// Activation recompute, counted in the HFU
+    #[arg(long, value_enum, default_value_t = Recompute::None, value_parser = choice::<Recompute>())]
+    recompute: Recompute,
+}
+
+impl MfuArgs {
+    pub fn run(self, format: Format) -> Result<String> {
+        let request = MfuRequest {
+            throughput: self.throughput()?,
+            model: self.model.load()?,
+            gpu: self.gpu,
+            gpus: self.gpus,
+            precision: self.precision,
+            seq_len: self.seq_len,
+            masking: self.attention,
+            recompute: self.recompute,
+        };
+        let result = app::mfu::mfu(&request)?;
+        Ok(render::render(&result, |r| r.report(), format))
+    }
+
+    /// The one throughput given (clap lets through at most one).
+    fn throughput(&self) -> Result<Throughput> {
+        match (
+            self.tokens_per_second,
+            self.tokens_per_second_per_gpu,
+            self.step_time,
+            self.batch_tokens,
+        ) {
+            (Some(t), _, _, _) => Ok(Throughput::Total(t)),
+            (_, Some(t), _, _) => Ok(Throughput::PerGpu(t)),
+            (_, _, Some(step), Some(batch_tokens)) => Ok(Throughput::Step { step, batch_tokens }),
+            _ => Err(Error::Invalid {
+                input: Input::Throughput,
+                message: "give one (--step-time with --batch-tokens)".into(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! The `llmcalc` command line, and the one place that knows flag names. Each command's file holds its
+//! arguments and turns them into a request for [`crate::app`], then renders the result.
+//!
+//! Exit codes: 0 with the answer on standard output; 2 for every error the user can cause, with the
+//! message on standard error and nothing on standard output; 1 when standard output cannot be
+//! written. A reader that stops early (`llmcalc models | head -1`) is not an error.
+
+mod audit;
+mod chinchilla;
+mod compare;
+mod docs;
+mod flops;
+mod image;
+mod import;
+mod listing;
+mod memory;
+mod mfu;
+mod params;
+mod plan;
+mod serve;
+mod train;
+mod values;
+
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::catalog::presets::{self, Override};
+use crate::domain::model::Model;
+use crate::error::{Error, Input, Result};
+use crate::render::Format;
+use values::choice;
+
+/// The arithmetic of training and serving large language models, from presets.
+#[derive(Parser)]
+#[command(name = "llmcalc", version, about, max_term_width = 110)]
+pub struct Cli {
+    /// Output format: aligned tables for people, Markdown for documents, or JSON/CSV with numbers in
+    /// base units (count, FLOP, s, bytes, USD) for scripts.
+    #[arg(long, value_enum, default_value_t = Format::Table, value_parser = choice::<Format>(), global = true)]
+    pub format: Format,
+
+    /// Folder of your own presets (`models/*.toml`, `gpus/*.toml`), listed and used beside the built-in
+    /// ones; a preset with a built-in's name replaces it [default: $LLMCALC_PRESETS, else
+    /// $XDG_CONFIG_HOME/llmcalc, else ~/.config/llmcalc]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub presets: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands, in the order `--help` lists them.
+#[derive(Subcommand)]
+pub enum Command {
+    /// List the model presets: name, kind, total and active parameters, source.
+    #[command(after_help = "Example:\n  llmcalc models\n  llmcalc models --format csv")]
+    Models,
+    Params(params::ParamsArgs),
+    /// List the GPU presets: dense peaks, memory, bandwidth, scale-up link, power, price.
+    #[command(after_help = "Examples:\n  llmcalc gpus\n  llmcalc gpus --format json")]
+    Gpus,
+    Train(train::TrainArgs),
+    Mfu(mfu::MfuArgs),
+    Compare(compare::CompareArgs),
+    Memory(memory::MemoryArgs),
+    Plan(plan::PlanArgs),
+    Serve(serve::ServeArgs),
+    #[command(name = "image-tokens")]
+    ImageTokens(image::ImageArgs),
+    Chinchilla(chinchilla::ChinchillaArgs),
+    Audit(audit::AuditArgs),
+    Import(import::ImportArgs),
+    Completions(docs::CompletionsArgs),
+    /// Print the manual page (roff), generated from the same definitions as --help.
+    #[command(after_help = "Examples:\n  llmcalc man > llmcalc.1 && man ./llmcalc.1")]
+    Man,
+    Flops(flops::FlopsArgs),
+}
+
+impl Cli {
+    /// Runs the command and returns what it prints on standard output.
+    pub fn run(self) -> Result<String> {
+        if let Some(dir) = self.presets {
+            presets::set_user_dir(dir);
+        }
+        let format = self.format;
+        match self.command {
+            Command::Models => listing::models(format),
+            Command::Gpus => listing::gpus(format),
+            Command::Params(args) => args.run(format),
+            Command::Train(args) => args.run(format),
+            Command::Mfu(args) => args.run(format),
+            Command::Compare(args) => args.run(format),
+            Command::Memory(args) => args.run(format),
+            Command::Plan(args) => args.run(format),
+            Command::Serve(args) => args.run(format),
+            Command::ImageTokens(args) => Ok(args.run(format)),
+            Command::Chinchilla(args) => args.run(format),
+            Command::Audit(args) => args.run(format),
+            Command::Import(args) => args.run(),
+            Command::Completions(args) => Ok(args.run()),
+            Command::Man => Ok(docs::man()),
+            Command::Flops(args) => args.run(format),
+        }
+    }
+}
+
+/// The `llmcalc` binary: parses the arguments, runs the command, prints, and returns the exit code.
+pub fn main() -> ExitCode {
+    match Cli::parse().run() {
+        Ok(output) => print(&output),
+        Err(error) => {
+            eprintln!("error: {}", message(&error));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes the answer to standard output: a reader that closed the pipe early has what it wanted, but
+/// any other failure (a full disk) loses the answer and is reported.
+fn print(output: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error as the command line says it: an invalid input is named by the flag that gave it.
+fn message(error: &Error) -> String {
+    match error {
+        Error::Invalid { input, message } => format!("{}: {message}", flag(*input)),
+        other => other.to_string(),
+    }
+}
+
+/// The flag or argument that gives each input of a calculation; inputs no flag sets directly (the
+/// data- and context-parallel sizes follow from `--gpus` and the other ranks) keep their description.
+fn flag(input: Input) -> &'static str {
+    match input {
+        Input::Model => "MODEL",
+        Input::Gpu => "--gpu",
+        Input::Gpus => "--gpus",
+        Input::Precision => "--precision",
+        Input::Tokens => "--tokens",
+        Input::Flops => "--flops",
+        Input::Mfu => "--mfu",
+        Input::Duration => "--days",
+        Input::GpuHours => "--gpu-hours",
+        Input::Budget => "--budget",
+        Input::Price => "--price",
+        Input::Params => "--params",
+        Input::SeqLen => "--seq-len",
+        Input::TargetLen => "--target-len",
+        Input::Attention => "--attention",
+        Input::Throughput => "--tokens-per-second / --tokens-per-second-per-gpu / --step-time",
+        Input::GlobalBatchTokens => "--global-batch-tokens",
+        Input::Tp => "--tp",
+        Input::Pp => "--pp",
+        Input::Ep => "--ep",
+        Input::Zero => "--zero",
+        Input::MicroBatch => "--micro-batch",
+        Input::Interleave => "--interleave",
+        Input::Top => "--top",
+        Input::Batch => "--batch",
+        Input::PromptTokens => "--prompt-tokens",
+        Input::OutputTokens => "--output-tokens",
+        Input::Draft => "--draft",
+        Input::Chart => "--chart",
+        Input::Tolerance => "--tolerance",
+        Input::Dp | Input::Cp => input.describe(),
+    }
+}
+
+/// Choosing a model.
+#[derive(Args)]
+pub struct ModelArgs {
+    /// A preset name (see `llmcalc models`) or the path to a preset TOML file
+    #[arg(value_name = "MODEL")]
+    model: String,
+
+    /// Override a preset field, as TOML: `decoder.layers=40`, `architecture.positional=rotary`
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    overrides: Vec<Override>,
+}
+
+impl ModelArgs {
+    /// Loads the model, with its overrides.
+    fn load(&self) -> Result<Model> {
+        load_model(&self.model, &self.overrides)
+    }
+}
+
+/// Loads a model, telling on standard error what an imported config could not express. Each command
+/// loads each model once, so each warning shows once.
+fn load_model(reference: &str, overrides: &[Override]) -> Result<Model> {
+    let model = presets::load_model(reference, overrides)?;
+    for warning in &model.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(model)
+}
+
+/// Draws a chart and writes it to `path`, if one was asked for.
+fn write_chart(path: Option<&Path>, draw: impl FnOnce() -> Result<String>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let svg = draw()?;
+    std::fs::write(path, svg).map_err(|source| Error::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_flag_an_input_maps_to_exists() {
+        let command = Cli::command();
+        let longs: Vec<String> = command
+            .get_subcommands()
+            .flat_map(|sub| sub.get_arguments())
+            .filter_map(|arg| arg.get_long().map(|l| format!("--{l}")))
+            .collect();
+        let inputs = [
+            Input::Model,
+            Input::Gpu,
+            Input::Gpus,
+            Input::Precision,
+            Input::Tokens,
+            Input::Flops,
+            Input::Mfu,
+            Input::Duration,
+            Input::GpuHours,
+            Input::Budget,
+            Input::Price,
+            Input::Params,
+            Input::SeqLen,
+            Input::TargetLen,
+            Input::Attention,
+            Input::Throughput,
+            Input::GlobalBatchTokens,
+            Input::Tp,
+            Input::Pp,
+            Input::Ep,
+            Input::Zero,
+            Input::MicroBatch,
+            Input::Interleave,
+            Input::Top,
+            Input::Batch,
+            Input::PromptTokens,
+            Input::OutputTokens,
+            Input::Draft,
+            Input::Chart,
+            Input::Tolerance,
+        ];
+        for input in inputs {
+            for name in flag(input).split(" / ").filter(|n| n.starts_with("--")) {
+                assert!(longs.iter().any(|l| l == name), "{input:?}: no {name}");
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_inputs_are_named_by_their_flag() {
+        let error = Error::Invalid {
+            input: Input::Tp,
+            message: "must divide the heads".into(),
+        };
+        assert_eq!(message(&error), "--tp: must divide the heads");
+        let error = Error::Invalid {
+            input: Input::Dp,
+            message: "must be at least 1".into(),
+        };
+        assert_eq!(
+            message(&error),
+            "data-parallel replicas: must be at least 1"
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! `llmcalc params`.
+
+use clap::Args;
+
+use super::ModelArgs;
+use crate::app;
+use crate::error::Result;
+use crate::render::{self, Format};
+
+/// Count a model's parameters, part by part, and set them against its published counts.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  llmcalc params llama-2-70b\n  llmcalc params mixtral-8x7b --format json\n  llmcalc params llama-2-7b --set decoder.layers=40\n  llmcalc params ./my-model.toml"
+)]
+pub struct ParamsArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+impl ParamsArgs {
+    pub fn run(self, format: Format) -> Result<String> {
+        let result = app::params::params(&self.model.load()?)?;
+        Ok(render::render(&result, |r| r.report(), format))
+    }
+}

@@ -1,0 +1,53 @@
+//! `llmcalc plan`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::memory::SetupArgs;
+use super::values::{count, single, whole};
+use super::write_chart;
+use crate::app;
+use crate::domain::units::MoneyRate;
+use crate::error::Result;
+use crate::render::{self, Format};
+
+/// Search every valid layout (TP, PP, DP, EP, SP, ZeRO, recompute, micro-batch, interleaving), keep
+/// those that fit, and rank them by estimated step time, with MFU, training days and cost.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5"
+)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    setup: SetupArgs,
+
+    /// Training tokens, for days and cost [default: the model's claimed training tokens]
+    #[arg(long, value_name = "N", value_parser = count)]
+    tokens: Option<f64>,
+
+    /// Price per GPU-hour [default: the GPU preset's]
+    #[arg(long, value_name = "PRICE", value_parser = single::<MoneyRate>(Some(1.0 / 3600.0)))]
+    price: Option<MoneyRate>,
+
+    /// How many layouts to print
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = whole)]
+    top: u64,
+
+    /// Also draw the result as an SVG chart into FILE
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
+}
+
+impl PlanArgs {
+    pub fn run(self, format: Format) -> Result<String> {
+        let model = self.setup.model.load()?;
+        let tokens = self
+            .tokens
+            .or_else(|| model.claims.training_tokens.map(|f| f.mid()));
+        let (setup, gpus) = self.setup.setup(model)?;
+        let result = app::plan::plan(&setup, gpus, tokens, self.price, self.top as usize)?;
+        write_chart(self.chart.as_deref(), || render::chart::plan(&result))?;
+        Ok(render::render(&result, |r| r.report(), format))
+    }
+}

@@ -1,0 +1,120 @@
+//! `llmcalc serve`.
+
+use clap::Args;
+
+use super::values::{choice, fraction, share, single, whole};
+use super::{ModelArgs, load_model};
+use crate::app::{
+    self,
+    serve::{KvFormat, ServeRequest, WeightFormat},
+};
+use crate::domain::units::MoneyRate;
+use crate::error::Result;
+use crate::render::{self, Format};
+
+/// What serving takes: weights and KV cache per GPU, the largest batch or context that fits, time to
+/// first token, decode time per token and its bound, throughput and cost per million tokens; with
+/// --draft, speculative decoding.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --weights fp8 --kv fp8 --price $2/h\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64"
+)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+
+    /// GPU preset or TOML file
+    #[arg(long, value_name = "GPU")]
+    gpu: String,
+
+    /// Number of GPUs; more than TP × PP makes replicas
+    #[arg(long, value_name = "N", value_parser = whole)]
+    gpus: u64,
+
+    /// Tensor-parallel ranks [default: GPUs / PP]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    tp: Option<u64>,
+
+    /// Pipeline stages
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
+    pp: u64,
+
+    /// Sequences decoded together per replica
+    #[arg(long, value_name = "N", value_parser = whole)]
+    batch: u64,
+
+    /// Prompt tokens per sequence
+    #[arg(long, value_name = "N", value_parser = whole)]
+    prompt_tokens: u64,
+
+    /// Output tokens per sequence
+    #[arg(long, value_name = "N", value_parser = whole)]
+    output_tokens: u64,
+
+    /// Weight storage
+    #[arg(long, value_enum, default_value_t = WeightFormat::Bf16, value_parser = choice::<WeightFormat>())]
+    weights: WeightFormat,
+
+    /// KV-cache element type
+    #[arg(long, value_enum, default_value_t = KvFormat::Bf16, value_parser = choice::<KvFormat>())]
+    kv: KvFormat,
+
+    /// Price per GPU-hour [default: the GPU preset's]
+    #[arg(long, value_name = "PRICE", value_parser = single::<MoneyRate>(Some(1.0 / 3600.0)))]
+    price: Option<MoneyRate>,
+
+    /// Fraction of the peak prefill and compute-bound decode reach
+    #[arg(long, value_name = "FRACTION", default_value = "0.6", value_parser = fraction)]
+    compute_efficiency: f64,
+
+    /// Fraction of the memory bandwidth decode reaches
+    #[arg(long, value_name = "FRACTION", default_value = "0.8", value_parser = fraction)]
+    bandwidth_efficiency: f64,
+
+    /// Share of GPU memory kept free of weights and KV cache
+    #[arg(long, value_name = "FRACTION", default_value = "10%", value_parser = share)]
+    reserve: f64,
+
+    /// A draft model for speculative decoding (with --acceptance and --lookahead)
+    #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]
+    draft: Option<String>,
+
+    /// α: the chance the target accepts a drafted token
+    #[arg(long, value_name = "FRACTION", value_parser = fraction, requires = "draft")]
+    acceptance: Option<f64>,
+
+    /// γ: tokens drafted per target step
+    #[arg(long, value_name = "N", value_parser = whole, requires = "draft")]
+    lookahead: Option<u64>,
+}
+
+impl ServeArgs {
+    pub fn run(self, format: Format) -> Result<String> {
+        // clap gives --draft, --acceptance and --lookahead all or none.
+        let draft = match (&self.draft, self.acceptance, self.lookahead) {
+            (Some(name), Some(acceptance), Some(lookahead)) => {
+                Some((load_model(name, &[])?, acceptance, lookahead))
+            }
+            _ => None,
+        };
+        let request = ServeRequest {
+            model: self.model.load()?,
+            gpu: self.gpu,
+            gpus: self.gpus,
+            tp: self.tp,
+            pp: self.pp,
+            batch: self.batch,
+            prompt_tokens: self.prompt_tokens,
+            output_tokens: self.output_tokens,
+            weights: self.weights,
+            kv_bytes: self.kv.bytes(),
+            price: self.price,
+            compute_efficiency: self.compute_efficiency,
+            bandwidth_efficiency: self.bandwidth_efficiency,
+            reserve: self.reserve,
+            draft,
+        };
+        let result = app::serve::serve(&request)?;
+        Ok(render::render(&result, |r| r.report(), format))
+    }
+}
