@@ -30,7 +30,7 @@ use serde::Serialize;
 use super::architecture::{Architecture, Kind, Positional, Stack};
 use super::params::ParamBreakdown;
 use crate::domain::units::{Compute, unit::flop};
-use crate::error::{Error, Result};
+use crate::error::{Error, Input, Result};
 
 /// How attention over the context is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -75,12 +75,9 @@ impl FlopsOptions {
         masking: Masking,
         recompute: Recompute,
     ) -> Result<FlopsOptions> {
-        let argument = |argument: &str, message: String| Error::Argument {
-            argument: argument.into(),
-            message,
-        };
+        let argument = |input: Input, message: String| Error::Invalid { input, message };
         let kind = arch.kind();
-        for (name, len) in [("--seq-len", seq_len), ("--target-len", target_len)] {
+        for (name, len) in [(Input::SeqLen, seq_len), (Input::TargetLen, target_len)] {
             if len == Some(0) {
                 return Err(argument(name, "must be at least 1 token".into()));
             }
@@ -99,7 +96,7 @@ impl FlopsOptions {
         }
         if target_len.is_some() && kind != Kind::EncoderDecoder {
             return Err(argument(
-                "--target-len",
+                Input::TargetLen,
                 format!(
                     "applies to encoder-decoder models; this one is {}",
                     kind.name()
@@ -108,7 +105,7 @@ impl FlopsOptions {
         }
         if masking == Masking::Causal && kind == Kind::EncoderOnly {
             return Err(argument(
-                "--attention",
+                Input::Attention,
                 "causal masking applies to decoders; this model is encoder-only and attends to every key".into(),
             ));
         }
