@@ -21,13 +21,7 @@ impl TrainResult {
 
     /// Each relation of the run with its numbers substituted and its source, for checking by hand.
     pub fn explain(&self) -> Vec<String> {
-        let mark = |term: Term| {
-            if self.solved.contains(&term) {
-                " (solved)"
-            } else {
-                ""
-            }
-        };
+        let mark = |term: Term| self.solved_mark(term);
         let peak = format::compute_rate(self.gpu.peak_flops_per_second);
         let hours = range(self.gpu_hours, format::count);
         let mut lines = Vec::new();
@@ -61,14 +55,31 @@ impl TrainResult {
                 mark(Term::Duration),
             ));
         }
+        lines.extend(self.cost_relations(&hours));
+        lines.push(
+            "with ranges, each end is computed at the ends of the inputs that give it".into(),
+        );
+        lines
+    }
+
+    /// ` (solved)` after a solved term's value in the formulas.
+    fn solved_mark(&self, term: Term) -> &'static str {
+        if self.solved.contains(&term) {
+            " (solved)"
+        } else {
+            ""
+        }
+    }
+
+    /// Cost and energy from the GPU-hours (`hours`, as printed), with their numbers substituted.
+    fn cost_relations(&self, hours: &str) -> Vec<String> {
+        let mut lines = Vec::new();
         if let (Some(cost), Some(price)) = (self.cost_usd, self.price_usd_per_gpu_hour) {
             lines.push(format!(
                 "cost = GPU-hours × price: {}{} = {hours} × {}",
                 range(cost, format::money),
-                mark(Term::Cost),
-                range(price, |p| format::money_rate(MoneyRate::new::<
-                    dollar_per_hour,
-                >(p))),
+                self.solved_mark(Term::Cost),
+                price_text(price),
             ));
         }
         if let Some(energy) = self.energy_joules {
@@ -79,9 +90,6 @@ impl TrainResult {
                 self.pue
             ));
         }
-        lines.push(
-            "with ranges, each end is computed at the ends of the inputs that give it".into(),
-        );
         lines
     }
 
@@ -229,14 +237,11 @@ impl TrainResult {
         let mut facts = Vec::new();
         facts.push(match (self.cost_usd, self.price_usd_per_gpu_hour) {
             (Some(cost), Some(price)) => {
-                let price_text = range(price, |p| {
-                    format::money_rate(MoneyRate::new::<dollar_per_hour>(p))
-                });
                 let source = self.price_source.clone().unwrap_or_default();
                 fact(
                     "cost",
                     Cell::range(cost, Cell::Money),
-                    format!("at {price_text}, from {source}"),
+                    format!("at {}, from {source}", price_text(price)),
                 )
             }
             _ => fact("cost", Cell::Empty, "no price: give --price"),
@@ -291,6 +296,13 @@ impl TrainResult {
             self.remark(term)
         }
     }
+}
+
+/// A price per GPU-hour (`$2.00/h`), or a range of them.
+fn price_text(price: Bounds<f64>) -> String {
+    range(price, |p| {
+        format::money_rate(MoneyRate::new::<dollar_per_hour>(p))
+    })
 }
 
 /// A headline figure: label, value and remark.
