@@ -2,77 +2,61 @@
 
 use crate::domain::units::unit::{dollar, flop};
 use crate::domain::units::{Bounds, Compute, Money, format};
-use crate::render::{Cell, Report, Section, Table};
+use crate::render::{Cell, Column, Report, Section, Table};
 
 use crate::app::audit::*;
 
-fn show(unit: Unit, v: f64) -> String {
+/// A claim's value as a cell in its unit; raw in base units (count, FLOP, days, fraction, USD).
+fn cell(unit: Unit, v: f64) -> Cell {
     match unit {
-        Unit::Count => format::count(v),
-        Unit::Flop => format::compute(Compute::new::<flop>(v)),
-        Unit::Days => format!("{} days", format::sig3(v)),
-        Unit::Fraction => format::percent(v),
-        Unit::Usd => format::money(Money::new::<dollar>(v)),
+        Unit::Count => Cell::Count(v),
+        Unit::Flop => Cell::Flop(Compute::new::<flop>(v)),
+        Unit::Days => Cell::Number(v, " days"),
+        Unit::Fraction => Cell::Percent(v),
+        Unit::Usd => Cell::Money(Money::new::<dollar>(v)),
     }
 }
 
-fn show_bounds(unit: Unit, b: Bounds<f64>) -> String {
-    if b.is_exact() {
-        show(unit, b.low)
-    } else {
-        format!("{} .. {}", show(unit, b.low), show(unit, b.high))
+fn bounds(unit: Unit, b: Bounds<f64>) -> Cell {
+    Cell::range(b, |v| cell(unit, v))
+}
+
+fn verdict(v: Verdict) -> String {
+    match v {
+        Verdict::Consistent => "consistent".to_string(),
+        Verdict::Inconsistent => "INCONSISTENT".to_string(),
+        Verdict::UnitSlip { power } => format!("off by 1000^{power}: unit slip?"),
+        Verdict::Unchecked => "unchecked".to_string(),
     }
+}
+
+/// Each claim against its computed value: the breakdown, with the ends of ranges in their own CSV
+/// columns.
+fn claims(rows: &[AuditRow]) -> Table {
+    let mut table = Table::with_columns(vec![
+        Column::new("claim", "claim"),
+        Column::split("published", "published_low", "published_high"),
+        Column::split("computed", "computed_low", "computed_high"),
+        Column::new("ratio", "ratio"),
+        Column::new("verdict", "verdict"),
+        Column::new("computed as", "basis"),
+    ]);
+    for r in rows {
+        table.push(vec![
+            r.claim.into(),
+            bounds(r.unit, r.published),
+            r.computed.map_or(Cell::Empty, |c| bounds(r.unit, c)),
+            r.ratio.map_or(Cell::Empty, Cell::Ratio),
+            Cell::Text(verdict(r.verdict)),
+            Cell::Text(r.basis.clone()),
+        ]);
+    }
+    table
 }
 
 impl AuditResult {
-    /// The report for people and CSV.
+    /// The report for people and CSV; the claims are the CSV (only its header when there are none).
     pub fn report(&self) -> Report {
-        let mut text = Table::new(&[
-            ("claim", "claim"),
-            ("published", "published"),
-            ("computed", "computed"),
-            ("ratio", "ratio"),
-            ("verdict", "verdict"),
-            ("computed as", "basis"),
-        ]);
-        let mut csv = Table::new(&[
-            ("claim", "claim"),
-            ("published low", "published_low"),
-            ("published high", "published_high"),
-            ("computed low", "computed_low"),
-            ("computed high", "computed_high"),
-            ("ratio", "ratio"),
-            ("verdict", "verdict"),
-            ("basis", "basis"),
-        ]);
-        let verdict = |v: Verdict| match v {
-            Verdict::Consistent => "consistent".to_string(),
-            Verdict::Inconsistent => "INCONSISTENT".to_string(),
-            Verdict::UnitSlip { power } => format!("off by 1000^{power}: unit slip?"),
-            Verdict::Unchecked => "unchecked".to_string(),
-        };
-        for r in &self.rows {
-            text.push(vec![
-                r.claim.into(),
-                Cell::Value(show_bounds(r.unit, r.published)),
-                r.computed
-                    .map_or(Cell::Empty, |c| Cell::Value(show_bounds(r.unit, c))),
-                r.ratio.map_or(Cell::Empty, Cell::Ratio),
-                Cell::Text(verdict(r.verdict)),
-                Cell::Text(r.basis.clone()),
-            ]);
-            let raw = |v: Option<f64>| v.map_or(Cell::Empty, |v| Cell::Text(v.to_string()));
-            csv.push(vec![
-                r.claim.into(),
-                raw(Some(r.published.low)),
-                raw(Some(r.published.high)),
-                raw(r.computed.map(|c| c.low)),
-                raw(r.computed.map(|c| c.high)),
-                raw(r.ratio),
-                Cell::Text(verdict(r.verdict)),
-                Cell::Text(r.basis.clone()),
-            ]);
-        }
         let mut sections = vec![Section::Line(format!(
             "Audit of {}'s published figures{}\nconsistent: within {} for a single value, inside the range (±2%) for a range; \
              a ratio near a power of 1000 is a likely unit slip",
@@ -82,21 +66,22 @@ impl AuditResult {
                 .map_or(String::new(), |s| format!(" ({s})")),
             format::percent(self.tolerance)
         ))];
+        let table = claims(&self.rows);
         if self.rows.is_empty() {
             sections.push(Section::Line(
                 "the preset records no claims to audit".into(),
             ));
-        } else {
-            sections.push(Section::Table {
-                title: "Claims".into(),
-                table: text,
-            });
-            sections.push(Section::Line(if self.consistent {
-                "every checked claim is consistent".into()
-            } else {
-                "some claims disagree with the rest of the preset".into()
-            }));
+            return Report::with_csv(sections, table);
         }
-        Report { sections, csv }
+        sections.push(Section::Table {
+            title: "Claims".into(),
+            table,
+        });
+        sections.push(Section::Line(if self.consistent {
+            "every checked claim is consistent".into()
+        } else {
+            "some claims disagree with the rest of the preset".into()
+        }));
+        Report::new(sections)
     }
 }

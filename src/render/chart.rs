@@ -135,10 +135,12 @@ pub fn compare(result: &CompareResult) -> Result<String> {
     })
 }
 
-/// `plan`: the top layouts' step time, stacked by compute, bubble and communication.
-pub fn plan(result: &PlanResult) -> Result<String> {
-    let parts = ["compute", "bubble", "TP comm", "DP comm", "EP comm"];
-    let steps: Vec<[f64; 5]> = result
+/// The parts of a step that `plan` stacks, bottom to top.
+const STEP_PARTS: [&str; 5] = ["compute", "bubble", "TP comm", "DP comm", "EP comm"];
+
+/// Each layout's step time by part, in seconds, in the order of [`STEP_PARTS`].
+fn step_parts(result: &PlanResult) -> Vec<[f64; 5]> {
+    result
         .layouts
         .iter()
         .map(|row| {
@@ -151,7 +153,39 @@ pub fn plan(result: &PlanResult) -> Result<String> {
                 s.expert_parallel,
             ]
         })
-        .collect();
+        .collect()
+}
+
+/// Draws part `p` of every step on top of the parts below it, labelled for the legend.
+fn stack(chart: &mut Bars, steps: &[[f64; 5]], p: usize) -> Result<()> {
+    let color = PALETTE[p];
+    let below: Vec<f64> = steps.iter().map(|s| s[..p].iter().sum()).collect();
+    let series = Histogram::vertical(chart)
+        .margin(12)
+        .style(color.filled())
+        .baseline_func(move |x: &SegmentValue<u32>| match x {
+            SegmentValue::Exact(i) | SegmentValue::CenterOf(i) => {
+                below.get(*i as usize).copied().unwrap_or(0.0)
+            }
+            SegmentValue::Last => 0.0,
+        })
+        .data(
+            steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i as u32, s[..=p].iter().sum::<f64>())),
+        );
+    chart
+        .draw_series(series)
+        .map_err(failed)?
+        .label(STEP_PARTS[p])
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+    Ok(())
+}
+
+/// `plan`: the top layouts' step time, stacked by compute, bubble and communication.
+pub fn plan(result: &PlanResult) -> Result<String> {
+    let steps = step_parts(result);
     // Headroom above the bars for the legend.
     let top = steps
         .iter()
@@ -176,32 +210,8 @@ pub fn plan(result: &PlanResult) -> Result<String> {
             })
             .draw()
             .map_err(failed)?;
-        for (p, name) in parts.iter().enumerate() {
-            let color = PALETTE[p];
-            let below: Vec<f64> = steps.iter().map(|s| s[..p].iter().sum()).collect();
-            chart
-                .draw_series(
-                    Histogram::vertical(&chart)
-                        .margin(12)
-                        .style(color.filled())
-                        .baseline_func(move |x: &SegmentValue<u32>| match x {
-                            SegmentValue::Exact(i) | SegmentValue::CenterOf(i) => {
-                                below.get(*i as usize).copied().unwrap_or(0.0)
-                            }
-                            SegmentValue::Last => 0.0,
-                        })
-                        .data(
-                            steps
-                                .iter()
-                                .enumerate()
-                                .map(|(i, s)| (i as u32, s[..=p].iter().sum::<f64>())),
-                        ),
-                )
-                .map_err(failed)?
-                .label(*name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
-                });
+        for p in 0..STEP_PARTS.len() {
+            stack(&mut chart, &steps, p)?;
         }
         chart
             .configure_series_labels()
@@ -216,14 +226,10 @@ pub fn plan(result: &PlanResult) -> Result<String> {
 /// A fit's name, its (parameters, loss) points and its optimum.
 type Curve = (&'static str, Vec<(f64, f64)>, (f64, f64));
 
-/// `chinchilla`: predicted loss over model size at the budget, one curve per fit, optima marked. With
-/// `--params` or `--tokens` the fits' budgets differ; the chart is drawn at the first fit's.
-pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
-    let budget = result.fits[0].budget_flops;
-    let optimum = result.fits[0].optimal_params;
-    let (low, high) = (optimum / 100.0, optimum * 100.0);
-    let curves: Vec<Curve> = FITS
-        .iter()
+/// Each fit's predicted loss over model sizes from `low` to `high` at `budget`, with tokens
+/// D = C / 6N, and its own optimum.
+fn curves(low: f64, high: f64, budget: f64) -> Vec<Curve> {
+    FITS.iter()
         .map(|fit| {
             let points = (0..=120)
                 .map(|i| {
@@ -234,7 +240,17 @@ pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
             let (n, d) = fit.optimum(budget);
             (fit.name, points, (n, fit.loss(n, d)))
         })
-        .collect();
+        .collect()
+}
+
+/// `chinchilla`: predicted loss over model size at the budget, one curve per fit, optima marked. With
+/// `--params` or `--tokens` the fits' budgets differ; the chart is drawn at the first fit's.
+pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
+    let budget = result.fits[0].budget_flops;
+    // From a hundredth to a hundred times the first fit's optimum.
+    let optimum = result.fits[0].optimal_params;
+    let (low, high) = (optimum / 100.0, optimum * 100.0);
+    let curves = curves(low, high, budget);
     let (y_low, y_high) = curves
         .iter()
         .flat_map(|(_, points, _)| points.iter().map(|p| p.1))

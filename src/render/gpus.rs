@@ -2,14 +2,71 @@
 
 use crate::catalog::presets;
 use crate::domain::hardware::Precision;
-use crate::domain::units::format;
 use crate::domain::units::unit::{byte, byte_per_second, flop_per_second, watt};
+use crate::domain::units::{Bandwidth, ComputeRate, Information, Power};
 use crate::render::{Cell, Report, Section, Table};
 
 use crate::app::gpus::*;
 
+/// One GPU's row. A value its preset marks uncertain carries a `?`; a GPU without bf16 shows its fp16
+/// peak in the bf16 column, marked `(fp16)`; a preset that is not built in shows its origin by its name.
+fn row(g: &GpuEntry) -> Vec<Cell> {
+    let mark = |cell: Cell, field: &str| {
+        if g.uncertain.iter().any(|f| f == field) {
+            cell.note("?")
+        } else {
+            cell
+        }
+    };
+    let rate = |v: f64| Cell::Rate(ComputeRate::new::<flop_per_second>(v));
+    let bandwidth = |v: f64| Cell::Bandwidth(Bandwidth::new::<byte_per_second>(v));
+    let optional = |v: Option<f64>, cell: &dyn Fn(f64) -> Cell, field: &str| {
+        v.map_or(Cell::Empty, |v| mark(cell(v), field))
+    };
+    let bf16 = match g.peak(Precision::Bf16) {
+        Some(v) => mark(rate(v), "peak.bf16"),
+        None => match g.peak(Precision::Fp16) {
+            Some(v) => mark(rate(v), "peak.fp16").note(" (fp16)"),
+            None => Cell::Empty,
+        },
+    };
+    let name = Cell::from(g.id.as_str());
+    vec![
+        if g.origin == presets::Origin::BuiltIn {
+            name
+        } else {
+            name.note(format!(" [{}]", g.origin.name()))
+        },
+        bf16,
+        optional(g.peak(Precision::Fp8), &rate, "peak.fp8"),
+        mark(
+            Cell::Bytes(Information::new::<byte>(g.memory_bytes)),
+            "memory.capacity",
+        ),
+        mark(
+            bandwidth(g.memory_bandwidth_bytes_per_second),
+            "memory.bandwidth",
+        ),
+        optional(
+            g.interconnect_bytes_per_second,
+            &bandwidth,
+            "interconnect.bandwidth",
+        ),
+        optional(
+            g.power_watts,
+            &|w| Cell::Power(Power::new::<watt>(w)),
+            "power",
+        ),
+        optional(
+            g.price_usd_per_gpu_hour,
+            &|p| Cell::Dollars(p, 2),
+            "price.per_gpu_hour",
+        ),
+    ]
+}
+
 impl GpuList {
-    /// The report for people and CSV. A value marked uncertain in its preset carries a `?`.
+    /// The report for people and CSV: one table of every GPU preset.
     pub fn report(&self) -> Report {
         let mut table = Table::new(&[
             ("name", "id"),
@@ -21,103 +78,22 @@ impl GpuList {
             ("power", "power_watts"),
             ("$/GPU-hour", "price_usd_per_gpu_hour"),
         ]);
-        let mut text = table.clone();
         for g in &self.gpus {
-            let mark = |field: &str| {
-                if g.uncertain.iter().any(|f| f == field) {
-                    "?"
-                } else {
-                    ""
-                }
-            };
-            let opt = |v: Option<f64>| v.map_or(Cell::Empty, |v| Cell::Text(v.to_string()));
-            table.push(vec![
-                g.id.as_str().into(),
-                opt(g.peak(Precision::Bf16).or(g.peak(Precision::Fp16))),
-                opt(g.peak(Precision::Fp8)),
-                Cell::Text(g.memory_bytes.to_string()),
-                Cell::Text(g.memory_bandwidth_bytes_per_second.to_string()),
-                opt(g.interconnect_bytes_per_second),
-                opt(g.power_watts),
-                opt(g.price_usd_per_gpu_hour),
-            ]);
-            let rate = |v: Option<f64>, field: &str| {
-                v.map_or(Cell::Empty, |v| {
-                    Cell::Value(format!(
-                        "{}{}",
-                        format::compute_rate(crate::domain::units::ComputeRate::new::<
-                            flop_per_second,
-                        >(v)),
-                        mark(field)
-                    ))
-                })
-            };
-            let bf16 = match g.peak(Precision::Bf16) {
-                Some(v) => rate(Some(v), "peak.bf16"),
-                None => {
-                    rate(g.peak(Precision::Fp16), "peak.fp16").map_text(|t| format!("{t} (fp16)"))
-                }
-            };
-            let name = if g.origin == presets::Origin::BuiltIn {
-                g.id.clone()
-            } else {
-                format!("{} [{}]", g.id, g.origin.name())
-            };
-            text.push(vec![
-                Cell::Text(name),
-                bf16,
-                rate(g.peak(Precision::Fp8), "peak.fp8"),
-                Cell::Value(format!(
-                    "{}{}",
-                    format::bytes(crate::domain::units::Information::new::<byte>(
-                        g.memory_bytes
-                    )),
-                    mark("memory.capacity")
-                )),
-                Cell::Value(format!(
-                    "{}{}",
-                    format::bandwidth(crate::domain::units::Bandwidth::new::<byte_per_second>(
-                        g.memory_bandwidth_bytes_per_second
-                    )),
-                    mark("memory.bandwidth")
-                )),
-                g.interconnect_bytes_per_second.map_or(Cell::Empty, |v| {
-                    Cell::Value(format!(
-                        "{}{}",
-                        format::bandwidth(crate::domain::units::Bandwidth::new::<byte_per_second>(
-                            v
-                        )),
-                        mark("interconnect.bandwidth")
-                    ))
-                }),
-                g.power_watts.map_or(Cell::Empty, |w| {
-                    Cell::Value(format!(
-                        "{}{}",
-                        format::power(crate::domain::units::Power::new::<watt>(w)),
-                        mark("power")
-                    ))
-                }),
-                g.price_usd_per_gpu_hour.map_or(Cell::Empty, |p| {
-                    Cell::Value(format!("${p:.2}{}", mark("price.per_gpu_hour")))
-                }),
-            ]);
+            table.push(row(g));
         }
-        Report {
-            sections: vec![
-                Section::Table {
-                    title: format!(
-                        "{} GPU presets: dense peaks per GPU (llmcalc never uses the sparse headlines); ? marks an uncertain value",
-                        self.gpus.len()
-                    ),
-                    table: text,
-                },
-                Section::Line(
-                    "Memory in binary units (GiB), bandwidth in decimal (TB/s), as vendors quote it; prices are indicative \
-                     on-demand rates with their source and date in `--format json`."
-                        .into(),
+        Report::new(vec![
+            Section::Table {
+                title: format!(
+                    "{} GPU presets: dense peaks per GPU (llmcalc never uses the sparse headlines); ? marks an uncertain value",
+                    self.gpus.len()
                 ),
-            ],
-            csv: table,
-        }
+                table,
+            },
+            Section::Line(
+                "Memory in binary units (GiB), bandwidth in decimal (TB/s), as vendors quote it; prices are indicative \
+                 on-demand rates with their source and date in `--format json`."
+                    .into(),
+            ),
+        ])
     }
 }

@@ -91,7 +91,7 @@ impl MemoryResult {
             },
             Section::Line(verdict),
         ];
-        Report { sections, csv }
+        Report::with_csv(sections, csv)
     }
 }
 

@@ -6,8 +6,8 @@ use crate::render::{Cell, Report, Section, Table};
 use crate::app::mfu::*;
 
 impl MfuResult {
-    /// The report for people and CSV.
-    pub fn report(&self) -> Report {
+    /// MFU, MFU without attention and HFU with the FLOPs per token each counts: the breakdown.
+    fn utilisation(&self) -> Table {
         let mut table = Table::new(&[
             ("measure", "measure"),
             ("FLOP per token", "flop_per_token"),
@@ -32,6 +32,11 @@ impl MfuResult {
             Cell::Percent(self.hfu),
             "model FLOPs plus recompute".into(),
         ]);
+        table
+    }
+
+    /// The report for people and CSV; the utilisation table is the CSV.
+    pub fn report(&self) -> Report {
         let mut sections = vec![
             self.model.heading(),
             Section::Line(format!(
@@ -56,22 +61,19 @@ impl MfuResult {
                 ),
                 (
                     "achieved per GPU".into(),
-                    Cell::Value(format::compute_rate(self.achieved_flops_per_second_per_gpu)),
+                    Cell::Rate(self.achieved_flops_per_second_per_gpu),
                     "model FLOPs".into(),
                 ),
             ]),
             Section::Table {
                 title: "Utilisation (observed tokens/s × FLOP per token / (GPUs × peak); Chowdhery et al. 2022, App. B)"
                     .into(),
-                table: table.clone(),
+                table: self.utilisation(),
             },
         ];
         if let Some(warning) = &self.warning {
             sections.push(Section::Line(format!("warning: {warning}")));
         }
-        Report {
-            sections,
-            csv: table,
-        }
+        Report::new(sections)
     }
 }

@@ -28,7 +28,7 @@ use crate::domain::units::unit::{
     byte, byte_per_second, dollar, dollar_per_second, flop, flop_per_second, joule, second, watt,
 };
 use crate::domain::units::{
-    Bandwidth, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
+    Bandwidth, Bounds, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
 };
 
 /// Output formats.
@@ -44,11 +44,13 @@ pub enum Format {
     Markdown,
 }
 
-/// A value in a report, kept typed until it is rendered.
+/// A value in a report, kept typed until it is rendered: [`Cell::human`] for people,
+/// [`Cell::raw`] for CSV in base units.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     Text(String),
-    /// A number already formatted with its unit; aligned as a number.
+    /// A number already formatted with its unit; aligned as a number, and printed as that text in CSV
+    /// too, so prefer a typed cell.
     Value(String),
     /// A count printed with a suffix (`6.74 B`).
     Count(f64),
@@ -74,10 +76,53 @@ pub enum Cell {
     /// A ratio printed with three decimals.
     Ratio(f64),
     Percent(f64),
+    /// A number with three significant digits followed by its unit as written (`""`, `"×"`,
+    /// `" days"`); raw, the number in that unit.
+    Number(f64, &'static str),
+    /// A number with a fixed count of decimals (`2.031` for a loss); raw, the number.
+    Decimal(f64, usize),
+    /// US dollars with a fixed count of decimals (`$2.00`, `$0.002125`), for prices per GPU-hour and
+    /// per-token costs; raw, the number of dollars.
+    Dollars(f64, usize),
+    /// A range, `low .. high` for people; raw `low..high` (a column can also split it, see [`Csv`]).
+    Range(Box<Cell>, Box<Cell>),
+    /// A cell followed by a remark for people (`?` for an uncertain value, ` (claimed)`); raw, the
+    /// cell's own.
+    Note(Box<Cell>, String),
     Empty,
 }
 
 impl Cell {
+    /// A range of cells, or one cell when both ends are equal.
+    pub fn range<T: Copy + PartialEq>(b: Bounds<T>, cell: impl Fn(T) -> Cell) -> Cell {
+        if b.is_exact() {
+            cell(b.low)
+        } else {
+            Cell::Range(Box::new(cell(b.low)), Box::new(cell(b.high)))
+        }
+    }
+
+    /// This cell followed by `note` for people.
+    pub fn note(self, note: impl Into<String>) -> Cell {
+        Cell::Note(Box::new(self), note.into())
+    }
+
+    /// The low end of a range; any other cell is its own low end.
+    pub fn low(&self) -> &Cell {
+        match self {
+            Cell::Range(low, _) => low,
+            other => other,
+        }
+    }
+
+    /// The high end of a range; any other cell is its own high end.
+    pub fn high(&self) -> &Cell {
+        match self {
+            Cell::Range(_, high) => high,
+            other => other,
+        }
+    }
+
     /// The cell for people.
     pub fn human(&self) -> String {
         match self {
@@ -98,6 +143,11 @@ impl Cell {
             }
             Cell::Ratio(r) => format::sig3(*r),
             Cell::Percent(p) => format::percent(*p),
+            Cell::Number(n, unit) => format!("{}{unit}", format::sig3(*n)),
+            Cell::Decimal(n, decimals) => format!("{n:.decimals$}"),
+            Cell::Dollars(n, decimals) => format!("${n:.decimals$}"),
+            Cell::Range(low, high) => format!("{} .. {}", low.human(), high.human()),
+            Cell::Note(cell, note) => format!("{}{note}", cell.human()),
             Cell::Empty => "-".into(),
         }
     }
@@ -106,7 +156,12 @@ impl Cell {
     pub fn raw(&self) -> String {
         match self {
             Cell::Text(text) | Cell::Value(text) => text.clone(),
-            Cell::Count(n) | Cell::Ratio(n) | Cell::Percent(n) => n.to_string(),
+            Cell::Count(n)
+            | Cell::Ratio(n)
+            | Cell::Percent(n)
+            | Cell::Number(n, _)
+            | Cell::Decimal(n, _)
+            | Cell::Dollars(n, _) => n.to_string(),
             Cell::Exact(n) => n.to_string(),
             Cell::Flop(c) => c.get::<flop>().to_string(),
             Cell::Bytes(b) => b.get::<byte>().to_string(),
@@ -117,21 +172,19 @@ impl Cell {
             Cell::Rate(r) => r.get::<flop_per_second>().to_string(),
             Cell::Energy(e) => e.get::<joule>().to_string(),
             Cell::Power(p) => p.get::<watt>().to_string(),
+            Cell::Range(low, high) => format!("{}..{}", low.raw(), high.raw()),
+            Cell::Note(cell, _) => cell.raw(),
             Cell::Empty => String::new(),
         }
     }
 
-    /// Rewrites the text of a text cell; other cells are kept.
-    pub fn map_text(self, f: impl FnOnce(String) -> String) -> Cell {
-        match self {
-            Cell::Text(text) => Cell::Text(f(text)),
-            Cell::Value(text) => Cell::Value(f(text)),
-            other => other,
-        }
-    }
-
     fn is_numeric(&self) -> bool {
-        !matches!(self, Cell::Text(_) | Cell::Empty)
+        match self {
+            Cell::Text(_) | Cell::Empty => false,
+            Cell::Range(low, _) => low.is_numeric(),
+            Cell::Note(cell, _) => cell.is_numeric(),
+            _ => true,
+        }
     }
 }
 
@@ -147,11 +200,66 @@ impl From<String> for Cell {
     }
 }
 
-/// A column: its heading for people and its CSV name (a documented interface).
+/// How a column appears in CSV, whose column names are a documented interface.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Csv {
+    /// Not in CSV: a column for people only.
+    Omit,
+    /// One column of raw cells (a range as `low..high`).
+    Raw(&'static str),
+    /// One column holding the low end of each range.
+    Low(&'static str),
+    /// Two columns: the low and the high end of each range (both the value for a single value).
+    Split(&'static str, &'static str),
+}
+
+/// A column: its heading for people (`None`: the column is for CSV only) and its CSV form.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Column {
-    pub heading: &'static str,
-    pub csv: &'static str,
+    pub heading: Option<&'static str>,
+    pub csv: Csv,
+}
+
+impl Column {
+    /// A column for people and CSV.
+    pub fn new(heading: &'static str, csv: &'static str) -> Column {
+        Column {
+            heading: Some(heading),
+            csv: Csv::Raw(csv),
+        }
+    }
+
+    /// A column people see and CSV leaves out.
+    pub fn people(heading: &'static str) -> Column {
+        Column {
+            heading: Some(heading),
+            csv: Csv::Omit,
+        }
+    }
+
+    /// A column in CSV only.
+    pub fn csv(name: &'static str) -> Column {
+        Column {
+            heading: None,
+            csv: Csv::Raw(name),
+        }
+    }
+
+    /// A column of ranges, of which CSV carries the low end.
+    pub fn low(heading: &'static str, csv: &'static str) -> Column {
+        Column {
+            heading: Some(heading),
+            csv: Csv::Low(csv),
+        }
+    }
+
+    /// A column of ranges, which CSV splits into a low and a high column.
+    pub fn split(heading: &'static str, low: &'static str, high: &'static str) -> Column {
+        Column {
+            heading: Some(heading),
+            csv: Csv::Split(low, high),
+        }
+    }
 }
 
 /// A table of typed cells.
@@ -162,13 +270,20 @@ pub struct Table {
 }
 
 impl Table {
-    /// An empty table with the given (heading, CSV name) columns.
+    /// An empty table with the given (heading, CSV name) columns, each for people and CSV.
     pub fn new(columns: &[(&'static str, &'static str)]) -> Table {
-        Table {
-            columns: columns
+        Table::with_columns(
+            columns
                 .iter()
-                .map(|&(heading, csv)| Column { heading, csv })
+                .map(|&(heading, csv)| Column::new(heading, csv))
                 .collect(),
+        )
+    }
+
+    /// An empty table with the given columns.
+    pub fn with_columns(columns: Vec<Column>) -> Table {
+        Table {
+            columns,
             rows: Vec::new(),
         }
     }
@@ -179,18 +294,33 @@ impl Table {
         self.rows.push(row);
     }
 
+    /// The columns people see: their index and heading.
+    fn people_columns(&self) -> Vec<(usize, &'static str)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.heading.map(|h| (i, h)))
+            .collect()
+    }
+
+    /// Whether column `i` holds numbers, to align it right.
+    fn is_numeric(&self, i: usize) -> bool {
+        self.rows.iter().any(|row| row[i].is_numeric())
+    }
+
     /// The table for people: numbers right-aligned.
     pub fn to_text(&self) -> String {
+        let columns = self.people_columns();
         let mut builder = Builder::default();
-        builder.push_record(self.columns.iter().map(|c| c.heading));
+        builder.push_record(columns.iter().map(|&(_, heading)| heading));
         for row in &self.rows {
-            builder.push_record(row.iter().map(Cell::human));
+            builder.push_record(columns.iter().map(|&(i, _)| row[i].human()));
         }
         let mut table = builder.build();
         table.with(Style::sharp());
-        for (i, _) in self.columns.iter().enumerate() {
-            if self.rows.iter().any(|row| row[i].is_numeric()) {
-                table.with(Modify::new(Columns::one(i)).with(Alignment::right()));
+        for (shown, &(i, _)) in columns.iter().enumerate() {
+            if self.is_numeric(i) {
+                table.with(Modify::new(Columns::one(shown)).with(Alignment::right()));
             }
         }
         table.with(Modify::new(Rows::first()).with(Alignment::left()));
@@ -199,33 +329,20 @@ impl Table {
 
     /// The table in Markdown (GitHub-flavoured): numbers right-aligned, `|` escaped.
     pub fn to_markdown(&self) -> String {
-        let cell = |text: String| text.replace('|', "\\|");
-        let mut out = format!(
-            "| {} |\n|{}\n",
-            self.columns
-                .iter()
-                .map(|c| cell(c.heading.to_string()))
-                .collect::<Vec<_>>()
-                .join(" | "),
-            self.columns
-                .iter()
-                .enumerate()
-                .map(|(i, _)| {
-                    if self.rows.iter().any(|row| row[i].is_numeric()) {
-                        "---:|"
-                    } else {
-                        "---|"
-                    }
-                })
-                .collect::<String>()
-        );
+        let columns = self.people_columns();
+        let line = |cells: Vec<String>| {
+            let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+            format!("| {} |\n", cells.join(" | "))
+        };
+        let mut out = line(columns.iter().map(|&(_, h)| h.to_string()).collect());
+        out.push('|');
+        for &(i, _) in &columns {
+            out.push_str(if self.is_numeric(i) { "---:|" } else { "---|" });
+        }
+        out.push('\n');
         for row in &self.rows {
-            out.push_str(&format!(
-                "| {} |\n",
-                row.iter()
-                    .map(|c| cell(c.human()))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
+            out.push_str(&line(
+                columns.iter().map(|&(i, _)| row[i].human()).collect(),
             ));
         }
         out
@@ -233,7 +350,6 @@ impl Table {
 
     /// The table as CSV (RFC 4180 quoting), numbers in base units.
     pub fn to_csv(&self) -> String {
-        let mut out = String::new();
         let line = |cells: Vec<String>| {
             cells
                 .iter()
@@ -242,11 +358,29 @@ impl Table {
                 .join(",")
                 + "\n"
         };
-        out.push_str(&line(
-            self.columns.iter().map(|c| c.csv.to_string()).collect(),
-        ));
+        let mut out = line(
+            self.columns
+                .iter()
+                .flat_map(|c| match c.csv {
+                    Csv::Omit => vec![],
+                    Csv::Raw(name) | Csv::Low(name) => vec![name],
+                    Csv::Split(low, high) => vec![low, high],
+                })
+                .map(str::to_string)
+                .collect(),
+        );
         for row in &self.rows {
-            out.push_str(&line(row.iter().map(Cell::raw).collect()));
+            let cells = self
+                .columns
+                .iter()
+                .zip(row)
+                .flat_map(|(c, cell)| match c.csv {
+                    Csv::Omit => vec![],
+                    Csv::Raw(_) => vec![cell.raw()],
+                    Csv::Low(_) => vec![cell.low().raw()],
+                    Csv::Split(..) => vec![cell.low().raw(), cell.high().raw()],
+                });
+            out.push_str(&line(cells.collect()));
         }
         out
     }
@@ -271,15 +405,48 @@ pub enum Section {
     Table { title: String, table: Table },
 }
 
-/// What a command prints: sections for people, and the one table CSV output carries.
+/// What a command prints: sections for people, of which the first table is the breakdown that
+/// `--format csv` prints, unless the report was given its own.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
     pub sections: Vec<Section>,
-    /// The breakdown that `--format csv` prints.
-    pub csv: Table,
+    /// A breakdown for CSV that is not among the sections: one people are not shown (a table with no
+    /// rows, replaced by a line of text), or whose cells are not yet the sections' own.
+    csv: Option<Table>,
 }
 
 impl Report {
+    /// A report whose first table is its CSV breakdown.
+    pub fn new(sections: Vec<Section>) -> Report {
+        Report {
+            sections,
+            csv: None,
+        }
+    }
+
+    /// A report whose CSV breakdown is `csv`, not among the sections.
+    pub fn with_csv(sections: Vec<Section>, csv: Table) -> Report {
+        Report {
+            sections,
+            csv: Some(csv),
+        }
+    }
+
+    /// The breakdown `--format csv` prints, if the report has one.
+    pub fn breakdown(&self) -> Option<&Table> {
+        self.csv.as_ref().or_else(|| {
+            self.sections.iter().find_map(|section| match section {
+                Section::Table { table, .. } => Some(table),
+                _ => None,
+            })
+        })
+    }
+
+    /// The breakdown as CSV; nothing when the report has no table.
+    pub fn to_csv(&self) -> String {
+        self.breakdown().map_or(String::new(), Table::to_csv)
+    }
+
     /// The report for people.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
@@ -292,20 +459,7 @@ impl Report {
                     out.push_str(text);
                     out.push('\n');
                 }
-                Section::Facts(facts) => {
-                    let label_width = facts.iter().map(|(l, _, _)| l.chars().count()).max();
-                    let values: Vec<String> = facts.iter().map(|(_, v, _)| v.human()).collect();
-                    let value_width = values.iter().map(|v| v.chars().count()).max();
-                    for ((label, _, remark), value) in facts.iter().zip(&values) {
-                        let line = format!(
-                            "{label:<lw$}  {value:>vw$}  {remark}",
-                            lw = label_width.unwrap_or(0),
-                            vw = value_width.unwrap_or(0)
-                        );
-                        out.push_str(line.trim_end());
-                        out.push('\n');
-                    }
-                }
+                Section::Facts(facts) => out.push_str(&facts_text(facts)),
                 Section::Table { title, table } => {
                     out.push_str(title);
                     out.push('\n');
@@ -316,9 +470,7 @@ impl Report {
         }
         out
     }
-}
 
-impl Report {
     /// The report in Markdown: lines as paragraphs, headline figures and tables as tables.
     pub fn to_markdown(&self) -> String {
         let mut parts = Vec::new();
@@ -345,11 +497,26 @@ impl Report {
     }
 }
 
+/// Headline figures for people: labels left-aligned, values right-aligned, then remarks.
+fn facts_text(facts: &[(String, Cell, String)]) -> String {
+    let label_width = facts.iter().map(|(l, _, _)| l.chars().count()).max();
+    let values: Vec<String> = facts.iter().map(|(_, v, _)| v.human()).collect();
+    let value_width = values.iter().map(|v| v.chars().count()).max();
+    let mut out = String::new();
+    for ((label, _, remark), value) in facts.iter().zip(&values) {
+        let line = format!(
+            "{label:<lw$}  {value:>vw$}  {remark}",
+            lw = label_width.unwrap_or(0),
+            vw = value_width.unwrap_or(0)
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 /// A range printed with `show` at each end, or one value.
-pub fn range<T: Copy + PartialEq>(
-    b: crate::domain::units::Bounds<T>,
-    show: impl Fn(T) -> String,
-) -> String {
+pub fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> String {
     if b.is_exact() {
         show(b.low)
     } else {
@@ -365,7 +532,7 @@ pub fn render<T: Serialize>(
 ) -> String {
     match format {
         Format::Table => report(result).to_text(),
-        Format::Csv => report(result).csv.to_csv(),
+        Format::Csv => report(result).to_csv(),
         Format::Markdown => report(result).to_markdown(),
         Format::Json => {
             // Serialising plain structs of numbers, strings and vectors cannot fail.
@@ -406,5 +573,69 @@ mod tests {
             table.to_markdown(),
             "| name | count |\n|---|---:|\n| a\\|b | 1,234 |\n"
         );
+    }
+
+    #[test]
+    fn ranges_print_both_ends_and_columns_choose_their_csv_form() {
+        let b = Bounds::new(1.0, 2.0);
+        let range = Cell::range(b, |v| Cell::Number(v, " days"));
+        assert_eq!(range.human(), "1.00 days .. 2.00 days");
+        assert_eq!(range.raw(), "1..2");
+        assert_eq!(
+            Cell::range(Bounds::new(3.0, 3.0), Cell::Count),
+            Cell::Count(3.0)
+        );
+        let mut table = Table::with_columns(vec![
+            Column::split("span", "low", "high"),
+            Column::low("from", "from"),
+            Column::people("note"),
+            Column::csv("flag"),
+        ]);
+        table.push(vec![
+            range.clone(),
+            range,
+            Cell::from("x"),
+            Cell::from("true"),
+        ]);
+        table.push(vec![
+            Cell::Exact(5),
+            Cell::Empty,
+            Cell::from("y"),
+            Cell::from("false"),
+        ]);
+        assert_eq!(
+            table.to_csv(),
+            "low,high,from,flag\n1,2,1,true\n5,5,,false\n"
+        );
+        assert_eq!(
+            table.to_markdown(),
+            "| span | from | note |\n|---:|---:|---|\n| 1.00 days .. 2.00 days | 1.00 days .. 2.00 days | x |\n\
+             | 5 | - | y |\n"
+        );
+    }
+
+    #[test]
+    fn a_note_shows_for_people_and_keeps_the_raw_value() {
+        let cell = Cell::Dollars(2.5, 2).note("?");
+        assert_eq!(cell.human(), "$2.50?");
+        assert_eq!(cell.raw(), "2.5");
+        assert!(cell.is_numeric());
+    }
+
+    #[test]
+    fn the_first_table_is_the_csv_unless_the_report_has_its_own() {
+        let mut table = Table::new(&[("a", "a")]);
+        table.push(vec![Cell::Exact(1)]);
+        let sections = vec![
+            Section::Line("title".into()),
+            Section::Table {
+                title: "first".into(),
+                table: table.clone(),
+            },
+        ];
+        assert_eq!(Report::new(sections.clone()).to_csv(), "a\n1\n");
+        let own = Table::new(&[("b", "b")]);
+        assert_eq!(Report::with_csv(sections, own).to_csv(), "b\n");
+        assert_eq!(Report::new(vec![]).to_csv(), "");
     }
 }

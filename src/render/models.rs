@@ -1,75 +1,63 @@
 //! How `models` shows its result: tables and headline figures for people, from which every format is derived.
 
 use crate::catalog::presets;
-use crate::domain::units::format;
-use crate::render::{Cell, Report, Section, Table};
+use crate::render::{Cell, Column, Report, Section, Table};
 
 use crate::app::models::*;
 
+/// The source as people see it: cut to fit a line, with the origin of a preset that is not built in.
+fn short_source(e: &ModelEntry) -> String {
+    let source = if e.source.chars().count() > 60 {
+        e.source.chars().take(59).collect::<String>() + "…"
+    } else {
+        e.source.clone()
+    };
+    if e.origin == presets::Origin::BuiltIn {
+        source
+    } else {
+        format!("[{}] {source}", e.origin.name())
+    }
+}
+
 impl ModelList {
-    /// The report for people and CSV.
+    /// The report for people and CSV. People get the list without the display name, the claimed flag
+    /// and the origin as columns, and with the source cut to fit a line; CSV gets them all in full.
     pub fn report(&self) -> Report {
-        let mut csv = Table::new(&[
-            ("name", "id"),
-            ("model", "name"),
-            ("kind", "kind"),
-            ("total params", "total_params"),
-            ("active params", "active_params"),
-            ("claimed", "claimed"),
-            ("origin", "origin"),
-            ("source", "source"),
+        let mut table = Table::with_columns(vec![
+            Column::new("name", "id"),
+            Column::csv("name"),
+            Column::new("kind", "kind"),
+            Column::new("total params", "total_params"),
+            Column::new("active params", "active_params"),
+            Column::csv("claimed"),
+            Column::csv("origin"),
+            Column::people("source"),
+            Column::csv("source"),
         ]);
-        let mut text = Table::new(&[
-            ("name", "id"),
-            ("kind", "kind"),
-            ("total params", "total_params"),
-            ("active params", "active_params"),
-            ("source", "source"),
-        ]);
-        let raw = |n: Option<f64>| n.map_or(Cell::Empty, Cell::Count);
-        let human = |n: Option<f64>, claimed: bool| match n {
-            Some(n) if claimed => Cell::Value(format!("{} (claimed)", format::count(n))),
-            Some(n) => Cell::Count(n),
-            None => Cell::Empty,
-        };
         for e in &self.models {
-            csv.push(vec![
+            let params = |n: Option<f64>| match n {
+                Some(n) if e.claimed => Cell::Count(n).note(" (claimed)"),
+                Some(n) => Cell::Count(n),
+                None => Cell::Empty,
+            };
+            table.push(vec![
                 e.id.as_str().into(),
                 e.name.as_str().into(),
                 e.kind.into(),
-                raw(e.total_params),
-                raw(e.active_params),
+                params(e.total_params),
+                params(e.active_params),
                 Cell::Text(e.claimed.to_string()),
                 e.origin.name().into(),
+                Cell::Text(short_source(e)),
                 e.source.as_str().into(),
             ]);
-            // People get the list without the display name and with the source cut to fit a line.
-            let source = if e.source.chars().count() > 60 {
-                e.source.chars().take(59).collect::<String>() + "…"
-            } else {
-                e.source.clone()
-            };
-            text.push(vec![
-                e.id.as_str().into(),
-                e.kind.into(),
-                human(e.total_params, e.claimed),
-                human(e.active_params, e.claimed),
-                Cell::Text(if e.origin == presets::Origin::BuiltIn {
-                    source
-                } else {
-                    format!("[{}] {source}", e.origin.name())
-                }),
-            ]);
         }
-        Report {
-            sections: vec![Section::Table {
-                title: format!(
-                    "{} model presets (llmcalc params NAME for the breakdown)",
-                    self.models.len()
-                ),
-                table: text,
-            }],
-            csv,
-        }
+        Report::new(vec![Section::Table {
+            title: format!(
+                "{} model presets (llmcalc params NAME for the breakdown)",
+                self.models.len()
+            ),
+            table,
+        }])
     }
 }

@@ -1,70 +1,67 @@
 //! How `params` shows its result: tables and headline figures for people, from which every format is derived.
 
 use crate::domain::claims::ClaimCheck;
+use crate::domain::model::params::ParamBreakdown;
+use crate::domain::units::format;
 use crate::render::{Cell, Report, Section, Table};
 
 use crate::app::params::*;
 
-impl ParamsResult {
-    /// The report for people and CSV.
-    pub fn report(&self) -> Report {
-        let p = &self.params;
-        let mut table = Table::new(&[
-            ("part", "part"),
-            ("stack", "stack"),
-            ("each", "each"),
-            ("×", "count"),
-            ("per", "per"),
-            ("total", "total"),
-            ("active", "active"),
+/// Parameters by part: the breakdown.
+fn parts_table(p: &ParamBreakdown) -> Table {
+    let mut table = Table::new(&[
+        ("part", "part"),
+        ("stack", "stack"),
+        ("each", "each"),
+        ("×", "count"),
+        ("per", "per"),
+        ("total", "total"),
+        ("active", "active"),
+    ]);
+    for part in &p.parts {
+        table.push(vec![
+            part.part.into(),
+            part.stack.map_or(Cell::Empty, Cell::from),
+            Cell::Exact(part.each),
+            Cell::Exact(part.count),
+            part.per.into(),
+            Cell::Exact(part.total),
+            Cell::Exact(part.active),
         ]);
-        for part in &p.parts {
-            table.push(vec![
-                part.part.into(),
-                part.stack.map_or(Cell::Empty, Cell::from),
-                Cell::Exact(part.each),
-                Cell::Exact(part.count),
-                part.per.into(),
-                Cell::Exact(part.total),
-                Cell::Exact(part.active),
-            ]);
-        }
-        let exact = |n: u64| format!("({})", crate::domain::units::format::exact(n));
-        let mut facts = vec![
-            (
-                "total params".to_string(),
-                Cell::Count(p.total_params as f64),
-                exact(p.total_params),
-            ),
-            (
-                "active params".to_string(),
-                Cell::Count(p.active_params as f64),
-                exact(p.active_params),
-            ),
-            (
-                "non-embedding params".to_string(),
-                Cell::Count(p.non_embedding_params as f64),
-                exact(p.non_embedding_params),
-            ),
-            (
-                "attention params".to_string(),
-                Cell::Count(p.attention_params as f64),
-                exact(p.attention_params),
-            ),
-        ];
-        if let Some(expert) = p.expert_params {
-            facts.push((
-                "one routed expert, all layers".to_string(),
-                Cell::Count(expert as f64),
-                exact(expert),
-            ));
-        }
+    }
+    table
+}
+
+/// The headline counts, each also in full.
+fn facts(p: &ParamBreakdown) -> Vec<(String, Cell, String)> {
+    let fact = |label: &str, n: u64| {
+        (
+            label.to_string(),
+            Cell::Count(n as f64),
+            format!("({})", format::exact(n)),
+        )
+    };
+    let mut facts = vec![
+        fact("total params", p.total_params),
+        fact("active params", p.active_params),
+        fact("non-embedding params", p.non_embedding_params),
+        fact("attention params", p.attention_params),
+    ];
+    if let Some(expert) = p.expert_params {
+        facts.push(fact("one routed expert, all layers", expert));
+    }
+    facts
+}
+
+impl ParamsResult {
+    /// The report for people and CSV; the parameters by part are the CSV.
+    pub fn report(&self) -> Report {
         let mut sections = vec![
             self.model.heading(),
-            Section::Facts(facts),
+            Section::Facts(facts(&self.params)),
             Section::Table {
                 title: "Parameters by part (each × count = total; active: per token)".into(),
-                table: table.clone(),
+                table: parts_table(&self.params),
             },
         ];
         if !self.claims.is_empty() {
@@ -73,10 +70,7 @@ impl ParamsResult {
                 table: claims_table(&self.claims, Cell::Count),
             });
         }
-        Report {
-            sections,
-            csv: table,
-        }
+        Report::new(sections)
     }
 }
 

@@ -106,6 +106,6 @@ impl PlanResult {
                 table: text,
             });
         }
-        Report { sections, csv }
+        Report::with_csv(sections, csv)
     }
 }

@@ -209,6 +209,6 @@ impl ServeResult {
                 ),
             ]));
         }
-        Report { sections, csv }
+        Report::with_csv(sections, csv)
     }
 }

@@ -1,9 +1,9 @@
 //! How `train` shows its result: tables and headline figures for people, from which every format is derived.
 
 use crate::domain::training::Term;
-use crate::domain::units::MoneyRate;
 use crate::domain::units::format;
 use crate::domain::units::unit::{dollar_per_hour, hour};
+use crate::domain::units::{Bounds, MoneyRate};
 use crate::render::{Cell, Report, Section, Table, range};
 
 use crate::app::train::*;
@@ -21,13 +21,7 @@ impl TrainResult {
 
     /// Each relation of the run with its numbers substituted and its source, for checking by hand.
     pub fn explain(&self) -> Vec<String> {
-        let mark = |term: Term| {
-            if self.solved.contains(&term) {
-                " (solved)"
-            } else {
-                ""
-            }
-        };
+        let mark = |term: Term| self.solved_mark(term);
         let peak = format::compute_rate(self.gpu.peak_flops_per_second);
         let hours = range(self.gpu_hours, format::count);
         let mut lines = Vec::new();
@@ -61,14 +55,31 @@ impl TrainResult {
                 mark(Term::Duration),
             ));
         }
+        lines.extend(self.cost_relations(&hours));
+        lines.push(
+            "with ranges, each end is computed at the ends of the inputs that give it".into(),
+        );
+        lines
+    }
+
+    /// ` (solved)` after a solved term's value in the formulas.
+    fn solved_mark(&self, term: Term) -> &'static str {
+        if self.solved.contains(&term) {
+            " (solved)"
+        } else {
+            ""
+        }
+    }
+
+    /// Cost and energy from the GPU-hours (`hours`, as printed), with their numbers substituted.
+    fn cost_relations(&self, hours: &str) -> Vec<String> {
+        let mut lines = Vec::new();
         if let (Some(cost), Some(price)) = (self.cost_usd, self.price_usd_per_gpu_hour) {
             lines.push(format!(
                 "cost = GPU-hours × price: {}{} = {hours} × {}",
                 range(cost, format::money),
-                mark(Term::Cost),
-                range(price, |p| format::money_rate(MoneyRate::new::<
-                    dollar_per_hour,
-                >(p))),
+                self.solved_mark(Term::Cost),
+                price_text(price),
             ));
         }
         if let Some(energy) = self.energy_joules {
@@ -79,13 +90,10 @@ impl TrainResult {
                 self.pue
             ));
         }
-        lines.push(
-            "with ranges, each end is computed at the ends of the inputs that give it".into(),
-        );
         lines
     }
 
-    /// The report for people and CSV.
+    /// The report for people and CSV; the training compute by part is the CSV.
     pub fn report(&self, explain: bool) -> Report {
         let mut sections = Vec::new();
         if let Some(model) = &self.model {
@@ -98,131 +106,9 @@ impl TrainResult {
             self.gpu.precision.name(),
             format::compute_rate(self.gpu.peak_flops_per_second)
         )));
-        let count = |n: f64| format::count(n);
-        let mut facts: Vec<(String, Cell, String)> = Vec::new();
-        let mut fact = |label: &str, value: String, remark: String| {
-            facts.push((label.to_string(), Cell::Text(value), remark));
-        };
-        if let Some(tokens) = self.tokens {
-            fact(
-                "tokens",
-                range(tokens, count),
-                claim_remark(&self.from_claims, "training_tokens"),
-            );
-        }
-        if let Some(per_token) = self.training_flops_per_token {
-            fact(
-                "training FLOP per token",
-                format::compute(per_token),
-                "model FLOPs".into(),
-            );
-        }
-        let compute_remark = if self.training_flops_per_token.is_some() {
-            "tokens × training FLOP per token".to_string()
-        } else {
-            self.remark(Term::Compute)
-        };
-        fact(
-            "training compute",
-            range(self.total_flops, format::compute),
-            compute_remark,
-        );
-        if let Some(hw) = self.hardware_flops {
-            fact(
-                "hardware FLOPs",
-                range(hw, format::compute),
-                "with recompute".into(),
-            );
-        }
-        let solved_value = |term: Term, text: String| {
-            if self.impossible_terms.contains(&term) {
-                "impossible".to_string()
-            } else {
-                text
-            }
-        };
-        if let Some(gpus) = self.gpus {
-            let text = range(gpus, |n| {
-                if n.fract() == 0.0 {
-                    format::exact(n as u64)
-                } else {
-                    format!("{} ({:.1})", format::exact(n.ceil() as u64), n)
-                }
-            });
-            fact(
-                "GPUs",
-                solved_value(Term::Gpus, text),
-                self.term_remark(Term::Gpus, "gpus"),
-            );
-        }
-        fact(
-            "MFU",
-            solved_value(Term::Mfu, range(self.mfu, format::percent)),
-            self.term_remark(Term::Mfu, "mfu"),
-        );
-        if let Some(mfu) = self.mfu_without_attention {
-            fact(
-                "MFU without attention",
-                range(mfu, format::percent),
-                "6N-style: weights only".into(),
-            );
-        }
-        if let Some(hfu) = self.hfu {
-            fact(
-                "HFU",
-                range(hfu, format::percent),
-                "MFU × hardware / model FLOPs".into(),
-            );
-        }
-        if let Some(d) = self.wall_clock_seconds {
-            fact(
-                "wall-clock",
-                range(d, format::time),
-                self.term_remark(Term::Duration, "days"),
-            );
-        }
-        fact(
-            "GPU-hours",
-            range(self.gpu_hours, format::count),
-            self.term_remark(Term::GpuTime, "gpu_hours"),
-        );
-        fact(
-            "GPU-days",
-            range(self.gpu_hours, |h| format::count(h / 24.0)),
-            String::new(),
-        );
-        if let (Some(cost), Some(price)) = (self.cost_usd, self.price_usd_per_gpu_hour) {
-            let price_text = range(price, |p| {
-                format::money_rate(MoneyRate::new::<dollar_per_hour>(p))
-            });
-            let source = self.price_source.clone().unwrap_or_default();
-            fact(
-                "cost",
-                range(cost, format::money),
-                format!("at {price_text}, from {source}"),
-            );
-        } else {
-            fact("cost", "-".into(), "no price: give --price".into());
-        }
-        match self.energy_joules {
-            Some(e) => fact(
-                "energy",
-                range(e, format::energy),
-                format!("GPU board power × GPU-hours × PUE {:.2}", self.pue),
-            ),
-            None => fact("energy", "-".into(), "the GPU preset gives no power".into()),
-        }
-        if let Some(t) = self.tokens_per_second {
-            fact("tokens/s", range(t, count), "overall".into());
-        }
-        if let Some(t) = self.tokens_per_second_per_gpu {
-            fact("tokens/s per GPU", range(t, count), String::new());
-        }
-        fact(
-            "achieved per GPU",
-            range(self.achieved_flops_per_second_per_gpu, format::compute_rate),
-            "peak × MFU".into(),
-        );
+        let mut facts = self.compute_facts();
+        facts.extend(self.run_facts());
+        facts.extend(self.cost_facts());
         sections.push(Section::Facts(facts));
         for reason in &self.impossible {
             sections.push(Section::Line(format!("impossible: {reason}")));
@@ -233,6 +119,157 @@ impl TrainResult {
                 self.differs_from_claims.join("\n")
             )));
         }
+        sections.push(Section::Table {
+            title: "Training compute by part".into(),
+            table: self.parts_table(),
+        });
+        if explain {
+            sections.push(Section::Line(format!(
+                "Formulas\n{}",
+                self.explain().join("\n")
+            )));
+        }
+        Report::new(sections)
+    }
+
+    /// Tokens and the compute they take.
+    fn compute_facts(&self) -> Vec<Fact> {
+        let mut facts = Vec::new();
+        if let Some(tokens) = self.tokens {
+            facts.push(fact(
+                "tokens",
+                Cell::range(tokens, Cell::Count),
+                claim_remark(&self.from_claims, "training_tokens"),
+            ));
+        }
+        if let Some(per_token) = self.training_flops_per_token {
+            facts.push(fact(
+                "training FLOP per token",
+                Cell::Flop(per_token),
+                "model FLOPs",
+            ));
+        }
+        let compute_remark = if self.training_flops_per_token.is_some() {
+            "tokens × training FLOP per token".to_string()
+        } else {
+            self.remark(Term::Compute)
+        };
+        facts.push(fact(
+            "training compute",
+            Cell::range(self.total_flops, Cell::Flop),
+            compute_remark,
+        ));
+        if let Some(hw) = self.hardware_flops {
+            facts.push(fact(
+                "hardware FLOPs",
+                Cell::range(hw, Cell::Flop),
+                "with recompute",
+            ));
+        }
+        facts
+    }
+
+    /// A solved value, or `impossible` where it cannot be.
+    fn solved_value(&self, term: Term, cell: Cell) -> Cell {
+        if self.impossible_terms.contains(&term) {
+            Cell::from("impossible")
+        } else {
+            cell
+        }
+    }
+
+    /// GPUs, utilisation, wall-clock and GPU time.
+    fn run_facts(&self) -> Vec<Fact> {
+        let mut facts = Vec::new();
+        if let Some(gpus) = self.gpus {
+            // A fractional solution is rounded up to whole GPUs, the fraction shown beside.
+            let cell = Cell::range(gpus, |n| {
+                if n.fract() == 0.0 {
+                    Cell::Exact(n as u64)
+                } else {
+                    Cell::Exact(n.ceil() as u64).note(format!(" ({n:.1})"))
+                }
+            });
+            facts.push(fact(
+                "GPUs",
+                self.solved_value(Term::Gpus, cell),
+                self.term_remark(Term::Gpus, "gpus"),
+            ));
+        }
+        let percent = |b: Bounds<f64>| Cell::range(b, Cell::Percent);
+        facts.push(fact(
+            "MFU",
+            self.solved_value(Term::Mfu, percent(self.mfu)),
+            self.term_remark(Term::Mfu, "mfu"),
+        ));
+        if let Some(mfu) = self.mfu_without_attention {
+            facts.push(fact(
+                "MFU without attention",
+                percent(mfu),
+                "6N-style: weights only",
+            ));
+        }
+        if let Some(hfu) = self.hfu {
+            facts.push(fact("HFU", percent(hfu), "MFU × hardware / model FLOPs"));
+        }
+        if let Some(d) = self.wall_clock_seconds {
+            facts.push(fact(
+                "wall-clock",
+                Cell::range(d, Cell::Time),
+                self.term_remark(Term::Duration, "days"),
+            ));
+        }
+        facts.push(fact(
+            "GPU-hours",
+            Cell::range(self.gpu_hours, Cell::Count),
+            self.term_remark(Term::GpuTime, "gpu_hours"),
+        ));
+        facts.push(fact(
+            "GPU-days",
+            Cell::range(self.gpu_hours, |h| Cell::Count(h / 24.0)),
+            "",
+        ));
+        facts
+    }
+
+    /// Cost, energy and throughput.
+    fn cost_facts(&self) -> Vec<Fact> {
+        let mut facts = Vec::new();
+        facts.push(match (self.cost_usd, self.price_usd_per_gpu_hour) {
+            (Some(cost), Some(price)) => {
+                let source = self.price_source.clone().unwrap_or_default();
+                fact(
+                    "cost",
+                    Cell::range(cost, Cell::Money),
+                    format!("at {}, from {source}", price_text(price)),
+                )
+            }
+            _ => fact("cost", Cell::Empty, "no price: give --price"),
+        });
+        facts.push(match self.energy_joules {
+            Some(e) => fact(
+                "energy",
+                Cell::range(e, Cell::Energy),
+                format!("GPU board power × GPU-hours × PUE {:.2}", self.pue),
+            ),
+            None => fact("energy", Cell::Empty, "the GPU preset gives no power"),
+        });
+        if let Some(t) = self.tokens_per_second {
+            facts.push(fact("tokens/s", Cell::range(t, Cell::Count), "overall"));
+        }
+        if let Some(t) = self.tokens_per_second_per_gpu {
+            facts.push(fact("tokens/s per GPU", Cell::range(t, Cell::Count), ""));
+        }
+        facts.push(fact(
+            "achieved per GPU",
+            Cell::range(self.achieved_flops_per_second_per_gpu, Cell::Rate),
+            "peak × MFU",
+        ));
+        facts
+    }
+
+    /// Training compute by part: the breakdown, with the high end of a range in its own column.
+    fn parts_table(&self) -> Table {
         let mut table = Table::new(&[
             ("part", "part"),
             ("FLOP", "flop_low"),
@@ -249,20 +286,7 @@ impl TrainResult {
                 },
             ]);
         }
-        sections.push(Section::Table {
-            title: "Training compute by part".into(),
-            table: table.clone(),
-        });
-        if explain {
-            sections.push(Section::Line(format!(
-                "Formulas\n{}",
-                self.explain().join("\n")
-            )));
-        }
-        Report {
-            sections,
-            csv: table,
-        }
+        table
     }
 
     fn term_remark(&self, term: Term, claim: &str) -> String {
@@ -272,6 +296,20 @@ impl TrainResult {
             self.remark(term)
         }
     }
+}
+
+/// A price per GPU-hour (`$2.00/h`), or a range of them.
+fn price_text(price: Bounds<f64>) -> String {
+    range(price, |p| {
+        format::money_rate(MoneyRate::new::<dollar_per_hour>(p))
+    })
+}
+
+/// A headline figure: label, value and remark.
+type Fact = (String, Cell, String);
+
+fn fact(label: &str, value: Cell, remark: impl Into<String>) -> Fact {
+    (label.to_string(), value, remark.into())
 }
 
 fn claim_remark(from: &[&str], claim: &str) -> String {

@@ -1,31 +1,46 @@
-//! The tables people read, pinned: a change in layout or wording is a reviewed change
-//! (`INSTA_UPDATE=always cargo test` to accept one, then review the diff).
+//! The tables people read, and the same invocations as JSON and CSV, pinned: a change in layout,
+//! wording, keys or columns is a reviewed change (`INSTA_UPDATE=always cargo test` to accept one,
+//! then review the diff).
 
 use crate::{fails, stdout};
 
+/// Pins `args` as a table under `name` (`..._table...`), and as JSON and CSV under the same name with
+/// `table` replaced by `json` or `csv`.
+fn pin(name: &str, args: &[&str]) {
+    insta::assert_snapshot!(name, stdout(args));
+    for format in ["json", "csv"] {
+        let mut all = args.to_vec();
+        all.extend(["--format", format]);
+        insta::assert_snapshot!(name.replacen("table", format, 1), stdout(&all));
+    }
+}
+
 #[test]
 fn params_table() {
-    insta::assert_snapshot!(stdout(&["params", "llama-2-7b"]));
+    pin("params_table", &["params", "llama-2-7b"]);
 }
 
 #[test]
 fn params_table_moe() {
-    insta::assert_snapshot!(stdout(&["params", "mixtral-8x7b"]));
+    pin("params_table_moe", &["params", "mixtral-8x7b"]);
 }
 
 #[test]
 fn flops_table() {
-    insta::assert_snapshot!(stdout(&["flops", "gpt-4"]));
+    pin("flops_table", &["flops", "gpt-4"]);
 }
 
 #[test]
 fn flops_table_encoder_decoder() {
-    insta::assert_snapshot!(stdout(&["flops", "t5-base", "--target-len", "128"]));
+    pin(
+        "flops_table_encoder_decoder",
+        &["flops", "t5-base", "--target-len", "128"],
+    );
 }
 
 #[test]
 fn models_table() {
-    insta::assert_snapshot!(stdout(&["models"]));
+    pin("models_table", &["models"]);
 }
 
 #[test]
@@ -40,121 +55,134 @@ fn error_rendering() {
 
 #[test]
 fn train_table() {
-    insta::assert_snapshot!(stdout(&["train", "gpt-4", "--explain"]));
+    pin("train_table", &["train", "gpt-4", "--explain"]);
 }
 
 #[test]
 fn gpus_table() {
-    insta::assert_snapshot!(stdout(&["gpus"]));
+    pin("gpus_table", &["gpus"]);
 }
 
 #[test]
 fn compare_table() {
-    insta::assert_snapshot!(stdout(&[
-        "compare",
-        "llama-3.1-70b",
-        "--tokens",
-        "15T",
-        "--gpu",
-        "h100,h200,b200,mi300x,a100-80gb",
-        "--days",
-        "90",
-    ]));
+    pin(
+        "compare_table",
+        &[
+            "compare",
+            "llama-3.1-70b",
+            "--tokens",
+            "15T",
+            "--gpu",
+            "h100,h200,b200,mi300x,a100-80gb",
+            "--days",
+            "90",
+        ],
+    );
 }
 
 #[test]
 fn mfu_table() {
-    insta::assert_snapshot!(stdout(&[
-        "mfu",
-        "palm-540b",
-        "--gpu",
-        "tpu-v4",
-        "--gpus",
-        "6144",
-        "--tokens-per-second",
-        "238.3k",
-        "--seq-len",
-        "2048",
-    ]));
+    pin(
+        "mfu_table",
+        &[
+            "mfu",
+            "palm-540b",
+            "--gpu",
+            "tpu-v4",
+            "--gpus",
+            "6144",
+            "--tokens-per-second",
+            "238.3k",
+            "--seq-len",
+            "2048",
+        ],
+    );
 }
 
 #[test]
 fn memory_table() {
-    insta::assert_snapshot!(stdout(&[
-        "memory",
-        "llama-2-70b",
-        "--gpu",
-        "a100-80gb",
-        "--gpus",
-        "64",
-        "--tp",
-        "8",
-        "--pp",
-        "2",
-        "--zero",
-        "1",
-        "--sp",
-        "--recompute",
-        "selective",
-    ]));
+    pin(
+        "memory_table",
+        &[
+            "memory",
+            "llama-2-70b",
+            "--gpu",
+            "a100-80gb",
+            "--gpus",
+            "64",
+            "--tp",
+            "8",
+            "--pp",
+            "2",
+            "--zero",
+            "1",
+            "--sp",
+            "--recompute",
+            "selective",
+        ],
+    );
 }
 
 #[test]
 fn plan_table() {
-    insta::assert_snapshot!(stdout(&[
-        "plan",
-        "llama-2-70b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "2048",
-        "--tokens",
-        "2T",
-        "--top",
-        "5",
-    ]));
+    pin(
+        "plan_table",
+        &[
+            "plan",
+            "llama-2-70b",
+            "--gpu",
+            "h100",
+            "--gpus",
+            "2048",
+            "--tokens",
+            "2T",
+            "--top",
+            "5",
+        ],
+    );
 }
 
 #[test]
 fn serve_table() {
-    insta::assert_snapshot!(stdout(&[
-        "serve",
-        "llama-2-70b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "8",
-        "--batch",
-        "32",
-        "--prompt-tokens",
-        "2000",
-        "--output-tokens",
-        "500",
-        "--draft",
-        "llama-2-7b",
-        "--acceptance",
-        "0.8",
-        "--lookahead",
-        "4",
-    ]));
+    pin(
+        "serve_table",
+        &[
+            "serve",
+            "llama-2-70b",
+            "--gpu",
+            "h100",
+            "--gpus",
+            "8",
+            "--batch",
+            "32",
+            "--prompt-tokens",
+            "2000",
+            "--output-tokens",
+            "500",
+            "--draft",
+            "llama-2-7b",
+            "--acceptance",
+            "0.8",
+            "--lookahead",
+            "4",
+        ],
+    );
 }
 
 #[test]
 fn image_tokens_table() {
-    insta::assert_snapshot!(stdout(&[
-        "image-tokens",
-        "2048x4096",
-        "--price-per-million",
-        "$2.50"
-    ]));
+    pin(
+        "image_tokens_table",
+        &["image-tokens", "2048x4096", "--price-per-million", "$2.50"],
+    );
 }
 
 #[test]
 fn audit_table() {
-    insta::assert_snapshot!(stdout(&["audit", "gpt-4"]));
+    pin("audit_table", &["audit", "gpt-4"]);
 }
 
 #[test]
 fn chinchilla_table() {
-    insta::assert_snapshot!(stdout(&["chinchilla", "llama-3.1-8b"]));
+    pin("chinchilla_table", &["chinchilla", "llama-3.1-8b"]);
 }
