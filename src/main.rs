@@ -10,13 +10,16 @@ use llmcalc::app::chinchilla::ChinchillaRequest;
 use llmcalc::app::compare::{CompareRequest, Fixed};
 use llmcalc::app::memory::SetupRequest;
 use llmcalc::app::mfu::{MfuRequest, Throughput};
-use llmcalc::app::serve::{ServeRequest, WeightFormat};
+use llmcalc::app::serve::ServeRequest;
 use llmcalc::app::{self, flops::FlopsRequest, train::TrainRequest};
 use llmcalc::catalog::presets::{self, Override};
 use llmcalc::domain::hardware::Precision;
+use llmcalc::domain::hardware::default_network;
 use llmcalc::domain::memory::{Layout, Optimizer, Reserve};
 use llmcalc::domain::model::flops::{Masking, Recompute};
+use llmcalc::domain::parallel::TrainingOptions;
 use llmcalc::domain::serving::Detail;
+use llmcalc::domain::serving::{KvFormat, WeightFormat};
 use llmcalc::domain::units::parse::{Dimension, Quantity, read, read_bounds, read_range};
 use llmcalc::domain::units::{Bandwidth, Bounds, Compute, Money, MoneyRate, Time};
 use llmcalc::render::{self, Format};
@@ -702,25 +705,29 @@ fn reserve(text: &str) -> Result<Reserve, String> {
     if bytes < 0.0 {
         return Err(format!("`{text}` is negative"));
     }
-    Ok(Reserve::Bytes(bytes))
+    Ok(Reserve::Bytes(llmcalc::domain::units::Information::new::<
+        llmcalc::domain::units::unit::byte,
+    >(bytes)))
 }
 
 fn setup(args: SetupArgs) -> llmcalc::Result<(app::memory::Setup, u64)> {
     let request = SetupRequest {
         model: load_model(&args.model.model, &args.model.overrides)?,
-        gpu: args.gpu,
-        seq_len: args.seq_len,
-        global_batch_tokens: args.global_batch_tokens,
-        optimizer: match args.optimizer {
-            OptimizerArg::Adam => Optimizer::Adam,
-            OptimizerArg::Adam8bit => Optimizer::Adam8bit,
-            OptimizerArg::Sgd => Optimizer::Sgd,
+        gpu: presets::load_gpu(&args.gpu, &[])?,
+        options: TrainingOptions {
+            seq_len: args.seq_len,
+            global_batch_tokens: args.global_batch_tokens,
+            optimizer: match args.optimizer {
+                OptimizerArg::Adam => Optimizer::Adam,
+                OptimizerArg::Adam8bit => Optimizer::Adam8bit,
+                OptimizerArg::Sgd => Optimizer::Sgd,
+            },
+            precision: args.precision,
+            reserve: args.reserve,
+            kernel_efficiency: args.kernel_efficiency,
+            network: args.network,
+            dp_overlap: args.dp_overlap,
         },
-        precision: args.precision,
-        reserve: args.reserve,
-        kernel_efficiency: args.kernel_efficiency,
-        network: args.network,
-        dp_overlap: args.dp_overlap,
     };
     Ok((app::memory::setup(&request)?, args.gpus))
 }
@@ -996,7 +1003,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             };
             let request = ServeRequest {
                 model: load_model(&args.model.model, &args.model.overrides)?,
-                gpu: args.gpu,
+                gpu: presets::load_gpu(&args.gpu, &[])?,
                 gpus: args.gpus,
                 tp: args.tp,
                 pp: args.pp,
@@ -1009,15 +1016,16 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                     WeightArg::Int8 => WeightFormat::Int8,
                     WeightArg::Int4 => WeightFormat::Int4,
                 },
-                kv_bytes: match args.kv {
-                    KvArg::Bf16 => 2.0,
-                    KvArg::Fp8 => 1.0,
+                kv: match args.kv {
+                    KvArg::Bf16 => KvFormat::Bf16,
+                    KvArg::Fp8 => KvFormat::Fp8,
                 },
                 price: args.price,
                 compute_efficiency: args.compute_efficiency,
                 bandwidth_efficiency: args.bandwidth_efficiency,
                 reserve: args.reserve,
                 draft,
+                network: default_network(),
             };
             let result = app::serve::serve(&request)?;
             render::render(&result, |r| r.report(), format)
@@ -1118,6 +1126,23 @@ fn main() -> ExitCode {
             // A closed pipe (`llmcalc models | head`) is not an error worth reporting.
             let _ = std::io::stdout().lock().write_all(output.as_bytes());
             ExitCode::SUCCESS
+        }
+        Err(llmcalc::Error::Invalid { input, message }) => {
+            // The flag that sets the input: its name in kebab case (`MicroBatch` is `--micro-batch`).
+            let name: String = format!("{input:?}")
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| match (i, c.is_uppercase()) {
+                    (0, _) | (_, false) => vec![c.to_ascii_lowercase()],
+                    _ => vec!['-', c.to_ascii_lowercase()],
+                })
+                .collect();
+            let flag = match input {
+                llmcalc::error::Input::Model => "MODEL".to_string(),
+                _ => format!("--{name}"),
+            };
+            eprintln!("error: {flag}: {message}");
+            ExitCode::from(2)
         }
         Err(error) => {
             eprintln!("error: {error}");
