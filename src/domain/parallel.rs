@@ -329,6 +329,82 @@ fn divisors(n: u64) -> impl Iterator<Item = u64> {
     (1..=n).filter(move |d| n.is_multiple_of(*d))
 }
 
+/// Every layout the search tries for one (TP, PP) pair, in a fixed order: EP, sequence parallelism,
+/// ZeRO stage, recompute, interleaving, then micro-batches of powers of two up to `per_replica`.
+fn layouts(
+    shape: &Shape,
+    tp: u64,
+    pp: u64,
+    dp: u64,
+    per_replica: u64,
+) -> impl Iterator<Item = Layout> {
+    let layers = shape.layers;
+    let interleaves = move |v: &u64| *v == 1 || (pp > 1 && layers.is_multiple_of(pp * v));
+    divisors(shape.experts)
+        .filter(move |ep| dp.is_multiple_of(*ep))
+        .flat_map(move |ep| {
+            [false, true]
+                .into_iter()
+                .filter(move |&sp| tp > 1 || !sp)
+                .flat_map(move |sp| {
+                    (0..=3u8).flat_map(move |zero| {
+                        [Recompute::None, Recompute::Selective, Recompute::Full]
+                            .into_iter()
+                            .flat_map(move |recompute| {
+                                [1u64, 2, 4]
+                                    .into_iter()
+                                    .filter(interleaves)
+                                    .flat_map(move |v| {
+                                        std::iter::successors(Some(1u64), |m| m.checked_mul(2))
+                                            .take_while(move |m| *m <= per_replica)
+                                            .map(move |micro_batch| Layout {
+                                                tp,
+                                                pp,
+                                                ep,
+                                                dp,
+                                                sp,
+                                                zero,
+                                                recompute,
+                                                micro_batch,
+                                                interleave: v,
+                                            })
+                                    })
+                            })
+                    })
+                })
+        })
+}
+
+/// The `top` fastest fitting layouts of one (TP, PP) pair, with how many were valid and how many fit.
+fn search_pair(
+    shape: &Shape,
+    (tp, pp): (u64, u64),
+    gpus: u64,
+    workload: &Workload,
+    mem: &MemoryOptions,
+    step: &StepOptions,
+    top: usize,
+) -> (Vec<Candidate>, u64, u64) {
+    let dp = gpus / (tp * pp);
+    let per_replica = (workload.global_batch / dp).max(1);
+    let mut best = Vec::with_capacity(top + 1);
+    let (mut evaluated, mut fitting) = (0u64, 0u64);
+    for layout in layouts(shape, tp, pp, dp, per_replica) {
+        let valid = shape
+            .check(&layout, gpus, step.gpus_per_node, workload.global_batch)
+            .is_ok();
+        if !valid {
+            continue;
+        }
+        evaluated += 1;
+        if let (_, Some(candidate)) = evaluate(shape, &layout, workload, mem, step) {
+            fitting += 1;
+            keep(&mut best, candidate, top);
+        }
+    }
+    (best, evaluated, fitting)
+}
+
 /// Searches every valid layout of `gpus` GPUs: TP dividing the heads within a node, PP dividing the
 /// layers, EP dividing the experts and the data-parallel group, micro-batches of powers of two up to a
 /// replica's batch, ZeRO 0–3, each recompute mode, sequence parallelism on or off, and 1, 2 or 4
@@ -348,64 +424,7 @@ pub fn search(
         .collect();
     let results: Vec<(Vec<Candidate>, u64, u64)> = pairs
         .par_iter()
-        .map(|&(tp, pp)| {
-            let dp = gpus / (tp * pp);
-            let mut best = Vec::with_capacity(top + 1);
-            let (mut evaluated, mut fitting) = (0u64, 0u64);
-            let per_replica = (workload.global_batch / dp).max(1);
-            for ep in divisors(shape.experts).filter(|ep| dp.is_multiple_of(*ep)) {
-                for sp in [false, true] {
-                    if sp && tp == 1 {
-                        continue;
-                    }
-                    for zero in 0..=3u8 {
-                        for recompute in [Recompute::None, Recompute::Selective, Recompute::Full] {
-                            for v in [1u64, 2, 4] {
-                                if v > 1 && (pp == 1 || !shape.layers.is_multiple_of(pp * v)) {
-                                    continue;
-                                }
-                                let mut micro_batch: u64 = 1;
-                                while micro_batch <= per_replica {
-                                    let layout = Layout {
-                                        tp,
-                                        pp,
-                                        ep,
-                                        dp,
-                                        sp,
-                                        zero,
-                                        recompute,
-                                        micro_batch,
-                                        interleave: v,
-                                    };
-                                    let valid = shape
-                                        .check(
-                                            &layout,
-                                            gpus,
-                                            step.gpus_per_node,
-                                            workload.global_batch,
-                                        )
-                                        .is_ok();
-                                    if valid {
-                                        evaluated += 1;
-                                        if let (_, Some(candidate)) =
-                                            evaluate(shape, &layout, workload, mem, step)
-                                        {
-                                            fitting += 1;
-                                            keep(&mut best, candidate, top);
-                                        }
-                                    }
-                                    let Some(next) = micro_batch.checked_mul(2) else {
-                                        break;
-                                    };
-                                    micro_batch = next;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            (best, evaluated, fitting)
-        })
+        .map(|&pair| search_pair(shape, pair, gpus, workload, mem, step, top))
         .collect();
     let mut best = Vec::with_capacity(top + 1);
     let (mut evaluated, mut fitting) = (0, 0);
