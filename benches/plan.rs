@@ -4,17 +4,16 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
-use llmcalc::app::memory::{Setup, SetupRequest, setup};
 use llmcalc::catalog::presets;
 use llmcalc::domain::memory::{Layout, Optimizer, Reserve};
 use llmcalc::domain::model::flops::Recompute;
-use llmcalc::domain::parallel;
+use llmcalc::domain::parallel::{self, TrainingOptions, TrainingSetup};
 use llmcalc::domain::units::{Bandwidth, unit::byte_per_second};
 
-fn gpt4_on_a100s() -> Setup {
-    setup(&SetupRequest {
-        model: presets::load_model("gpt-4", &[]).unwrap(),
-        gpu: "a100-40gb".into(),
+fn gpt4_on_a100s() -> TrainingSetup {
+    let model = presets::load_model("gpt-4", &[]).unwrap();
+    let gpu = presets::load_gpu("a100-40gb", &[]).unwrap();
+    let options = TrainingOptions {
         seq_len: Some(8192),
         global_batch_tokens: Some(60e6),
         optimizer: Optimizer::Adam,
@@ -23,14 +22,14 @@ fn gpt4_on_a100s() -> Setup {
         kernel_efficiency: 0.6,
         network: Bandwidth::new::<byte_per_second>(50e9),
         dp_overlap: 0.0,
-    })
-    .unwrap()
+    };
+    TrainingSetup::new(&model, &gpu, &options).unwrap()
 }
 
 fn bench(c: &mut Criterion) {
     let s = gpt4_on_a100s();
     let search =
-        |s: &Setup| parallel::search(&s.shape, 25_000, &s.workload, &s.memory, &s.step, 10);
+        |s: &TrainingSetup| parallel::search(&s.shape, 25_000, &s.workload, &s.memory, &s.step, 10);
     let evaluated = search(&s).evaluated;
     let mut group = c.benchmark_group("plan");
     group.throughput(Throughput::Elements(evaluated));

@@ -13,7 +13,7 @@ use crate::domain::claims::{Claims, Figure};
 use crate::domain::model::Model;
 use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
 use crate::domain::model::params;
-use crate::domain::training::{self, Known};
+use crate::domain::training::{self, Known, tokens_for_compute, training_compute};
 use crate::domain::units::unit::{
     day, dollar, dollar_per_hour, dollar_per_second, flop, hour, second,
 };
@@ -245,7 +245,10 @@ pub fn audit(model: &Model, tolerance: f64) -> Result<AuditResult> {
     // Training compute: 6 N_active D.
     let tokens = c.training_tokens.as_ref().map(bounds);
     let six_nd = match (active, tokens) {
-        (Some(n), Some(d)) => Ok(Bounds::new(6.0 * n * d.low, 6.0 * n * d.high)),
+        (Some(n), Some(d)) => Ok(Bounds::new(
+            training_compute(n, d.low).get::<flop>(),
+            training_compute(n, d.high).get::<flop>(),
+        )),
         (None, _) => Err("the preset has no architecture".to_string()),
         (_, None) => Err("the claims record no training tokens".to_string()),
     };
@@ -259,7 +262,10 @@ pub fn audit(model: &Model, tolerance: f64) -> Result<AuditResult> {
     );
     let claimed_flops = c.training_flops.as_ref().map(bounds);
     let implied_tokens = match (claimed_flops, active) {
-        (Some(f), Some(n)) => Ok(Bounds::new(f.low / (6.0 * n), f.high / (6.0 * n))),
+        (Some(f), Some(n)) => Ok(Bounds::new(
+            tokens_for_compute(Compute::new::<flop>(f.low), n),
+            tokens_for_compute(Compute::new::<flop>(f.high), n),
+        )),
         (None, _) => Err("the claims record no training FLOPs".to_string()),
         (_, None) => Err("the preset has no architecture".to_string()),
     };

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::domain::model::{Model, params};
 use crate::domain::scaling::{self, FITS};
+use crate::domain::training::training_compute;
 use crate::domain::units::Compute;
 use crate::domain::units::unit::flop;
 use crate::error::{Error, Result};
@@ -95,7 +96,7 @@ pub fn chinchilla(r: &ChinchillaRequest) -> Result<ChinchillaResult> {
                 params: n,
                 tokens,
                 tokens_per_param: tokens / n,
-                compute_flops: 6.0 * n * tokens,
+                compute_flops: training_compute(n, tokens).get::<flop>(),
             })
         }
         None => None,
@@ -105,9 +106,13 @@ pub fn chinchilla(r: &ChinchillaRequest) -> Result<ChinchillaResult> {
             (Some(t), ..) => t.compute_flops,
             (None, Some(c), ..) => c.get::<flop>(),
             (None, None, Some(n), _, Some(fit)) => fit.budget_for_params(n),
-            (None, None, Some(n), _, None) => 6.0 * n * scaling::TOKENS_PER_PARAM * n,
+            (None, None, Some(n), _, None) => {
+                training_compute(n, scaling::TOKENS_PER_PARAM * n).get::<flop>()
+            }
             (None, None, None, Some(d), Some(fit)) => fit.budget_for_tokens(d),
-            (None, None, None, Some(d), None) => 6.0 * d * d / scaling::TOKENS_PER_PARAM,
+            (None, None, None, Some(d), None) => {
+                training_compute(d / scaling::TOKENS_PER_PARAM, d).get::<flop>()
+            }
             _ => unreachable!("one input is given, checked above"),
         }
     };

@@ -6,9 +6,9 @@ use super::memory::Setup;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
 use crate::domain::parallel::{self, Candidate};
-use crate::domain::units::MoneyRate;
-use crate::domain::units::unit::dollar_per_hour;
-use crate::error::{Error, Result};
+use crate::domain::units::unit::{byte_per_second, dollar_per_hour, hour, second};
+use crate::domain::units::{MoneyRate, Time};
+use crate::error::{Error, Input, Result};
 
 /// One ranked layout.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -47,20 +47,16 @@ pub fn plan(
     price: Option<MoneyRate>,
     top: usize,
 ) -> Result<PlanResult> {
-    if gpus == 0 || top == 0 {
-        return Err(Error::Argument {
-            argument: "--gpus / --top".into(),
-            message: "must be at least 1".into(),
-        });
+    for (input, value) in [(Input::Gpus, gpus), (Input::Top, top as u64)] {
+        if value == 0 {
+            return Err(Error::Invalid {
+                input,
+                message: "must be at least 1".into(),
+            });
+        }
     }
-    let search = parallel::search(
-        &setup.shape,
-        gpus,
-        &setup.workload,
-        &setup.memory,
-        &setup.step,
-        top,
-    );
+    let t = &setup.training;
+    let search = parallel::search(&t.shape, gpus, &t.workload, &t.memory, &t.step, top);
     let price = price.or(setup.gpu.price.as_ref().map(|p| p.per_gpu_hour));
     let per_hour = price.map(|p| p.get::<dollar_per_hour>());
     let layouts = search
@@ -75,7 +71,7 @@ pub fn plan(
                 training_seconds: training,
                 cost_usd: training
                     .zip(per_hour)
-                    .map(|(s, p)| s / 3600.0 * gpus as f64 * p),
+                    .map(|(s, p)| Time::new::<second>(s).get::<hour>() * gpus as f64 * p),
             }
         })
         .collect();
@@ -84,11 +80,11 @@ pub fn plan(
         gpu: setup.gpu_info(),
         gpus,
         tokens,
-        seq_len: setup.workload.seq_len,
-        global_batch: setup.workload.global_batch,
-        kernel_efficiency: setup.step.kernel_efficiency,
-        network_bytes_per_second: setup.step.network,
-        dp_overlap: setup.step.dp_overlap,
+        seq_len: t.workload.seq_len,
+        global_batch: t.workload.global_batch,
+        kernel_efficiency: t.step.kernel_efficiency,
+        network_bytes_per_second: t.step.network.get::<byte_per_second>(),
+        dp_overlap: t.step.dp_overlap,
         price_usd_per_gpu_hour: per_hour,
         evaluated: search.evaluated,
         fitting: search.fitting,

@@ -8,10 +8,12 @@ use crate::app::{
     self,
     memory::{Setup, SetupRequest},
 };
+use crate::catalog::presets;
 use crate::domain::hardware::Precision;
 use crate::domain::memory::{Layout, Optimizer, Reserve};
 use crate::domain::model::Model;
 use crate::domain::model::flops::Recompute;
+use crate::domain::parallel::TrainingOptions;
 use crate::domain::units::Bandwidth;
 use crate::error::Result;
 use crate::render::{self, Format};
@@ -68,15 +70,17 @@ impl SetupArgs {
     pub fn setup(self, model: Model) -> Result<(Setup, u64)> {
         let request = SetupRequest {
             model,
-            gpu: self.gpu,
-            seq_len: self.seq_len,
-            global_batch_tokens: self.global_batch_tokens,
-            optimizer: self.optimizer,
-            precision: self.precision,
-            reserve: self.reserve,
-            kernel_efficiency: self.kernel_efficiency,
-            network: self.network,
-            dp_overlap: self.dp_overlap,
+            gpu: presets::load_gpu(&self.gpu, &[])?,
+            options: TrainingOptions {
+                seq_len: self.seq_len,
+                global_batch_tokens: self.global_batch_tokens,
+                optimizer: self.optimizer,
+                precision: self.precision,
+                reserve: self.reserve,
+                kernel_efficiency: self.kernel_efficiency,
+                network: self.network,
+                dp_overlap: self.dp_overlap,
+            },
         };
         Ok((app::memory::setup(&request)?, self.gpus))
     }

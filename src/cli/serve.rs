@@ -4,10 +4,10 @@ use clap::Args;
 
 use super::values::{choice, fraction, share, single, whole};
 use super::{ModelArgs, load_model};
-use crate::app::{
-    self,
-    serve::{KvFormat, ServeRequest, WeightFormat},
-};
+use crate::app::{self, serve::ServeRequest};
+use crate::catalog::presets;
+use crate::domain::hardware::default_network;
+use crate::domain::serving::{KvFormat, WeightFormat};
 use crate::domain::units::MoneyRate;
 use crate::error::Result;
 use crate::render::{self, Format};
@@ -99,7 +99,7 @@ impl ServeArgs {
         };
         let request = ServeRequest {
             model: self.model.load()?,
-            gpu: self.gpu,
+            gpu: presets::load_gpu(&self.gpu, &[])?,
             gpus: self.gpus,
             tp: self.tp,
             pp: self.pp,
@@ -107,7 +107,8 @@ impl ServeArgs {
             prompt_tokens: self.prompt_tokens,
             output_tokens: self.output_tokens,
             weights: self.weights,
-            kv_bytes: self.kv.bytes(),
+            kv: self.kv,
+            network: default_network(),
             price: self.price,
             compute_efficiency: self.compute_efficiency,
             bandwidth_efficiency: self.bandwidth_efficiency,

@@ -7,7 +7,8 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use crate::domain::hardware::Precision;
 use crate::domain::memory::Reserve;
 use crate::domain::units::parse::{Dimension, Quantity, read, read_bounds, read_range};
-use crate::domain::units::{Bounds, MoneyRate};
+use crate::domain::units::unit::byte;
+use crate::domain::units::{Bounds, Information, MoneyRate};
 
 /// A parser for one of an enum's values by name. The values are listed in `--help` by name alone, as
 /// in `[possible values: full, causal]`: their descriptions document the enum, not the flag.
@@ -173,7 +174,7 @@ pub fn reserve(text: &str) -> Result<Reserve, String> {
     if bytes < 0.0 {
         return Err(format!("`{text}` is negative"));
     }
-    Ok(Reserve::Bytes(bytes))
+    Ok(Reserve::Bytes(Information::new::<byte>(bytes)))
 }
 
 /// `WIDTHxHEIGHT` in pixels, each side from 1 to a million.
@@ -325,7 +326,9 @@ mod tests {
     fn reserve_is_a_share_or_an_amount() {
         assert!(matches!(reserve("10%"), Ok(Reserve::Fraction(f)) if f == 0.1));
         assert!(matches!(reserve("0%"), Ok(Reserve::Fraction(f)) if f == 0.0));
-        assert!(matches!(reserve("4GiB"), Ok(Reserve::Bytes(b)) if b == 4.0 * 1024f64.powi(3)));
+        assert!(
+            matches!(reserve("4GiB"), Ok(Reserve::Bytes(b)) if b.get::<byte>() == 4.0 * 1024f64.powi(3))
+        );
         rejects(reserve, "4", "needs `%` or a unit");
         rejects(reserve, "120%", "not a share");
         rejects(reserve, "4 weeks", "");

@@ -8,7 +8,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::model::Invalid;
 use crate::domain::units::parse::Parsed;
+use crate::domain::units::unit::{byte, byte_per_second};
 use crate::domain::units::{Bandwidth, ComputeRate, Information, MoneyRate, Power};
+use crate::error::{Error, Input};
+
+/// GPUs per scale-up domain when a preset gives none: the eight GPUs of an NVIDIA DGX/HGX node, joined
+/// by NVSwitch (NVIDIA DGX H100 and DGX A100 system architecture).
+pub const DEFAULT_GPUS_PER_NODE: u64 = 8;
+
+/// The usual scale-out network per GPU, one direction: one 400 Gb/s InfiniBand NDR port per GPU, as
+/// in the DGX H100 (eight ConnectX-7 adapters for eight GPUs).
+pub fn default_network() -> Bandwidth {
+    Bandwidth::new::<byte_per_second>(400e9 / 8.0)
+}
 
 /// Numeric precisions a peak can be quoted for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -42,6 +54,20 @@ impl Precision {
     /// Reads a precision by name (`bf16`, `fp8`, ...).
     pub fn from_name(name: &str) -> Option<Precision> {
         Precision::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Storage per element: the format's width in bits over 8 (tf32 is stored in 32 bits; IEEE 754 for
+    /// fp64, fp32 and fp16, the bfloat16 and OCP FP8/MX formats for bf16, fp8, fp6 and fp4).
+    pub fn bytes(self) -> Information {
+        let bits = match self {
+            Precision::Fp64 => 64.0,
+            Precision::Fp32 | Precision::Tf32 => 32.0,
+            Precision::Bf16 | Precision::Fp16 => 16.0,
+            Precision::Fp8 | Precision::Int8 => 8.0,
+            Precision::Fp6 => 6.0,
+            Precision::Fp4 => 4.0,
+        };
+        Information::new::<byte>(bits / 8.0)
     }
 
     /// Name as typed and printed.
@@ -368,8 +394,8 @@ impl Gpu {
         let precision = requested.unwrap_or_else(|| self.training_precision());
         let peak = self.peak(precision).ok_or_else(|| {
             let have: Vec<&str> = self.peaks.iter().map(|(p, _)| p.name()).collect();
-            crate::Error::Argument {
-                argument: "--precision".into(),
+            Error::Invalid {
+                input: Input::Precision,
                 message: format!(
                     "{} has no {} peak; it has {}",
                     self.name,
@@ -379,5 +405,58 @@ impl Gpu {
             }
         })?;
         Ok((precision, peak))
+    }
+
+    /// GPUs that share one scale-up link (a node), [`DEFAULT_GPUS_PER_NODE`] when the preset gives none.
+    pub fn gpus_per_scale_up_domain(&self) -> u64 {
+        self.interconnect
+            .as_ref()
+            .map_or(DEFAULT_GPUS_PER_NODE, |i| i.gpus_per_node)
+    }
+
+    /// Scale-up bandwidth per GPU, one direction: half the bidirectional figure vendors quote. A GPU
+    /// whose preset gives no figure communicates over the scale-out network, `network` per GPU and
+    /// direction; every command uses this one rule.
+    pub fn scale_up_bandwidth(&self, network: Bandwidth) -> Bandwidth {
+        self.interconnect
+            .as_ref()
+            .and_then(|i| i.bandwidth)
+            .map_or(network, |b| b / 2.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn element_sizes() {
+        assert_eq!(Precision::Bf16.bytes().get::<byte>(), 2.0);
+        assert_eq!(Precision::Fp8.bytes().get::<byte>(), 1.0);
+        assert_eq!(Precision::Fp32.bytes().get::<byte>(), 4.0);
+        assert_eq!(Precision::Fp4.bytes().get::<byte>(), 0.5);
+    }
+
+    #[test]
+    fn scale_up_falls_back_to_the_network() {
+        let spec: GpuSpec = toml::from_str(
+            "name = \"X\"\nvendor = \"V\"\nsource = \"s\"\n[peak]\nbf16 = \"100 TFLOP/s\"\n\
+             [memory]\ncapacity = \"32 GiB\"\nbandwidth = \"1 TB/s\"\n\
+             [interconnect]\nname = \"link\"\ngpus_per_node = 4\n",
+        )
+        .unwrap();
+        let mut gpu = Gpu::from_spec("x".into(), spec).unwrap();
+        let network = default_network();
+        assert_eq!(gpu.scale_up_bandwidth(network), network);
+        assert_eq!(gpu.gpus_per_scale_up_domain(), 4);
+        // A quoted figure is both directions together: half of it each way.
+        gpu.interconnect.as_mut().unwrap().bandwidth =
+            Some(Bandwidth::new::<byte_per_second>(900e9));
+        assert_eq!(
+            gpu.scale_up_bandwidth(network).get::<byte_per_second>(),
+            450e9
+        );
+        gpu.interconnect = None;
+        assert_eq!(gpu.gpus_per_scale_up_domain(), DEFAULT_GPUS_PER_NODE);
     }
 }

@@ -33,10 +33,13 @@
 
 use serde::Serialize;
 
+use crate::domain::hardware::Precision;
 use crate::domain::model::architecture::{Architecture, Kind};
 use crate::domain::model::flops::Recompute;
-use crate::domain::model::params::ParamBreakdown;
-use crate::error::{Error, Result};
+use crate::domain::model::params::{ParamBreakdown, Role};
+use crate::domain::units::Information;
+use crate::domain::units::unit::byte;
+use crate::error::{Error, Input, Result};
 
 /// Optimizers and their state, in bytes per parameter beyond the 16-bit weights and gradients.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -71,6 +74,79 @@ pub enum WeightPrecision {
     /// 1 byte per parameter, as FP8 training keeps the weights for its matrix products (gradients
     /// stay 16-bit, the master weights in the optimizer state).
     Fp8,
+}
+
+impl WeightPrecision {
+    /// The number format of the compute copy.
+    pub fn precision(self) -> Precision {
+        match self {
+            WeightPrecision::Bf16 => Precision::Bf16,
+            WeightPrecision::Fp8 => Precision::Fp8,
+        }
+    }
+}
+
+/// Key/value heads each tensor-parallel rank holds: max(kv_heads / TP, 1). With fewer key/value heads
+/// than ranks, Megatron-LM replicates each head over TP / kv_heads ranks (its grouped-query attention
+/// keeps at least one key/value head per rank), so weights, activations and KV cache of those heads
+/// do not shrink past one head per rank.
+pub fn kv_heads_per_rank(kv_heads: u64, tp: u64) -> f64 {
+    (kv_heads as f64 / tp as f64).max(1.0)
+}
+
+/// The sizes of a model that tensor and pipeline parallelism must divide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Split {
+    pub heads: u64,
+    pub kv_heads: u64,
+    pub layers: u64,
+}
+
+/// The one rule for tensor and pipeline parallelism, in training and in serving: TP and PP at least 1;
+/// TP divides the attention heads (Shoeybi et al. 2019, §3: heads are split over the ranks), divides or
+/// is divided by the key/value heads (see [`kv_heads_per_rank`]) and divides a node's scale-up domain;
+/// PP is at most the layers; TP × PP divides the GPUs.
+pub fn check_split(split: &Split, tp: u64, pp: u64, gpus: u64, gpus_per_node: u64) -> Result<()> {
+    let fail = |input, message: String| Err(Error::Invalid { input, message });
+    for (input, value) in [(Input::Tp, tp), (Input::Pp, pp)] {
+        if value == 0 {
+            return fail(input, "must be at least 1".into());
+        }
+    }
+    if !split.heads.is_multiple_of(tp) {
+        return fail(
+            Input::Tp,
+            format!("{tp} does not divide the {} attention heads", split.heads),
+        );
+    }
+    if !split.kv_heads.is_multiple_of(tp) && !tp.is_multiple_of(split.kv_heads) {
+        return fail(
+            Input::Tp,
+            format!(
+                "{tp} and the {} key/value heads do not divide one another",
+                split.kv_heads
+            ),
+        );
+    }
+    if !gpus_per_node.is_multiple_of(tp) {
+        return fail(
+            Input::Tp,
+            format!("{tp} does not divide the {gpus_per_node} GPUs of one node's scale-up link"),
+        );
+    }
+    if pp > split.layers {
+        return fail(
+            Input::Pp,
+            format!("{pp} is more than the {} layers", split.layers),
+        );
+    }
+    match tp.checked_mul(pp) {
+        Some(replica) if gpus.is_multiple_of(replica) => Ok(()),
+        _ => fail(
+            Input::Gpus,
+            format!("TP × PP = {tp} × {pp} does not divide the {gpus} GPUs"),
+        ),
+    }
 }
 
 /// How a model is split over GPUs.
@@ -126,16 +202,12 @@ pub struct Shape {
     pub tied: bool,
 }
 
-/// A layout that cannot be: the constraint it breaks.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Invalid(pub String);
-
 impl Shape {
     /// The shape of a decoder-only or encoder-only model.
     pub fn new(model: &str, arch: &Architecture, params: &ParamBreakdown) -> Result<Shape> {
         if arch.kind() == Kind::EncoderDecoder {
-            return Err(Error::Argument {
-                argument: "MODEL".into(),
+            return Err(Error::Invalid {
+                input: Input::Model,
                 message: format!(
                     "{model} is an encoder-decoder; memory and layouts are modelled for single-stack models"
                 ),
@@ -146,22 +218,16 @@ impl Shape {
             .next()
             .expect("a checked architecture has a stack");
         let layers = s.layers as f64;
-        let total = |part: &str| {
-            params
-                .parts
-                .iter()
-                .filter(|p| p.part == part)
-                .map(|p| p.total as f64)
-                .sum::<f64>()
-        };
+        let total = |role| params.total_of(role) as f64;
         let d = arch.d_model as f64;
         let kv_per_layer = 2.0 * d * s.kv_dim() as f64;
-        let attention = total("self-attention") / layers - kv_per_layer;
-        let split = attention + (total("dense MLP") + total("shared experts")) / layers;
+        let attention = total(Role::SelfAttention) / layers - kv_per_layer;
+        let split = attention + (total(Role::DenseMlp) + total(Role::SharedExperts)) / layers;
         // Norms of the layers are whole on every rank; the final norm sits with the output head.
         let norms = s.norms_per_layer as f64 * arch.norm_params() as f64;
-        let final_norm = total("norms") - norms * layers;
-        let replicated = norms + (total("router") + total("relative position projection")) / layers;
+        let final_norm = total(Role::Norms) - norms * layers;
+        let replicated =
+            norms + (total(Role::Router) + total(Role::RelativePositionProjection)) / layers;
         let activation_factor = if s.mlp.matrices() == 3 { 8.0 } else { 4.0 };
         let (mlp_width, experts, top_k) = match &s.moe {
             Some(m) => {
@@ -178,7 +244,7 @@ impl Shape {
         let embedding = params
             .parts
             .iter()
-            .filter(|p| p.embedding && p.part != "output head")
+            .filter(|p| p.role.is_embedding() && p.role != Role::OutputHead)
             .map(|p| p.total as f64)
             .sum();
         Ok(Shape {
@@ -192,12 +258,12 @@ impl Shape {
             split_per_layer: split,
             kv_per_layer,
             replicated_per_layer: replicated,
-            expert_per_layer: total("routed experts") / layers,
+            expert_per_layer: total(Role::RoutedExperts) / layers,
             experts,
             top_k,
             moe_layers: s.moe_layers(),
             embedding,
-            head: total("output head"),
+            head: total(Role::OutputHead),
             final_norm,
             tied: arch.tied_embeddings,
         })
@@ -208,82 +274,79 @@ impl Shape {
         self.expert_per_layer
     }
 
-    /// Checks a layout against the model, the GPU count and the batch: TP divides the heads (and the
-    /// key/value heads, or is divided by them) and a node; PP is at most the layers; EP divides the
-    /// experts and the data-parallel group; TP × PP × DP is the GPU count; every replica gets at least a
-    /// micro-batch; interleaving divides the layers per stage.
+    /// The sizes tensor and pipeline parallelism must divide.
+    pub fn split(&self) -> Split {
+        Split {
+            heads: self.heads,
+            kv_heads: self.kv_heads,
+            layers: self.layers,
+        }
+    }
+
+    /// Checks a layout against the model, the GPU count and the batch: the tensor and pipeline split
+    /// ([`check_split`]); EP divides the experts and the data-parallel group; every replica gets at least
+    /// a micro-batch; interleaving divides the layers per stage.
     pub fn check(
         &self,
         layout: &Layout,
         gpus: u64,
         gpus_per_node: u64,
         global_batch: u64,
-    ) -> Result<(), Invalid> {
+    ) -> Result<()> {
         let Layout { tp, pp, ep, dp, .. } = *layout;
-        let fail = |message: String| Err(Invalid(message));
-        if tp == 0 || pp == 0 || ep == 0 || layout.micro_batch == 0 || layout.interleave == 0 {
+        let fail = |input, message: String| Err(Error::Invalid { input, message });
+        for (input, value) in [
+            (Input::Ep, ep),
+            (Input::MicroBatch, layout.micro_batch),
+            (Input::Interleave, layout.interleave),
+        ] {
+            if value == 0 {
+                return fail(input, "must be at least 1".into());
+            }
+        }
+        check_split(&self.split(), tp, pp, gpus, gpus_per_node)?;
+        if !self.experts.is_multiple_of(ep) {
             return fail(
-                "--tp, --pp, --ep, --micro-batch and --interleave must be at least 1".into(),
+                Input::Ep,
+                format!("{ep} does not divide the {} experts", self.experts),
             );
         }
-        if !self.heads.is_multiple_of(tp) {
-            return fail(format!(
-                "--tp {tp} does not divide the {} attention heads",
-                self.heads
-            ));
-        }
-        if !self.kv_heads.is_multiple_of(tp) && tp % self.kv_heads != 0 {
-            return fail(format!(
-                "--tp {tp} and the {} key/value heads do not divide one another",
-                self.kv_heads
-            ));
-        }
-        if !gpus_per_node.is_multiple_of(tp) {
-            return fail(format!(
-                "--tp {tp} does not divide the {gpus_per_node} GPUs of one node's scale-up link"
-            ));
-        }
-        if pp > self.layers {
-            return fail(format!("--pp {pp} is more than the {} layers", self.layers));
-        }
-        if !gpus.is_multiple_of(tp * pp) {
-            return fail(format!(
-                "TP × PP = {} does not divide the {gpus} GPUs",
-                tp * pp
-            ));
-        }
-        if !self.experts.is_multiple_of(ep) {
-            return fail(format!(
-                "--ep {ep} does not divide the {} experts",
-                self.experts
-            ));
-        }
         if dp % ep != 0 {
-            return fail(format!(
-                "--ep {ep} does not divide the data-parallel group of {dp}"
-            ));
+            return fail(
+                Input::Ep,
+                format!("{ep} does not divide the data-parallel group of {dp}"),
+            );
         }
         if layout.interleave > 1 && pp == 1 {
-            return fail("--interleave needs pipeline stages: give --pp above 1".into());
+            return fail(
+                Input::Interleave,
+                "needs more than one pipeline stage".into(),
+            );
         }
         if dp.saturating_mul(layout.micro_batch) > global_batch {
-            return fail(format!(
-                "DP {dp} × micro-batch {} is more than the {global_batch} sequences of a step",
-                layout.micro_batch
-            ));
+            return fail(
+                Input::MicroBatch,
+                format!(
+                    "DP {dp} × micro-batch {} is more than the {global_batch} sequences of a step",
+                    layout.micro_batch
+                ),
+            );
         }
         if layout.zero > 3 {
-            return fail(format!(
-                "--zero {} is not a ZeRO stage: 0, 1, 2 or 3",
-                layout.zero
-            ));
+            return fail(
+                Input::Zero,
+                format!("{} is not a ZeRO stage: 0, 1, 2 or 3", layout.zero),
+            );
         }
         if layout.interleave > 1 && !self.layers.is_multiple_of(pp * layout.interleave) {
-            return fail(format!(
-                "--interleave {} does not divide the {} layers of each of the {pp} stages into equal chunks",
-                layout.interleave,
-                self.layers as f64 / pp as f64
-            ));
+            return fail(
+                Input::Interleave,
+                format!(
+                    "{} does not divide the {} layers of each of the {pp} stages into equal chunks",
+                    layout.interleave,
+                    self.layers as f64 / pp as f64
+                ),
+            );
         }
         Ok(())
     }
@@ -302,7 +365,7 @@ pub struct Workload {
 #[serde(rename_all = "lowercase")]
 pub enum Reserve {
     Fraction(f64),
-    Bytes(f64),
+    Bytes(Information),
 }
 
 /// Per-GPU memory options.
@@ -311,8 +374,8 @@ pub struct MemoryOptions {
     pub optimizer: Optimizer,
     pub weights: WeightPrecision,
     pub reserve: Reserve,
-    /// GPU memory in bytes.
-    pub capacity: f64,
+    /// GPU memory.
+    pub capacity: Information,
 }
 
 /// Which pipeline stage a breakdown is for.
@@ -382,7 +445,6 @@ pub fn activations_per_layer(shape: &Shape, layout: &Layout, seq_len: u64) -> f6
     let (s, b, h) = (seq_len as f64, layout.micro_batch as f64, shape.d_model);
     let t = layout.tp as f64;
     let q = shape.heads as f64 * shape.head_dim;
-    let kv = shape.kv_heads as f64 * shape.head_dim;
     let sb = s * b;
     if layout.recompute == Recompute::Full {
         // Only the layer input is kept.
@@ -391,7 +453,7 @@ pub fn activations_per_layer(shape: &Shape, layout: &Layout, seq_len: u64) -> f6
     let outside = 10.0 * sb * h;
     let inside = sb * (4.0 * q + shape.mlp_activation_width);
     // Key/value heads fewer than the TP ranks are replicated, one per rank, with their activations.
-    let kv_per_rank = sb * 4.0 * (kv / t).max(shape.head_dim);
+    let kv_per_rank = sb * 4.0 * (shape.head_dim * kv_heads_per_rank(shape.kv_heads, layout.tp));
     let scores = if layout.recompute == Recompute::Selective {
         0.0
     } else {
@@ -413,7 +475,7 @@ pub fn memory(
 ) -> [Memory; 2] {
     let (tp, pp) = (layout.tp as f64, layout.pp as f64);
     let stage_layers = (shape.layers as f64 / pp).ceil();
-    let kv_share = (shape.kv_heads as f64 / tp).max(1.0) / shape.kv_heads as f64;
+    let kv_share = kv_heads_per_rank(shape.kv_heads, layout.tp) / shape.kv_heads as f64;
     let layer_params =
         shape.split_per_layer / tp + shape.kv_per_layer * kv_share + shape.replicated_per_layer;
     let expert_params = shape.expert_per_layer / (layout.ep as f64 * tp);
@@ -429,14 +491,14 @@ pub fn memory(
     let sb = (workload.seq_len * layout.micro_batch) as f64;
     let sp = if layout.sp { tp } else { 1.0 };
     let in_flight = m.min(layout.pp) as f64;
+    let capacity = opts.capacity.get::<byte>();
     let reserve = match opts.reserve {
-        Reserve::Fraction(f) => f * opts.capacity,
-        Reserve::Bytes(b) => b,
+        Reserve::Fraction(f) => f * capacity,
+        Reserve::Bytes(b) => b.get::<byte>(),
     };
-    let weight_bytes = match opts.weights {
-        WeightPrecision::Bf16 => 2.0,
-        WeightPrecision::Fp8 => 1.0,
-    };
+    let weight_bytes = opts.weights.precision().bytes().get::<byte>();
+    // Gradients are kept in 16 bits (Rajbhandari et al. 2020, §3.1).
+    let gradient_bytes = Precision::Bf16.bytes().get::<byte>();
     let (dp, expert_dp) = (layout.dp as f64, (layout.dp / layout.ep) as f64);
     let stage = |stage: Stage, edge_params: f64, edge_activations: f64| {
         let dense = dense + edge_params;
@@ -449,7 +511,7 @@ pub fn memory(
             }
         };
         let weights = shard(weight_bytes, 3);
-        let gradients = shard(2.0, 2);
+        let gradients = shard(gradient_bytes, 2);
         let optimizer = shard(opts.optimizer.state_bytes(), 1);
         let activations = per_layer * layers_in_flight;
         let total = weights + gradients + optimizer + activations + edge_activations + reserve;
@@ -463,7 +525,7 @@ pub fn memory(
             edge_activations,
             reserve,
             total,
-            capacity: opts.capacity,
+            capacity,
             activations_per_layer: per_layer,
             layers_in_flight,
             micro_batches: m,
@@ -490,7 +552,7 @@ pub fn memory(
         first_edge,
         sb * shape.d_model * in_flight / sp,
     );
-    let last_logits = 4.0 * sb * shape.vocab / tp;
+    let last_logits = Precision::Fp32.bytes().get::<byte>() * sb * shape.vocab / tp;
     let mut last = stage(Stage::Last, last_edge, last_logits);
     if layout.pp == 1 {
         // One stage: it holds both ends.
@@ -556,8 +618,8 @@ mod tests {
         let opts = MemoryOptions {
             optimizer: Optimizer::Adam,
             weights: WeightPrecision::Bf16,
-            reserve: Reserve::Bytes(0.0),
-            capacity: 80e9,
+            reserve: Reserve::Bytes(Information::default()),
+            capacity: Information::new::<byte>(80e9),
         };
         let states = |zero| {
             let layout = Layout {

@@ -24,24 +24,35 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::domain::memory::{self, Layout, Memory, MemoryOptions, Shape, Workload};
-use crate::domain::model::flops::Recompute;
+use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::memory::{
+    self, Layout, Memory, MemoryOptions, Optimizer, Reserve, Shape, WeightPrecision, Workload,
+};
+use crate::domain::model::Model;
+use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::domain::model::params;
+use crate::domain::units::unit::{byte, byte_per_second, flop, flop_per_second};
+use crate::domain::units::{Bandwidth, Compute, ComputeRate};
+use crate::error::{Error, Input, Result};
+
+/// Default global batch: 4M tokens, Llama 2's (Touvron et al. 2023, Table 1).
+pub const DEFAULT_BATCH_TOKENS: f64 = 4_194_304.0;
 
 /// What the step-time model needs besides the model shape.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepOptions {
-    /// Dense peak per GPU, FLOP/s.
-    pub peak: f64,
+    /// Dense peak per GPU.
+    pub peak: ComputeRate,
     /// Fraction of the peak the kernels reach.
     pub kernel_efficiency: f64,
     /// Model FLOPs per token (PaLM's definition).
-    pub model_flops_per_token: f64,
+    pub model_flops_per_token: Compute,
     /// Hardware FLOPs per token with no, selective and full recompute.
-    pub hardware_flops_per_token: [f64; 3],
-    /// Scale-up bandwidth per GPU, one direction, bytes/s.
-    pub scale_up: f64,
-    /// Scale-out bandwidth per GPU, one direction, bytes/s.
-    pub network: f64,
+    pub hardware_flops_per_token: [Compute; 3],
+    /// Scale-up bandwidth per GPU, one direction ([`Gpu::scale_up_bandwidth`]).
+    pub scale_up: Bandwidth,
+    /// Scale-out bandwidth per GPU, one direction.
+    pub network: Bandwidth,
     pub gpus_per_node: u64,
     /// Share of the data-parallel reduction hidden behind the backward pass.
     pub dp_overlap: f64,
@@ -56,6 +67,105 @@ pub struct StepTime {
     pub data_parallel: f64,
     pub expert_parallel: f64,
     pub total: f64,
+}
+
+/// The choices a training setup takes besides the model and the GPU.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrainingOptions {
+    /// Tokens per sequence; the model's context when none.
+    pub seq_len: Option<u64>,
+    /// Tokens per optimizer step; [`DEFAULT_BATCH_TOKENS`] when none.
+    pub global_batch_tokens: Option<f64>,
+    pub optimizer: Optimizer,
+    /// The training precision; the GPU's 16-bit one when none.
+    pub precision: Option<Precision>,
+    pub reserve: Reserve,
+    pub kernel_efficiency: f64,
+    /// Scale-out bandwidth per GPU, one direction.
+    pub network: Bandwidth,
+    pub dp_overlap: f64,
+}
+
+/// What a model, a GPU and the batch fix for every layout: the memory and step-time models' inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingSetup {
+    pub precision: Precision,
+    pub shape: Shape,
+    pub workload: Workload,
+    pub memory: MemoryOptions,
+    pub step: StepOptions,
+}
+
+impl TrainingSetup {
+    /// Resolves `model` on `gpu` with `options`.
+    pub fn new(model: &Model, gpu: &Gpu, options: &TrainingOptions) -> Result<TrainingSetup> {
+        let arch = model.architecture("memory and layouts")?;
+        let params = params::count(&model.id, arch)?;
+        let shape = Shape::new(&model.id, arch, &params)?;
+        let (precision, peak) = gpu.peak_for(options.precision)?;
+        let per_token = |recompute| -> Result<(Compute, Compute)> {
+            let o = FlopsOptions::new(arch, options.seq_len, None, Masking::Full, recompute)?;
+            let f = flops::count(arch, &params, &o);
+            Ok((f.training_flops_per_token, f.hardware_flops_per_token))
+        };
+        let (model_flops, none) = per_token(Recompute::None)?;
+        let (_, selective) = per_token(Recompute::Selective)?;
+        let (_, full) = per_token(Recompute::Full)?;
+        let seq_len = options.seq_len.unwrap_or(arch.context);
+        let workload = workload(seq_len, options.global_batch_tokens)?;
+        let step = StepOptions {
+            peak,
+            kernel_efficiency: options.kernel_efficiency,
+            model_flops_per_token: model_flops,
+            hardware_flops_per_token: [none, selective, full],
+            scale_up: gpu.scale_up_bandwidth(options.network),
+            network: options.network,
+            gpus_per_node: gpu.gpus_per_scale_up_domain(),
+            dp_overlap: options.dp_overlap,
+        };
+        let memory = MemoryOptions {
+            optimizer: options.optimizer,
+            weights: if precision == Precision::Fp8 {
+                WeightPrecision::Fp8
+            } else {
+                WeightPrecision::Bf16
+            },
+            reserve: options.reserve,
+            capacity: gpu.memory,
+        };
+        Ok(TrainingSetup {
+            precision,
+            shape,
+            workload,
+            memory,
+            step,
+        })
+    }
+}
+
+/// Whole sequences of `seq_len` in a batch of `batch_tokens` ([`DEFAULT_BATCH_TOKENS`] when none).
+fn workload(seq_len: u64, batch_tokens: Option<f64>) -> Result<Workload> {
+    let batch_tokens = batch_tokens.unwrap_or(DEFAULT_BATCH_TOKENS);
+    let sequences = (batch_tokens / seq_len as f64).floor();
+    let invalid = |message| Error::Invalid {
+        input: Input::GlobalBatchTokens,
+        message,
+    };
+    // 2^32 sequences per step is far beyond any run and keeps every product of counts exact.
+    if sequences > 4_294_967_296.0 {
+        return Err(invalid(format!(
+            "{batch_tokens} tokens is more than 2^32 sequences of {seq_len}"
+        )));
+    }
+    if sequences == 0.0 {
+        return Err(invalid(format!(
+            "{batch_tokens} tokens is less than one sequence of {seq_len}"
+        )));
+    }
+    Ok(Workload {
+        seq_len,
+        global_batch: sequences as u64,
+    })
 }
 
 fn recompute_index(r: Recompute) -> usize {
@@ -78,12 +188,19 @@ pub fn step_time(
     let gpus = (layout.tp * layout.pp * layout.dp) as f64;
     let m = memory::micro_batches(layout, workload) as f64;
     let tokens = m * (layout.micro_batch * layout.dp * workload.seq_len) as f64;
-    let hardware = o.hardware_flops_per_token[recompute_index(layout.recompute)];
-    let compute = tokens * hardware / (gpus * o.peak * o.kernel_efficiency);
+    let hardware = o.hardware_flops_per_token[recompute_index(layout.recompute)].get::<flop>();
+    let peak = o.peak.get::<flop_per_second>();
+    let (scale_up, network) = (
+        o.scale_up.get::<byte_per_second>(),
+        o.network.get::<byte_per_second>(),
+    );
+    let compute = tokens * hardware / (gpus * peak * o.kernel_efficiency);
     let (p, v) = (layout.pp as f64, layout.interleave as f64);
     let bubble = compute * (p - 1.0) / (m * v);
     let stage_layers = (shape.layers as f64 / p).ceil();
-    let activation_bytes = 2.0 * (workload.seq_len * layout.micro_batch) as f64 * shape.d_model;
+    // 16-bit activations and gradients.
+    let element = Precision::Bf16.bytes().get::<byte>();
+    let activation_bytes = element * (workload.seq_len * layout.micro_batch) as f64 * shape.d_model;
     let ring =
         |group: f64, bytes: f64, bandwidth: f64| 2.0 * (group - 1.0) / group * bytes / bandwidth;
     let tensor_parallel = if layout.tp > 1 {
@@ -92,12 +209,12 @@ pub fn step_time(
         } else {
             4.0
         };
-        stage_layers * m * per_layer * ring(layout.tp as f64, activation_bytes, o.scale_up)
+        stage_layers * m * per_layer * ring(layout.tp as f64, activation_bytes, scale_up)
     } else {
         0.0
     };
     let across_nodes = gpus > o.gpus_per_node as f64;
-    let dp_bandwidth = if across_nodes { o.network } else { o.scale_up };
+    let dp_bandwidth = if across_nodes { network } else { scale_up };
     let zero3 = if layout.zero == 3 { 1.5 } else { 1.0 };
     let dp = layout.dp as f64;
     let expert_dp = (layout.dp / layout.ep) as f64;
@@ -107,18 +224,18 @@ pub fn step_time(
     let data_parallel = (1.0 - o.dp_overlap)
         * zero3
         * (if dp > 1.0 {
-            ring(dp, 2.0 * dense_params, dp_bandwidth)
+            ring(dp, element * dense_params, dp_bandwidth)
         } else {
             0.0
         } + if expert_dp > 1.0 {
-            ring(expert_dp, 2.0 * expert_params, dp_bandwidth)
+            ring(expert_dp, element * expert_params, dp_bandwidth)
         } else {
             0.0
         });
     let expert_parallel = if layout.ep > 1 && shape.moe_layers > 0 {
         let e = layout.ep as f64;
         let local = layout.tp * layout.ep <= o.gpus_per_node;
-        let bandwidth = if local { o.scale_up } else { o.network };
+        let bandwidth = if local { scale_up } else { network };
         let moe_layers = (shape.moe_layers as f64 / p).ceil();
         let bytes = activation_bytes * shape.top_k as f64 * (e - 1.0) / e;
         // Dispatch and combine, forward and backward; full recompute repeats the forward pair.
@@ -180,7 +297,8 @@ pub fn evaluate(
     let m = memory::micro_batches(layout, workload) as f64;
     let tokens = m * (layout.micro_batch * layout.dp * workload.seq_len) as f64;
     let gpus = (layout.tp * layout.pp * layout.dp) as f64;
-    let mfu = tokens * step.model_flops_per_token / (time.total * gpus * step.peak);
+    let mfu = tokens * step.model_flops_per_token.get::<flop>()
+        / (time.total * gpus * step.peak.get::<flop_per_second>());
     (
         worst,
         Some(Candidate {
@@ -211,6 +329,82 @@ fn divisors(n: u64) -> impl Iterator<Item = u64> {
     (1..=n).filter(move |d| n.is_multiple_of(*d))
 }
 
+/// Every layout the search tries for one (TP, PP) pair, in a fixed order: EP, sequence parallelism,
+/// ZeRO stage, recompute, interleaving, then micro-batches of powers of two up to `per_replica`.
+fn layouts(
+    shape: &Shape,
+    tp: u64,
+    pp: u64,
+    dp: u64,
+    per_replica: u64,
+) -> impl Iterator<Item = Layout> {
+    let layers = shape.layers;
+    let interleaves = move |v: &u64| *v == 1 || (pp > 1 && layers.is_multiple_of(pp * v));
+    divisors(shape.experts)
+        .filter(move |ep| dp.is_multiple_of(*ep))
+        .flat_map(move |ep| {
+            [false, true]
+                .into_iter()
+                .filter(move |&sp| tp > 1 || !sp)
+                .flat_map(move |sp| {
+                    (0..=3u8).flat_map(move |zero| {
+                        [Recompute::None, Recompute::Selective, Recompute::Full]
+                            .into_iter()
+                            .flat_map(move |recompute| {
+                                [1u64, 2, 4]
+                                    .into_iter()
+                                    .filter(interleaves)
+                                    .flat_map(move |v| {
+                                        std::iter::successors(Some(1u64), |m| m.checked_mul(2))
+                                            .take_while(move |m| *m <= per_replica)
+                                            .map(move |micro_batch| Layout {
+                                                tp,
+                                                pp,
+                                                ep,
+                                                dp,
+                                                sp,
+                                                zero,
+                                                recompute,
+                                                micro_batch,
+                                                interleave: v,
+                                            })
+                                    })
+                            })
+                    })
+                })
+        })
+}
+
+/// The `top` fastest fitting layouts of one (TP, PP) pair, with how many were valid and how many fit.
+fn search_pair(
+    shape: &Shape,
+    (tp, pp): (u64, u64),
+    gpus: u64,
+    workload: &Workload,
+    mem: &MemoryOptions,
+    step: &StepOptions,
+    top: usize,
+) -> (Vec<Candidate>, u64, u64) {
+    let dp = gpus / (tp * pp);
+    let per_replica = (workload.global_batch / dp).max(1);
+    let mut best = Vec::with_capacity(top + 1);
+    let (mut evaluated, mut fitting) = (0u64, 0u64);
+    for layout in layouts(shape, tp, pp, dp, per_replica) {
+        let valid = shape
+            .check(&layout, gpus, step.gpus_per_node, workload.global_batch)
+            .is_ok();
+        if !valid {
+            continue;
+        }
+        evaluated += 1;
+        if let (_, Some(candidate)) = evaluate(shape, &layout, workload, mem, step) {
+            fitting += 1;
+            keep(&mut best, candidate, top);
+        }
+    }
+    (best, evaluated, fitting)
+}
+
 /// Searches every valid layout of `gpus` GPUs: TP dividing the heads within a node, PP dividing the
 /// layers, EP dividing the experts and the data-parallel group, micro-batches of powers of two up to a
 /// replica's batch, ZeRO 0–3, each recompute mode, sequence parallelism on or off, and 1, 2 or 4
@@ -230,64 +424,7 @@ pub fn search(
         .collect();
     let results: Vec<(Vec<Candidate>, u64, u64)> = pairs
         .par_iter()
-        .map(|&(tp, pp)| {
-            let dp = gpus / (tp * pp);
-            let mut best = Vec::with_capacity(top + 1);
-            let (mut evaluated, mut fitting) = (0u64, 0u64);
-            let per_replica = (workload.global_batch / dp).max(1);
-            for ep in divisors(shape.experts).filter(|ep| dp.is_multiple_of(*ep)) {
-                for sp in [false, true] {
-                    if sp && tp == 1 {
-                        continue;
-                    }
-                    for zero in 0..=3u8 {
-                        for recompute in [Recompute::None, Recompute::Selective, Recompute::Full] {
-                            for v in [1u64, 2, 4] {
-                                if v > 1 && (pp == 1 || !shape.layers.is_multiple_of(pp * v)) {
-                                    continue;
-                                }
-                                let mut micro_batch: u64 = 1;
-                                while micro_batch <= per_replica {
-                                    let layout = Layout {
-                                        tp,
-                                        pp,
-                                        ep,
-                                        dp,
-                                        sp,
-                                        zero,
-                                        recompute,
-                                        micro_batch,
-                                        interleave: v,
-                                    };
-                                    let valid = shape
-                                        .check(
-                                            &layout,
-                                            gpus,
-                                            step.gpus_per_node,
-                                            workload.global_batch,
-                                        )
-                                        .is_ok();
-                                    if valid {
-                                        evaluated += 1;
-                                        if let (_, Some(candidate)) =
-                                            evaluate(shape, &layout, workload, mem, step)
-                                        {
-                                            fitting += 1;
-                                            keep(&mut best, candidate, top);
-                                        }
-                                    }
-                                    let Some(next) = micro_batch.checked_mul(2) else {
-                                        break;
-                                    };
-                                    micro_batch = next;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            (best, evaluated, fitting)
-        })
+        .map(|&pair| search_pair(shape, pair, gpus, workload, mem, step, top))
         .collect();
     let mut best = Vec::with_capacity(top + 1);
     let (mut evaluated, mut fitting) = (0, 0);

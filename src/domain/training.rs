@@ -19,6 +19,18 @@ use serde::Serialize;
 use crate::domain::units::unit::{dollar, dollar_per_second, flop, flop_per_second, second};
 use crate::domain::units::{Bounds, Compute, ComputeRate, Money, MoneyRate, Time};
 
+/// Training compute of a dense pass over `tokens` with `params` parameters: C ≈ 6ND — 2N FLOPs per
+/// token forward and 4N backward (Kaplan et al. 2020, §2.1, eq. 2.2 and C = 6NBS).
+pub fn training_compute(params: f64, tokens: f64) -> Compute {
+    Compute::new::<flop>(6.0 * params * tokens)
+}
+
+/// The tokens `compute` trains a model of `params` parameters on: D = C / 6N, the inverse of
+/// [`training_compute`].
+pub fn tokens_for_compute(compute: Compute, params: f64) -> f64 {
+    compute.get::<flop>() / (6.0 * params)
+}
+
 /// The terms of a run, in the order they are reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -417,7 +429,7 @@ mod tests {
     #[test]
     fn gpu_hours_imply_mfu() {
         // Llama 2 70B: 1,720,320 A100-hours (Touvron et al. 2023, Table 2) for 6 × 69B × 2T FLOP.
-        let compute = 6.0 * 68.98e9 * 2e12;
+        let compute = training_compute(68.98e9, 2e12).get::<flop>();
         let known = Known {
             compute: Some(Bounds::exact(Compute::new::<flop>(compute))),
             gpu_time: Some(Bounds::exact(Time::new::<hour>(1_720_320.0))),

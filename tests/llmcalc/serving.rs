@@ -264,6 +264,8 @@ fn what_overflows() {
         "--gpus",
         "8",
         "--tp",
+        "2",
+        "--pp",
         "3",
         "--batch",
         "1",
@@ -273,7 +275,7 @@ fn what_overflows() {
         "10",
     ]);
     assert!(
-        err.contains("TP × PP = 3 × 1 does not divide the 8 GPUs"),
+        err.contains("--gpus: TP × PP = 2 × 3 does not divide the 8 GPUs"),
         "{err}"
     );
 }
@@ -400,4 +402,44 @@ fn a_draft_shares_the_tokenizer() {
         err.contains("a draft must share the target's tokenizer"),
         "{err}"
     );
+}
+
+#[test]
+fn a_gpu_without_a_scale_up_figure_talks_over_the_network_in_every_command() {
+    // TPU v4's preset gives no ICI bandwidth: `plan` and `memory` then use the scale-out network for
+    // tensor parallelism, and so must `serve`. Llama 2 70B on TP 4 × PP 2, 16 sequences: micro-batches
+    // of 8, two ring all-reduces of 8 × 8192 × 2 bytes per layer over 40 layers per stage.
+    let plan = json(&[
+        "plan",
+        "llama-2-7b",
+        "--gpu",
+        "tpu-v4",
+        "--gpus",
+        "8",
+        "--top",
+        "1",
+    ]);
+    let network = plan["network_bytes_per_second"].as_f64().unwrap();
+    let r = json(&[
+        "serve",
+        "llama-2-70b",
+        "--gpu",
+        "tpu-v4",
+        "--gpus",
+        "8",
+        "--tp",
+        "4",
+        "--pp",
+        "2",
+        "--batch",
+        "16",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "200",
+    ]);
+    let bytes = 8.0 * 8192.0 * 2.0;
+    let expected = 40.0 * 2.0 * 2.0 * 3.0 / 4.0 * bytes / network;
+    let communication = r["decode"]["communication_seconds"].as_f64().unwrap();
+    assert!(close(communication, expected, 1e-12), "{communication}");
 }

@@ -26,8 +26,11 @@ use crate::error::{Error, Result};
 /// One row of the parameter breakdown.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParamPart {
-    /// What the part is.
+    /// What the part is, as printed: [`Role::label`].
     pub part: &'static str,
+    /// What the part is, for code that looks rows up.
+    #[serde(skip)]
+    pub role: Role,
     /// The stack it belongs to (`encoder`, `decoder`), or none for embeddings and head.
     pub stack: Option<&'static str>,
     /// Parameters of one instance (one layer, or one expert in one layer).
@@ -58,27 +61,87 @@ pub struct ParamBreakdown {
     pub parts: Vec<ParamPart>,
 }
 
+impl ParamBreakdown {
+    /// Parameters of the parts with `role`, over all stacks.
+    pub fn total_of(&self, role: Role) -> u64 {
+        self.parts
+            .iter()
+            .filter(|p| p.role == role)
+            .map(|p| p.total)
+            .sum()
+    }
+}
+
 /// A part before its counts are checked to fit: sizes in u128 so that no product can overflow.
 struct Row {
-    part: &'static str,
+    role: Role,
     stack: Option<&'static str>,
     each: u128,
     count: u128,
     per: &'static str,
     active_count: u128,
-    role: Role,
+    /// Experts per layer, for routed experts: the one-expert count divides by it.
+    experts: Option<u128>,
 }
 
-/// What a part counts towards besides the total.
-#[derive(Clone, Copy, PartialEq)]
-enum Role {
+/// What a part of the parameter table is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    TokenEmbedding,
+    TokenTypeEmbedding,
+    PositionalEmbedding,
+    EmbeddingNorm,
+    RelativePositionBias,
+    RelativePositionProjection,
+    SelfAttention,
+    CrossAttention,
+    DenseMlp,
+    RoutedExperts,
+    SharedExperts,
+    Router,
+    Norms,
+    Pooler,
+    OutputHead,
+}
+
+impl Role {
+    /// The part's name as printed.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::TokenEmbedding => "token embedding",
+            Role::TokenTypeEmbedding => "token-type embedding",
+            Role::PositionalEmbedding => "positional embedding",
+            Role::EmbeddingNorm => "embedding norm",
+            Role::RelativePositionBias => "relative position bias",
+            Role::RelativePositionProjection => "relative position projection",
+            Role::SelfAttention => "self-attention",
+            Role::CrossAttention => "cross-attention",
+            Role::DenseMlp => "dense MLP",
+            Role::RoutedExperts => "routed experts",
+            Role::SharedExperts => "shared experts",
+            Role::Router => "router",
+            Role::Norms => "norms",
+            Role::Pooler => "pooler",
+            Role::OutputHead => "output head",
+        }
+    }
+
     /// Embedding tables and the output head: left out of the non-embedding count.
-    Embedding,
+    pub fn is_embedding(self) -> bool {
+        matches!(
+            self,
+            Role::TokenEmbedding
+                | Role::TokenTypeEmbedding
+                | Role::PositionalEmbedding
+                | Role::RelativePositionBias
+                | Role::OutputHead
+        )
+    }
+
     /// Attention projections: the attention count.
-    Attention,
-    /// Routed experts, with the number of experts per layer: the one-expert count.
-    RoutedExperts(u128),
-    Other,
+    fn is_attention(self) -> bool {
+        matches!(self, Role::SelfAttention | Role::CrossAttention)
+    }
 }
 
 /// The parts table under construction; parts with no parameters are left out.
@@ -113,20 +176,20 @@ fn mlp(arch: &Architecture, s: &Stack, ffn: u64) -> u128 {
 impl Row {
     /// A part of `count` instances of `each` parameters, all of them active.
     fn new(
-        part: &'static str,
+        role: Role,
         stack: Option<&'static str>,
         each: u128,
         count: u128,
         per: &'static str,
     ) -> Row {
         Row {
-            part,
+            role,
             stack,
             each,
             count,
             per,
             active_count: count,
-            role: Role::Other,
+            experts: None,
         }
     }
 
@@ -138,9 +201,12 @@ impl Row {
         }
     }
 
-    /// What the part counts towards.
-    fn role(self, role: Role) -> Row {
-        Row { role, ..self }
+    /// Routed experts, `experts` of them per layer.
+    fn experts(self, experts: u128) -> Row {
+        Row {
+            experts: Some(experts),
+            ..self
+        }
     }
 }
 
@@ -149,47 +215,49 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
     let d = arch.d_model as u128;
     let norm = arch.norm_params() as u128;
     let mut p = Parts::default();
-    p.push(
-        Row::new("token embedding", None, arch.vocab as u128 * d, 1, "table").role(Role::Embedding),
-    );
-    p.push(
-        Row::new(
-            "token-type embedding",
+    p.push(Row::new(
+        Role::TokenEmbedding,
+        None,
+        arch.vocab as u128 * d,
+        1,
+        "table",
+    ));
+    p.push(Row::new(
+        Role::TokenTypeEmbedding,
+        None,
+        arch.token_types as u128 * d,
+        1,
+        "table",
+    ));
+    if arch.positional == Positional::Learned {
+        p.push(Row::new(
+            Role::PositionalEmbedding,
             None,
-            arch.token_types as u128 * d,
+            arch.context as u128 * d,
             1,
             "table",
-        )
-        .role(Role::Embedding),
-    );
-    if arch.positional == Positional::Learned {
-        p.push(
-            Row::new(
-                "positional embedding",
-                None,
-                arch.context as u128 * d,
-                1,
-                "table",
-            )
-            .role(Role::Embedding),
-        );
+        ));
     }
     if arch.embedding_norm {
-        p.push(Row::new("embedding norm", None, norm, 1, "norm"));
+        p.push(Row::new(Role::EmbeddingNorm, None, norm, 1, "norm"));
     }
     for (name, s) in arch.stacks() {
         let stack = Some(name);
         let layers = s.layers as u128;
         if arch.positional == Positional::Relative {
             let table = arch.relative_buckets as u128 * s.heads as u128;
-            p.push(
-                Row::new("relative position bias", stack, table, 1, "table").role(Role::Embedding),
-            );
+            p.push(Row::new(
+                Role::RelativePositionBias,
+                stack,
+                table,
+                1,
+                "table",
+            ));
         }
         if arch.positional == Positional::TransformerXl {
             let projection = d * s.q_dim() as u128 + 2 * s.q_dim() as u128;
             p.push(Row::new(
-                "relative position projection",
+                Role::RelativePositionProjection,
                 stack,
                 projection,
                 layers,
@@ -197,13 +265,13 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
             ));
         }
         let attn = attention(arch, s);
-        p.push(Row::new("self-attention", stack, attn, layers, "layer").role(Role::Attention));
+        p.push(Row::new(Role::SelfAttention, stack, attn, layers, "layer"));
         if s.cross_attention {
-            p.push(Row::new("cross-attention", stack, attn, layers, "layer").role(Role::Attention));
+            p.push(Row::new(Role::CrossAttention, stack, attn, layers, "layer"));
         }
         let dense = s.dense_layers() as u128;
         p.push(Row::new(
-            "dense MLP",
+            Role::DenseMlp,
             stack,
             mlp(arch, s, s.ffn),
             dense,
@@ -214,13 +282,13 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
             let expert = mlp(arch, s, moe.expert_ffn);
             let routed = moe.experts as u128 * moe_layers;
             p.push(
-                Row::new("routed experts", stack, expert, routed, "expert × layer")
+                Row::new(Role::RoutedExperts, stack, expert, routed, "expert × layer")
                     .active(moe.top_k as u128 * moe_layers)
-                    .role(Role::RoutedExperts(moe.experts as u128)),
+                    .experts(moe.experts as u128),
             );
             let shared = moe.shared_experts as u128 * moe_layers;
             p.push(Row::new(
-                "shared experts",
+                Role::SharedExperts,
                 stack,
                 expert,
                 shared,
@@ -232,13 +300,13 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
                 } else {
                     0
                 };
-            p.push(Row::new("router", stack, router, moe_layers, "layer"));
+            p.push(Row::new(Role::Router, stack, router, moe_layers, "layer"));
         }
         let norms = s.norms_per_layer as u128 * layers + u128::from(arch.final_norm);
-        p.push(Row::new("norms", stack, norm, norms, "norm"));
+        p.push(Row::new(Role::Norms, stack, norm, norms, "norm"));
     }
     if arch.pooler {
-        p.push(Row::new("pooler", None, d * d + d, 1, "layer"));
+        p.push(Row::new(Role::Pooler, None, d * d + d, 1, "layer"));
     }
     if arch.has_output_head() {
         let head = if arch.tied_embeddings {
@@ -251,7 +319,7 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
         } else {
             0
         };
-        p.push(Row::new("output head", None, head + bias, 1, "table").role(Role::Embedding));
+        p.push(Row::new(Role::OutputHead, None, head + bias, 1, "table"));
     }
     finish(model, p)
 }
@@ -268,23 +336,25 @@ fn finish(model: &str, p: Parts) -> Result<ParamBreakdown> {
         let (row_total, row_active) = (row.each * row.count, row.each * row.active_count);
         total += row_total;
         active += row_active;
-        match row.role {
-            Role::Embedding => embedding += row_total,
-            Role::Attention => attention += row_total,
-            Role::RoutedExperts(experts) => {
-                *expert_params.get_or_insert(0) += row_total / experts;
-            }
-            Role::Other => {}
+        if row.role.is_embedding() {
+            embedding += row_total;
+        }
+        if row.role.is_attention() {
+            attention += row_total;
+        }
+        if let Some(experts) = row.experts {
+            *expert_params.get_or_insert(0) += row_total / experts;
         }
         parts.push(ParamPart {
-            part: row.part,
+            part: row.role.label(),
+            role: row.role,
             stack: row.stack,
             each: fit(row.each)?,
             count: fit(row.count)?,
             per: row.per,
             total: fit(row_total)?,
             active: fit(row_active)?,
-            embedding: row.role == Role::Embedding,
+            embedding: row.role.is_embedding(),
         });
     }
     Ok(ParamBreakdown {

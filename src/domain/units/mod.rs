@@ -9,6 +9,13 @@
 //!
 //! Counts (parameters, tokens, GPUs) are dimensionless and stay plain numbers.
 //!
+//! Where the typed boundary sits: a quantity is a uom type wherever it crosses a module boundary —
+//! function parameters and return values, and the public fields of option and input structs such as
+//! `StepOptions`, `MemoryOptions` or the serving `Hardware`. Bare `f64` is used only inside one
+//! function's arithmetic and in the serialised result structs (`Memory`, `StepTime`, `DecodeStep` and
+//! the `*Result` types), whose JSON keys name the base unit (`*_bytes`, `*_seconds`) and stay as they
+//! are. Hours and days come from uom conversions (`Time::get::<hour>()`), not from 3600 and 86,400.
+//!
 //! Everything uom-specific stays inside this module: [`parse`] turns what people type into quantities,
 //! [`format`] prints them with a unit and three significant digits.
 

@@ -19,11 +19,25 @@
 //!   assumes verifying γ + 1 tokens costs one decode step, true while decode is memory-bound; llmcalc
 //!   uses the verification's own time v (the larger of the weight read and γ + 1 tokens' FLOPs).
 
+mod formats;
+mod replica;
+
+pub use formats::{KvFormat, WeightFormat};
+pub use replica::{DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million};
+
 use serde::Serialize;
 
-/// KV cache bytes per token: 2 (key and value) × layers × key/value heads × head dimension × bytes.
-pub fn kv_bytes_per_token(layers: u64, kv_heads: u64, head_dim: u64, bytes: f64) -> f64 {
-    2.0 * layers as f64 * kv_heads as f64 * head_dim as f64 * bytes
+use crate::domain::units::Information;
+
+/// KV cache per token: 2 (key and value) × layers × key/value heads × head dimension × bytes per
+/// element.
+pub fn kv_bytes_per_token(
+    layers: u64,
+    kv_heads: u64,
+    head_dim: u64,
+    element: Information,
+) -> Information {
+    element * (2.0 * layers as f64 * kv_heads as f64 * head_dim as f64)
 }
 
 /// Expected distinct experts a batch of `tokens` touches per MoE layer, routing `top_k` of `experts`
@@ -139,7 +153,9 @@ mod tests {
     #[test]
     fn kv_cache_per_token() {
         // Llama 2 70B: 80 layers, 8 kv heads of 128, 16-bit: 2 × 80 × 8 × 128 × 2 = 327,680 bytes.
-        assert_eq!(kv_bytes_per_token(80, 8, 128, 2.0), 327_680.0);
+        let bf16 = crate::domain::hardware::Precision::Bf16.bytes();
+        let bytes = kv_bytes_per_token(80, 8, 128, bf16);
+        assert_eq!(bytes.get::<crate::domain::units::unit::byte>(), 327_680.0);
     }
 
     #[test]

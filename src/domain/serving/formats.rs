@@ -1,0 +1,59 @@
+//! Number formats for serving: how weights and the KV cache are stored.
+
+use serde::Serialize;
+
+use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::units::Information;
+use crate::domain::units::unit::byte;
+
+/// How weights are stored for serving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightFormat {
+    Bf16,
+    Fp8,
+    Int8,
+    Int4,
+}
+
+impl WeightFormat {
+    /// Storage per parameter: the precision's width, and half a byte for 4-bit integers (two per
+    /// byte, as GPTQ and AWQ pack them; Frantar et al. 2023, Lin et al. 2024).
+    pub fn bytes(self) -> Information {
+        match self {
+            WeightFormat::Bf16 => Precision::Bf16.bytes(),
+            WeightFormat::Fp8 => Precision::Fp8.bytes(),
+            WeightFormat::Int8 => Precision::Int8.bytes(),
+            WeightFormat::Int4 => Information::new::<byte>(0.5),
+        }
+    }
+
+    /// The peak the matrix products run at: fp8 and int8 weights at their own peak where the GPU has
+    /// one; int4 weights are dequantised to bf16 (weight-only quantisation).
+    pub fn precision(self, gpu: &Gpu) -> Precision {
+        let own = match self {
+            WeightFormat::Fp8 => Some(Precision::Fp8),
+            WeightFormat::Int8 => Some(Precision::Int8),
+            WeightFormat::Bf16 | WeightFormat::Int4 => None,
+        };
+        own.filter(|p| gpu.peak(*p).is_some())
+            .unwrap_or_else(|| gpu.training_precision())
+    }
+}
+
+/// How the KV cache is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KvFormat {
+    Bf16,
+    Fp8,
+}
+
+impl KvFormat {
+    /// Storage per cached element.
+    pub fn bytes(self) -> Information {
+        match self {
+            KvFormat::Bf16 => Precision::Bf16.bytes(),
+            KvFormat::Fp8 => Precision::Fp8.bytes(),
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! One replica serving a decoder-only model over TP × PP GPUs: memory per GPU, prefill, decode steps,
+//! speculative decoding and cost. The formulas and their sources are in [`super`].
+
+use serde::Serialize;
+
+use super::{
+    KvFormat, Speculation, WeightFormat, expected_experts, kv_bytes_per_token, speculation,
+};
+use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::memory::{Split, check_split, kv_heads_per_rank};
+use crate::domain::model::Model;
+use crate::domain::model::architecture::{Architecture, Kind, Stack};
+use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::domain::model::params::{self, ParamBreakdown, Role};
+use crate::domain::units::unit::{
+    byte, byte_per_second, dollar, dollar_per_hour, flop, flop_per_second, hour, second,
+};
+use crate::domain::units::{Bandwidth, Compute, ComputeRate, Information, Money, MoneyRate, Time};
+use crate::error::{Error, Input, Result};
+
+/// How a replica is laid out and stores its numbers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Deployment {
+    pub tp: u64,
+    pub pp: u64,
+    pub weights: WeightFormat,
+    pub kv: KvFormat,
+}
+
+/// What one GPU of the replica gives a step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hardware {
+    /// The dense peak at the weights' precision.
+    pub peak: ComputeRate,
+    pub bandwidth: Bandwidth,
+    /// Scale-up bandwidth per GPU, one direction ([`Gpu::scale_up_bandwidth`]).
+    pub scale_up: Bandwidth,
+    /// Fraction of the peak prefill and compute-bound decode reach.
+    pub compute_efficiency: f64,
+    /// Fraction of the memory bandwidth decode reaches.
+    pub bandwidth_efficiency: f64,
+}
+
+impl Hardware {
+    /// `gpu` computing at `precision` (one of its peaks), over `network` where it has no scale-up
+    /// figure.
+    pub fn new(
+        gpu: &Gpu,
+        precision: Precision,
+        network: Bandwidth,
+        compute_efficiency: f64,
+        bandwidth_efficiency: f64,
+    ) -> Hardware {
+        Hardware {
+            peak: gpu
+                .peak(precision)
+                .expect("precision chosen among the GPU's peaks"),
+            bandwidth: gpu.memory_bandwidth,
+            scale_up: gpu.scale_up_bandwidth(network),
+            compute_efficiency,
+            bandwidth_efficiency,
+        }
+    }
+
+    /// FLOPs per byte at which compute and memory bounds meet (Williams et al. 2009).
+    fn ridge_point(&self) -> f64 {
+        self.peak.get::<flop_per_second>() / self.bandwidth.get::<byte_per_second>()
+    }
+}
+
+/// The largest batch and the longest context that fit beside the weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fit {
+    /// Sequences of the requested context.
+    pub max_batch: u64,
+    /// Tokens per sequence at the requested batch, at most the model's context.
+    pub max_context: u64,
+}
+
+/// Prefill of a batch's prompts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prefill {
+    pub flops: Compute,
+    /// Time to first token.
+    pub time: Time,
+}
+
+/// One decode step, as one pipeline stage does it for one micro-batch (the whole model and batch when
+/// PP is 1).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct DecodeStep {
+    /// Sequences per micro-batch: the batch over the pipeline stages.
+    pub micro_batch: u64,
+    /// Bytes one stage reads: its resident weights (the touched experts for a MoE) and KV cache.
+    pub weight_bytes_read: f64,
+    pub kv_bytes_read: f64,
+    pub flops: f64,
+    pub memory_bound_seconds: f64,
+    pub compute_bound_seconds: f64,
+    pub communication_seconds: f64,
+    /// One stage's time: the longer bound plus communication.
+    pub stage_seconds: f64,
+    /// A token's decode latency: PP × the stage time.
+    pub seconds: f64,
+    /// `memory` or `compute`: the larger of the two bounds.
+    pub bound: &'static str,
+    /// FLOPs per byte read, against the GPU's peak over bandwidth (the ridge point).
+    pub arithmetic_intensity: f64,
+    pub ridge_point: f64,
+    /// Expected distinct experts per MoE layer, for a MoE.
+    pub experts_touched: Option<f64>,
+}
+
+/// A decoder-only model as serving sees it: its one stack and its parameter table.
+#[derive(Clone, Debug)]
+pub struct Served<'a> {
+    pub id: &'a str,
+    pub arch: &'a Architecture,
+    pub stack: &'a Stack,
+    pub params: ParamBreakdown,
+}
+
+impl<'a> Served<'a> {
+    /// `model`, which must be decoder-only.
+    pub fn new(model: &'a Model) -> Result<Served<'a>> {
+        let arch = model.architecture("serving")?;
+        if arch.kind() != Kind::DecoderOnly {
+            return Err(Error::Invalid {
+                input: Input::Model,
+                message: format!(
+                    "{} is {}; serving is modelled for decoder-only models",
+                    model.id,
+                    arch.kind().name()
+                ),
+            });
+        }
+        let (_, stack) = arch.stacks().next().expect("a decoder has a stack");
+        Ok(Served {
+            id: &model.id,
+            arch,
+            stack,
+            params: params::count(&model.id, arch)?,
+        })
+    }
+
+    /// Checks the replica's TP × PP split against the model, the GPUs and a node
+    /// ([`check_split`], the rule training layouts follow too).
+    pub fn check(&self, tp: u64, pp: u64, gpus: u64, gpus_per_node: u64) -> Result<()> {
+        let split = Split {
+            heads: self.stack.heads,
+            kv_heads: self.stack.kv_heads,
+            layers: self.stack.layers,
+        };
+        check_split(&split, tp, pp, gpus, gpus_per_node)
+    }
+
+    /// The share of the layers on the most loaded pipeline stage: ceil(L/p) of the L layers.
+    fn stage_share(&self, pp: u64) -> f64 {
+        let layers = self.stack.layers as f64;
+        (layers / pp as f64).ceil() / layers
+    }
+
+    /// Weights on one GPU of the most loaded stage, split over the TP ranks.
+    pub fn weights_per_gpu(&self, d: &Deployment) -> Information {
+        d.weights.bytes() * self.params.total_params as f64 * self.stage_share(d.pp) / d.tp as f64
+    }
+
+    /// KV cache per token of one sequence, all layers and heads.
+    pub fn kv_per_token(&self, kv: KvFormat) -> Information {
+        let s = self.stack;
+        kv_bytes_per_token(s.layers, s.kv_heads, s.head_dim, kv.bytes())
+    }
+
+    /// KV cache per token of one sequence on one GPU: the stage's layers, the rank's key/value heads.
+    pub fn kv_per_gpu_token(&self, d: &Deployment) -> Information {
+        let rank_share = kv_heads_per_rank(self.stack.kv_heads, d.tp) / self.stack.kv_heads as f64;
+        self.kv_per_token(d.kv) * rank_share * self.stage_share(d.pp)
+    }
+
+    /// The largest batch of `context`-token sequences, and the longest context of `batch` sequences,
+    /// whose KV cache fits in `free` per GPU.
+    pub fn fit(&self, d: &Deployment, free: Information, batch: u64, context: u64) -> Fit {
+        let (free, per_token) = (free.get::<byte>(), self.kv_per_gpu_token(d).get::<byte>());
+        if free <= 0.0 {
+            return Fit {
+                max_batch: 0,
+                max_context: 0,
+            };
+        }
+        Fit {
+            max_batch: (free / (context as f64 * per_token)).floor() as u64,
+            // Memory allows this much; the model was trained for at most its context.
+            max_context: ((free / (batch as f64 * per_token)).floor() as u64)
+                .min(self.arch.context),
+        }
+    }
+
+    /// Prefill: the prompts' forward FLOPs with a causal mask. The batch's prompts pass the pipeline as
+    /// m = min(PP, batch) micro-batches: m + PP − 1 stage times, each stage doing 1/PP of the layers
+    /// for 1/m of the batch (one stage time when PP is 1).
+    pub fn prefill(
+        &self,
+        d: &Deployment,
+        hw: &Hardware,
+        batch: u64,
+        prompt: u64,
+    ) -> Result<Prefill> {
+        let options = FlopsOptions::new(
+            self.arch,
+            Some(prompt),
+            None,
+            Masking::Causal,
+            Recompute::None,
+        )?;
+        let per_token = flops::count(self.arch, &self.params, &options)
+            .forward_flops_per_token
+            .get::<flop>();
+        let flops = batch as f64 * prompt as f64 * per_token;
+        let (p, m) = (d.pp as f64, d.pp.min(batch) as f64);
+        let peak = hw.peak.get::<flop_per_second>();
+        let stage = flops / (m * p) / (d.tp as f64 * peak * hw.compute_efficiency);
+        Ok(Prefill {
+            flops: Compute::new::<flop>(flops),
+            time: Time::new::<second>((m + p - 1.0) * stage),
+        })
+    }
+
+    /// Parameters a decode step of `micro_batch` sequences reads, and the experts it touches for a
+    /// MoE. The input embeddings are looked up, not read whole (an output head tied to the token
+    /// embedding is read); of the routed experts, the expected touched ones are.
+    fn params_read(&self, micro_batch: u64) -> (f64, Option<f64>) {
+        let total = |role| self.params.total_of(role) as f64;
+        let routed = total(Role::RoutedExperts);
+        let moe = self.stack.moe.as_ref();
+        let touched = moe.map(|m| expected_experts(m.experts, m.top_k, micro_batch));
+        let experts_read = match (moe, touched) {
+            (Some(m), Some(t)) => routed * t / m.experts as f64,
+            _ => 0.0,
+        };
+        let looked_up = total(Role::TokenEmbedding)
+            + total(Role::PositionalEmbedding)
+            + total(Role::TokenTypeEmbedding);
+        let looked_up = if self.arch.tied_embeddings {
+            looked_up - total(Role::TokenEmbedding)
+        } else {
+            looked_up
+        };
+        let read = self.params.total_params as f64 - looked_up - routed + experts_read;
+        (read, touched)
+    }
+
+    /// Forward FLOPs per token at a context of `context` tokens.
+    fn forward_flops_per_token(&self, context: u64) -> f64 {
+        let options = FlopsOptions {
+            seq_len: context.max(1),
+            target_len: None,
+            masking: Masking::Full,
+            recompute: Recompute::None,
+        };
+        flops::count(self.arch, &self.params, &options)
+            .forward_flops_per_token
+            .get::<flop>()
+    }
+
+    /// One decode step at a mean context `context`. With pipeline parallelism the batch is split into
+    /// PP micro-batches that keep every stage busy: a stage reads its share of the weights and of its
+    /// micro-batch's KV cache, and a token passes all PP stages one after another. Weights split over
+    /// the TP ranks; each rank reads its [`kv_heads_per_rank`] heads' share of the cache. Two
+    /// all-reduces of the micro-batch's 16-bit hidden states per layer go over the scale-up link as
+    /// rings, 2(t − 1)/t of the bytes each (Shoeybi et al. 2019, §3).
+    pub fn decode(&self, d: &Deployment, hw: &Hardware, batch: u64, context: u64) -> DecodeStep {
+        let (pp, t) = (d.pp as f64, d.tp as f64);
+        let micro_batch = batch.div_ceil(d.pp);
+        let (read, touched) = self.params_read(micro_batch);
+        let weight_bytes = read * d.weights.bytes().get::<byte>() / pp;
+        let kv_token = self.kv_per_token(d.kv).get::<byte>();
+        let kv_bytes = micro_batch as f64 * context as f64 * kv_token / pp;
+        let flops = micro_batch as f64 * self.forward_flops_per_token(context) / pp;
+        let kv_rank_share =
+            kv_heads_per_rank(self.stack.kv_heads, d.tp) / self.stack.kv_heads as f64;
+        let bandwidth = hw.bandwidth.get::<byte_per_second>();
+        let peak = hw.peak.get::<flop_per_second>();
+        let memory =
+            (weight_bytes / t + kv_bytes * kv_rank_share) / (bandwidth * hw.bandwidth_efficiency);
+        let compute = flops / (t * peak * hw.compute_efficiency);
+        let communication = if d.tp > 1 {
+            let element = Precision::Bf16.bytes().get::<byte>();
+            let bytes = micro_batch as f64 * self.arch.d_model as f64 * element;
+            let scale_up = hw.scale_up.get::<byte_per_second>();
+            self.stack.layers as f64 / pp * 2.0 * 2.0 * (t - 1.0) / t * bytes / scale_up
+        } else {
+            0.0
+        };
+        let stage = memory.max(compute) + communication;
+        DecodeStep {
+            micro_batch,
+            weight_bytes_read: weight_bytes,
+            kv_bytes_read: kv_bytes,
+            flops,
+            memory_bound_seconds: memory,
+            compute_bound_seconds: compute,
+            communication_seconds: communication,
+            stage_seconds: stage,
+            seconds: pp * stage,
+            bound: if memory >= compute {
+                "memory"
+            } else {
+                "compute"
+            },
+            arithmetic_intensity: flops / (weight_bytes + kv_bytes),
+            ridge_point: hw.ridge_point(),
+            experts_touched: touched,
+        }
+    }
+}
+
+impl DecodeStep {
+    /// Speculative decoding of this target step with a draft step: verifying γ + 1 tokens reads the
+    /// weights once but does γ + 1 tokens' FLOPs, on each of the `pp` stages.
+    pub fn speculate(
+        &self,
+        draft: &DecodeStep,
+        pp: u64,
+        acceptance: f64,
+        lookahead: u64,
+    ) -> Speculation {
+        let verify = pp as f64
+            * (self
+                .memory_bound_seconds
+                .max((lookahead + 1) as f64 * self.compute_bound_seconds)
+                + self.communication_seconds);
+        speculation(
+            acceptance,
+            lookahead,
+            draft.seconds / self.seconds,
+            verify / self.seconds,
+        )
+    }
+}
+
+/// The cost of a million tokens that take `gpu_time_per_token` of GPU time each, at `price` per
+/// GPU-hour.
+pub fn cost_per_million(gpu_time_per_token: Time, price: MoneyRate) -> Money {
+    let seconds_per_hour = Time::new::<hour>(1.0).get::<second>();
+    let per_gpu_hour = price.get::<dollar_per_hour>();
+    Money::new::<dollar>(gpu_time_per_token.get::<second>() * per_gpu_hour / seconds_per_hour * 1e6)
+}
