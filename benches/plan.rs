@@ -5,7 +5,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
 use llmcalc::app::memory::{Setup, SetupRequest, setup};
-use llmcalc::catalog::presets;
+use llmcalc::catalog::Catalog;
 use llmcalc::domain::memory::{Layout, Optimizer, Reserve};
 use llmcalc::domain::model::flops::Recompute;
 use llmcalc::domain::parallel;
@@ -13,7 +13,7 @@ use llmcalc::domain::units::{Bandwidth, unit::byte_per_second};
 
 fn gpt4_on_a100s() -> Setup {
     setup(&SetupRequest {
-        model: presets::load_model("gpt-4", &[]).unwrap(),
+        model: Catalog::builtin().model("gpt-4", &[]).unwrap(),
         gpu: "a100-40gb".into(),
         seq_len: Some(8192),
         global_batch_tokens: Some(60e6),

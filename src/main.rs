@@ -12,6 +12,7 @@ use llmcalc::app::memory::SetupRequest;
 use llmcalc::app::mfu::{MfuRequest, Throughput};
 use llmcalc::app::serve::{ServeRequest, WeightFormat};
 use llmcalc::app::{self, flops::FlopsRequest, train::TrainRequest};
+use llmcalc::catalog::Catalog;
 use llmcalc::catalog::presets::{self, Override};
 use llmcalc::domain::hardware::Precision;
 use llmcalc::domain::memory::{Layout, Optimizer, Reserve};
@@ -19,6 +20,7 @@ use llmcalc::domain::model::flops::{Masking, Recompute};
 use llmcalc::domain::serving::Detail;
 use llmcalc::domain::units::parse::{Dimension, Quantity, read, read_bounds, read_range};
 use llmcalc::domain::units::{Bandwidth, Bounds, Compute, Money, MoneyRate, Time};
+use llmcalc::error::Input;
 use llmcalc::render::{self, Format};
 
 /// The arithmetic of training and serving large language models, from presets.
@@ -705,9 +707,9 @@ fn reserve(text: &str) -> Result<Reserve, String> {
     Ok(Reserve::Bytes(bytes))
 }
 
-fn setup(args: SetupArgs) -> llmcalc::Result<(app::memory::Setup, u64)> {
+fn setup(catalog: &Catalog, args: SetupArgs) -> llmcalc::Result<(app::memory::Setup, u64)> {
     let request = SetupRequest {
-        model: load_model(&args.model.model, &args.model.overrides)?,
+        model: load_model(catalog, &args.model.model, &args.model.overrides)?,
         gpu: args.gpu,
         seq_len: args.seq_len,
         global_batch_tokens: args.global_batch_tokens,
@@ -830,10 +832,11 @@ fn write_chart(
 
 /// Loads a model, telling on standard error what an imported config could not express.
 fn load_model(
+    catalog: &Catalog,
     reference: &str,
     overrides: &[Override],
 ) -> llmcalc::Result<llmcalc::domain::model::Model> {
-    let model = presets::load_model(reference, overrides)?;
+    let model = catalog.model(reference, overrides)?;
     for warning in &model.warnings {
         eprintln!("warning: {warning}");
     }
@@ -856,9 +859,8 @@ fn recompute(arg: RecomputeArg) -> Recompute {
 }
 
 fn run(cli: Cli) -> llmcalc::Result<String> {
-    if let Some(dir) = cli.presets {
-        presets::set_user_dir(dir);
-    }
+    let catalog = Catalog::with_user_dir(Catalog::user_dir_from_env(cli.presets));
+    let catalog = &catalog;
     let format = match cli.format {
         OutputFormat::Table => Format::Table,
         OutputFormat::Json => Format::Json,
@@ -867,23 +869,29 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
     };
     Ok(match cli.command {
         Command::Models => {
-            let list = app::models::models()?;
+            let list = app::models::models(&catalog.models()?)?;
             render::render(&list, |l| l.report(), format)
         }
         Command::Gpus => {
-            let list = app::gpus::gpus()?;
+            let list = app::gpus::gpus(&catalog.gpus()?);
             render::render(&list, |l| l.report(), format)
         }
         Command::Train(args) => {
             let model = match &args.model {
-                Some(name) => Some(load_model(name, &args.overrides)?),
+                Some(name) => Some(load_model(catalog, name, &args.overrides)?),
                 None => None,
+            };
+            // The GPU asked for, else the one the model's claims name.
+            let gpu = match (&args.gpu, &model) {
+                (Some(name), _) => Some(catalog.gpu(name)?),
+                (None, Some(model)) => catalog.claimed_gpu(model)?,
+                (None, None) => None,
             };
             let request = TrainRequest {
                 model,
                 flops: args.flops,
                 tokens: args.tokens,
-                gpu: args.gpu,
+                gpu,
                 precision: args.precision,
                 gpus: args.gpus,
                 mfu: args.mfu,
@@ -919,8 +927,8 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 }
             };
             let request = MfuRequest {
-                model: load_model(&args.model.model, &args.model.overrides)?,
-                gpu: args.gpu,
+                model: load_model(catalog, &args.model.model, &args.model.overrides)?,
+                gpu: catalog.gpu(&args.gpu)?,
                 gpus: args.gpus,
                 throughput,
                 precision: args.precision,
@@ -944,12 +952,20 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
                 }
             };
             let request = CompareRequest {
-                model: load_model(&args.model.model, &args.model.overrides)?,
+                model: load_model(catalog, &args.model.model, &args.model.overrides)?,
                 tokens: args.tokens,
-                gpus: args.gpu,
+                gpus: args
+                    .gpu
+                    .iter()
+                    .map(|name| catalog.gpu(name))
+                    .collect::<llmcalc::Result<_>>()?,
                 fixed,
                 mfu: args.mfu,
-                prices: args.prices,
+                prices: args
+                    .prices
+                    .iter()
+                    .map(|(name, price)| Ok((catalog.gpu(name)?, *price)))
+                    .collect::<llmcalc::Result<_>>()?,
                 precision: args.precision,
                 pue: args.pue,
             };
@@ -958,7 +974,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             render::render(&result, |r| r.report(), format)
         }
         Command::Memory(args) => {
-            let (setup, gpus) = setup(args.setup)?;
+            let (setup, gpus) = setup(catalog, args.setup)?;
             let layout = Layout {
                 tp: args.tp,
                 pp: args.pp,
@@ -977,12 +993,16 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             let chart = args.chart.clone();
             let tokens = match args.tokens {
                 Some(t) => Some(t),
-                None => load_model(&args.setup.model.model, &args.setup.model.overrides)?
-                    .claims
-                    .training_tokens
-                    .map(|f| f.mid()),
+                None => load_model(
+                    catalog,
+                    &args.setup.model.model,
+                    &args.setup.model.overrides,
+                )?
+                .claims
+                .training_tokens
+                .map(|f| f.mid()),
             };
-            let (setup, gpus) = setup(args.setup)?;
+            let (setup, gpus) = setup(catalog, args.setup)?;
             let result = app::plan::plan(&setup, gpus, tokens, args.price, args.top as usize)?;
             write_chart(chart.as_deref(), || render::chart::plan(&result))?;
             render::render(&result, |r| r.report(), format)
@@ -990,12 +1010,12 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
         Command::Serve(args) => {
             let draft = match (&args.draft, args.acceptance, args.lookahead) {
                 (Some(name), Some(acceptance), Some(lookahead)) => {
-                    Some((load_model(name, &[])?, acceptance, lookahead))
+                    Some((load_model(catalog, name, &[])?, acceptance, lookahead))
                 }
                 _ => None,
             };
             let request = ServeRequest {
-                model: load_model(&args.model.model, &args.model.overrides)?,
+                model: load_model(catalog, &args.model.model, &args.model.overrides)?,
                 gpu: args.gpu,
                 gpus: args.gpus,
                 tp: args.tp,
@@ -1041,7 +1061,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             tokens,
             chart,
         } => {
-            let model = model.map(|m| load_model(&m, &[])).transpose()?;
+            let model = model.map(|m| load_model(catalog, &m, &[])).transpose()?;
             let request = ChinchillaRequest {
                 budget,
                 params,
@@ -1053,8 +1073,9 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             render::render(&result, |r| r.report(), format)
         }
         Command::Audit { model, tolerance } => {
-            let m = load_model(&model.model, &model.overrides)?;
-            let result = app::audit::audit(&m, tolerance)?;
+            let m = load_model(catalog, &model.model, &model.overrides)?;
+            let claimed_gpu = catalog.claimed_gpu(&m)?;
+            let result = app::audit::audit(&m, claimed_gpu.as_ref(), tolerance)?;
             render::render(&result, |r| r.report(), format)
         }
         Command::Import { config } => {
@@ -1087,7 +1108,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             String::from_utf8_lossy(&out).into_owned()
         }
         Command::Params(args) => {
-            let model = load_model(&args.model, &args.overrides)?;
+            let model = load_model(catalog, &args.model, &args.overrides)?;
             let result = app::params::params(&model)?;
             render::render(&result, |r| r.report(), format)
         }
@@ -1098,7 +1119,7 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
             attention,
             recompute: recompute_arg,
         } => {
-            let m = load_model(&model.model, &model.overrides)?;
+            let m = load_model(catalog, &model.model, &model.overrides)?;
             let request = FlopsRequest {
                 seq_len,
                 target_len,
@@ -1111,6 +1132,44 @@ fn run(cli: Cli) -> llmcalc::Result<String> {
     })
 }
 
+/// The flag or argument that gives an input of the calculations.
+fn flag(input: Input) -> &'static str {
+    match input {
+        Input::Model => "MODEL",
+        Input::Gpu => "--gpu",
+        Input::Gpus => "--gpus",
+        Input::Precision => "--precision",
+        Input::Tokens => "--tokens",
+        Input::Flops => "--flops",
+        Input::Mfu => "--mfu",
+        Input::Duration => "--days",
+        Input::GpuHours => "--gpu-hours",
+        Input::Budget => "--budget",
+        Input::Price => "--price",
+        Input::Params => "--params",
+        Input::SeqLen => "--seq-len",
+        Input::TargetLen => "--target-len",
+        Input::Attention => "--attention",
+        Input::Throughput => "throughput",
+        Input::GlobalBatchTokens => "--global-batch-tokens",
+        Input::Tp => "--tp",
+        Input::Pp => "--pp",
+        Input::Dp => "--dp",
+        Input::Cp => "--cp",
+        Input::Ep => "--ep",
+        Input::Zero => "--zero",
+        Input::MicroBatch => "--micro-batch",
+        Input::Interleave => "--interleave",
+        Input::Top => "--top",
+        Input::Batch => "--batch",
+        Input::PromptTokens => "--prompt-tokens",
+        Input::OutputTokens => "--output-tokens",
+        Input::Draft => "--draft",
+        Input::Chart => "--chart",
+        Input::Tolerance => "--tolerance",
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -1118,6 +1177,10 @@ fn main() -> ExitCode {
             // A closed pipe (`llmcalc models | head`) is not an error worth reporting.
             let _ = std::io::stdout().lock().write_all(output.as_bytes());
             ExitCode::SUCCESS
+        }
+        Err(llmcalc::Error::Invalid { input, message }) => {
+            eprintln!("error: {}: {message}", flag(input));
+            ExitCode::from(2)
         }
         Err(error) => {
             eprintln!("error: {error}");

@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use super::params::ModelInfo;
 use super::train::GpuInfo;
-use crate::catalog::presets;
 use crate::domain::hardware::{Gpu, Precision};
 use crate::domain::memory::{
     self, Layout, Memory, MemoryOptions, Optimizer, Reserve, Shape, WeightPrecision, Workload,
@@ -55,7 +54,7 @@ pub fn setup(r: &SetupRequest) -> Result<Setup> {
     let arch = model.architecture("memory and layouts")?;
     let params = params::count(&model.id, arch)?;
     let shape = Shape::new(&model.id, arch, &params)?;
-    let gpu = presets::load_gpu(&r.gpu, &[])?;
+    let gpu = crate::catalog::Catalog::builtin().gpu(&r.gpu)?;
     let (precision, peak) = gpu.peak_for(r.precision)?;
     let per_token = |recompute| -> Result<(f64, f64)> {
         let options = FlopsOptions::new(arch, r.seq_len, None, Masking::Full, recompute)?;

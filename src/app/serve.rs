@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::params::ModelInfo;
 use super::train::GpuInfo;
-use crate::catalog::presets;
 use crate::domain::hardware::{Gpu, Precision};
 use crate::domain::model::architecture::Kind;
 use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
@@ -332,7 +331,7 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let model = &r.model;
     let arch = model.architecture("serving")?;
     let (_, stack) = arch.stacks().next().expect("a decoder has a stack");
-    let gpu = presets::load_gpu(&r.gpu, &[])?;
+    let gpu = crate::catalog::Catalog::builtin().gpu(&r.gpu)?;
     let (pp, gpus) = (r.pp, r.gpus);
     for (name, value) in [
         ("--gpus", gpus),
