@@ -133,6 +133,66 @@ pub(crate) fn unsolvable(e: SolveError) -> Error {
     invalid(input, e.to_string())
 }
 
+/// The run's training compute: the given one, or the model's over its tokens (the given ones, else
+/// the claimed ones); with the tokens, and whether they are the claimed ones.
+fn training_compute(
+    request: &TrainRequest,
+) -> Result<(TrainingCompute, Option<Bounds<f64>>, bool)> {
+    let model = match (request.flops, &request.model) {
+        (Some(flops), _) => {
+            let compute = TrainingCompute {
+                parts: vec![ComputePart {
+                    part: "given (--flops)",
+                    flops,
+                }],
+                per_token: None,
+                total: flops,
+                hardware: None,
+            };
+            return Ok((compute, request.tokens, false));
+        }
+        (None, Some(model)) => model,
+        (None, None) => {
+            return Err(invalid(
+                Input::Model,
+                "give a model, or the training compute",
+            ));
+        }
+    };
+    let tokens = request
+        .tokens
+        .or_else(|| training::claimed_tokens(&model.claims))
+        .ok_or_else(|| {
+            invalid(
+                Input::Tokens,
+                format!(
+                    "give the training tokens: {}'s claims record none",
+                    model.id
+                ),
+            )
+        })?;
+    let compute = training::model_compute(
+        model,
+        tokens,
+        request.seq_len,
+        request.masking.unwrap_or(Masking::Full),
+        request.recompute.unwrap_or(Recompute::None),
+    )?;
+    Ok((compute, Some(tokens), request.tokens.is_none()))
+}
+
+/// Where the price came from, as printed.
+fn price_source(source: PriceSource, gpu: &Gpu) -> String {
+    match source {
+        PriceSource::Given => "--price".to_string(),
+        PriceSource::Claims => "the model preset's claims".to_string(),
+        PriceSource::Preset => {
+            let date = gpu.price.as_ref().map_or("", |p| p.date.as_str());
+            format!("the {} preset ({date})", gpu.id)
+        }
+    }
+}
+
 /// Solves a training run.
 pub fn train(request: &TrainRequest) -> Result<TrainResult> {
     let model = request.model.as_ref();
@@ -148,50 +208,11 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
         .map(|m| &m.claims)
         .filter(|c| training::on_claimed_gpu(c, gpu));
 
+    let (compute, tokens, tokens_claimed) = training_compute(request)?;
     let mut from_claims: Vec<&'static str> = Vec::new();
-    let mut tokens = request.tokens;
-    let compute = match (request.flops, model) {
-        (Some(flops), _) => TrainingCompute {
-            parts: vec![ComputePart {
-                part: "given (--flops)",
-                flops,
-            }],
-            per_token: None,
-            total: flops,
-            hardware: None,
-        },
-        (None, Some(model)) => {
-            if tokens.is_none() {
-                tokens = training::claimed_tokens(&model.claims);
-                if tokens.is_some() {
-                    from_claims.push("training_tokens");
-                }
-            }
-            let tokens = tokens.ok_or_else(|| {
-                invalid(
-                    Input::Tokens,
-                    format!(
-                        "give the training tokens: {}'s claims record none",
-                        model.id
-                    ),
-                )
-            })?;
-            training::model_compute(
-                model,
-                tokens,
-                request.seq_len,
-                request.masking.unwrap_or(Masking::Full),
-                request.recompute.unwrap_or(Recompute::None),
-            )?
-        }
-        (None, None) => {
-            return Err(invalid(
-                Input::Model,
-                "give a model, or the training compute",
-            ));
-        }
-    };
-
+    if tokens_claimed {
+        from_claims.push("training_tokens");
+    }
     let claimed = training::solve_with_claims(Given {
         known: Known {
             compute: Some(compute.total),
@@ -207,14 +228,7 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
         preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
     })
     .map_err(unsolvable)?;
-    let price_source = claimed.price_source.map(|source| match source {
-        PriceSource::Given => "--price".to_string(),
-        PriceSource::Claims => "the model preset's claims".to_string(),
-        PriceSource::Preset => {
-            let date = gpu.price.as_ref().map_or("", |p| p.date.as_str());
-            format!("the {} preset ({date})", gpu.id)
-        }
-    });
+    let price_source = claimed.price_source.map(|source| price_source(source, gpu));
     from_claims.extend(claimed.from_claims);
     let differs_from_claims = match claims {
         Some(c) => claim_notes(c, &claimed.differences, compute.total),

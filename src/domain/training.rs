@@ -765,4 +765,103 @@ mod tests {
             "{err}"
         );
     }
+
+    fn claims(text: &str) -> Claims {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn the_claims_fill_only_what_is_left_open() {
+        let c = claims("gpus = 25000\nmfu = \"0.32..0.36\"\ndays = 95\ngpu_hours = 57e6");
+        let mut known = Known {
+            compute: Some(Bounds::exact(Compute::new::<flop>(2.15e25))),
+            peak: a100(),
+            ..Known::default()
+        };
+        // Compute, GPUs and MFU fix the run: the days and GPU-hours stay to be solved.
+        assert_eq!(fill_from_claims(&mut known, &c), vec!["gpus", "mfu"]);
+        assert_eq!(known.mfu, Some(Bounds::new(0.32, 0.36)));
+        assert!(known.duration.is_none() && known.gpu_time.is_none());
+        let mut known = Known {
+            compute: Some(Bounds::exact(Compute::new::<flop>(2.15e25))),
+            gpu_time: Some(Bounds::exact(Time::new::<hour>(1e6))),
+            peak: a100(),
+            ..Known::default()
+        };
+        // GPU-hours given: the claimed GPUs and days would over-determine them; only the MFU is taken.
+        assert_eq!(fill_from_claims(&mut known, &c), vec!["mfu"]);
+    }
+
+    #[test]
+    fn a_solved_term_a_tenth_off_its_claim_is_a_difference() {
+        let c = claims("gpus = 25000\nmfu = 0.34\ndays = 50");
+        let known = Known {
+            compute: Some(Bounds::exact(Compute::new::<flop>(2.15e25))),
+            gpus: Some(Bounds::exact(25_000.0)),
+            mfu: Some(Bounds::exact(0.34)),
+            peak: a100(),
+            ..Known::default()
+        };
+        let run = solve(&known).unwrap();
+        let differences = claim_differences(&c, &run);
+        // 2.15e25 / (25,000 × 312e12 × 0.34) s = 93.8 days, against the claimed 50.
+        assert_eq!(differences.len(), 1);
+        let d = differences[0];
+        assert_eq!(d.term, Term::Duration);
+        assert_eq!(d.claimed, Bounds::exact(50.0 * 86_400.0));
+        assert!(close(
+            d.ratio,
+            2.15e25 / (25_000.0 * 312e12 * 0.34) / (50.0 * 86_400.0),
+            1e-12
+        ));
+        // Given terms are never compared, nor terms within a tenth of the claim.
+        let c = claims("gpus = 1\nmfu = 0.9\ndays = 90");
+        assert!(claim_differences(&c, &run).is_empty());
+    }
+
+    /// A run fixed by compute, GPUs and MFU, priced $3 per GPU-hour by its GPU preset.
+    fn priced(
+        price: Option<f64>,
+        claims: Option<&Claims>,
+    ) -> (PriceSource, f64, Vec<&'static str>) {
+        let run = solve_with_claims(Given {
+            known: Known {
+                compute: Some(Bounds::exact(Compute::new::<flop>(1e24))),
+                gpus: Some(Bounds::exact(1000.0)),
+                mfu: Some(Bounds::exact(0.4)),
+                price: price.map(|p| Bounds::exact(MoneyRate::new::<dollar_per_hour>(p))),
+                peak: a100(),
+                ..Known::default()
+            },
+            claims,
+            preset_price: Some(MoneyRate::new::<dollar_per_hour>(3.0)),
+        })
+        .unwrap();
+        let price = run.run.price.unwrap().low.get::<dollar_per_hour>();
+        (run.price_source.unwrap(), price, run.from_claims)
+    }
+
+    #[test]
+    fn the_price_is_given_else_claimed_else_the_presets() {
+        let c = claims("price = \"$1/h\"");
+        assert_eq!(
+            priced(Some(2.0), Some(&c)),
+            (PriceSource::Given, 2.0, vec![])
+        );
+        let (from, price, taken) = priced(None, Some(&c));
+        assert_eq!((from, taken), (PriceSource::Claims, vec!["price"]));
+        assert!(close(price, 1.0, 1e-12));
+        assert_eq!(priced(None, None), (PriceSource::Preset, 3.0, vec![]));
+    }
+
+    #[test]
+    fn the_claimed_gpu_is_named_by_id_or_alias() {
+        let spec: crate::domain::hardware::GpuSpec =
+            toml::from_str(include_str!("../../presets/gpus/a100-40gb.toml")).unwrap();
+        let gpu = Gpu::from_spec("a100-40gb".into(), spec).unwrap();
+        assert!(on_claimed_gpu(&claims("gpu = \"a100-40gb\""), &gpu));
+        assert!(on_claimed_gpu(&claims("gpu = \"A100-SXM4-40GB\""), &gpu));
+        assert!(!on_claimed_gpu(&claims("gpu = \"h100\""), &gpu));
+        assert!(!on_claimed_gpu(&Claims::default(), &gpu));
+    }
 }
