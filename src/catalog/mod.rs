@@ -30,7 +30,6 @@ struct UserFile {
 /// The presets a name can mean: the built-in ones, and those of the user's folder when there is one.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
-    user_dir: Option<PathBuf>,
     /// The user's preset files of every kind, listed once.
     user_files: Vec<UserFile>,
 }
@@ -45,18 +44,14 @@ impl Catalog {
     /// built-in's name replaces it. A folder that does not exist holds no presets.
     pub fn with_user_dir(dir: Option<PathBuf>) -> Self {
         let user_files = dir
-            .as_deref()
             .map(|dir| {
                 [Model::FOLDER, Gpu::FOLDER]
                     .into_iter()
-                    .flat_map(|folder| toml_files(dir, folder))
+                    .flat_map(|folder| toml_files(&dir, folder))
                     .collect()
             })
             .unwrap_or_default();
-        Catalog {
-            user_dir: dir,
-            user_files,
-        }
+        Catalog { user_files }
     }
 
     /// The user preset folder: `flag` (the `--presets` argument) if given, else `$LLMCALC_PRESETS`, else
@@ -70,11 +65,6 @@ impl Catalog {
         flag.or_else(|| var("LLMCALC_PRESETS"))
             .or_else(|| var("XDG_CONFIG_HOME").map(|d| d.join("llmcalc")))
             .or_else(|| var("HOME").map(|h| h.join(".config").join("llmcalc")))
-    }
-
-    /// The user preset folder, if the catalog has one.
-    pub fn user_dir(&self) -> Option<&Path> {
-        self.user_dir.as_deref()
     }
 
     /// The user's files of a kind.
