@@ -4,15 +4,15 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
-use llmcalc::catalog::presets;
+use llmcalc::catalog::Catalog;
 use llmcalc::domain::memory::{Layout, Optimizer, Reserve};
 use llmcalc::domain::model::flops::Recompute;
 use llmcalc::domain::parallel::{self, TrainingOptions, TrainingSetup};
 use llmcalc::domain::units::{Bandwidth, unit::byte_per_second};
 
 fn gpt4_on_a100s() -> TrainingSetup {
-    let model = presets::load_model("gpt-4", &[]).unwrap();
-    let gpu = presets::load_gpu("a100-40gb", &[]).unwrap();
+    let model = Catalog::builtin().model("gpt-4", &[]).unwrap();
+    let gpu = Catalog::builtin().gpu("a100-40gb").unwrap();
     let options = TrainingOptions {
         seq_len: Some(8192),
         global_batch_tokens: Some(60e6),

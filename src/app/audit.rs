@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
-use crate::catalog::presets;
 use crate::domain::claims::{Claims, Figure};
+use crate::domain::hardware::Gpu;
 use crate::domain::model::Model;
 use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
 use crate::domain::model::params;
@@ -161,8 +161,9 @@ fn bounds<M>(f: &Figure<M>) -> Bounds<f64> {
     Bounds::new(f.low, f.high)
 }
 
-/// Audits a model's claims.
-pub fn audit(model: &Model, tolerance: f64) -> Result<AuditResult> {
+/// Audits a model's claims; `claimed_gpu` is the GPU preset its claims name (`claims.gpu`), whose dense
+/// peak the claimed run is measured against.
+pub fn audit(model: &Model, claimed_gpu: Option<&Gpu>, tolerance: f64) -> Result<AuditResult> {
     let c: &Claims = &model.claims;
     let mut rows = Rows {
         rows: Vec::new(),
@@ -282,12 +283,7 @@ pub fn audit(model: &Model, tolerance: f64) -> Result<AuditResult> {
     let compute = claimed_flops
         .or(six_nd.ok())
         .map(|b| b.map(Compute::new::<flop>));
-    let peak = c
-        .gpu
-        .as_deref()
-        .map(|g| presets::load_gpu(g, &[]))
-        .transpose()?
-        .and_then(|g| g.peak(g.training_precision()));
+    let peak = claimed_gpu.and_then(|g| g.peak(g.training_precision()));
     let gpus = c.gpus.as_ref().map(bounds);
     let mfu = c.mfu.as_ref().map(bounds);
     let days = c

@@ -8,7 +8,7 @@ use crate::domain::scaling::{self, FITS};
 use crate::domain::training::training_compute;
 use crate::domain::units::Compute;
 use crate::domain::units::unit::flop;
-use crate::error::{Error, Result};
+use crate::error::{Error, Input, Result};
 
 /// What `llmcalc chinchilla` was asked: one of a budget, a parameter count, a token count or a model.
 #[derive(Clone, Debug, Default)]
@@ -55,27 +55,30 @@ pub struct ChinchillaResult {
     pub fits: Vec<FitRow>,
 }
 
-fn argument(message: &str) -> Error {
-    Error::Argument {
-        argument: "--budget / --params / --tokens / MODEL".into(),
-        message: message.into(),
-    }
+fn invalid(input: Input, message: String) -> Error {
+    Error::Invalid { input, message }
 }
 
 /// Sizes a run under each fit.
 pub fn chinchilla(r: &ChinchillaRequest) -> Result<ChinchillaResult> {
-    let given = [r.budget.is_some(), r.params.is_some(), r.model.is_some()]
-        .into_iter()
-        .filter(|&g| g)
-        .count();
-    if given > 1
-        || (given == 0 && r.tokens.is_none())
-        || (r.tokens.is_some() && (r.budget.is_some() || r.params.is_some()))
-    {
-        return Err(argument(
-            "give one of --budget, --params, --tokens or a MODEL (a MODEL may take --tokens)",
+    // Exactly one input sizes the run; tokens with a model are the model's own.
+    let given: Vec<Input> = [
+        (r.budget.is_some(), Input::Budget),
+        (r.params.is_some(), Input::Params),
+        (r.tokens.is_some() && r.model.is_none(), Input::Tokens),
+        (r.model.is_some(), Input::Model),
+    ]
+    .into_iter()
+    .filter_map(|(is_given, input)| is_given.then_some(input))
+    .collect();
+    let [input] = given[..] else {
+        return Err(invalid(
+            given.get(1).copied().unwrap_or(Input::Budget),
+            "give one of a compute budget, a parameter count, a token count or a model (a model may take \
+             its token count)"
+                .into(),
         ));
-    }
+    };
     let trained = match &r.model {
         Some(model) => {
             let arch = model.architecture("scaling-law sizing")?;
@@ -84,10 +87,13 @@ pub fn chinchilla(r: &ChinchillaRequest) -> Result<ChinchillaResult> {
                 .tokens
                 .or(model.claims.training_tokens.map(|t| t.mid()))
                 .ok_or_else(|| {
-                    argument(&format!(
-                        "give --tokens: {}'s claims record no training tokens",
-                        model.id
-                    ))
+                    invalid(
+                        Input::Tokens,
+                        format!(
+                            "give the training tokens: {}'s claims record none",
+                            model.id
+                        ),
+                    )
                 })?;
             // Dense models by total parameters (Hoffmann et al. count them all); a MoE by its active ones.
             let n = p.active_params as f64;
@@ -152,11 +158,14 @@ pub fn chinchilla(r: &ChinchillaRequest) -> Result<ChinchillaResult> {
             .iter()
             .all(|v| v.is_finite() && *v > 0.0)
     }) {
-        return Err(argument(&format!(
-            "the {} optimum for this input is not a finite size (budget {:e} FLOP): give a realistic budget, size or \
+        return Err(invalid(
+            input,
+            format!(
+                "the {} optimum for this input is not a finite size (budget {:e} FLOP): give a realistic budget, size or \
              token count",
-            bad.fit, bad.budget_flops
-        )));
+                bad.fit, bad.budget_flops
+            ),
+        ));
     }
     Ok(ChinchillaResult { trained, fits })
 }

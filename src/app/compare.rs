@@ -8,15 +8,16 @@
 
 use serde::Serialize;
 
-use crate::app::train::{TrainRequest, train};
-use crate::catalog::presets;
+use crate::app::train::unsolvable;
 use crate::domain::hardware::{Gpu, Precision};
 use crate::domain::memory::Optimizer;
 use crate::domain::model::Model;
+use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::model::params;
-use crate::domain::units::unit::{byte, dollar};
-use crate::domain::units::{Bounds, Information, Money, MoneyRate, Time};
-use crate::error::{Error, Result};
+use crate::domain::training::{self, Given, Impossible, Known};
+use crate::domain::units::unit::{byte, dollar, dollar_per_hour, hour};
+use crate::domain::units::{Bounds, Compute, Information, Money, MoneyRate, Time};
+use crate::error::{Error, Input, Result};
 
 /// Bytes of training state per parameter under mixed-precision Adam: 2 of weights, 2 of gradients and
 /// the optimizer's 12 (Rajbhandari et al. 2020, §3.1).
@@ -37,12 +38,14 @@ pub enum Fixed {
 #[derive(Clone, Debug)]
 pub struct CompareRequest {
     pub model: Model,
+    /// The model's claimed training tokens when absent.
     pub tokens: Option<Bounds<f64>>,
-    pub gpus: Vec<String>,
+    /// The GPU types to compare.
+    pub gpus: Vec<Gpu>,
     pub fixed: Fixed,
     pub mfu: Bounds<f64>,
-    /// Prices per GPU name, overriding the presets'.
-    pub prices: Vec<(String, Bounds<MoneyRate>)>,
+    /// Prices for some of the GPU types, overriding the presets'.
+    pub prices: Vec<(Gpu, Bounds<MoneyRate>)>,
     /// The precision of the peak; each GPU's training precision when absent.
     pub precision: Option<Precision>,
     pub pue: f64,
@@ -62,8 +65,9 @@ pub struct CompareRow {
     /// Training state (16 bytes per parameter) over the memory of all the GPUs, at the fewest GPUs.
     pub state_share_of_memory: f64,
     pub fits: bool,
-    /// Solved values that cannot be (an MFU above 100% cannot arise here; fewer than one GPU can).
-    pub impossible: Vec<String>,
+    /// Solved values that cannot be (an MFU above 100% cannot arise here; fewer than one GPU can): a
+    /// code and the reason.
+    pub impossible: Vec<Impossible>,
 }
 
 /// The result of `llmcalc compare`, rows sorted by cost (cheapest first; unpriced last).
@@ -79,87 +83,60 @@ pub struct CompareResult {
     pub rows: Vec<CompareRow>,
 }
 
+fn invalid(input: Input, message: String) -> Error {
+    Error::Invalid { input, message }
+}
+
 /// Prices the run on each GPU.
 pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
     let model = &request.model;
+    if request.gpus.is_empty() {
+        return Err(invalid(
+            Input::Gpu,
+            "give at least one GPU to compare".into(),
+        ));
+    }
+    // Every price names one of the GPUs compared.
+    if let Some((gpu, _)) = request
+        .prices
+        .iter()
+        .find(|(g, _)| !request.gpus.iter().any(|c| c.id == g.id))
+    {
+        return Err(invalid(
+            Input::Price,
+            format!("`{}` is not among the GPUs compared", gpu.id),
+        ));
+    }
     let arch = model.architecture("comparing GPUs")?;
     let total_params = params::count(&model.id, arch)?.total_params;
     let state = Information::new::<byte>(total_params as f64 * state_bytes_per_param());
-    let mut tokens = None;
+    let tokens = request
+        .tokens
+        .or_else(|| training::claimed_tokens(&model.claims))
+        .ok_or_else(|| {
+            invalid(
+                Input::Tokens,
+                format!(
+                    "give the training tokens: {}'s claims record none",
+                    model.id
+                ),
+            )
+        })?;
+    // The training compute as `llmcalc train` counts it by default.
+    let compute =
+        training::model_compute(model, tokens, None, Masking::Full, Recompute::None)?.total;
     let mut rows: Vec<CompareRow> = Vec::new();
-    let gpus: Vec<Gpu> = request
-        .gpus
-        .iter()
-        .map(|name| presets::load_gpu(name, &[]))
-        .collect::<Result<_>>()?;
-    // Every price names one of the GPUs compared.
-    let mut prices = Vec::with_capacity(request.prices.len());
-    for (name, price) in &request.prices {
-        let id = presets::load_gpu(name, &[])?.id;
-        if !gpus.iter().any(|g| g.id == id) {
-            return Err(Error::Argument {
-                argument: "--price".into(),
-                message: format!("`{name}` is not among the GPUs compared (--gpu)"),
-            });
-        }
-        prices.push((id, *price));
-    }
-    for gpu in &gpus {
+    for gpu in &request.gpus {
         if rows.iter().any(|r| r.gpu == gpu.id) {
             continue;
         }
-        let price = prices.iter().find(|(id, _)| *id == gpu.id).map(|(_, p)| *p);
-        let (gpus, duration) = match request.fixed {
-            Fixed::Duration(d) => (None, Some(d)),
-            Fixed::Gpus(g) => (Some(g), None),
-        };
-        let run = train(&TrainRequest {
-            model: Some(model.clone()),
-            tokens: request.tokens,
-            gpu: Some(gpu.id.clone()),
-            gpus,
-            mfu: Some(request.mfu),
-            duration,
-            price,
-            precision: request.precision,
-            pue: request.pue,
-            ..TrainRequest::default()
-        })?;
-        tokens = run.tokens;
-        let gpus = run
-            .gpus
-            .expect("GPUs are given or solved with a fixed duration")
-            .map(f64::ceil);
-        let duration = run
-            .wall_clock_seconds
-            .expect("the duration is given or solved with a fixed GPU count");
-        let memory = gpu.memory.get::<byte>() * gpus.low;
-        let share = state.get::<byte>() / memory;
-        let per_trillion = match (run.cost_usd, run.tokens) {
-            (Some(cost), Some(t)) => Some(Bounds::new(
-                cost.low / (t.high / 1e12),
-                cost.high / (t.low / 1e12),
-            )),
-            _ => None,
-        };
-        rows.push(CompareRow {
-            gpu: gpu.id.clone(),
-            gpus,
-            wall_clock_seconds: duration,
-            gpu_hours: run.gpu_hours,
-            price_usd_per_gpu_hour: run.price_usd_per_gpu_hour,
-            cost_usd: run.cost_usd,
-            energy_joules: run.energy_joules,
-            cost_per_trillion_tokens_usd: per_trillion,
-            state_share_of_memory: share,
-            fits: share <= 1.0,
-            impossible: run.impossible,
-        });
+        let price = request
+            .prices
+            .iter()
+            .find(|(g, _)| g.id == gpu.id)
+            .map(|(_, p)| *p);
+        rows.push(row(request, gpu, compute, tokens, price, state)?);
     }
-    let tokens = tokens.ok_or_else(|| Error::Argument {
-        argument: "--gpu".into(),
-        message: "give at least one GPU: --gpu h100,h200".into(),
-    })?;
     rows.sort_by(|a, b| {
         let key = |r: &CompareRow| r.cost_usd.map_or(f64::INFINITY, |c| c.low.get::<dollar>());
         key(a).total_cmp(&key(b))
@@ -172,5 +149,69 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
         total_params,
         state_bytes: state,
         rows,
+    })
+}
+
+/// The run on one GPU type, solved as `llmcalc train` solves it: on the claimed GPU, the claims apply.
+fn row(
+    request: &CompareRequest,
+    gpu: &Gpu,
+    compute: Bounds<Compute>,
+    tokens: Bounds<f64>,
+    price: Option<Bounds<MoneyRate>>,
+    state: Information,
+) -> Result<CompareRow> {
+    let (_, peak) = gpu.peak_for(request.precision)?;
+    let (gpus, duration) = match request.fixed {
+        Fixed::Duration(d) => (None, Some(d)),
+        Fixed::Gpus(g) => (Some(g), None),
+    };
+    let claims = Some(&request.model.claims).filter(|c| training::on_claimed_gpu(c, gpu));
+    let run = training::solve_with_claims(Given {
+        known: Known {
+            compute: Some(compute),
+            gpus,
+            mfu: Some(request.mfu),
+            duration,
+            price,
+            peak,
+            ..Known::default()
+        },
+        claims,
+        preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
+    })
+    .map_err(unsolvable)?
+    .run;
+    let gpus = run
+        .gpus
+        .expect("GPUs are given or solved with a fixed duration")
+        .map(f64::ceil);
+    let duration = run
+        .duration
+        .expect("the duration is given or solved with a fixed GPU count");
+    let gpu_time = run
+        .gpu_time
+        .expect("solve succeeds only with the GPU-time known");
+    let share = state.get::<byte>() / (gpu.memory.get::<byte>() * gpus.low);
+    let per_trillion = run.cost.map(|cost| {
+        Bounds::new(
+            cost.low / (tokens.high / 1e12),
+            cost.high / (tokens.low / 1e12),
+        )
+    });
+    Ok(CompareRow {
+        gpu: gpu.id.clone(),
+        gpus,
+        wall_clock_seconds: duration,
+        gpu_hours: gpu_time.map(|t| t.get::<hour>()),
+        price_usd_per_gpu_hour: run.price.map(|p| p.map(|r| r.get::<dollar_per_hour>())),
+        cost_usd: run.cost,
+        energy_joules: gpu
+            .power
+            .map(|power| training::energy(power, gpu_time, request.pue)),
+        cost_per_trillion_tokens_usd: per_trillion,
+        state_share_of_memory: share,
+        fits: share <= 1.0,
+        impossible: run.impossible,
     })
 }

@@ -2,10 +2,9 @@
 
 use serde::Serialize;
 
-use crate::catalog::presets;
+use crate::catalog::Origin;
 use crate::domain::hardware::{Gpu, Precision};
 use crate::domain::units::unit::{byte, byte_per_second, dollar_per_hour, flop_per_second, watt};
-use crate::error::Result;
 
 /// One accelerator in the list, numbers in base units.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -33,7 +32,7 @@ pub struct GpuEntry {
     pub uncertain: Vec<String>,
     pub source: String,
     /// Built in, or the user's (possibly replacing a built-in of the same name).
-    pub origin: presets::Origin,
+    pub origin: Origin,
 }
 
 impl GpuEntry {
@@ -70,7 +69,7 @@ impl GpuEntry {
             price_date: g.price.as_ref().map(|p| p.date.clone()),
             uncertain: g.uncertain.clone(),
             source: g.source.clone(),
-            origin: presets::Origin::BuiltIn,
+            origin: Origin::BuiltIn,
         }
     }
 
@@ -87,15 +86,15 @@ pub struct GpuList {
     pub gpus: Vec<GpuEntry>,
 }
 
-/// Every GPU preset, built-in and the user's, sorted by name.
-pub fn gpus() -> Result<GpuList> {
-    let gpus = presets::catalog::<Gpu>()
-        .into_iter()
-        .map(|(name, origin)| {
-            let mut e = GpuEntry::new(&presets::load_gpu(&name, &[])?);
-            e.origin = origin;
-            Ok(e)
+/// The list of the GPU presets given (every one, built-in and the user's, sorted by name, as
+/// [`crate::catalog::Catalog::gpus`] loads them), with where each comes from.
+pub fn gpus(presets: &[(Gpu, Origin)]) -> GpuList {
+    let gpus = presets
+        .iter()
+        .map(|(gpu, origin)| GpuEntry {
+            origin: *origin,
+            ..GpuEntry::new(gpu)
         })
-        .collect::<Result<_>>()?;
-    Ok(GpuList { gpus })
+        .collect();
+    GpuList { gpus }
 }

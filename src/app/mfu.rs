@@ -9,8 +9,7 @@ use serde::Serialize;
 
 use super::params::ModelInfo;
 use super::train::GpuInfo;
-use crate::catalog::presets;
-use crate::domain::hardware::Precision;
+use crate::domain::hardware::{Gpu, Precision};
 use crate::domain::model::Model;
 use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
 use crate::domain::model::params;
@@ -34,7 +33,7 @@ pub enum Throughput {
 #[derive(Clone, Debug)]
 pub struct MfuRequest {
     pub model: Model,
-    pub gpu: String,
+    pub gpu: Gpu,
     pub gpus: f64,
     pub throughput: Throughput,
     pub precision: Option<Precision>,
@@ -72,7 +71,7 @@ pub fn mfu(request: &MfuRequest) -> Result<MfuResult> {
     let model = &request.model;
     let arch = model.architecture("computing MFU")?;
     let p = params::count(&model.id, arch)?;
-    let gpu = presets::load_gpu(&request.gpu, &[])?;
+    let gpu = &request.gpu;
     let (precision, peak) = gpu.peak_for(request.precision)?;
     let options = FlopsOptions::new(
         arch,

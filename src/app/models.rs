@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::catalog::presets;
+use crate::catalog::Origin;
 use crate::domain::model::Model;
 use crate::domain::model::params;
 use crate::error::Result;
@@ -21,7 +21,7 @@ pub struct ModelEntry {
     pub claimed: bool,
     pub source: String,
     /// Built in, or the user's (possibly replacing a built-in of the same name).
-    pub origin: presets::Origin,
+    pub origin: Origin,
 }
 
 /// Summarises one model.
@@ -51,7 +51,7 @@ pub fn entry(model: &Model) -> Result<ModelEntry> {
         active_params: active,
         claimed,
         source: model.source.clone(),
-        origin: presets::Origin::BuiltIn,
+        origin: Origin::BuiltIn,
     })
 }
 
@@ -61,14 +61,16 @@ pub struct ModelList {
     pub models: Vec<ModelEntry>,
 }
 
-/// Every model preset, built-in and the user's, sorted by name.
-pub fn models() -> Result<ModelList> {
-    let models = presets::catalog::<Model>()
-        .into_iter()
-        .map(|(name, origin)| {
-            let mut e = entry(&presets::load_model(&name, &[])?)?;
-            e.origin = origin;
-            Ok(e)
+/// The list of the model presets given (every one, built-in and the user's, sorted by name, as
+/// [`crate::catalog::Catalog::models`] loads them), with where each comes from.
+pub fn models(presets: &[(Model, Origin)]) -> Result<ModelList> {
+    let models = presets
+        .iter()
+        .map(|(model, origin)| {
+            Ok(ModelEntry {
+                origin: *origin,
+                ..entry(model)?
+            })
         })
         .collect::<Result<_>>()?;
     Ok(ModelList { models })

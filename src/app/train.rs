@@ -4,16 +4,18 @@
 use serde::Serialize;
 
 use super::params::ModelInfo;
-use crate::catalog::presets;
+use crate::domain::claims::Claims;
 use crate::domain::hardware::{Gpu, Precision};
 use crate::domain::model::Model;
-use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
-use crate::domain::model::params;
-use crate::domain::training::{self, Known, Run, Term};
+use crate::domain::model::flops::{Masking, Recompute};
+use crate::domain::training::{
+    self, ClaimDifference, ComputePart, Given, Impossible, Known, PriceSource, Run, SolveError,
+    Term, TrainingCompute,
+};
 use crate::domain::units::format;
-use crate::domain::units::unit::{dollar_per_hour, dollar_per_second, hour, joule, second};
+use crate::domain::units::unit::{dollar_per_hour, flop, hour};
 use crate::domain::units::{Bounds, Compute, ComputeRate, Energy, Money, MoneyRate, Power, Time};
-use crate::error::{Error, Result};
+use crate::error::{Error, Input, Result};
 use crate::render::range;
 
 /// What `llmcalc train` was asked. Every run figure may be a range.
@@ -24,8 +26,8 @@ pub struct TrainRequest {
     /// Total training compute, in place of a model and tokens.
     pub flops: Option<Bounds<Compute>>,
     pub tokens: Option<Bounds<f64>>,
-    /// A GPU preset name or file; the model's claimed GPU when absent.
-    pub gpu: Option<String>,
+    /// The GPU to train on: the one asked for, else the model's claimed GPU.
+    pub gpu: Option<Gpu>,
     pub precision: Option<Precision>,
     pub gpus: Option<Bounds<f64>>,
     pub mfu: Option<Bounds<f64>>,
@@ -38,13 +40,6 @@ pub struct TrainRequest {
     pub seq_len: Option<u64>,
     pub masking: Option<Masking>,
     pub recompute: Option<Recompute>,
-}
-
-/// One part of the training compute.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ComputePart {
-    pub part: &'static str,
-    pub flops: Bounds<Compute>,
 }
 
 /// Which GPU, and the peak the run is measured against.
@@ -97,304 +92,224 @@ pub struct TrainResult {
     pub from_claims: Vec<&'static str>,
     /// Where the price came from.
     pub price_source: Option<String>,
-    /// Solved values that cannot be, with the reason.
-    pub impossible: Vec<String>,
+    /// Solved values that cannot be: a code and the reason.
+    pub impossible: Vec<Impossible>,
     /// The run terms those reasons are about.
     pub impossible_terms: Vec<Term>,
-    /// Solved terms that differ from what the preset's claims record for the same run.
-    pub differs_from_claims: Vec<String>,
+    /// Solved terms that differ from what the preset's claims record for the same run, each a code and
+    /// the text; then the compute the run rests on.
+    pub differs_from_claims: Vec<ClaimNote>,
 }
 
-fn argument(argument: &str, message: impl Into<String>) -> Error {
-    Error::Argument {
-        argument: argument.into(),
+fn invalid(input: Input, message: impl Into<String>) -> Error {
+    Error::Invalid {
+        input,
         message: message.into(),
+    }
+}
+
+/// The input a run term is given by.
+fn input(term: Term) -> Input {
+    match term {
+        Term::Compute => Input::Flops,
+        Term::Gpus => Input::Gpus,
+        Term::Mfu => Input::Mfu,
+        Term::Duration => Input::Duration,
+        Term::GpuTime => Input::GpuHours,
+        Term::Cost => Input::Budget,
+    }
+}
+
+/// A run that cannot be solved, named by the input to change: the price for a budget without one, the
+/// first term still unknown, or the last one given of an over-determined run.
+pub(crate) fn unsolvable(e: SolveError) -> Error {
+    let input = match &e {
+        SolveError::NoPrice => Input::Price,
+        SolveError::Underdetermined(unknown) => unknown.first().map_or(Input::Mfu, |&t| input(t)),
+        SolveError::Overdetermined { terms, .. } => {
+            terms.last().map_or(Input::Flops, |&t| input(t))
+        }
+    };
+    invalid(input, e.to_string())
+}
+
+/// The run's training compute: the given one, or the model's over its tokens (the given ones, else
+/// the claimed ones); with the tokens, and whether they are the claimed ones.
+fn training_compute(
+    request: &TrainRequest,
+) -> Result<(TrainingCompute, Option<Bounds<f64>>, bool)> {
+    let model = match (request.flops, &request.model) {
+        (Some(flops), _) => {
+            let compute = TrainingCompute {
+                parts: vec![ComputePart {
+                    part: "given (--flops)",
+                    flops,
+                }],
+                per_token: None,
+                total: flops,
+                hardware: None,
+            };
+            return Ok((compute, request.tokens, false));
+        }
+        (None, Some(model)) => model,
+        (None, None) => {
+            return Err(invalid(
+                Input::Model,
+                "give a model, or the training compute",
+            ));
+        }
+    };
+    let tokens = request
+        .tokens
+        .or_else(|| training::claimed_tokens(&model.claims))
+        .ok_or_else(|| {
+            invalid(
+                Input::Tokens,
+                format!(
+                    "give the training tokens: {}'s claims record none",
+                    model.id
+                ),
+            )
+        })?;
+    let compute = training::model_compute(
+        model,
+        tokens,
+        request.seq_len,
+        request.masking.unwrap_or(Masking::Full),
+        request.recompute.unwrap_or(Recompute::None),
+    )?;
+    Ok((compute, Some(tokens), request.tokens.is_none()))
+}
+
+/// Where the price came from, as printed.
+fn price_source(source: PriceSource, gpu: &Gpu) -> String {
+    match source {
+        PriceSource::Given => "--price".to_string(),
+        PriceSource::Claims => "the model preset's claims".to_string(),
+        PriceSource::Preset => {
+            let date = gpu.price.as_ref().map_or("", |p| p.date.as_str());
+            format!("the {} preset ({date})", gpu.id)
+        }
     }
 }
 
 /// Solves a training run.
 pub fn train(request: &TrainRequest) -> Result<TrainResult> {
     let model = request.model.as_ref();
-    let claims = model.map(|m| &m.claims);
-    let claimed_gpu = claims.and_then(|c| c.gpu.clone());
-    let (gpu_name, use_claims) = match (&request.gpu, claimed_gpu) {
-        (Some(name), Some(claimed)) => {
-            // Naming the claimed GPU (by name or alias) keeps the claimed run.
-            let same = presets::load_gpu(name, &[])
-                .is_ok_and(|g| presets::load_gpu(&claimed, &[]).is_ok_and(|c| c.id == g.id));
-            (name.clone(), same)
-        }
-        (Some(name), None) => (name.clone(), false),
-        (None, Some(name)) => (name, true),
-        (None, None) => {
-            return Err(argument(
-                "--gpu",
-                "give the GPU to train on (`llmcalc gpus` lists them); the model's claims name none",
-            ));
-        }
-    };
-    let gpu: Gpu = presets::load_gpu(&gpu_name, &[])?;
+    let gpu = request.gpu.as_ref().ok_or_else(|| {
+        invalid(
+            Input::Gpu,
+            "give the GPU to train on (`llmcalc gpus` lists them); the model's claims name none",
+        )
+    })?;
     let (precision, peak) = gpu.peak_for(request.precision)?;
+    // Running on the claimed GPU (named by id or alias) keeps the claimed run.
+    let claims = model
+        .map(|m| &m.claims)
+        .filter(|c| training::on_claimed_gpu(c, gpu));
 
+    let (compute, tokens, tokens_claimed) = training_compute(request)?;
     let mut from_claims: Vec<&'static str> = Vec::new();
-
-    // Compute: given, or tokens × training FLOPs per token of the model.
-    let mut tokens = request.tokens;
-    let mut per_token = None;
-    let mut parts = Vec::new();
-    let mut hardware_flops = None;
-    let total_flops = match (request.flops, model) {
-        (Some(flops), _) => {
-            parts.push(ComputePart {
-                part: "given (--flops)",
-                flops,
-            });
-            flops
-        }
-        (None, Some(model)) => {
-            if tokens.is_none() {
-                tokens = claims
-                    .and_then(|c| c.training_tokens)
-                    .map(|f| Bounds::new(f.low, f.high));
-                if tokens.is_some() {
-                    from_claims.push("training_tokens");
-                }
-            }
-            let tokens = tokens.ok_or_else(|| {
-                argument(
-                    "--tokens",
-                    format!(
-                        "give the training tokens: {}'s claims record none",
-                        model.id
-                    ),
-                )
-            })?;
-            let arch = model.architecture("training compute")?;
-            let p = params::count(&model.id, arch)?;
-            let options = FlopsOptions::new(
-                arch,
-                request.seq_len,
-                None,
-                request.masking.unwrap_or(Masking::Full),
-                request.recompute.unwrap_or(Recompute::None),
-            )?;
-            let f = flops::count(arch, &p, &options);
-            let times = |c: Compute| tokens.map(|t| c * t);
-            let attention = f.attention_flops_per_token * 3.0;
-            parts.push(ComputePart {
-                part: "weights (6 × matmul weights per token)",
-                flops: times(f.training_flops_per_token - attention),
-            });
-            parts.push(ComputePart {
-                part: "attention over the context",
-                flops: times(attention),
-            });
-            let recomputed = f.hardware_flops_per_token - f.training_flops_per_token;
-            if recomputed > Compute::default() {
-                parts.push(ComputePart {
-                    part: "recompute (hardware FLOPs only)",
-                    flops: times(recomputed),
-                });
-                hardware_flops = Some(times(f.hardware_flops_per_token));
-            }
-            per_token = Some((f.training_flops_per_token, f.hardware_flops_per_token));
-            times(f.training_flops_per_token)
-        }
-        (None, None) => {
-            return Err(argument(
-                "MODEL",
-                "give a model, or the compute with --flops",
-            ));
-        }
-    };
-
-    // Price: given, the claimed one for the claimed GPU, or the GPU preset's.
-    let (price, price_source) = match (
-        request.price,
-        use_claims.then(|| claims.and_then(|c| c.price)).flatten(),
-    ) {
-        (Some(price), _) => (Some(price), Some("--price".to_string())),
-        (None, Some(claimed)) => {
-            from_claims.push("price");
-            let per_second = MoneyRate::new::<dollar_per_second>;
-            (
-                Some(Bounds::new(
-                    per_second(claimed.low),
-                    per_second(claimed.high),
-                )),
-                Some("the model preset's claims".to_string()),
-            )
-        }
-        (None, None) => match &gpu.price {
-            Some(p) => (
-                Some(Bounds::exact(p.per_gpu_hour)),
-                Some(format!("the {} preset ({})", gpu.id, p.date)),
-            ),
-            None => (None, None),
-        },
-    };
-
-    let mut known = Known {
-        compute: Some(total_flops),
-        gpus: request.gpus,
-        mfu: request.mfu,
-        duration: request.duration,
-        gpu_time: request.gpu_hours.map(|b| b.map(Time::new::<hour>)),
-        budget: request.budget,
-        price,
-        peak,
-    };
-    if use_claims && let Some(c) = claims {
-        fill_from_claims(&mut known, c, &mut from_claims);
+    if tokens_claimed {
+        from_claims.push("training_tokens");
     }
-    let run = training::solve(&known).map_err(|e| argument("run", e.to_string()))?;
-    let differs_from_claims = match (use_claims, claims, run.compute) {
-        (true, Some(c), Some(compute)) => claim_differences(c, &run, compute),
-        _ => Vec::new(),
+    let claimed = training::solve_with_claims(Given {
+        known: Known {
+            compute: Some(compute.total),
+            gpus: request.gpus,
+            mfu: request.mfu,
+            duration: request.duration,
+            gpu_time: request.gpu_hours.map(|b| b.map(Time::new::<hour>)),
+            budget: request.budget,
+            price: request.price,
+            peak,
+        },
+        claims,
+        preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
+    })
+    .map_err(unsolvable)?;
+    let price_source = claimed.price_source.map(|source| price_source(source, gpu));
+    from_claims.extend(claimed.from_claims);
+    let differs_from_claims = match claims {
+        Some(c) => claim_notes(c, &claimed.differences, compute.total),
+        None => Vec::new(),
     };
     Ok(result(
         request,
         model,
-        &gpu,
+        gpu,
         precision,
         tokens,
-        per_token,
-        parts,
-        hardware_flops,
-        run,
+        compute.per_token,
+        (compute.parts, compute.hardware),
+        claimed.run,
         (from_claims, differs_from_claims),
         price_source,
     ))
 }
 
-/// How many of the run's degrees of freedom are fixed: compute, GPUs, MFU and duration count one each;
-/// GPU-hours or a budget (with a price) fix GPUs × duration.
-fn fixed(k: &Known) -> usize {
-    let time = usize::from(k.gpu_time.is_some() || (k.budget.is_some() && k.price.is_some()));
-    [
-        k.compute.is_some(),
-        k.gpus.is_some(),
-        k.mfu.is_some(),
-        k.duration.is_some(),
-    ]
-    .into_iter()
-    .filter(|&b| b)
-    .count()
-        + time
+/// Why a solved term differs from the preset's claims, as a stable code for scripts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimNoteCode {
+    /// The solved duration is not the claimed one.
+    DurationDiffers,
+    /// The solved GPU-hours are not the claimed ones.
+    GpuHoursDiffer,
+    /// The solved MFU is not the claimed one.
+    MfuDiffers,
+    /// The solved GPU count is not the claimed one.
+    GpusDiffer,
+    /// The compute the run rests on, beside the claimed compute: where a difference comes from.
+    ComputeBasis,
 }
 
-/// Fills what the command line left open from the model's claimed run — GPUs, then MFU, then days,
-/// then GPU-hours — until the run can be solved.
-fn fill_from_claims(
-    known: &mut Known,
-    c: &crate::domain::claims::Claims,
-    from: &mut Vec<&'static str>,
-) {
-    if fixed(known) < 3
-        && known.gpus.is_none()
-        && known.gpu_time.is_none()
-        && let Some(g) = c.gpus
-    {
-        known.gpus = Some(Bounds::new(g.low, g.high));
-        from.push("gpus");
-    }
-    if fixed(known) < 3
-        && known.mfu.is_none()
-        && let Some(m) = c.mfu
-    {
-        known.mfu = Some(Bounds::new(m.low, m.high));
-        from.push("mfu");
-    }
-    if fixed(known) < 3
-        && known.duration.is_none()
-        && known.gpu_time.is_none()
-        && let Some(d) = c.days
-    {
-        let days = |s: f64| Time::new::<second>(s);
-        known.duration = Some(Bounds::new(days(d.low), days(d.high)));
-        from.push("days");
-    }
-    if fixed(known) < 3
-        && known.gpu_time.is_none()
-        && (known.gpus.is_none() || known.duration.is_none())
-        && let Some(h) = c.gpu_hours
-    {
-        let hours = |h: f64| Time::new::<hour>(h);
-        known.gpu_time = Some(Bounds::new(hours(h.low), hours(h.high)));
-        from.push("gpu_hours");
-    }
+/// One line of how the solved run stands against the preset's claims: a code and the text.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClaimNote {
+    pub code: ClaimNoteCode,
+    pub message: String,
 }
 
-/// Solved terms that land more than 10% from the preset's claim for the same run, with the compute
-/// each side rests on, so that a reader sees where the difference comes from.
-fn claim_differences(
-    c: &crate::domain::claims::Claims,
-    run: &Run,
+/// The solved terms that differ from the claims, in words, and then — so that a reader sees where the
+/// difference comes from — the compute the run rests on beside the claimed one.
+fn claim_notes(
+    c: &Claims,
+    differences: &[ClaimDifference],
     compute: Bounds<Compute>,
-) -> Vec<String> {
-    let mid = |low: f64, high: f64| (low + high) / 2.0;
-    let mut out = Vec::new();
-    let mut check = |name: &str,
-                     solved: Option<Bounds<f64>>,
-                     claim: Option<(f64, f64)>,
-                     show: &dyn Fn(f64) -> String| {
-        if let (Some(s), Some((low, high))) = (solved, claim) {
-            let ratio = mid(s.low, s.high) / mid(low, high);
-            if !(0.9..=1.1).contains(&ratio) {
-                let claimed = if low == high {
-                    show(low)
-                } else {
-                    format!("{} .. {}", show(low), show(high))
-                };
-                out.push(format!(
-                    "solved {name} {} differ from the claimed {claimed} ({}×)",
-                    range(s, show),
-                    format::sig3(ratio)
-                ));
-            }
-        }
-    };
+) -> Vec<ClaimNote> {
     let days = |d: f64| format!("{} days", format::sig3(d / 86_400.0));
-    if run.solved.contains(&Term::Duration) {
-        check(
-            "days",
-            run.duration.map(|d| d.map(|t| t.get::<second>())),
-            c.days.map(|d| (d.low, d.high)),
-            &days,
-        );
-    }
-    if run.solved.contains(&Term::GpuTime) {
-        check(
-            "GPU-hours",
-            run.gpu_time.map(|t| t.map(|t| t.get::<hour>())),
-            c.gpu_hours.map(|h| (h.low, h.high)),
-            &format::count,
-        );
-    }
-    if run.solved.contains(&Term::Mfu) {
-        check(
-            "MFU",
-            run.mfu,
-            c.mfu.map(|m| (m.low, m.high)),
-            &format::percent,
-        );
-    }
-    if run.solved.contains(&Term::Gpus) {
-        check(
-            "GPUs",
-            run.gpus,
-            c.gpus.map(|g| (g.low, g.high)),
-            &format::count,
-        );
-    }
+    let mut out: Vec<ClaimNote> = differences
+        .iter()
+        .map(|d| {
+            let (code, name, show): (_, _, &dyn Fn(f64) -> String) = match d.term {
+                Term::Duration => (ClaimNoteCode::DurationDiffers, "days", &days),
+                Term::GpuTime => (ClaimNoteCode::GpuHoursDiffer, "GPU-hours", &format::count),
+                Term::Mfu => (ClaimNoteCode::MfuDiffers, "MFU", &format::percent),
+                _ => (ClaimNoteCode::GpusDiffer, "GPUs", &format::count),
+            };
+            ClaimNote {
+                code,
+                message: format!(
+                    "solved {name} {} differ from the claimed {} ({}×)",
+                    range(d.solved, show),
+                    range(d.claimed, show),
+                    format::sig3(d.ratio)
+                ),
+            }
+        })
+        .collect();
     if !out.is_empty()
         && let Some(claimed) = c.training_flops
     {
-        out.push(format!(
-            "the run rests on llmcalc's compute of {} (weights and attention over the context); the claims give {}",
-            range(compute, format::compute),
-            format::compute(Compute::new::<crate::domain::units::unit::flop>(claimed.mid()))
-        ));
+        out.push(ClaimNote {
+            code: ClaimNoteCode::ComputeBasis,
+            message: format!(
+                "the run rests on llmcalc's compute of {} (weights and attention over the context); the claims give {}",
+                range(compute, format::compute),
+                format::compute(Compute::new::<flop>(claimed.mid()))
+            ),
+        });
     }
     out
 }
@@ -407,10 +322,9 @@ fn result(
     precision: Precision,
     tokens: Option<Bounds<f64>>,
     per_token: Option<(Compute, Compute)>,
-    compute_parts: Vec<ComputePart>,
-    hardware_flops: Option<Bounds<Compute>>,
+    (compute_parts, hardware_flops): (Vec<ComputePart>, Option<Bounds<Compute>>),
     run: Run,
-    (from_claims, differs_from_claims): (Vec<&'static str>, Vec<String>),
+    (from_claims, differs_from_claims): (Vec<&'static str>, Vec<ClaimNote>),
     price_source: Option<String>,
 ) -> TrainResult {
     let gpu_time = run
@@ -420,12 +334,9 @@ fn result(
     let total = run
         .compute
         .expect("solve succeeds only with the compute known");
-    let energy = gpu.power.map(|power| {
-        gpu_time.map(|t| {
-            let joules = (power * t).get::<joule>() * request.pue;
-            Energy::new::<joule>(joules)
-        })
-    });
+    let energy = gpu
+        .power
+        .map(|power| training::energy(power, gpu_time, request.pue));
     // Tokens per second follow from the FLOP/s the GPUs deliver over the FLOP each token costs; the
     // ends of the token range and of the duration range move together, so their ratio would mislead.
     let per_token_flops = per_token.map(|(model, _)| model);

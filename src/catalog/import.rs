@@ -9,6 +9,10 @@
 
 use serde_json::{Map, Value};
 
+use crate::domain::model::spec::{
+    ArchitectureSpec, Mlp, ModelSpec, MoeSpec, Norm, Positional, StackSpec,
+};
+
 /// A `config.json` turned into a preset.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Imported {
@@ -80,14 +84,14 @@ impl Reader<'_> {
 }
 
 /// The MLP kind of an activation name.
-fn mlp(activation: &str, gated: bool) -> Result<&'static str, ImportError> {
+fn mlp(activation: &str, gated: bool) -> Result<Mlp, ImportError> {
     let kind = match (activation, gated) {
-        ("silu" | "swish", true) => "swiglu",
-        ("gelu" | "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast", true) => "geglu",
-        ("relu", true) => "reglu",
-        ("gelu" | "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast", false) => "gelu",
-        ("relu", false) => "relu",
-        ("silu" | "swish", false) => "silu",
+        ("silu" | "swish", true) => Mlp::SwiGlu,
+        ("gelu" | "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast", true) => Mlp::GeGlu,
+        ("relu", true) => Mlp::ReGlu,
+        ("gelu" | "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast", false) => Mlp::Gelu,
+        ("relu", false) => Mlp::Relu,
+        ("silu" | "swish", false) => Mlp::Silu,
         (other, _) => {
             return Err(ImportError(format!(
                 "activation `{other}` is not one llmcalc knows"
@@ -97,15 +101,266 @@ fn mlp(activation: &str, gated: bool) -> Result<&'static str, ImportError> {
     Ok(kind)
 }
 
-fn table(entries: &[(&str, toml::Value)]) -> toml::Table {
-    entries
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
+/// What a config maps to: the shared architecture, the stacks, and what the preset cannot express.
+struct Mapped {
+    architecture: ArchitectureSpec,
+    encoder: Option<StackSpec>,
+    decoder: Option<StackSpec>,
+    warnings: Vec<String>,
 }
 
-fn int(v: u64) -> toml::Value {
-    toml::Value::Integer(v as i64)
+/// GPT-2 (`transformers`' `GPT2Config`): learned positions, LayerNorm with biases, head tied by default.
+fn gpt2(r: &mut Reader) -> Result<Mapped, ImportError> {
+    let d = r.need("n_embd")?;
+    let ffn = r.uint("n_inner")?.unwrap_or(4 * d);
+    let act = r
+        .text("activation_function")?
+        .unwrap_or_else(|| "gelu_new".into());
+    let architecture = ArchitectureSpec {
+        vocab: Some(r.need("vocab_size")?),
+        d_model: Some(d),
+        context: Some(r.need("n_positions")?),
+        positional: Some(Positional::Learned),
+        tied_embeddings: Some(r.boolean("tie_word_embeddings", true)?),
+        norm: Some(Norm::LayerNorm),
+        bias: Some(true),
+        ..ArchitectureSpec::default()
+    };
+    let decoder = StackSpec {
+        layers: Some(r.need("n_layer")?),
+        heads: Some(r.need("n_head")?),
+        ffn: Some(ffn),
+        mlp: Some(mlp(&act, false)?),
+        ..StackSpec::default()
+    };
+    Ok(Mapped {
+        architecture,
+        encoder: None,
+        decoder: Some(decoder),
+        warnings: Vec::new(),
+    })
+}
+
+/// BERT (`BertConfig`): an encoder with token types, an embedding LayerNorm and a pooler.
+fn bert(r: &mut Reader) -> Result<Mapped, ImportError> {
+    let act = r.text("hidden_act")?.unwrap_or_else(|| "gelu".into());
+    let architecture = ArchitectureSpec {
+        vocab: Some(r.need("vocab_size")?),
+        d_model: Some(r.need("hidden_size")?),
+        context: Some(r.need("max_position_embeddings")?),
+        positional: Some(Positional::Learned),
+        tied_embeddings: Some(r.boolean("tie_word_embeddings", true)?),
+        norm: Some(Norm::LayerNorm),
+        bias: Some(true),
+        final_norm: Some(false),
+        token_types: Some(r.uint("type_vocab_size")?.unwrap_or(2)),
+        embedding_norm: Some(true),
+        pooler: Some(true),
+        ..ArchitectureSpec::default()
+    };
+    let encoder = StackSpec {
+        layers: Some(r.need("num_hidden_layers")?),
+        heads: Some(r.need("num_attention_heads")?),
+        ffn: Some(r.need("intermediate_size")?),
+        mlp: Some(mlp(&act, false)?),
+        ..StackSpec::default()
+    };
+    Ok(Mapped {
+        architecture,
+        encoder: Some(encoder),
+        decoder: None,
+        warnings: vec![
+            "BERT's masked-LM head (a d_model × d_model transform, its LayerNorm and the output bias) is not \
+             counted, as in the published 110M; the pooler is, though config.json cannot say whether the \
+             checkpoint has one"
+                .into(),
+        ],
+    })
+}
+
+/// T5 (`T5Config`): encoder and decoder, bucketed relative positions, RMSNorm without biases.
+fn t5(r: &mut Reader) -> Result<Mapped, ImportError> {
+    let proj = r
+        .text("feed_forward_proj")?
+        .unwrap_or_else(|| "relu".into());
+    let (gated, act) = match proj.strip_prefix("gated-") {
+        Some(act) => (true, act.to_string()),
+        None => (false, proj.clone()),
+    };
+    let layers = r.need("num_layers")?;
+    let decoder_layers = r.uint("num_decoder_layers")?.unwrap_or(layers);
+    let heads = r.need("num_heads")?;
+    let stack = |layers: u64, r: &mut Reader| -> Result<StackSpec, ImportError> {
+        Ok(StackSpec {
+            layers: Some(layers),
+            heads: Some(heads),
+            head_dim: Some(r.need("d_kv")?),
+            ffn: Some(r.need("d_ff")?),
+            mlp: Some(mlp(&act, gated)?),
+            ..StackSpec::default()
+        })
+    };
+    let encoder = stack(layers, r)?;
+    let decoder = stack(decoder_layers, r)?;
+    let architecture = ArchitectureSpec {
+        vocab: Some(r.need("vocab_size")?),
+        d_model: Some(r.need("d_model")?),
+        context: Some(r.uint("n_positions")?.unwrap_or(512)),
+        positional: Some(Positional::Relative),
+        relative_buckets: Some(r.uint("relative_attention_num_buckets")?.unwrap_or(32)),
+        tied_embeddings: Some(r.boolean("tie_word_embeddings", true)?),
+        norm: Some(Norm::RmsNorm),
+        bias: Some(false),
+        ..ArchitectureSpec::default()
+    };
+    Ok(Mapped {
+        architecture,
+        encoder: Some(encoder),
+        decoder: Some(decoder),
+        warnings: Vec::new(),
+    })
+}
+
+/// Llama and the families that share its layout (Mistral, Mixtral, Qwen2, Qwen2-MoE, DeepSeekMoE,
+/// Gemma): rotary positions, RMSNorm, gated MLPs, grouped-query attention.
+fn llama(model_type: &str, r: &mut Reader) -> Result<Mapped, ImportError> {
+    if r.get("q_lora_rank").is_some() || r.get("kv_lora_rank").is_some() {
+        return Err(ImportError(
+            "multi-head latent attention (`kv_lora_rank`, `q_lora_rank`) is not modelled".into(),
+        ));
+    }
+    let d = r.need("hidden_size")?;
+    let heads = r.need("num_attention_heads")?;
+    let kv = r.uint("num_key_value_heads")?.unwrap_or(heads);
+    let act = match r.text("hidden_act")? {
+        Some(act) => act,
+        None => r
+            .text("hidden_activation")?
+            .unwrap_or_else(|| "silu".into()),
+    };
+    let ffn = r.need("intermediate_size")?;
+    let architecture = ArchitectureSpec {
+        vocab: Some(r.need("vocab_size")?),
+        d_model: Some(d),
+        context: Some(r.need("max_position_embeddings")?),
+        positional: Some(Positional::Rotary),
+        tied_embeddings: Some(r.boolean("tie_word_embeddings", model_type == "gemma")?),
+        norm: Some(Norm::RmsNorm),
+        bias: Some(false),
+        ..ArchitectureSpec::default()
+    };
+    let mut decoder = StackSpec {
+        layers: Some(r.need("num_hidden_layers")?),
+        heads: Some(heads),
+        kv_heads: Some(kv),
+        ffn: Some(ffn),
+        mlp: Some(mlp(&act, true)?),
+        head_dim: r.uint("head_dim")?,
+        ..StackSpec::default()
+    };
+    let mut warnings = llama_warnings(model_type, r)?;
+    decoder.moe = moe(model_type, r, &mut warnings)?;
+    Ok(Mapped {
+        architecture,
+        encoder: None,
+        decoder: Some(decoder),
+        warnings,
+    })
+}
+
+/// What a Llama-style config sets that the preset format does not count.
+fn llama_warnings(model_type: &str, r: &mut Reader) -> Result<Vec<String>, ImportError> {
+    let mut warnings = Vec::new();
+    if r.boolean("mlp_bias", false)? {
+        warnings.push("`mlp_bias` is set: the MLP biases are not counted".into());
+    }
+    let qwen = model_type == "qwen2" || model_type == "qwen2_moe";
+    let sliding = r.uint("sliding_window")?;
+    let uses_sliding = !qwen || r.boolean("use_sliding_window", false)?;
+    if let (Some(window), true) = (sliding, uses_sliding) {
+        warnings.push(format!(
+            "`sliding_window` = {window}: attention sees at most {window} tokens, but llmcalc counts \
+             attention FLOPs and the KV cache over the whole context"
+        ));
+    }
+    if r.boolean("attention_bias", false)? {
+        warnings
+            .push("`attention_bias` is set: the Q, K, V and output biases are not counted".into());
+    }
+    if qwen {
+        warnings.push(
+            "Qwen's query, key and value biases (heads·head_dim + 2·kv_heads·head_dim per layer) are not \
+             counted: the preset format has biases on all linear layers or none"
+                .into(),
+        );
+    }
+    Ok(warnings)
+}
+
+/// The Mixture of Experts of a Llama-style config, if it has one.
+fn moe(
+    model_type: &str,
+    r: &mut Reader,
+    warnings: &mut Vec<String>,
+) -> Result<Option<MoeSpec>, ImportError> {
+    let moe = match model_type {
+        "mixtral" => MoeSpec {
+            experts: Some(r.need("num_local_experts")?),
+            top_k: Some(r.need("num_experts_per_tok")?),
+            ..MoeSpec::default()
+        },
+        "qwen2_moe" => {
+            let expert_ffn = r.need("moe_intermediate_size")?;
+            let shared = r.uint("shared_expert_intermediate_size")?.unwrap_or(0);
+            if shared % expert_ffn != 0 {
+                return Err(ImportError(format!(
+                    "`shared_expert_intermediate_size` = {shared} is not a whole number of experts of \
+                     `moe_intermediate_size` = {expert_ffn}"
+                )));
+            }
+            if r.get("mlp_only_layers")
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+            {
+                return Err(ImportError(
+                    "`mlp_only_layers` lists dense layers, which the preset format \
+                                        expresses only as the first layers (first_dense)"
+                        .into(),
+                ));
+            }
+            warnings.push(
+                "Qwen-MoE's shared expert is counted as shared_expert_intermediate_size / \
+                 moe_intermediate_size experts of the expert width (the same parameters); its \
+                 d_model × 1 gate is not counted"
+                    .into(),
+            );
+            MoeSpec {
+                experts: Some(r.need("num_experts")?),
+                top_k: Some(r.need("num_experts_per_tok")?),
+                expert_ffn: Some(expert_ffn),
+                shared_experts: Some(shared / expert_ffn),
+                every: Some(r.uint("decoder_sparse_step")?.unwrap_or(1)),
+                ..MoeSpec::default()
+            }
+        }
+        "deepseek" if r.uint("moe_layer_freq")?.unwrap_or(1) != 1 => {
+            return Err(ImportError(
+                "`moe_layer_freq` above 1 places MoE layers by DeepSeek's own rule, which the preset format \
+                 does not express"
+                    .into(),
+            ));
+        }
+        "deepseek" => MoeSpec {
+            experts: Some(r.need("n_routed_experts")?),
+            top_k: Some(r.need("num_experts_per_tok")?),
+            expert_ffn: Some(r.need("moe_intermediate_size")?),
+            shared_experts: Some(r.uint("n_shared_experts")?.unwrap_or(0)),
+            first_dense: Some(r.uint("first_k_dense_replace")?.unwrap_or(0)),
+            ..MoeSpec::default()
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(moe))
 }
 
 /// Converts a `config.json` (its text) into a preset named `name`.
@@ -122,241 +377,12 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
     let model_type = r.text("model_type")?.ok_or_else(|| {
         ImportError("`model_type` is missing: llmcalc cannot tell the family".into())
     })?;
-    let mut warnings = Vec::new();
-    let arch;
-    let mut stacks: Vec<(&str, toml::Table)> = Vec::new();
-    match model_type.as_str() {
-        "gpt2" => {
-            let d = r.need("n_embd")?;
-            let ffn = r.uint("n_inner")?.unwrap_or(4 * d);
-            let act = r
-                .text("activation_function")?
-                .unwrap_or_else(|| "gelu_new".into());
-            arch = table(&[
-                ("vocab", int(r.need("vocab_size")?)),
-                ("d_model", int(d)),
-                ("context", int(r.need("n_positions")?)),
-                ("positional", "learned".into()),
-                (
-                    "tied_embeddings",
-                    r.boolean("tie_word_embeddings", true)?.into(),
-                ),
-                ("norm", "layernorm".into()),
-                ("bias", true.into()),
-            ]);
-            stacks.push((
-                "decoder",
-                table(&[
-                    ("layers", int(r.need("n_layer")?)),
-                    ("heads", int(r.need("n_head")?)),
-                    ("ffn", int(ffn)),
-                    ("mlp", mlp(&act, false)?.into()),
-                ]),
-            ));
-        }
-        "bert" => {
-            let act = r.text("hidden_act")?.unwrap_or_else(|| "gelu".into());
-            arch = table(&[
-                ("vocab", int(r.need("vocab_size")?)),
-                ("d_model", int(r.need("hidden_size")?)),
-                ("context", int(r.need("max_position_embeddings")?)),
-                ("positional", "learned".into()),
-                (
-                    "tied_embeddings",
-                    r.boolean("tie_word_embeddings", true)?.into(),
-                ),
-                ("norm", "layernorm".into()),
-                ("bias", true.into()),
-                ("final_norm", false.into()),
-                ("token_types", int(r.uint("type_vocab_size")?.unwrap_or(2))),
-                ("embedding_norm", true.into()),
-                ("pooler", true.into()),
-            ]);
-            stacks.push((
-                "encoder",
-                table(&[
-                    ("layers", int(r.need("num_hidden_layers")?)),
-                    ("heads", int(r.need("num_attention_heads")?)),
-                    ("ffn", int(r.need("intermediate_size")?)),
-                    ("mlp", mlp(&act, false)?.into()),
-                ]),
-            ));
-            warnings.push(
-                "BERT's masked-LM head (a d_model × d_model transform, its LayerNorm and the output bias) is not \
-                 counted, as in the published 110M; the pooler is, though config.json cannot say whether the \
-                 checkpoint has one"
-                    .into(),
-            );
-        }
-        "t5" => {
-            let proj = r
-                .text("feed_forward_proj")?
-                .unwrap_or_else(|| "relu".into());
-            let (gated, act) = match proj.strip_prefix("gated-") {
-                Some(act) => (true, act.to_string()),
-                None => (false, proj.clone()),
-            };
-            let layers = r.need("num_layers")?;
-            let decoder_layers = r.uint("num_decoder_layers")?.unwrap_or(layers);
-            let heads = r.need("num_heads")?;
-            let stack = |layers: u64, r: &mut Reader| -> Result<toml::Table, ImportError> {
-                Ok(table(&[
-                    ("layers", int(layers)),
-                    ("heads", int(heads)),
-                    ("head_dim", int(r.need("d_kv")?)),
-                    ("ffn", int(r.need("d_ff")?)),
-                    ("mlp", mlp(&act, gated)?.into()),
-                ]))
-            };
-            let encoder = stack(layers, &mut r)?;
-            let decoder = stack(decoder_layers, &mut r)?;
-            arch = table(&[
-                ("vocab", int(r.need("vocab_size")?)),
-                ("d_model", int(r.need("d_model")?)),
-                ("context", int(r.uint("n_positions")?.unwrap_or(512))),
-                ("positional", "relative".into()),
-                (
-                    "relative_buckets",
-                    int(r.uint("relative_attention_num_buckets")?.unwrap_or(32)),
-                ),
-                (
-                    "tied_embeddings",
-                    r.boolean("tie_word_embeddings", true)?.into(),
-                ),
-                ("norm", "rmsnorm".into()),
-                ("bias", false.into()),
-            ]);
-            stacks.push(("encoder", encoder));
-            stacks.push(("decoder", decoder));
-        }
+    let mapped = match model_type.as_str() {
+        "gpt2" => gpt2(&mut r)?,
+        "bert" => bert(&mut r)?,
+        "t5" => t5(&mut r)?,
         "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "deepseek" | "gemma" => {
-            if r.get("q_lora_rank").is_some() || r.get("kv_lora_rank").is_some() {
-                return Err(ImportError(
-                    "multi-head latent attention (`kv_lora_rank`, `q_lora_rank`) is not modelled"
-                        .into(),
-                ));
-            }
-            let d = r.need("hidden_size")?;
-            let heads = r.need("num_attention_heads")?;
-            let kv = r.uint("num_key_value_heads")?.unwrap_or(heads);
-            let act = match r.text("hidden_act")? {
-                Some(act) => act,
-                None => r
-                    .text("hidden_activation")?
-                    .unwrap_or_else(|| "silu".into()),
-            };
-            let ffn = r.need("intermediate_size")?;
-            let tied_default = model_type == "gemma";
-            arch = table(&[
-                ("vocab", int(r.need("vocab_size")?)),
-                ("d_model", int(d)),
-                ("context", int(r.need("max_position_embeddings")?)),
-                ("positional", "rotary".into()),
-                (
-                    "tied_embeddings",
-                    r.boolean("tie_word_embeddings", tied_default)?.into(),
-                ),
-                ("norm", "rmsnorm".into()),
-                ("bias", false.into()),
-            ]);
-            let mut decoder = table(&[
-                ("layers", int(r.need("num_hidden_layers")?)),
-                ("heads", int(heads)),
-                ("kv_heads", int(kv)),
-                ("ffn", int(ffn)),
-                ("mlp", mlp(&act, true)?.into()),
-            ]);
-            if let Some(head_dim) = r.uint("head_dim")? {
-                decoder.insert("head_dim".into(), int(head_dim));
-            }
-            if r.boolean("mlp_bias", false)? {
-                warnings.push("`mlp_bias` is set: the MLP biases are not counted".into());
-            }
-            let sliding = r.uint("sliding_window")?;
-            let uses_sliding = model_type != "qwen2" && model_type != "qwen2_moe"
-                || r.boolean("use_sliding_window", false)?;
-            if let (Some(window), true) = (sliding, uses_sliding) {
-                warnings.push(format!(
-                    "`sliding_window` = {window}: attention sees at most {window} tokens, but llmcalc counts \
-                     attention FLOPs and the KV cache over the whole context"
-                ));
-            }
-            if r.boolean("attention_bias", false)? {
-                warnings.push(
-                    "`attention_bias` is set: the Q, K, V and output biases are not counted".into(),
-                );
-            }
-            if model_type == "qwen2" || model_type == "qwen2_moe" {
-                warnings.push(
-                    "Qwen's query, key and value biases (heads·head_dim + 2·kv_heads·head_dim per layer) are not \
-                     counted: the preset format has biases on all linear layers or none"
-                        .into(),
-                );
-            }
-            let moe = match model_type.as_str() {
-                "mixtral" => Some(table(&[
-                    ("experts", int(r.need("num_local_experts")?)),
-                    ("top_k", int(r.need("num_experts_per_tok")?)),
-                ])),
-                "qwen2_moe" => {
-                    let expert_ffn = r.need("moe_intermediate_size")?;
-                    let shared = r.uint("shared_expert_intermediate_size")?.unwrap_or(0);
-                    if shared % expert_ffn != 0 {
-                        return Err(ImportError(format!(
-                            "`shared_expert_intermediate_size` = {shared} is not a whole number of experts of \
-                             `moe_intermediate_size` = {expert_ffn}"
-                        )));
-                    }
-                    if r.get("mlp_only_layers")
-                        .and_then(Value::as_array)
-                        .is_some_and(|a| !a.is_empty())
-                    {
-                        return Err(ImportError(
-                            "`mlp_only_layers` lists dense layers, which the preset format \
-                                                expresses only as the first layers (first_dense)"
-                                .into(),
-                        ));
-                    }
-                    warnings.push(
-                        "Qwen-MoE's shared expert is counted as shared_expert_intermediate_size / \
-                         moe_intermediate_size experts of the expert width (the same parameters); its \
-                         d_model × 1 gate is not counted"
-                            .into(),
-                    );
-                    Some(table(&[
-                        ("experts", int(r.need("num_experts")?)),
-                        ("top_k", int(r.need("num_experts_per_tok")?)),
-                        ("expert_ffn", int(expert_ffn)),
-                        ("shared_experts", int(shared / expert_ffn)),
-                        ("every", int(r.uint("decoder_sparse_step")?.unwrap_or(1))),
-                    ]))
-                }
-                "deepseek" if r.uint("moe_layer_freq")?.unwrap_or(1) != 1 => {
-                    return Err(ImportError(
-                        "`moe_layer_freq` above 1 places MoE layers by DeepSeek's own rule, which the preset format \
-                         does not express"
-                            .into(),
-                    ));
-                }
-                "deepseek" => Some(table(&[
-                    ("experts", int(r.need("n_routed_experts")?)),
-                    ("top_k", int(r.need("num_experts_per_tok")?)),
-                    ("expert_ffn", int(r.need("moe_intermediate_size")?)),
-                    (
-                        "shared_experts",
-                        int(r.uint("n_shared_experts")?.unwrap_or(0)),
-                    ),
-                    (
-                        "first_dense",
-                        int(r.uint("first_k_dense_replace")?.unwrap_or(0)),
-                    ),
-                ])),
-                _ => None,
-            };
-            if let Some(moe) = moe {
-                decoder.insert("moe".into(), toml::Value::Table(moe));
-            }
-            stacks.push(("decoder", decoder));
+            llama(&model_type, &mut r)?
         }
         other => {
             return Err(ImportError(format!(
@@ -364,19 +390,13 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
                  mixtral, qwen2_moe and deepseek — write a preset by hand (presets/README.md)"
             )));
         }
-    }
+    };
     let mut ignored: Vec<String> = config
         .keys()
         .filter(|k| !r.read.contains(&k.as_str()))
         .cloned()
         .collect();
     ignored.sort();
-    let mut preset = toml::Table::new();
-    preset.insert("name".into(), name.into());
-    preset.insert(
-        "source".into(),
-        format!("Imported from a Hugging Face config.json (model_type `{model_type}`)").into(),
-    );
     let mut notes = format!(
         "Fields not read: {}.",
         if ignored.is_empty() {
@@ -385,19 +405,68 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
             ignored.join(", ")
         }
     );
-    for w in &warnings {
+    for w in &mapped.warnings {
         notes.push_str(&format!(" Warning: {w}."));
     }
-    preset.insert("notes".into(), notes.into());
-    preset.insert("architecture".into(), toml::Value::Table(arch));
-    for (name, stack) in stacks {
-        preset.insert(name.into(), toml::Value::Table(stack));
-    }
-    let toml = toml::to_string(&preset)
+    let preset = ModelSpec {
+        name: name.to_string(),
+        source: format!("Imported from a Hugging Face config.json (model_type `{model_type}`)"),
+        notes: Some(notes),
+        architecture: Some(mapped.architecture),
+        encoder: mapped.encoder,
+        decoder: mapped.decoder,
+        ..ModelSpec::default()
+    };
+    // Through a table, whose keys are sorted, so that the text is in a stable order.
+    let toml = toml::Table::try_from(&preset)
+        .and_then(|table| toml::to_string(&table))
         .map_err(|e| ImportError(format!("cannot write the preset: {e}")))?;
     Ok(Imported {
         toml,
         ignored,
-        warnings,
+        warnings: mapped.warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::Model;
+
+    /// The published configs of `tests/fixtures/hf`.
+    const FIXTURES: [(&str, &str); 6] = [
+        ("gpt2", include_str!("../../tests/fixtures/hf/gpt2.json")),
+        (
+            "bert-base-uncased",
+            include_str!("../../tests/fixtures/hf/bert-base-uncased.json"),
+        ),
+        (
+            "t5-base",
+            include_str!("../../tests/fixtures/hf/t5-base.json"),
+        ),
+        (
+            "llama-2-7b",
+            include_str!("../../tests/fixtures/hf/llama-2-7b.json"),
+        ),
+        (
+            "mixtral-8x7b",
+            include_str!("../../tests/fixtures/hf/mixtral-8x7b.json"),
+        ),
+        (
+            "deepseek-moe-16b",
+            include_str!("../../tests/fixtures/hf/deepseek-moe-16b.json"),
+        ),
+    ];
+
+    #[test]
+    fn written_presets_read_back_as_presets() {
+        for (name, config) in FIXTURES {
+            let imported = import(name, config).unwrap();
+            let spec: ModelSpec = toml::from_str(&imported.toml)
+                .unwrap_or_else(|e| panic!("{name}: {e}\n{}", imported.toml));
+            assert_eq!(spec.name, name);
+            assert!(!imported.toml.contains("claims"), "{}", imported.toml);
+            Model::from_spec(name.into(), spec).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        }
+    }
 }

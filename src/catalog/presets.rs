@@ -1,4 +1,5 @@
-//! Presets: the built-in ones embedded at build time, user files given by path, and `--set` overrides.
+//! Presets: the built-in ones embedded at build time, files, and `--set` overrides. Which preset a
+//! name means is [`crate::catalog::Catalog`]'s business; this module reads one.
 //!
 //! A preset is read in three steps, each of which reports problems with a file, line and column:
 //! the TOML is parsed (keeping spans), the overrides are merged into it, and the result is deserialized
@@ -8,7 +9,6 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::OnceLock;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -303,51 +303,6 @@ pub fn names<P: Preset>() -> impl Iterator<Item = &'static str> {
     P::BUILTIN.iter().map(|(name, _)| *name)
 }
 
-static USER_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-
-/// Sets the user preset folder (the `--presets` flag). Without it the folder is `$LLMCALC_PRESETS`, else
-/// `$XDG_CONFIG_HOME/llmcalc`, else `~/.config/llmcalc`. It holds `models/*.toml` and `gpus/*.toml`.
-pub fn set_user_dir(dir: PathBuf) {
-    let _ = USER_DIR.set(Some(dir));
-}
-
-/// The user preset folder, if there is one to look in.
-pub fn user_dir() -> Option<&'static Path> {
-    USER_DIR
-        .get_or_init(|| {
-            let var = |name: &str| {
-                std::env::var_os(name)
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-            };
-            var("LLMCALC_PRESETS")
-                .or_else(|| var("XDG_CONFIG_HOME").map(|d| d.join("llmcalc")))
-                .or_else(|| var("HOME").map(|h| h.join(".config").join("llmcalc")))
-        })
-        .as_deref()
-}
-
-/// The `.toml` files in the user's folder of a kind, with their stems.
-fn user_files<P: Preset>() -> Vec<(String, PathBuf)> {
-    user_dir()
-        .and_then(|d| std::fs::read_dir(d.join(P::FOLDER)).ok())
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| {
-            let path = entry.ok()?.path();
-            let stem = path.file_stem()?.to_str()?.to_string();
-            (path.extension()? == "toml" && path.is_file()).then_some((stem, path))
-        })
-        .collect()
-}
-
-/// The user's preset file of a kind and name (matched without regard to case), if it exists.
-fn user_file<P: Preset>(name: &str) -> Option<PathBuf> {
-    user_files::<P>()
-        .into_iter()
-        .find_map(|(stem, path)| stem.eq_ignore_ascii_case(name).then_some(path))
-}
-
 /// Where a listed preset comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -369,79 +324,51 @@ impl Origin {
     }
 }
 
-/// Every preset of a kind — built-in and the user's — sorted by name, with where each comes from.
-pub fn catalog<P: Preset>() -> Vec<(String, Origin)> {
-    let mut list: Vec<(String, Origin)> = names::<P>()
-        .map(|n| (n.to_string(), Origin::BuiltIn))
-        .collect();
-    for (stem, _) in user_files::<P>() {
-        let name = stem.to_lowercase();
-        match list.iter_mut().find(|(n, _)| *n == name) {
-            Some(entry) => entry.1 = Origin::UserOverridesBuiltIn,
-            None => list.push((name, Origin::User)),
-        }
-    }
-    list.sort_by(|a, b| a.0.cmp(&b.0));
-    list
+/// Reads a preset of kind `P` from `text` (read from `origin`, which messages name), applies the
+/// overrides and checks the result; the preset gets the id `id`.
+pub(super) fn read<P: Preset>(
+    origin: String,
+    text: &str,
+    overrides: &[Override],
+    id: String,
+) -> Result<P> {
+    Document::new(origin, text, overrides).read(id)
 }
 
-/// Loads a preset: a built-in one by name (case-insensitive) or alias, or a TOML file by path; then
-/// applies the overrides.
-pub fn load<P: Preset>(reference: &str, overrides: &[Override]) -> Result<P> {
-    let wanted = reference.to_lowercase();
-    if let Some(path) = user_file::<P>(&wanted) {
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        return Document::new(path.display().to_string(), &text, overrides).read(wanted);
-    }
+/// Reads a preset file of kind `P` given by path.
+pub(super) fn read_file<P: Preset>(path: &Path, overrides: &[Override], id: String) -> Result<P> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    read(path.display().to_string(), &text, overrides, id)
+}
+
+/// The built-in preset of kind `P` with the name or alias `wanted` (lower case), with overrides
+/// applied; `None` if there is no such built-in.
+pub(super) fn builtin<P: Preset>(wanted: &str, overrides: &[Override]) -> Option<Result<P>> {
     let name = P::ALIASES
         .iter()
         .find_map(|(alias, name)| (*alias == wanted).then_some(*name))
-        .unwrap_or(&wanted);
-    if let Some((name, text)) = P::BUILTIN.iter().find(|(n, _)| *n == name) {
-        let origin = format!("presets/{}/{name}.toml (built in)", P::FOLDER);
-        return Document::new(origin, text, overrides).read(name.to_string());
-    }
-    let path = std::path::Path::new(reference);
-    let looks_like_path = reference.contains(['/', '\\']) || reference.ends_with(".toml");
-    if path.is_file() || looks_like_path {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: reference.to_string(),
-            source,
-        })?;
-        return Document::new(reference.to_string(), &text, overrides).read(reference.to_string());
-    }
-    let listed = catalog::<P>();
-    let candidates = listed
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .chain(P::ALIASES.iter().map(|(alias, _)| *alias));
-    Err(Error::UnknownPreset {
-        kind: P::KIND,
-        name: reference.to_string(),
-        suggestions: closest(reference, candidates),
-        list: P::LIST,
-    })
+        .unwrap_or(wanted);
+    let (name, text) = P::BUILTIN.iter().find(|(n, _)| *n == name)?;
+    let origin = format!("presets/{}/{name}.toml (built in)", P::FOLDER);
+    Some(read(origin, text, overrides, name.to_string()))
 }
 
-/// Loads a model preset, as [`load`] does, or a Hugging Face `config.json` (or a folder holding one),
-/// imported through [`crate::catalog::import`] and then read like any preset file.
-pub fn load_model(reference: &str, overrides: &[Override]) -> Result<Model> {
-    let Some(path) = config_path(reference) else {
-        return load(reference, overrides);
-    };
-    let (name, imported) = import_config(&path)?;
+/// Reads a model from a Hugging Face `config.json`, imported through [`crate::catalog::import`] and
+/// then read like any preset file; the import's warnings go with the model.
+pub(super) fn read_config(path: &Path, overrides: &[Override]) -> Result<Model> {
+    let (name, imported) = import_config(path)?;
     let origin = format!("{} (imported)", path.display());
-    let mut model: Model = Document::new(origin, &imported.toml, overrides).read(name)?;
+    let mut model: Model = read(origin, &imported.toml, overrides, name)?;
     model.warnings = imported.warnings;
     Ok(model)
 }
 
 /// The `config.json` a reference names: a `.json` file, or a folder holding `config.json`.
-pub fn config_path(reference: &str) -> Option<std::path::PathBuf> {
-    let path = std::path::Path::new(reference);
+pub fn config_path(reference: &str) -> Option<PathBuf> {
+    let path = Path::new(reference);
     let inside = path.join("config.json");
     if path.is_dir() && inside.is_file() {
         return Some(inside);
@@ -450,7 +377,7 @@ pub fn config_path(reference: &str) -> Option<std::path::PathBuf> {
 }
 
 /// Reads and imports a `config.json`; the model is named for its folder, or the file's stem.
-pub fn import_config(path: &std::path::Path) -> Result<(String, crate::catalog::import::Imported)> {
+pub fn import_config(path: &Path) -> Result<(String, crate::catalog::import::Imported)> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.display().to_string(),
         source,
@@ -469,11 +396,6 @@ pub fn import_config(path: &std::path::Path) -> Result<(String, crate::catalog::
         message: e.0,
     })?;
     Ok((name.to_string(), imported))
-}
-
-/// Loads a GPU preset; see [`load`].
-pub fn load_gpu(reference: &str, overrides: &[Override]) -> Result<Gpu> {
-    load(reference, overrides)
 }
 
 /// Up to three names close to `wanted`: by edit distance, or containing it.

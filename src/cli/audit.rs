@@ -1,5 +1,6 @@
 //! `llmcalc audit`.
 
+use crate::catalog::Catalog;
 use clap::Args;
 
 use super::ModelArgs;
@@ -22,8 +23,10 @@ pub struct AuditArgs {
 }
 
 impl AuditArgs {
-    pub fn run(self, format: Format) -> Result<String> {
-        let result = app::audit::audit(&self.model.load()?, self.tolerance)?;
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+        let model = self.model.load(catalog)?;
+        let claimed_gpu = catalog.claimed_gpu(&model)?;
+        let result = app::audit::audit(&model, claimed_gpu.as_ref(), self.tolerance)?;
         Ok(render::render(&result, |r| r.report(), format))
     }
 }

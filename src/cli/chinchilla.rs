@@ -1,5 +1,6 @@
 //! `llmcalc chinchilla`.
 
+use crate::catalog::Catalog;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -41,12 +42,15 @@ pub struct ChinchillaArgs {
 }
 
 impl ChinchillaArgs {
-    pub fn run(self, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
         let request = ChinchillaRequest {
             budget: self.budget,
             params: self.params,
             tokens: self.tokens,
-            model: self.model.map(|m| load_model(&m, &[])).transpose()?,
+            model: self
+                .model
+                .map(|m| load_model(catalog, &m, &[]))
+                .transpose()?,
         };
         let result = app::chinchilla::chinchilla(&request)?;
         write_chart(self.chart.as_deref(), || render::chart::chinchilla(&result))?;

@@ -1,5 +1,6 @@
 //! `llmcalc compare`.
 
+use crate::catalog::Catalog;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -64,7 +65,7 @@ pub struct CompareArgs {
 }
 
 impl CompareArgs {
-    pub fn run(self, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
         let fixed = match (self.days, self.gpus) {
             (Some(days), None) => Fixed::Duration(days),
             (None, Some(gpus)) => Fixed::Gpus(gpus),
@@ -78,12 +79,20 @@ impl CompareArgs {
             }
         };
         let request = CompareRequest {
-            model: self.model.load()?,
+            model: self.model.load(catalog)?,
             tokens: self.tokens,
-            gpus: self.gpu,
+            gpus: self
+                .gpu
+                .iter()
+                .map(|name| catalog.gpu(name))
+                .collect::<Result<_>>()?,
             fixed,
             mfu: self.mfu,
-            prices: self.prices,
+            prices: self
+                .prices
+                .iter()
+                .map(|(name, price)| Ok((catalog.gpu(name)?, *price)))
+                .collect::<Result<_>>()?,
             precision: self.precision,
             pue: self.pue,
         };

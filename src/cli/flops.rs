@@ -1,5 +1,6 @@
 //! `llmcalc flops`.
 
+use crate::catalog::Catalog;
 use clap::Args;
 
 use super::ModelArgs;
@@ -37,8 +38,8 @@ pub struct FlopsArgs {
 }
 
 impl FlopsArgs {
-    pub fn run(self, format: Format) -> Result<String> {
-        let model = self.model.load()?;
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+        let model = self.model.load(catalog)?;
         let request = FlopsRequest {
             seq_len: self.seq_len,
             target_len: self.target_len,

@@ -1,17 +1,18 @@
 //! `llmcalc models` and `llmcalc gpus`: the presets, built in and the user's.
 
 use crate::app;
+use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::render::{self, Format};
 
 /// The model presets.
-pub fn models(format: Format) -> Result<String> {
-    let list = app::models::models()?;
+pub fn models(catalog: &Catalog, format: Format) -> Result<String> {
+    let list = app::models::models(&catalog.models()?)?;
     Ok(render::render(&list, |l| l.report(), format))
 }
 
 /// The GPU presets.
-pub fn gpus(format: Format) -> Result<String> {
-    let list = app::gpus::gpus()?;
+pub fn gpus(catalog: &Catalog, format: Format) -> Result<String> {
+    let list = app::gpus::gpus(&catalog.gpus()?);
     Ok(render::render(&list, |l| l.report(), format))
 }

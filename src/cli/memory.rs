@@ -1,5 +1,6 @@
 //! `llmcalc memory`, and the arguments it shares with `llmcalc plan`.
 
+use crate::catalog::Catalog;
 use clap::Args;
 
 use super::ModelArgs;
@@ -8,7 +9,6 @@ use crate::app::{
     self,
     memory::{Setup, SetupRequest},
 };
-use crate::catalog::presets;
 use crate::domain::hardware::Precision;
 use crate::domain::memory::{Layout, Optimizer, Reserve};
 use crate::domain::model::Model;
@@ -67,10 +67,10 @@ pub struct SetupArgs {
 
 impl SetupArgs {
     /// The shared setup for `model` (loaded once by the caller), and the GPU count.
-    pub fn setup(self, model: Model) -> Result<(Setup, u64)> {
+    pub fn setup(self, catalog: &Catalog, model: Model) -> Result<(Setup, u64)> {
         let request = SetupRequest {
             model,
-            gpu: presets::load_gpu(&self.gpu, &[])?,
+            gpu: catalog.gpu(&self.gpu)?,
             options: TrainingOptions {
                 seq_len: self.seq_len,
                 global_batch_tokens: self.global_batch_tokens,
@@ -130,9 +130,9 @@ pub struct MemoryArgs {
 }
 
 impl MemoryArgs {
-    pub fn run(self, format: Format) -> Result<String> {
-        let model = self.setup.model.load()?;
-        let (setup, gpus) = self.setup.setup(model)?;
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+        let model = self.setup.model.load(catalog)?;
+        let (setup, gpus) = self.setup.setup(catalog, model)?;
         let layout = Layout {
             tp: self.tp,
             pp: self.pp,

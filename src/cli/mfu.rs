@@ -1,5 +1,6 @@
 //! `llmcalc mfu`.
 
+use crate::catalog::Catalog;
 use clap::Args;
 
 use super::ModelArgs;
@@ -66,11 +67,11 @@ pub struct MfuArgs {
 }
 
 impl MfuArgs {
-    pub fn run(self, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
         let request = MfuRequest {
             throughput: self.throughput()?,
-            model: self.model.load()?,
-            gpu: self.gpu,
+            model: self.model.load(catalog)?,
+            gpu: catalog.gpu(&self.gpu)?,
             gpus: self.gpus,
             precision: self.precision,
             seq_len: self.seq_len,

@@ -27,7 +27,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::catalog::presets::{self, Override};
+use crate::catalog::Catalog;
+use crate::catalog::presets::Override;
 use crate::domain::model::Model;
 use crate::error::{Error, Input, Result};
 use crate::render::Format;
@@ -83,27 +84,25 @@ pub enum Command {
 impl Cli {
     /// Runs the command and returns what it prints on standard output.
     pub fn run(self) -> Result<String> {
-        if let Some(dir) = self.presets {
-            presets::set_user_dir(dir);
-        }
+        let catalog = &Catalog::with_user_dir(Catalog::user_dir_from_env(self.presets));
         let format = self.format;
         match self.command {
-            Command::Models => listing::models(format),
-            Command::Gpus => listing::gpus(format),
-            Command::Params(args) => args.run(format),
-            Command::Train(args) => args.run(format),
-            Command::Mfu(args) => args.run(format),
-            Command::Compare(args) => args.run(format),
-            Command::Memory(args) => args.run(format),
-            Command::Plan(args) => args.run(format),
-            Command::Serve(args) => args.run(format),
+            Command::Models => listing::models(catalog, format),
+            Command::Gpus => listing::gpus(catalog, format),
+            Command::Params(args) => args.run(catalog, format),
+            Command::Train(args) => args.run(catalog, format),
+            Command::Mfu(args) => args.run(catalog, format),
+            Command::Compare(args) => args.run(catalog, format),
+            Command::Memory(args) => args.run(catalog, format),
+            Command::Plan(args) => args.run(catalog, format),
+            Command::Serve(args) => args.run(catalog, format),
             Command::ImageTokens(args) => Ok(args.run(format)),
-            Command::Chinchilla(args) => args.run(format),
-            Command::Audit(args) => args.run(format),
+            Command::Chinchilla(args) => args.run(catalog, format),
+            Command::Audit(args) => args.run(catalog, format),
             Command::Import(args) => args.run(),
             Command::Completions(args) => Ok(args.run()),
             Command::Man => Ok(docs::man()),
-            Command::Flops(args) => args.run(format),
+            Command::Flops(args) => args.run(catalog, format),
         }
     }
 }
@@ -196,15 +195,15 @@ pub struct ModelArgs {
 
 impl ModelArgs {
     /// Loads the model, with its overrides.
-    fn load(&self) -> Result<Model> {
-        load_model(&self.model, &self.overrides)
+    fn load(&self, catalog: &Catalog) -> Result<Model> {
+        load_model(catalog, &self.model, &self.overrides)
     }
 }
 
 /// Loads a model, telling on standard error what an imported config could not express. Each command
 /// loads each model once, so each warning shows once.
-fn load_model(reference: &str, overrides: &[Override]) -> Result<Model> {
-    let model = presets::load_model(reference, overrides)?;
+fn load_model(catalog: &Catalog, reference: &str, overrides: &[Override]) -> Result<Model> {
+    let model = catalog.model(reference, overrides)?;
     for warning in &model.warnings {
         eprintln!("warning: {warning}");
     }

@@ -1,5 +1,6 @@
 //! `llmcalc params`.
 
+use crate::catalog::Catalog;
 use clap::Args;
 
 use super::ModelArgs;
@@ -18,8 +19,8 @@ pub struct ParamsArgs {
 }
 
 impl ParamsArgs {
-    pub fn run(self, format: Format) -> Result<String> {
-        let result = app::params::params(&self.model.load()?)?;
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+        let result = app::params::params(&self.model.load(catalog)?)?;
         Ok(render::render(&result, |r| r.report(), format))
     }
 }

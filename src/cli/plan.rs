@@ -1,5 +1,6 @@
 //! `llmcalc plan`.
 
+use crate::catalog::Catalog;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -40,12 +41,12 @@ pub struct PlanArgs {
 }
 
 impl PlanArgs {
-    pub fn run(self, format: Format) -> Result<String> {
-        let model = self.setup.model.load()?;
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+        let model = self.setup.model.load(catalog)?;
         let tokens = self
             .tokens
             .or_else(|| model.claims.training_tokens.map(|f| f.mid()));
-        let (setup, gpus) = self.setup.setup(model)?;
+        let (setup, gpus) = self.setup.setup(catalog, model)?;
         let result = app::plan::plan(&setup, gpus, tokens, self.price, self.top as usize)?;
         write_chart(self.chart.as_deref(), || render::chart::plan(&result))?;
         Ok(render::render(&result, |r| r.report(), format))

@@ -1,11 +1,11 @@
 //! `llmcalc serve`.
 
+use crate::catalog::Catalog;
 use clap::Args;
 
 use super::values::{choice, fraction, share, single, whole};
 use super::{ModelArgs, load_model};
 use crate::app::{self, serve::ServeRequest};
-use crate::catalog::presets;
 use crate::domain::hardware::default_network;
 use crate::domain::serving::{KvFormat, WeightFormat};
 use crate::domain::units::MoneyRate;
@@ -89,17 +89,17 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    pub fn run(self, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
         // clap gives --draft, --acceptance and --lookahead all or none.
         let draft = match (&self.draft, self.acceptance, self.lookahead) {
             (Some(name), Some(acceptance), Some(lookahead)) => {
-                Some((load_model(name, &[])?, acceptance, lookahead))
+                Some((load_model(catalog, name, &[])?, acceptance, lookahead))
             }
             _ => None,
         };
         let request = ServeRequest {
-            model: self.model.load()?,
-            gpu: presets::load_gpu(&self.gpu, &[])?,
+            model: self.model.load(catalog)?,
+            gpu: catalog.gpu(&self.gpu)?,
             gpus: self.gpus,
             tp: self.tp,
             pp: self.pp,

@@ -1,5 +1,6 @@
 //! `llmcalc train`.
 
+use crate::catalog::Catalog;
 use clap::Args;
 
 use super::load_model;
@@ -91,17 +92,23 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
-    pub fn run(self, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
         let model = self
             .model
             .as_deref()
-            .map(|name| load_model(name, &self.overrides))
+            .map(|name| load_model(catalog, name, &self.overrides))
             .transpose()?;
+        // The GPU asked for, else the one the model's claims name.
+        let gpu = match (&self.gpu, &model) {
+            (Some(name), _) => Some(catalog.gpu(name)?),
+            (None, Some(model)) => catalog.claimed_gpu(model)?,
+            (None, None) => None,
+        };
         let request = TrainRequest {
             model,
             flops: self.flops,
             tokens: self.tokens,
-            gpu: self.gpu,
+            gpu,
             precision: self.precision,
             gpus: self.gpus,
             mfu: self.mfu,

@@ -16,8 +16,15 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::domain::units::unit::{dollar, dollar_per_second, flop, flop_per_second, second};
-use crate::domain::units::{Bounds, Compute, ComputeRate, Money, MoneyRate, Time};
+use crate::domain::claims::Claims;
+use crate::domain::hardware::Gpu;
+use crate::domain::model::Model;
+use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
+use crate::domain::model::params;
+use crate::domain::units::unit::{
+    dollar, dollar_per_second, flop, flop_per_second, hour, joule, second,
+};
+use crate::domain::units::{Bounds, Compute, ComputeRate, Energy, Money, MoneyRate, Power, Time};
 
 /// Training compute of a dense pass over `tokens` with `params` parameters: C ≈ 6ND — 2N FLOPs per
 /// token forward and 4N backward (Kaplan et al. 2020, §2.1, eq. 2.2 and C = 6NBS).
@@ -105,9 +112,26 @@ pub struct Run {
     /// Compute over wall-clock, the FLOP/s of all GPUs together, when both are known.
     pub aggregate_rate: Option<Bounds<ComputeRate>>,
     /// Solved values that cannot be: an MFU above 100%, fewer than one GPU.
-    pub impossible: Vec<String>,
+    pub impossible: Vec<Impossible>,
     /// The terms those reasons are about.
     pub impossible_terms: Vec<Term>,
+}
+
+/// Why a solved value cannot be, as a stable code for scripts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImpossibleCode {
+    /// The implied MFU is above 100%: the GPUs cannot do the work in the time.
+    MfuAboveOne,
+    /// The solved GPU count is below one: one GPU does the work in less than the duration.
+    FewerThanOneGpu,
+}
+
+/// A solved value that cannot be: its code and the reason in words.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Impossible {
+    pub code: ImpossibleCode,
+    pub message: String,
 }
 
 /// Why a run cannot be solved.
@@ -136,12 +160,13 @@ impl fmt::Display for SolveError {
         match self {
             SolveError::NoPrice => write!(
                 f,
-                "a budget needs a price to become GPU-hours: give --price, or a GPU whose preset has one"
+                "a budget needs a price to become GPU-hours: give a price, or a GPU whose preset has one"
             ),
             SolveError::Underdetermined(unknown) => write!(
                 f,
-                "not enough to solve the run ({} unknown): give three of compute (a model with --tokens, or \
-                 --flops), --gpus, --mfu and --days, or --budget / --gpu-hours with two of them",
+                "not enough to solve the run ({} unknown): give three of compute (a model with its training \
+                 tokens, or the compute itself), the GPU count, the MFU and the duration, or a budget or the \
+                 GPU-hours with two of them",
                 names(unknown)
             ),
             SolveError::Overdetermined { relation, terms } => write!(
@@ -321,21 +346,27 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
         && mfu.high > 1.0
     {
         impossible_terms.push(Term::Mfu);
-        impossible.push(format!(
-            "the implied MFU reaches {:.0}%, above 100%: the GPUs cannot do this work in this time (check the peak \
-             precision, the GPU count and the duration)",
-            mfu.high * 100.0
-        ));
+        impossible.push(Impossible {
+            code: ImpossibleCode::MfuAboveOne,
+            message: format!(
+                "the implied MFU reaches {:.0}%, above 100%: the GPUs cannot do this work in this time (check the \
+                 peak precision, the GPU count and the duration)",
+                mfu.high * 100.0
+            ),
+        });
     }
     if let Some(gpus) = bounds(Term::Gpus)
         && solved.contains(&Term::Gpus)
         && gpus.low < 1.0
     {
         impossible_terms.push(Term::Gpus);
-        impossible.push(format!(
-            "the solved GPU count is {:.3}, below one GPU: one GPU does this work in less than the duration",
-            gpus.low
-        ));
+        impossible.push(Impossible {
+            code: ImpossibleCode::FewerThanOneGpu,
+            message: format!(
+                "the solved GPU count is {:.3}, below one GPU: one GPU does this work in less than the duration",
+                gpus.low
+            ),
+        });
     }
     Ok(Run {
         compute: bounds(Term::Compute).map(|b| b.map(Compute::new::<flop>)),
@@ -353,6 +384,268 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
         impossible,
         impossible_terms,
     })
+}
+
+/// One part of the training compute.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComputePart {
+    pub part: &'static str,
+    pub flops: Bounds<Compute>,
+}
+
+/// The training compute of a run, by part.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingCompute {
+    pub parts: Vec<ComputePart>,
+    /// Model FLOPs and hardware FLOPs per token, when counted from a model.
+    pub per_token: Option<(Compute, Compute)>,
+    /// Model FLOPs over all tokens.
+    pub total: Bounds<Compute>,
+    /// With recompute, the model FLOPs plus the recomputed ones.
+    pub hardware: Option<Bounds<Compute>>,
+}
+
+/// A model's training compute over `tokens`: its training FLOPs per token (forward and backward,
+/// attention over the context included, as PaLM counts them; [`flops::count`]) times the tokens, split
+/// into the weights' 6N share, attention and, with recompute, the extra hardware FLOPs.
+pub fn model_compute(
+    model: &Model,
+    tokens: Bounds<f64>,
+    seq_len: Option<u64>,
+    masking: Masking,
+    recompute: Recompute,
+) -> crate::Result<TrainingCompute> {
+    let arch = model.architecture("training compute")?;
+    let p = params::count(&model.id, arch)?;
+    let options = FlopsOptions::new(arch, seq_len, None, masking, recompute)?;
+    let f = flops::count(arch, &p, &options);
+    let times = |c: Compute| tokens.map(|t| c * t);
+    let attention = f.attention_flops_per_token * 3.0;
+    let mut parts = vec![
+        ComputePart {
+            part: "weights (6 × matmul weights per token)",
+            flops: times(f.training_flops_per_token - attention),
+        },
+        ComputePart {
+            part: "attention over the context",
+            flops: times(attention),
+        },
+    ];
+    let recomputed = f.hardware_flops_per_token - f.training_flops_per_token;
+    let mut hardware = None;
+    if recomputed > Compute::default() {
+        parts.push(ComputePart {
+            part: "recompute (hardware FLOPs only)",
+            flops: times(recomputed),
+        });
+        hardware = Some(times(f.hardware_flops_per_token));
+    }
+    Ok(TrainingCompute {
+        parts,
+        per_token: Some((f.training_flops_per_token, f.hardware_flops_per_token)),
+        total: times(f.training_flops_per_token),
+        hardware,
+    })
+}
+
+/// How many of the run's degrees of freedom are fixed: compute, GPUs, MFU and duration count one each;
+/// GPU-hours or a budget (with a price) fix GPUs × duration. Three fix the run (three relations, six
+/// terms).
+fn fixed(k: &Known) -> usize {
+    let time = usize::from(k.gpu_time.is_some() || (k.budget.is_some() && k.price.is_some()));
+    [
+        k.compute.is_some(),
+        k.gpus.is_some(),
+        k.mfu.is_some(),
+        k.duration.is_some(),
+    ]
+    .into_iter()
+    .filter(|&b| b)
+    .count()
+        + time
+}
+
+/// Whether a run on `gpu` is the run the claims record: the claims name that GPU, by id or alias.
+pub fn on_claimed_gpu(claims: &Claims, gpu: &Gpu) -> bool {
+    claims.gpu.as_deref().is_some_and(|name| {
+        gpu.id.eq_ignore_ascii_case(name)
+            || gpu.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    })
+}
+
+/// The training tokens the claims record.
+pub fn claimed_tokens(claims: &Claims) -> Option<Bounds<f64>> {
+    claims.training_tokens.map(|f| Bounds::new(f.low, f.high))
+}
+
+/// Fills what is left open from the claimed run — GPUs, then MFU, then days, then GPU-hours — until
+/// the run can be solved, and returns the claims taken, by field name in `[claims]`.
+pub fn fill_from_claims(known: &mut Known, c: &Claims) -> Vec<&'static str> {
+    let mut from = Vec::new();
+    if fixed(known) < 3
+        && known.gpus.is_none()
+        && known.gpu_time.is_none()
+        && let Some(g) = c.gpus
+    {
+        known.gpus = Some(Bounds::new(g.low, g.high));
+        from.push("gpus");
+    }
+    if fixed(known) < 3
+        && known.mfu.is_none()
+        && let Some(m) = c.mfu
+    {
+        known.mfu = Some(Bounds::new(m.low, m.high));
+        from.push("mfu");
+    }
+    if fixed(known) < 3
+        && known.duration.is_none()
+        && known.gpu_time.is_none()
+        && let Some(d) = c.days
+    {
+        known.duration = Some(Bounds::new(d.low, d.high).map(Time::new::<second>));
+        from.push("days");
+    }
+    if fixed(known) < 3
+        && known.gpu_time.is_none()
+        && (known.gpus.is_none() || known.duration.is_none())
+        && let Some(h) = c.gpu_hours
+    {
+        known.gpu_time = Some(Bounds::new(h.low, h.high).map(Time::new::<hour>));
+        from.push("gpu_hours");
+    }
+    from
+}
+
+/// How far a solved term may land from the claim for the same run and still agree with it: published
+/// figures are rounded ("~90 days", "32–36%"), so a tenth either way is read as agreement.
+pub const CLAIM_TOLERANCE: f64 = 0.1;
+
+/// A solved term that differs from the claim for the same run by more than [`CLAIM_TOLERANCE`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClaimDifference {
+    /// Duration, GPU-time, MFU or GPUs.
+    pub term: Term,
+    /// In the claim's units: seconds, GPU-hours, a fraction, a count.
+    pub solved: Bounds<f64>,
+    pub claimed: Bounds<f64>,
+    /// The middle of the solved range over the middle of the claimed one.
+    pub ratio: f64,
+}
+
+/// The solved terms of `run` that differ from the claims, in the order duration, GPU-time, MFU, GPUs.
+pub fn claim_differences(c: &Claims, run: &Run) -> Vec<ClaimDifference> {
+    let ends = |low: f64, high: f64| Bounds::new(low, high);
+    let candidates = [
+        (
+            Term::Duration,
+            run.duration.map(|d| d.map(|t| t.get::<second>())),
+            c.days.map(|d| ends(d.low, d.high)),
+        ),
+        (
+            Term::GpuTime,
+            run.gpu_time.map(|t| t.map(|t| t.get::<hour>())),
+            c.gpu_hours.map(|h| ends(h.low, h.high)),
+        ),
+        (Term::Mfu, run.mfu, c.mfu.map(|m| ends(m.low, m.high))),
+        (Term::Gpus, run.gpus, c.gpus.map(|g| ends(g.low, g.high))),
+    ];
+    let mid = |b: Bounds<f64>| (b.low + b.high) / 2.0;
+    candidates
+        .into_iter()
+        .filter(|(term, ..)| run.solved.contains(term))
+        .filter_map(|(term, solved, claimed)| {
+            let (solved, claimed) = (solved?, claimed?);
+            let ratio = mid(solved) / mid(claimed);
+            let agrees = (1.0 - CLAIM_TOLERANCE..=1.0 + CLAIM_TOLERANCE).contains(&ratio);
+            (!agrees).then_some(ClaimDifference {
+                term,
+                solved,
+                claimed,
+                ratio,
+            })
+        })
+        .collect()
+}
+
+/// Where a run's price per GPU-hour comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriceSource {
+    /// Given for the run.
+    Given,
+    /// The model preset's claims, for the claimed run.
+    Claims,
+    /// The GPU preset's indicative price.
+    Preset,
+}
+
+/// What a training run is given, before the claims fill what is left open.
+#[derive(Clone, Debug, Default)]
+pub struct Given<'a> {
+    /// The known terms; `price` is a price given for the run.
+    pub known: Known,
+    /// The model preset's claims, when the run is the claimed one (on the claimed GPU): they give the
+    /// price, when none is given, and the terms left open.
+    pub claims: Option<&'a Claims>,
+    /// The GPU preset's indicative price, when neither a given nor a claimed one applies.
+    pub preset_price: Option<MoneyRate>,
+}
+
+/// A run solved from what was given and from the claims.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimedRun {
+    pub run: Run,
+    pub price_source: Option<PriceSource>,
+    /// The claims taken as inputs, by field name in `[claims]`.
+    pub from_claims: Vec<&'static str>,
+    /// Solved terms that differ from the claims.
+    pub differences: Vec<ClaimDifference>,
+}
+
+/// Solves a run: the price is the given one, else the claimed one, else the GPU preset's; the claims
+/// fill what is left open ([`fill_from_claims`]); the solved terms are set against the claims.
+pub fn solve_with_claims(given: Given) -> Result<ClaimedRun, SolveError> {
+    let Given {
+        mut known,
+        claims,
+        preset_price,
+    } = given;
+    let mut from_claims = Vec::new();
+    let claimed_price = claims
+        .and_then(|c| c.price)
+        .map(|p| Bounds::new(p.low, p.high).map(MoneyRate::new::<dollar_per_second>));
+    let price_source = match (known.price, claimed_price, preset_price) {
+        (Some(_), ..) => Some(PriceSource::Given),
+        (None, Some(claimed), _) => {
+            known.price = Some(claimed);
+            from_claims.push("price");
+            Some(PriceSource::Claims)
+        }
+        (None, None, Some(preset)) => {
+            known.price = Some(Bounds::exact(preset));
+            Some(PriceSource::Preset)
+        }
+        (None, None, None) => None,
+    };
+    if let Some(c) = claims {
+        from_claims.extend(fill_from_claims(&mut known, c));
+    }
+    let run = solve(&known)?;
+    let differences = claims
+        .map(|c| claim_differences(c, &run))
+        .unwrap_or_default();
+    Ok(ClaimedRun {
+        run,
+        price_source,
+        from_claims,
+        differences,
+    })
+}
+
+/// Energy drawn by a run: board power per GPU × GPU-time × PUE, the data centre's power usage
+/// effectiveness (total facility power over IT equipment power; The Green Grid 2007, "Green Grid
+/// Metrics: Describing Datacenter Power Efficiency").
+pub fn energy(power: Power, gpu_time: Bounds<Time>, pue: f64) -> Bounds<Energy> {
+    gpu_time.map(|t| Energy::new::<joule>((power * t).get::<joule>() * pue))
 }
 
 #[cfg(test)]
@@ -455,7 +748,8 @@ mod tests {
         };
         let run = solve(&known).unwrap();
         assert_eq!(run.impossible.len(), 1);
-        assert!(run.impossible[0].contains("above 100%"));
+        assert_eq!(run.impossible[0].code, ImpossibleCode::MfuAboveOne);
+        assert!(run.impossible[0].message.contains("above 100%"));
     }
 
     #[test]
@@ -482,5 +776,104 @@ mod tests {
                 .contains("compute, GPUs, MFU, duration were all given"),
             "{err}"
         );
+    }
+
+    fn claims(text: &str) -> Claims {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn the_claims_fill_only_what_is_left_open() {
+        let c = claims("gpus = 25000\nmfu = \"0.32..0.36\"\ndays = 95\ngpu_hours = 57e6");
+        let mut known = Known {
+            compute: Some(Bounds::exact(Compute::new::<flop>(2.15e25))),
+            peak: a100(),
+            ..Known::default()
+        };
+        // Compute, GPUs and MFU fix the run: the days and GPU-hours stay to be solved.
+        assert_eq!(fill_from_claims(&mut known, &c), vec!["gpus", "mfu"]);
+        assert_eq!(known.mfu, Some(Bounds::new(0.32, 0.36)));
+        assert!(known.duration.is_none() && known.gpu_time.is_none());
+        let mut known = Known {
+            compute: Some(Bounds::exact(Compute::new::<flop>(2.15e25))),
+            gpu_time: Some(Bounds::exact(Time::new::<hour>(1e6))),
+            peak: a100(),
+            ..Known::default()
+        };
+        // GPU-hours given: the claimed GPUs and days would over-determine them; only the MFU is taken.
+        assert_eq!(fill_from_claims(&mut known, &c), vec!["mfu"]);
+    }
+
+    #[test]
+    fn a_solved_term_a_tenth_off_its_claim_is_a_difference() {
+        let c = claims("gpus = 25000\nmfu = 0.34\ndays = 50");
+        let known = Known {
+            compute: Some(Bounds::exact(Compute::new::<flop>(2.15e25))),
+            gpus: Some(Bounds::exact(25_000.0)),
+            mfu: Some(Bounds::exact(0.34)),
+            peak: a100(),
+            ..Known::default()
+        };
+        let run = solve(&known).unwrap();
+        let differences = claim_differences(&c, &run);
+        // 2.15e25 / (25,000 × 312e12 × 0.34) s = 93.8 days, against the claimed 50.
+        assert_eq!(differences.len(), 1);
+        let d = differences[0];
+        assert_eq!(d.term, Term::Duration);
+        assert_eq!(d.claimed, Bounds::exact(50.0 * 86_400.0));
+        assert!(close(
+            d.ratio,
+            2.15e25 / (25_000.0 * 312e12 * 0.34) / (50.0 * 86_400.0),
+            1e-12
+        ));
+        // Given terms are never compared, nor terms within a tenth of the claim.
+        let c = claims("gpus = 1\nmfu = 0.9\ndays = 90");
+        assert!(claim_differences(&c, &run).is_empty());
+    }
+
+    /// A run fixed by compute, GPUs and MFU, priced $3 per GPU-hour by its GPU preset.
+    fn priced(
+        price: Option<f64>,
+        claims: Option<&Claims>,
+    ) -> (PriceSource, f64, Vec<&'static str>) {
+        let run = solve_with_claims(Given {
+            known: Known {
+                compute: Some(Bounds::exact(Compute::new::<flop>(1e24))),
+                gpus: Some(Bounds::exact(1000.0)),
+                mfu: Some(Bounds::exact(0.4)),
+                price: price.map(|p| Bounds::exact(MoneyRate::new::<dollar_per_hour>(p))),
+                peak: a100(),
+                ..Known::default()
+            },
+            claims,
+            preset_price: Some(MoneyRate::new::<dollar_per_hour>(3.0)),
+        })
+        .unwrap();
+        let price = run.run.price.unwrap().low.get::<dollar_per_hour>();
+        (run.price_source.unwrap(), price, run.from_claims)
+    }
+
+    #[test]
+    fn the_price_is_given_else_claimed_else_the_presets() {
+        let c = claims("price = \"$1/h\"");
+        assert_eq!(
+            priced(Some(2.0), Some(&c)),
+            (PriceSource::Given, 2.0, vec![])
+        );
+        let (from, price, taken) = priced(None, Some(&c));
+        assert_eq!((from, taken), (PriceSource::Claims, vec!["price"]));
+        assert!(close(price, 1.0, 1e-12));
+        assert_eq!(priced(None, None), (PriceSource::Preset, 3.0, vec![]));
+    }
+
+    #[test]
+    fn the_claimed_gpu_is_named_by_id_or_alias() {
+        let spec: crate::domain::hardware::GpuSpec =
+            toml::from_str(include_str!("../../presets/gpus/a100-40gb.toml")).unwrap();
+        let gpu = Gpu::from_spec("a100-40gb".into(), spec).unwrap();
+        assert!(on_claimed_gpu(&claims("gpu = \"a100-40gb\""), &gpu));
+        assert!(on_claimed_gpu(&claims("gpu = \"A100-SXM4-40GB\""), &gpu));
+        assert!(!on_claimed_gpu(&claims("gpu = \"h100\""), &gpu));
+        assert!(!on_claimed_gpu(&Claims::default(), &gpu));
     }
 }

@@ -74,7 +74,10 @@ impl CompareResult {
         ];
         for r in &self.rows {
             for reason in &r.impossible {
-                sections.push(Section::Line(format!("{}: impossible: {reason}", r.gpu)));
+                sections.push(Section::Line(format!(
+                    "{}: impossible: {}",
+                    r.gpu, reason.message
+                )));
             }
         }
         Report::new(sections)

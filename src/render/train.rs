@@ -111,12 +111,16 @@ impl TrainResult {
         facts.extend(self.cost_facts());
         sections.push(Section::Facts(facts));
         for reason in &self.impossible {
-            sections.push(Section::Line(format!("impossible: {reason}")));
+            sections.push(Section::Line(format!("impossible: {}", reason.message)));
         }
         if !self.differs_from_claims.is_empty() {
             sections.push(Section::Line(format!(
                 "against the preset's claims:\n{}",
-                self.differs_from_claims.join("\n")
+                self.differs_from_claims
+                    .iter()
+                    .map(|note| note.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
             )));
         }
         sections.push(Section::Table {

@@ -1,14 +1,16 @@
 //! Parameter counts and FLOPs of the built-in presets against published figures and against hand
 //! calculations written out here, term by term, from the papers' layer definitions.
 
-use llmcalc::catalog::presets::load_model;
+use llmcalc::catalog::Catalog;
 use llmcalc::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
 use llmcalc::domain::model::params::{self, ParamBreakdown};
 use llmcalc::domain::model::{Architecture, Model};
 use llmcalc::domain::units::unit::flop;
 
 fn model(name: &str) -> Model {
-    load_model(name, &[]).unwrap_or_else(|e| panic!("{name}: {e}"))
+    Catalog::builtin()
+        .model(name, &[])
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn arch(model: &Model) -> &Architecture {

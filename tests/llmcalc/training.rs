@@ -234,6 +234,47 @@ fn impossible_answers_are_named() {
         "train", "--flops", "1e25", "--gpu", "h100", "--gpus", "100", "--days", "1",
     ]);
     assert_eq!(r["impossible"].as_array().unwrap().len(), 1);
+    // A script reads the code; the message is for people.
+    assert_eq!(r["impossible"][0]["code"], "mfu_above_one");
+    assert!(
+        r["impossible"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("above 100%")
+    );
+    let r = json(&[
+        "train",
+        "--flops",
+        "1e19",
+        "--gpu",
+        "h100",
+        "--gpu-hours",
+        "10",
+        "--days",
+        "1",
+    ]);
+    assert_eq!(r["impossible"][0]["code"], "fewer_than_one_gpu");
+}
+
+#[test]
+fn differences_from_the_claims_carry_codes() {
+    // GPT-4's claimed run at 20,000 GPUs takes longer than the claimed 90–100 days; the compute the
+    // run rests on is named after the differences.
+    let r = json(&["train", "gpt-4", "--gpu", "a100-40gb", "--gpus", "20000"]);
+    let codes: Vec<&str> = r["differs_from_claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["duration_differs", "compute_basis"]);
+    let message = r["differs_from_claims"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("solved days"), "{message}");
+    // On another GPU the claimed run does not apply, and nothing is compared.
+    let r = json(&[
+        "train", "gpt-4", "--gpu", "h100", "--gpus", "20000", "--mfu", "0.4",
+    ]);
+    assert!(r["differs_from_claims"].as_array().unwrap().is_empty());
 }
 
 #[test]

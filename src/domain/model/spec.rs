@@ -1,13 +1,15 @@
 //! The preset file as written: every architecture field optional, so that a partial preset (only
 //! claims, as for GPT-4.5) still loads. [`super::architecture`] turns it into a checked architecture.
-//! The format is documented in `presets/README.md`.
+//! The format is documented in `presets/README.md`. The same types write a preset (the Hugging Face
+//! import does; TOML leaves out the fields that are `None`), so that reading and writing cannot
+//! disagree on a name.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::claims::Claims;
 
 /// A model preset file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
     pub name: String,
@@ -17,12 +19,14 @@ pub struct ModelSpec {
     pub architecture: Option<ArchitectureSpec>,
     pub encoder: Option<StackSpec>,
     pub decoder: Option<StackSpec>,
-    #[serde(default)]
+    /// Read, never written: a written preset carries no claims (a figure serialises as `{low, high}`,
+    /// not as the preset's `"90..100"`).
+    #[serde(default, skip_serializing)]
     pub claims: Claims,
 }
 
 /// `[architecture]`: what the stacks share.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArchitectureSpec {
     pub vocab: Option<u64>,
@@ -42,7 +46,7 @@ pub struct ArchitectureSpec {
 }
 
 /// `[encoder]` or `[decoder]`: one stack of transformer blocks.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StackSpec {
     pub layers: Option<u64>,
@@ -56,7 +60,7 @@ pub struct StackSpec {
 }
 
 /// `[decoder.moe]` or `[encoder.moe]`: Mixture of Experts.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MoeSpec {
     pub experts: Option<u64>,
