@@ -39,6 +39,7 @@ fn bench(c: &mut Criterion) {
     let layout = Layout {
         tp: 8,
         pp: 5,
+        cp: 1,
         ep: 4,
         dp: 625,
         sp: true,

@@ -77,11 +77,15 @@ pub struct MemoryResult {
 
 /// Evaluates one layout's memory.
 pub fn memory(setup: &Setup, gpus: u64, layout: Layout) -> Result<MemoryResult> {
-    // The data-parallel degree is what TP and PP leave; the check below names a TP × PP that does
-    // not divide the GPUs.
-    let model_parallel = layout.tp.max(1) * layout.pp.max(1);
+    // The data-parallel degree, when not given (0), is what TP, CP and PP leave; the check below names a TP × PP (or
+    // TP × CP × PP) that does not divide the GPUs.
+    let model_parallel = layout.tp.max(1) * layout.pp.max(1) * layout.cp.max(1);
     let layout = Layout {
-        dp: (gpus / model_parallel).max(1),
+        dp: if layout.dp == 0 {
+            (gpus / model_parallel).max(1)
+        } else {
+            layout.dp
+        },
         ..layout
     };
     let t = &setup.training;

@@ -5,8 +5,9 @@ use serde::Serialize;
 use super::memory::Setup;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
+use crate::domain::parallel::Pins;
 use crate::domain::parallel::{self, Candidate};
-use crate::domain::units::unit::{byte_per_second, dollar_per_hour, hour, second};
+use crate::domain::units::unit::{dollar_per_hour, hour, second};
 use crate::domain::units::{MoneyRate, Time};
 use crate::error::{Error, Input, Result};
 
@@ -45,6 +46,7 @@ pub fn plan(
     gpus: u64,
     tokens: Option<f64>,
     price: Option<MoneyRate>,
+    pins: &Pins,
     top: usize,
 ) -> Result<PlanResult> {
     for (input, value) in [(Input::Gpus, gpus), (Input::Top, top as u64)] {
@@ -56,7 +58,11 @@ pub fn plan(
         }
     }
     let t = &setup.training;
-    let search = parallel::search(&t.shape, gpus, &t.workload, &t.memory, &t.step, top);
+    let search = parallel::search(t, gpus, pins, top);
+    if let Some(refused) = search.refused {
+        // Not one layout the pins allow is valid: the pinned value (or the GPU count) is at fault.
+        return Err(refused.into());
+    }
     let price = price.or(setup.gpu.price.as_ref().map(|p| p.per_gpu_hour));
     let per_hour = price.map(|p| p.get::<dollar_per_hour>());
     let layouts = search
@@ -82,9 +88,9 @@ pub fn plan(
         tokens,
         seq_len: t.workload.seq_len,
         global_batch: t.workload.global_batch,
-        kernel_efficiency: t.step.kernel_efficiency,
-        network_bytes_per_second: t.step.network.get::<byte_per_second>(),
-        dp_overlap: t.step.dp_overlap,
+        kernel_efficiency: t.step.model.device.constants.gemm_efficiency,
+        network_bytes_per_second: t.step.model.fabric.scale_out,
+        dp_overlap: t.step.model.dp_overlap,
         price_usd_per_gpu_hour: per_hour,
         evaluated: search.evaluated,
         fitting: search.fitting,

@@ -13,7 +13,7 @@ use crate::domain::hardware::Precision;
 use crate::domain::memory::{Layout, Optimizer, Reserve};
 use crate::domain::model::Model;
 use crate::domain::model::flops::Recompute;
-use crate::domain::parallel::TrainingOptions;
+use crate::domain::parallel::{Pins, TrainingOptions};
 use crate::domain::units::Bandwidth;
 use crate::error::Result;
 use crate::render::{self, Format};
@@ -52,15 +52,17 @@ pub struct SetupArgs {
     #[arg(long, value_name = "AMOUNT", default_value = "10%", value_parser = reserve)]
     reserve: Reserve,
 
-    /// Fraction of the dense peak the kernels reach (plan's step-time model)
-    #[arg(long, value_name = "FRACTION", default_value = "0.5", value_parser = fraction)]
-    kernel_efficiency: f64,
+    /// Fraction of the dense peak large matrix products reach (plan's step-time model) [default: the
+    /// calibrated figure]
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    kernel_efficiency: Option<f64>,
 
-    /// Scale-out bandwidth per GPU, one direction (plan's step-time model)
-    #[arg(long, value_name = "BANDWIDTH", default_value = "400 Gb/s", value_parser = single::<Bandwidth>(None))]
-    network: Bandwidth,
+    /// Scale-out bandwidth per GPU, one direction (plan's step-time model) [default: the GPU preset's,
+    /// else 400 Gb/s]
+    #[arg(long, value_name = "BANDWIDTH", value_parser = single::<Bandwidth>(None))]
+    network: Option<Bandwidth>,
 
-    /// Share of the data-parallel gradient reduction hidden behind the backward pass
+    /// Share of the data-parallel traffic hidden behind the backward pass
     #[arg(long, value_name = "FRACTION", default_value = "0", value_parser = share)]
     dp_overlap: f64,
 }
@@ -96,54 +98,99 @@ pub struct MemoryArgs {
     #[command(flatten)]
     setup: SetupArgs,
 
-    /// Tensor-parallel ranks
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
-    tp: u64,
+    #[command(flatten)]
+    layout: LayoutArgs,
+}
 
-    /// Pipeline stages
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
-    pp: u64,
+/// The dimensions of a layout. `memory` evaluates the one given (each dimension defaults to no split);
+/// `plan` pins each one given and searches the others.
+#[derive(Args)]
+pub struct LayoutArgs {
+    /// Tensor-parallel ranks [memory: 1; plan: searched]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    tp: Option<u64>,
 
-    /// Expert-parallel ranks (taken from the data-parallel group)
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
-    ep: u64,
+    /// Pipeline stages; need not divide the layers (stages then differ by one layer) [memory: 1;
+    /// plan: searched]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    pp: Option<u64>,
 
-    /// Sequence parallelism alongside tensor parallelism
+    /// Context-parallel ranks: each sequence split over them, attention over a ring [memory: 1;
+    /// plan: searched for sequences of 2,048 tokens and more]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    cp: Option<u64>,
+
+    /// Expert-parallel ranks, taken from the data- and context-parallel ranks [memory: 1; plan:
+    /// searched]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    ep: Option<u64>,
+
+    /// Data-parallel replicas [default: the GPUs / (TP × CP × PP)]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    dp: Option<u64>,
+
+    /// Sequence parallelism alongside tensor parallelism [plan: searched when not given]
     #[arg(long)]
     sp: bool,
 
-    /// ZeRO stage: 0, 1 (optimizer states), 2 (+ gradients), 3 (+ weights)
-    #[arg(long, value_name = "STAGE", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
-    zero: u8,
+    /// ZeRO stage: 0, 1 (optimizer states), 2 (+ gradients), 3 (+ weights, as FSDP) [memory: 0; plan:
+    /// searched]
+    #[arg(long, value_name = "STAGE", value_parser = clap::value_parser!(u8).range(0..=3))]
+    zero: Option<u8>,
 
-    /// Activation recompute
-    #[arg(long, value_enum, default_value_t = Recompute::None, value_parser = choice::<Recompute>())]
-    recompute: Recompute,
+    /// Activation recompute [memory: none; plan: searched]
+    #[arg(long, value_enum, value_parser = choice::<Recompute>())]
+    recompute: Option<Recompute>,
 
-    /// Sequences per micro-batch
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
-    micro_batch: u64,
+    /// Sequences per micro-batch [memory: 1; plan: searched]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    micro_batch: Option<u64>,
 
-    /// Model chunks per pipeline stage (interleaved 1F1B)
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
-    interleave: u64,
+    /// Model chunks per pipeline stage (interleaved 1F1B), at most the stage's layers [memory: 1;
+    /// plan: searched among the divisors of a stage's layers]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    interleave: Option<u64>,
+}
+
+impl LayoutArgs {
+    /// The layout given, each dimension not given unsplit; DP is filled in from the GPU count.
+    fn layout(&self) -> Layout {
+        Layout {
+            tp: self.tp.unwrap_or(1),
+            cp: self.cp.unwrap_or(1),
+            pp: self.pp.unwrap_or(1),
+            ep: self.ep.unwrap_or(1),
+            dp: self.dp.unwrap_or(0),
+            sp: self.sp,
+            zero: self.zero.unwrap_or(0),
+            recompute: self.recompute.unwrap_or(Recompute::None),
+            micro_batch: self.micro_batch.unwrap_or(1),
+            interleave: self.interleave.unwrap_or(1),
+        }
+    }
+
+    /// The dimensions given, for the search to keep fixed.
+    pub fn pins(&self) -> Pins {
+        Pins {
+            tp: self.tp,
+            pp: self.pp,
+            cp: self.cp,
+            ep: self.ep,
+            dp: self.dp,
+            sp: self.sp.then_some(true),
+            zero: self.zero,
+            recompute: self.recompute,
+            micro_batch: self.micro_batch,
+            interleave: self.interleave,
+        }
+    }
 }
 
 impl MemoryArgs {
     pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
         let model = self.setup.model.load(catalog)?;
         let (setup, gpus) = self.setup.setup(catalog, model)?;
-        let layout = Layout {
-            tp: self.tp,
-            pp: self.pp,
-            ep: self.ep,
-            dp: 1,
-            sp: self.sp,
-            zero: self.zero,
-            recompute: self.recompute,
-            micro_batch: self.micro_batch,
-            interleave: self.interleave,
-        };
+        let layout = self.layout.layout();
         let result = app::memory::memory(&setup, gpus, layout)?;
         Ok(render::render(&result, |r| r.report(), format))
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::memory::SetupArgs;
+use super::memory::{LayoutArgs, SetupArgs};
 use super::values::{count, single, whole};
 use super::write_chart;
 use crate::app;
@@ -22,6 +22,9 @@ use crate::render::{self, Format};
 pub struct PlanArgs {
     #[command(flatten)]
     setup: SetupArgs,
+
+    #[command(flatten)]
+    layout: LayoutArgs,
 
     /// Training tokens, for days and cost [default: the model's claimed training tokens]
     #[arg(long, value_name = "N", value_parser = count)]
@@ -47,7 +50,14 @@ impl PlanArgs {
             .tokens
             .or_else(|| model.claims.training_tokens.map(|f| f.mid()));
         let (setup, gpus) = self.setup.setup(catalog, model)?;
-        let result = app::plan::plan(&setup, gpus, tokens, self.price, self.top as usize)?;
+        let result = app::plan::plan(
+            &setup,
+            gpus,
+            tokens,
+            self.price,
+            &self.layout.pins(),
+            self.top as usize,
+        )?;
         write_chart(self.chart.as_deref(), || render::chart::plan(&result))?;
         Ok(render::render(&result, |r| r.report(), format))
     }

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::kernels::Generation;
 use crate::domain::model::Invalid;
 use crate::domain::units::parse::Parsed;
 use crate::domain::units::unit::{byte, byte_per_second};
@@ -142,6 +143,8 @@ pub struct InterconnectSpec {
     pub name: String,
     pub bandwidth: Option<Parsed<Bandwidth>>,
     pub gpus_per_node: u64,
+    /// The scale-out network per GPU, one direction (a NIC's line rate).
+    pub scale_out: Option<Parsed<Bandwidth>>,
 }
 
 /// `[price]` as written.
@@ -166,6 +169,8 @@ pub struct GpuSpec {
     #[serde(default)]
     pub uncertain: Vec<String>,
     pub power: Option<Parsed<Power>>,
+    /// The generation whose kernels the step-time model uses; `other` when not given.
+    pub generation: Option<Generation>,
     #[serde(default)]
     pub peak: PeaksSpec,
     #[serde(default)]
@@ -182,6 +187,8 @@ pub struct Interconnect {
     /// Per GPU, both directions together, as vendors quote it; not every vendor states it.
     pub bandwidth: Option<Bandwidth>,
     pub gpus_per_node: u64,
+    /// Scale-out network per GPU, one direction.
+    pub scale_out: Option<Bandwidth>,
 }
 
 /// An indicative price per GPU-hour, with where and when it was read.
@@ -205,6 +212,7 @@ pub struct Gpu {
     /// Dotted fields whose values are uncertain.
     pub uncertain: Vec<String>,
     pub power: Option<Power>,
+    pub generation: Generation,
     /// Dense peaks, widest precision first.
     pub peaks: Vec<(Precision, ComputeRate)>,
     /// Sparse headline peaks, never used in calculations.
@@ -218,7 +226,7 @@ pub struct Gpu {
 }
 
 /// Fields a preset may mark uncertain.
-const FIELDS: [&str; 26] = [
+const FIELDS: [&str; 27] = [
     "power",
     "peak.fp64",
     "peak.fp32",
@@ -242,6 +250,7 @@ const FIELDS: [&str; 26] = [
     "memory.bandwidth",
     "interconnect.bandwidth",
     "interconnect.gpus_per_node",
+    "interconnect.scale_out",
     "price.per_gpu_hour",
     "price.date",
     "price.source",
@@ -320,6 +329,17 @@ impl Gpu {
                 "interconnect.bandwidth must be above zero".into(),
             ));
         }
+        if spec
+            .interconnect
+            .as_ref()
+            .and_then(|ic| ic.scale_out)
+            .is_some_and(|Parsed(b)| b <= Bandwidth::default())
+        {
+            return Err(invalid(
+                "interconnect.scale_out",
+                "interconnect.scale_out must be above zero".into(),
+            ));
+        }
         if let Some(ic) = &spec.interconnect
             && ic.gpus_per_node == 0
         {
@@ -350,6 +370,7 @@ impl Gpu {
             notes: spec.notes,
             uncertain: spec.uncertain,
             power: spec.power.map(|Parsed(p)| p),
+            generation: spec.generation.unwrap_or(Generation::Other),
             peaks: spec.peak.to_list(),
             sparse_peaks: spec.sparse.to_list(),
             memory: spec.memory.capacity.0,
@@ -360,6 +381,7 @@ impl Gpu {
                 name: ic.name,
                 bandwidth: ic.bandwidth.map(|Parsed(b)| b),
                 gpus_per_node: ic.gpus_per_node,
+                scale_out: ic.scale_out.map(|Parsed(b)| b),
             }),
             price: spec.price.map(|p| Price {
                 per_gpu_hour: p.per_gpu_hour.0,
@@ -412,6 +434,14 @@ impl Gpu {
         self.interconnect
             .as_ref()
             .map_or(DEFAULT_GPUS_PER_NODE, |i| i.gpus_per_node)
+    }
+
+    /// Scale-out network per GPU, one direction: the preset's figure, else [`default_network`].
+    pub fn scale_out_bandwidth(&self) -> Bandwidth {
+        self.interconnect
+            .as_ref()
+            .and_then(|i| i.scale_out)
+            .unwrap_or_else(default_network)
     }
 
     /// Scale-up bandwidth per GPU, one direction: half the bidirectional figure vendors quote. A GPU

@@ -102,51 +102,189 @@ pub struct Split {
     pub layers: u64,
 }
 
+/// Why a layout is not valid, with the numbers to say so; building one allocates nothing, so the
+/// layout search can reject millions of layouts cheaply and only a user's layout becomes a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Violation {
+    Zero(Input),
+    TpHeads {
+        tp: u64,
+        heads: u64,
+    },
+    TpKvHeads {
+        tp: u64,
+        kv_heads: u64,
+    },
+    TpNode {
+        tp: u64,
+        node: u64,
+    },
+    PpLayers {
+        pp: u64,
+        layers: u64,
+    },
+    SplitGpus {
+        tp: u64,
+        pp: u64,
+        gpus: u64,
+    },
+    LayoutGpus {
+        tp: u64,
+        cp: u64,
+        pp: u64,
+        dp: u64,
+        gpus: u64,
+    },
+    EpExperts {
+        ep: u64,
+        experts: u64,
+    },
+    EpGroup {
+        ep: u64,
+        group: u64,
+    },
+    InterleaveOneStage,
+    BatchTooSmall {
+        dp: u64,
+        micro_batch: u64,
+        batch: u64,
+    },
+    ZeroStage(u8),
+    Chunks {
+        interleave: u64,
+        pp: u64,
+        layers: u64,
+    },
+}
+
+impl Violation {
+    /// The input to change.
+    pub fn input(self) -> Input {
+        match self {
+            Violation::Zero(input) => input,
+            Violation::TpHeads { .. } | Violation::TpKvHeads { .. } | Violation::TpNode { .. } => {
+                Input::Tp
+            }
+            Violation::PpLayers { .. } => Input::Pp,
+            Violation::SplitGpus { .. } | Violation::LayoutGpus { .. } => Input::Gpus,
+            Violation::EpExperts { .. } | Violation::EpGroup { .. } => Input::Ep,
+            Violation::InterleaveOneStage | Violation::Chunks { .. } => Input::Interleave,
+            Violation::BatchTooSmall { .. } => Input::MicroBatch,
+            Violation::ZeroStage(_) => Input::Zero,
+        }
+    }
+
+    /// What is wrong, in words.
+    pub fn message(self) -> String {
+        match self {
+            Violation::Zero(_) => "must be at least 1".into(),
+            Violation::TpHeads { tp, heads } => {
+                format!("{tp} does not divide the {heads} attention heads")
+            }
+            Violation::TpKvHeads { tp, kv_heads } => {
+                format!("{tp} and the {kv_heads} key/value heads do not divide one another")
+            }
+            Violation::TpNode { tp, node } => {
+                format!("{tp} does not divide the {node} GPUs of one node's scale-up link")
+            }
+            Violation::PpLayers { pp, layers } => format!("{pp} is more than the {layers} layers"),
+            Violation::SplitGpus { tp, pp, gpus } => {
+                format!("TP × PP = {tp} × {pp} does not divide the {gpus} GPUs")
+            }
+            Violation::LayoutGpus {
+                tp,
+                cp,
+                pp,
+                dp,
+                gpus,
+            } => {
+                format!("TP × CP × PP × DP = {tp} × {cp} × {pp} × {dp} is not the {gpus} GPUs")
+            }
+            Violation::EpExperts { ep, experts } => {
+                format!("{ep} does not divide the {experts} experts")
+            }
+            Violation::EpGroup { ep, group } => {
+                format!("{ep} does not divide the {group} data- and context-parallel ranks")
+            }
+            Violation::InterleaveOneStage => "needs more than one pipeline stage".into(),
+            Violation::BatchTooSmall {
+                dp,
+                micro_batch,
+                batch,
+            } => format!(
+                "DP {dp} × micro-batch {micro_batch} is more than the {batch} sequences of a step"
+            ),
+            Violation::ZeroStage(z) => format!("{z} is not a ZeRO stage: 0, 1, 2 or 3"),
+            Violation::Chunks {
+                interleave,
+                pp,
+                layers,
+            } => format!(
+                "{interleave} chunks on each of the {pp} stages is more chunks than the {layers} layers"
+            ),
+        }
+    }
+}
+
+impl From<Violation> for Error {
+    fn from(v: Violation) -> Error {
+        Error::Invalid {
+            input: v.input(),
+            message: v.message(),
+        }
+    }
+}
+
 /// The one rule for tensor and pipeline parallelism, in training and in serving: TP and PP at least 1;
 /// TP divides the attention heads (Shoeybi et al. 2019, §3: heads are split over the ranks), divides or
 /// is divided by the key/value heads (see [`kv_heads_per_rank`]) and divides a node's scale-up domain;
-/// PP is at most the layers; TP × PP divides the GPUs.
-pub fn check_split(split: &Split, tp: u64, pp: u64, gpus: u64, gpus_per_node: u64) -> Result<()> {
-    let fail = |input, message: String| Err(Error::Invalid { input, message });
-    for (input, value) in [(Input::Tp, tp), (Input::Pp, pp)] {
-        if value == 0 {
-            return fail(input, "must be at least 1".into());
-        }
+/// PP is at most the layers (stages may differ by a layer); TP × PP divides the GPUs.
+pub fn split_violation(
+    split: &Split,
+    tp: u64,
+    pp: u64,
+    gpus: u64,
+    gpus_per_node: u64,
+) -> Option<Violation> {
+    if tp == 0 {
+        return Some(Violation::Zero(Input::Tp));
+    }
+    if pp == 0 {
+        return Some(Violation::Zero(Input::Pp));
     }
     if !split.heads.is_multiple_of(tp) {
-        return fail(
-            Input::Tp,
-            format!("{tp} does not divide the {} attention heads", split.heads),
-        );
+        return Some(Violation::TpHeads {
+            tp,
+            heads: split.heads,
+        });
     }
     if !split.kv_heads.is_multiple_of(tp) && !tp.is_multiple_of(split.kv_heads) {
-        return fail(
-            Input::Tp,
-            format!(
-                "{tp} and the {} key/value heads do not divide one another",
-                split.kv_heads
-            ),
-        );
+        return Some(Violation::TpKvHeads {
+            tp,
+            kv_heads: split.kv_heads,
+        });
     }
     if !gpus_per_node.is_multiple_of(tp) {
-        return fail(
-            Input::Tp,
-            format!("{tp} does not divide the {gpus_per_node} GPUs of one node's scale-up link"),
-        );
+        return Some(Violation::TpNode {
+            tp,
+            node: gpus_per_node,
+        });
     }
     if pp > split.layers {
-        return fail(
-            Input::Pp,
-            format!("{pp} is more than the {} layers", split.layers),
-        );
+        return Some(Violation::PpLayers {
+            pp,
+            layers: split.layers,
+        });
     }
     match tp.checked_mul(pp) {
-        Some(replica) if gpus.is_multiple_of(replica) => Ok(()),
-        _ => fail(
-            Input::Gpus,
-            format!("TP × PP = {tp} × {pp} does not divide the {gpus} GPUs"),
-        ),
+        Some(replica) if gpus.is_multiple_of(replica) => None,
+        _ => Some(Violation::SplitGpus { tp, pp, gpus }),
     }
+}
+
+/// [`split_violation`] as a result.
+pub fn check_split(split: &Split, tp: u64, pp: u64, gpus: u64, gpus_per_node: u64) -> Result<()> {
+    split_violation(split, tp, pp, gpus, gpus_per_node).map_or(Ok(()), |v| Err(v.into()))
 }
 
 /// How a model is split over GPUs.
@@ -154,6 +292,9 @@ pub fn check_split(split: &Split, tp: u64, pp: u64, gpus: u64, gpus_per_node: u6
 pub struct Layout {
     pub tp: u64,
     pub pp: u64,
+    /// Context parallelism: each sequence split over `cp` ranks, attention exchanging keys and values
+    /// around a ring (Liu et al. 2023, "Ring Attention"; Megatron-LM's context parallelism).
+    pub cp: u64,
     /// Expert parallelism, taken out of the data-parallel group.
     pub ep: u64,
     pub dp: u64,
@@ -169,7 +310,7 @@ pub struct Layout {
 
 /// What the memory model needs of a model, computed once so that a layout evaluates without
 /// allocating: widths, and parameters per layer by how they split.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Shape {
     pub layers: u64,
     pub d_model: f64,
@@ -188,6 +329,14 @@ pub struct Shape {
     replicated_per_layer: f64,
     /// Routed-expert parameters per layer, split by expert and tensor parallelism.
     expert_per_layer: f64,
+    /// Hidden width of a dense MLP layer.
+    pub ffn: f64,
+    /// Hidden width of one routed or shared expert (0 for a dense model).
+    pub expert_ffn: f64,
+    /// Shared experts every token passes through on a MoE layer.
+    pub shared_experts: f64,
+    /// Weight matrices per MLP: 2, or 3 for a gated one (SwiGLU, GeGLU).
+    pub mlp_matrices: f64,
     /// Experts per MoE layer (1 for a dense model).
     pub experts: u64,
     /// Routed experts per token (0 for a dense model).
@@ -229,7 +378,7 @@ impl Shape {
         let replicated =
             norms + (total(Role::Router) + total(Role::RelativePositionProjection)) / layers;
         let activation_factor = if s.mlp.matrices() == 3 { 8.0 } else { 4.0 };
-        let (mlp_width, experts, top_k) = match &s.moe {
+        let (mlp_width, experts, top_k, expert_ffn, shared_experts) = match &s.moe {
             Some(m) => {
                 let moe_share = s.moe_layers() as f64 / layers;
                 let moe_width = (m.top_k + m.shared_experts) as f64 * m.expert_ffn as f64;
@@ -237,9 +386,11 @@ impl Shape {
                     moe_share * moe_width + (1.0 - moe_share) * s.ffn as f64,
                     m.experts,
                     m.top_k,
+                    m.expert_ffn as f64,
+                    m.shared_experts as f64,
                 )
             }
-            None => (s.ffn as f64, 1, 0),
+            None => (s.ffn as f64, 1, 0, 0.0, 0.0),
         };
         let embedding = params
             .parts
@@ -259,6 +410,10 @@ impl Shape {
             kv_per_layer,
             replicated_per_layer: replicated,
             expert_per_layer: total(Role::RoutedExperts) / layers,
+            ffn: s.ffn as f64,
+            expert_ffn,
+            shared_experts,
+            mlp_matrices: s.mlp.matrices() as f64,
             experts,
             top_k,
             moe_layers: s.moe_layers(),
@@ -274,6 +429,23 @@ impl Shape {
         self.expert_per_layer
     }
 
+    /// Parameters of one GPU's share of a stage of `layers` layers: (dense, routed experts). Dense
+    /// matrices split over TP, key/value heads replicated where fewer than the ranks, norms and router
+    /// whole; routed experts over EP and TP.
+    pub fn layer_params_per_gpu(&self, layout: &Layout, layers: f64) -> (f64, f64) {
+        let tp = layout.tp as f64;
+        let kv_share = kv_heads_per_rank(self.kv_heads, layout.tp) / self.kv_heads as f64;
+        let dense =
+            self.split_per_layer / tp + self.kv_per_layer * kv_share + self.replicated_per_layer;
+        let experts = self.expert_per_layer / (layout.ep as f64 * tp);
+        (layers * dense, layers * experts)
+    }
+
+    /// Layers of the slowest (largest) pipeline stage: ⌈L / PP⌉, the stages need not be equal.
+    pub fn stage_layers(&self, pp: u64) -> f64 {
+        self.layers.div_ceil(pp) as f64
+    }
+
     /// The sizes tensor and pipeline parallelism must divide.
     pub fn split(&self) -> Split {
         Split {
@@ -284,8 +456,74 @@ impl Shape {
     }
 
     /// Checks a layout against the model, the GPU count and the batch: the tensor and pipeline split
-    /// ([`check_split`]); EP divides the experts and the data-parallel group; every replica gets at least
-    /// a micro-batch; interleaving divides the layers per stage.
+    /// ([`split_violation`]); TP × CP × PP × DP is the GPUs; EP divides the experts and the data- and
+    /// context-parallel ranks; every replica gets at least a micro-batch; interleaving needs stages
+    /// and at most one chunk per layer.
+    pub fn violation(
+        &self,
+        layout: &Layout,
+        gpus: u64,
+        gpus_per_node: u64,
+        global_batch: u64,
+    ) -> Option<Violation> {
+        let Layout {
+            tp, pp, cp, ep, dp, ..
+        } = *layout;
+        for (input, value) in [
+            (Input::Cp, cp),
+            (Input::Ep, ep),
+            (Input::MicroBatch, layout.micro_batch),
+            (Input::Interleave, layout.interleave),
+        ] {
+            if value == 0 {
+                return Some(Violation::Zero(input));
+            }
+        }
+        if let Some(v) = split_violation(&self.split(), tp, pp, gpus, gpus_per_node) {
+            return Some(v);
+        }
+        if tp.saturating_mul(pp).saturating_mul(cp).saturating_mul(dp) != gpus {
+            return Some(Violation::LayoutGpus {
+                tp,
+                cp,
+                pp,
+                dp,
+                gpus,
+            });
+        }
+        if !self.experts.is_multiple_of(ep) {
+            return Some(Violation::EpExperts {
+                ep,
+                experts: self.experts,
+            });
+        }
+        if !(dp * cp).is_multiple_of(ep) {
+            return Some(Violation::EpGroup { ep, group: dp * cp });
+        }
+        if layout.interleave > 1 && pp == 1 {
+            return Some(Violation::InterleaveOneStage);
+        }
+        if dp.saturating_mul(layout.micro_batch) > global_batch {
+            return Some(Violation::BatchTooSmall {
+                dp,
+                micro_batch: layout.micro_batch,
+                batch: global_batch,
+            });
+        }
+        if layout.zero > 3 {
+            return Some(Violation::ZeroStage(layout.zero));
+        }
+        if pp.saturating_mul(layout.interleave) > self.layers {
+            return Some(Violation::Chunks {
+                interleave: layout.interleave,
+                pp,
+                layers: self.layers,
+            });
+        }
+        None
+    }
+
+    /// [`Shape::violation`] as a result.
     pub fn check(
         &self,
         layout: &Layout,
@@ -293,62 +531,8 @@ impl Shape {
         gpus_per_node: u64,
         global_batch: u64,
     ) -> Result<()> {
-        let Layout { tp, pp, ep, dp, .. } = *layout;
-        let fail = |input, message: String| Err(Error::Invalid { input, message });
-        for (input, value) in [
-            (Input::Ep, ep),
-            (Input::MicroBatch, layout.micro_batch),
-            (Input::Interleave, layout.interleave),
-        ] {
-            if value == 0 {
-                return fail(input, "must be at least 1".into());
-            }
-        }
-        check_split(&self.split(), tp, pp, gpus, gpus_per_node)?;
-        if !self.experts.is_multiple_of(ep) {
-            return fail(
-                Input::Ep,
-                format!("{ep} does not divide the {} experts", self.experts),
-            );
-        }
-        if dp % ep != 0 {
-            return fail(
-                Input::Ep,
-                format!("{ep} does not divide the data-parallel group of {dp}"),
-            );
-        }
-        if layout.interleave > 1 && pp == 1 {
-            return fail(
-                Input::Interleave,
-                "needs more than one pipeline stage".into(),
-            );
-        }
-        if dp.saturating_mul(layout.micro_batch) > global_batch {
-            return fail(
-                Input::MicroBatch,
-                format!(
-                    "DP {dp} × micro-batch {} is more than the {global_batch} sequences of a step",
-                    layout.micro_batch
-                ),
-            );
-        }
-        if layout.zero > 3 {
-            return fail(
-                Input::Zero,
-                format!("{} is not a ZeRO stage: 0, 1, 2 or 3", layout.zero),
-            );
-        }
-        if layout.interleave > 1 && !self.layers.is_multiple_of(pp * layout.interleave) {
-            return fail(
-                Input::Interleave,
-                format!(
-                    "{} does not divide the {} layers of each of the {pp} stages into equal chunks",
-                    layout.interleave,
-                    self.layers as f64 / pp as f64
-                ),
-            );
-        }
-        Ok(())
+        self.violation(layout, gpus, gpus_per_node, global_batch)
+            .map_or(Ok(()), |v| Err(v.into()))
     }
 }
 
@@ -445,7 +629,8 @@ pub fn activations_per_layer(shape: &Shape, layout: &Layout, seq_len: u64) -> f6
     let (s, b, h) = (seq_len as f64, layout.micro_batch as f64, shape.d_model);
     let t = layout.tp as f64;
     let q = shape.heads as f64 * shape.head_dim;
-    let sb = s * b;
+    // Context parallelism leaves each rank s / cp tokens of every sequence.
+    let sb = s / layout.cp as f64 * b;
     if layout.recompute == Recompute::Full {
         // Only the layer input is kept.
         return 2.0 * sb * h / if layout.sp { t } else { 1.0 };
@@ -457,7 +642,7 @@ pub fn activations_per_layer(shape: &Shape, layout: &Layout, seq_len: u64) -> f6
     let scores = if layout.recompute == Recompute::Selective {
         0.0
     } else {
-        5.0 * shape.heads as f64 * s * s * b
+        5.0 * shape.heads as f64 * sb * s
     };
     if layout.sp {
         (outside + inside + scores) / t + kv_per_rank
@@ -474,21 +659,16 @@ pub fn memory(
     opts: &MemoryOptions,
 ) -> [Memory; 2] {
     let (tp, pp) = (layout.tp as f64, layout.pp as f64);
-    let stage_layers = (shape.layers as f64 / pp).ceil();
-    let kv_share = kv_heads_per_rank(shape.kv_heads, layout.tp) / shape.kv_heads as f64;
-    let layer_params =
-        shape.split_per_layer / tp + shape.kv_per_layer * kv_share + shape.replicated_per_layer;
-    let expert_params = shape.expert_per_layer / (layout.ep as f64 * tp);
-    let dense = stage_layers * layer_params;
-    let experts = stage_layers * expert_params;
+    let stage_layers = shape.stage_layers(layout.pp);
+    let (dense, experts) = shape.layer_params_per_gpu(layout, stage_layers);
     let m = micro_batches(layout, workload);
     let per_layer = activations_per_layer(shape, layout, workload.seq_len);
     let layers_in_flight = if layout.interleave > 1 && m >= layout.pp {
-        shape.layers as f64 * (1.0 + (pp - 1.0) / (pp * layout.interleave as f64))
+        stage_layers * pp * (1.0 + (pp - 1.0) / (pp * layout.interleave as f64))
     } else {
         stage_layers * m.min(layout.pp) as f64
     };
-    let sb = (workload.seq_len * layout.micro_batch) as f64;
+    let sb = (workload.seq_len * layout.micro_batch) as f64 / layout.cp as f64;
     let sp = if layout.sp { tp } else { 1.0 };
     let in_flight = m.min(layout.pp) as f64;
     let capacity = opts.capacity.get::<byte>();
@@ -499,7 +679,12 @@ pub fn memory(
     let weight_bytes = opts.weights.precision().bytes().get::<byte>();
     // Gradients are kept in 16 bits (Rajbhandari et al. 2020, §3.1).
     let gradient_bytes = Precision::Bf16.bytes().get::<byte>();
-    let (dp, expert_dp) = (layout.dp as f64, (layout.dp / layout.ep) as f64);
+    // Context-parallel ranks hold the same weights and join the data-parallel ranks in reducing the
+    // gradients and sharding the states (Megatron-LM folds CP into the data-parallel group).
+    let (dp, expert_dp) = (
+        (layout.dp * layout.cp) as f64,
+        (layout.dp * layout.cp / layout.ep) as f64,
+    );
     let stage = |stage: Stage, edge_params: f64, edge_activations: f64| {
         let dense = dense + edge_params;
         // ZeRO shards over the data-parallel group: the experts' over its share of it.
@@ -603,6 +788,10 @@ mod tests {
             kv_per_layer: 0.0,
             replicated_per_layer: 0.0,
             expert_per_layer: 0.0,
+            ffn: 0.0,
+            expert_ffn: 0.0,
+            shared_experts: 0.0,
+            mlp_matrices: 2.0,
             experts: 1,
             top_k: 0,
             moe_layers: 0,
@@ -625,6 +814,7 @@ mod tests {
             let layout = Layout {
                 tp: 1,
                 pp: 1,
+                cp: 1,
                 ep: 1,
                 dp: 64,
                 sp: false,
@@ -660,6 +850,10 @@ mod tests {
             kv_per_layer: 0.0,
             replicated_per_layer: 0.0,
             expert_per_layer: 0.0,
+            ffn: 0.0,
+            expert_ffn: 0.0,
+            shared_experts: 0.0,
+            mlp_matrices: 2.0,
             experts: 1,
             top_k: 0,
             moe_layers: 0,
@@ -674,6 +868,7 @@ mod tests {
         Layout {
             tp,
             pp: 1,
+            cp: 1,
             ep: 1,
             dp: 1,
             sp,

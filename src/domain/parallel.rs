@@ -1,36 +1,27 @@
-//! The layout search: every valid way to split a model over GPUs, the ones that fit, ranked by an
-//! estimated step time.
+//! Training setups and the layout search: every valid way to split a model over GPUs, the ones that
+//! fit in memory, ranked by the step time of [`crate::domain::step`] per token.
 //!
-//! Step time model, per optimizer step (each term in seconds):
-//! - compute: the step's hardware FLOPs (model FLOPs plus recompute) over all GPUs at the dense peak
-//!   times a kernel efficiency;
-//! - pipeline bubble: compute × (p − 1)/(m·v) for p stages, m micro-batches and v interleaved chunks
-//!   (Narayanan et al. 2021, §2.2);
-//! - tensor parallelism: per layer and micro-batch, two all-reduces of the s·b·h activations in the
-//!   forward pass and two in the backward (Shoeybi et al. 2019, §3; with sequence parallelism the same
-//!   volume as reduce-scatter and all-gather, Korthikanti et al. 2022, §4.2.2), two more with full
-//!   recompute, each a ring all-reduce of 2(t−1)/t × bytes over the scale-up link (half its
-//!   bidirectional figure each way);
-//! - data parallelism: a ring all-reduce of the 16-bit gradients, 2(d−1)/d × bytes over the scale-out
-//!   network (1.5× the volume under ZeRO-3, which gathers the weights again; Rajbhandari et al. 2020,
-//!   §7), less the share overlapped with the backward pass;
-//! - expert parallelism: per MoE layer and micro-batch, four all-to-alls (dispatch and combine, forward
-//!   and backward; six with full recompute) of the top-k routed activations, (e−1)/e of them leaving the GPU (Lepikhin et al.
-//!   2021), over the scale-up link when a TP × EP group fits a node, else the network.
-//!
-//! Pipeline point-to-point sends and the optimizer step are left out. Evaluating a layout is closed-form
-//! and allocates nothing; the search runs over (TP, PP) pairs in parallel.
+//! Evaluating a layout is closed-form and allocates nothing; the search runs over (TP, PP) pairs in
+//! parallel.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::domain::collectives::{Fabric, LinkConstants};
 use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::kernels::{Device, KernelConstants};
 use crate::domain::memory::{
-    self, Layout, Memory, MemoryOptions, Optimizer, Reserve, Shape, WeightPrecision, Workload,
+    self, Layout, Memory, MemoryOptions, Optimizer, Reserve, Shape, Violation, WeightPrecision,
+    Workload,
 };
 use crate::domain::model::Model;
+use crate::domain::model::architecture::{Architecture, Kind};
 use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
 use crate::domain::model::params;
+use crate::domain::step::{StepModel, StepTime, step_time};
 use crate::domain::units::unit::{byte, byte_per_second, flop, flop_per_second};
 use crate::domain::units::{Bandwidth, Compute, ComputeRate};
 use crate::error::{Error, Input, Result};
@@ -38,35 +29,16 @@ use crate::error::{Error, Input, Result};
 /// Default global batch: 4M tokens, Llama 2's (Touvron et al. 2023, Table 1).
 pub const DEFAULT_BATCH_TOKENS: f64 = 4_194_304.0;
 
-/// What the step-time model needs besides the model shape.
+/// What ranking a layout needs besides the model shape: the step-time model, and the peak and model
+/// FLOPs per token its MFU is measured with.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepOptions {
-    /// Dense peak per GPU.
+    /// Dense peak per GPU of the training precision.
     pub peak: ComputeRate,
-    /// Fraction of the peak the kernels reach.
-    pub kernel_efficiency: f64,
     /// Model FLOPs per token (PaLM's definition).
     pub model_flops_per_token: Compute,
-    /// Hardware FLOPs per token with no, selective and full recompute.
-    pub hardware_flops_per_token: [Compute; 3],
-    /// Scale-up bandwidth per GPU, one direction ([`Gpu::scale_up_bandwidth`]).
-    pub scale_up: Bandwidth,
-    /// Scale-out bandwidth per GPU, one direction.
-    pub network: Bandwidth,
     pub gpus_per_node: u64,
-    /// Share of the data-parallel reduction hidden behind the backward pass.
-    pub dp_overlap: f64,
-}
-
-/// Seconds per optimizer step, by part.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct StepTime {
-    pub compute: f64,
-    pub bubble: f64,
-    pub tensor_parallel: f64,
-    pub data_parallel: f64,
-    pub expert_parallel: f64,
-    pub total: f64,
+    pub model: StepModel,
 }
 
 /// The choices a training setup takes besides the model and the GPU.
@@ -80,9 +52,11 @@ pub struct TrainingOptions {
     /// The training precision; the GPU's 16-bit one when none.
     pub precision: Option<Precision>,
     pub reserve: Reserve,
-    pub kernel_efficiency: f64,
-    /// Scale-out bandwidth per GPU, one direction.
-    pub network: Bandwidth,
+    /// Fraction of the peak large matrix products reach; the calibrated figure when none.
+    pub kernel_efficiency: Option<f64>,
+    /// Scale-out bandwidth per GPU, one direction; the GPU preset's when none.
+    pub network: Option<Bandwidth>,
+    /// Share of the data-parallel traffic hidden behind the backward pass.
     pub dp_overlap: f64,
 }
 
@@ -103,33 +77,24 @@ impl TrainingSetup {
         let params = params::count(&model.id, arch)?;
         let shape = Shape::new(&model.id, arch, &params)?;
         let (precision, peak) = gpu.peak_for(options.precision)?;
-        let per_token = |recompute| -> Result<(Compute, Compute)> {
-            let o = FlopsOptions::new(arch, options.seq_len, None, Masking::Full, recompute)?;
-            let f = flops::count(arch, &params, &o);
-            Ok((f.training_flops_per_token, f.hardware_flops_per_token))
-        };
-        let (model_flops, none) = per_token(Recompute::None)?;
-        let (_, selective) = per_token(Recompute::Selective)?;
-        let (_, full) = per_token(Recompute::Full)?;
+        let o = FlopsOptions::new(arch, options.seq_len, None, Masking::Full, Recompute::None)?;
+        let model_flops = flops::count(arch, &params, &o).training_flops_per_token;
         let seq_len = options.seq_len.unwrap_or(arch.context);
         let workload = workload(seq_len, options.global_batch_tokens)?;
+        let weights = if precision == Precision::Fp8 {
+            WeightPrecision::Fp8
+        } else {
+            WeightPrecision::Bf16
+        };
         let step = StepOptions {
             peak,
-            kernel_efficiency: options.kernel_efficiency,
             model_flops_per_token: model_flops,
-            hardware_flops_per_token: [none, selective, full],
-            scale_up: gpu.scale_up_bandwidth(options.network),
-            network: options.network,
             gpus_per_node: gpu.gpus_per_scale_up_domain(),
-            dp_overlap: options.dp_overlap,
+            model: step_model(gpu, precision, peak, weights, arch, options),
         };
         let memory = MemoryOptions {
             optimizer: options.optimizer,
-            weights: if precision == Precision::Fp8 {
-                WeightPrecision::Fp8
-            } else {
-                WeightPrecision::Bf16
-            },
+            weights,
             reserve: options.reserve,
             capacity: gpu.memory,
         };
@@ -168,93 +133,40 @@ fn workload(seq_len: u64, batch_tokens: Option<f64>) -> Result<Workload> {
     })
 }
 
-fn recompute_index(r: Recompute) -> usize {
-    match r {
-        Recompute::None => 0,
-        Recompute::Selective => 1,
-        Recompute::Full => 2,
+/// The step-time model of `gpu` training at `precision` (whose dense peak is `peak`): its kernels,
+/// its fabric, and the fitted constants, with the user's overrides.
+fn step_model(
+    gpu: &Gpu,
+    precision: Precision,
+    peak: ComputeRate,
+    weights: WeightPrecision,
+    arch: &Architecture,
+    options: &TrainingOptions,
+) -> StepModel {
+    let mut kernels = KernelConstants::CALIBRATED;
+    if let Some(efficiency) = options.kernel_efficiency {
+        kernels.gemm_efficiency = efficiency;
     }
-}
-
-/// The estimated time of one optimizer step. `memory` is the layout's first-stage memory, for the
-/// parameters each GPU holds.
-pub fn step_time(
-    shape: &Shape,
-    layout: &Layout,
-    workload: &Workload,
-    memory: &Memory,
-    o: &StepOptions,
-) -> StepTime {
-    let gpus = (layout.tp * layout.pp * layout.dp) as f64;
-    let m = memory::micro_batches(layout, workload) as f64;
-    let tokens = m * (layout.micro_batch * layout.dp * workload.seq_len) as f64;
-    let hardware = o.hardware_flops_per_token[recompute_index(layout.recompute)].get::<flop>();
-    let peak = o.peak.get::<flop_per_second>();
-    let (scale_up, network) = (
-        o.scale_up.get::<byte_per_second>(),
-        o.network.get::<byte_per_second>(),
-    );
-    let compute = tokens * hardware / (gpus * peak * o.kernel_efficiency);
-    let (p, v) = (layout.pp as f64, layout.interleave as f64);
-    let bubble = compute * (p - 1.0) / (m * v);
-    let stage_layers = (shape.layers as f64 / p).ceil();
-    // 16-bit activations and gradients.
-    let element = Precision::Bf16.bytes().get::<byte>();
-    let activation_bytes = element * (workload.seq_len * layout.micro_batch) as f64 * shape.d_model;
-    let ring =
-        |group: f64, bytes: f64, bandwidth: f64| 2.0 * (group - 1.0) / group * bytes / bandwidth;
-    let tensor_parallel = if layout.tp > 1 {
-        let per_layer = if layout.recompute == Recompute::Full {
-            6.0
-        } else {
-            4.0
-        };
-        stage_layers * m * per_layer * ring(layout.tp as f64, activation_bytes, scale_up)
-    } else {
-        0.0
-    };
-    let across_nodes = gpus > o.gpus_per_node as f64;
-    let dp_bandwidth = if across_nodes { network } else { scale_up };
-    let zero3 = if layout.zero == 3 { 1.5 } else { 1.0 };
-    let dp = layout.dp as f64;
-    let expert_dp = (layout.dp / layout.ep) as f64;
-    let expert_params =
-        stage_layers * shape.expert_params_per_layer() / (layout.ep * layout.tp) as f64;
-    let dense_params = memory.params - expert_params;
-    let data_parallel = (1.0 - o.dp_overlap)
-        * zero3
-        * (if dp > 1.0 {
-            ring(dp, element * dense_params, dp_bandwidth)
-        } else {
-            0.0
-        } + if expert_dp > 1.0 {
-            ring(expert_dp, element * expert_params, dp_bandwidth)
-        } else {
-            0.0
-        });
-    let expert_parallel = if layout.ep > 1 && shape.moe_layers > 0 {
-        let e = layout.ep as f64;
-        let local = layout.tp * layout.ep <= o.gpus_per_node;
-        let bandwidth = if local { scale_up } else { network };
-        let moe_layers = (shape.moe_layers as f64 / p).ceil();
-        let bytes = activation_bytes * shape.top_k as f64 * (e - 1.0) / e;
-        // Dispatch and combine, forward and backward; full recompute repeats the forward pair.
-        let per_layer = if layout.recompute == Recompute::Full {
-            6.0
-        } else {
-            4.0
-        };
-        moe_layers * m * per_layer * bytes / bandwidth
-    } else {
-        0.0
-    };
-    StepTime {
-        compute,
-        bubble,
-        tensor_parallel,
-        data_parallel,
-        expert_parallel,
-        total: compute + bubble + tensor_parallel + data_parallel + expert_parallel,
+    let sixteen_bit = gpu.peak(gpu.training_precision()).unwrap_or(peak);
+    let network = options.network.unwrap_or_else(|| gpu.scale_out_bandwidth());
+    StepModel {
+        device: Device {
+            gemm_peak: peak.get::<flop_per_second>(),
+            attention_peak: sixteen_bit.get::<flop_per_second>(),
+            memory_bandwidth: gpu.memory_bandwidth.get::<byte_per_second>(),
+            input_bytes: precision.bytes().get::<byte>(),
+            generation: gpu.generation,
+            constants: kernels,
+        },
+        fabric: Fabric {
+            scale_up: gpu.scale_up_bandwidth(network).get::<byte_per_second>(),
+            domain: gpu.gpus_per_scale_up_domain(),
+            scale_out: network.get::<byte_per_second>(),
+            constants: LinkConstants::CALIBRATED,
+        },
+        weight_bytes: weights.precision().bytes().get::<byte>(),
+        causal: arch.kind() != Kind::EncoderOnly,
+        dp_overlap: options.dp_overlap,
     }
 }
 
@@ -273,12 +185,34 @@ pub struct Candidate {
 /// What a search found.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Search {
-    /// The fitting layouts that train fastest per token, fastest first.
+    /// The fitting layouts that train fastest per token, fastest first; of layouts that differ only
+    /// in their ZeRO stage, the best one.
     pub best: Vec<Candidate>,
     /// Valid layouts evaluated.
     pub evaluated: u64,
     /// Of those, how many fit.
     pub fitting: u64,
+    /// Why the first layout refused was refused, when none was valid.
+    #[serde(skip)]
+    pub refused: Option<Violation>,
+    /// The fewest sequences per step any split of the GPUs needs (its data-parallel width), when the
+    /// global batch was smaller than some split's.
+    pub smallest_batch: Option<u64>,
+}
+
+/// Layout dimensions fixed by the user; the search tries every allowed value of the others.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Pins {
+    pub tp: Option<u64>,
+    pub pp: Option<u64>,
+    pub cp: Option<u64>,
+    pub ep: Option<u64>,
+    pub dp: Option<u64>,
+    pub sp: Option<bool>,
+    pub zero: Option<u8>,
+    pub recompute: Option<Recompute>,
+    pub micro_batch: Option<u64>,
+    pub interleave: Option<u64>,
 }
 
 /// Evaluates one layout: its memory and, when it fits, its step time.
@@ -293,10 +227,10 @@ pub fn evaluate(
     if !worst.fits() {
         return (worst, None);
     }
-    let time = step_time(shape, layout, workload, &worst, step);
+    let time = step_time(shape, layout, workload, &step.model);
     let m = memory::micro_batches(layout, workload) as f64;
     let tokens = m * (layout.micro_batch * layout.dp * workload.seq_len) as f64;
-    let gpus = (layout.tp * layout.pp * layout.dp) as f64;
+    let gpus = (layout.tp * layout.cp * layout.pp * layout.dp) as f64;
     let mfu = tokens * step.model_flops_per_token.get::<flop>()
         / (time.total * gpus * step.peak.get::<flop_per_second>());
     (
@@ -311,133 +245,273 @@ pub fn evaluate(
     )
 }
 
-/// Keeps the `top` fastest candidates — by time per token, as layouts train on batches of different
-/// sizes — fastest first; between equally fast ones, the one needing less memory first.
-fn keep(best: &mut Vec<Candidate>, candidate: Candidate, top: usize) {
-    let key = |c: &Candidate| (c.step.total / c.tokens_per_step, c.memory.total);
-    let before =
-        |c: &Candidate| key(c).partial_cmp(&key(&candidate)) != Some(std::cmp::Ordering::Greater);
-    if best.len() == top && best.last().is_some_and(before) {
-        return;
+/// A candidate ordered by time per token (layouts train on batches of different sizes), then by
+/// memory (more headroom first), then by simplicity (fewer parallel dimensions and chunks first).
+struct Ranked(Candidate);
+
+impl Ranked {
+    fn key(&self) -> (f64, f64, u64) {
+        let c = &self.0;
+        let l = &c.layout;
+        let complexity = l.tp * l.cp * l.pp * l.ep * l.interleave + u64::from(l.zero);
+        (c.step.total / c.tokens_per_step, c.memory.total, complexity)
     }
-    let at = best.partition_point(before);
-    best.insert(at, candidate);
-    best.truncate(top);
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let (a, b) = (self.key(), other.key());
+        a.0.total_cmp(&b.0)
+            .then(a.1.total_cmp(&b.1))
+            .then(a.2.cmp(&b.2))
+    }
+}
+
+/// The `top` best candidates seen: a max-heap of at most `top` entries, so the worst kept is
+/// dropped first; adding costs O(log top) and nothing is reserved up front.
+struct Best {
+    heap: BinaryHeap<Ranked>,
+    top: usize,
+}
+
+impl Best {
+    fn new(top: usize) -> Best {
+        Best {
+            heap: BinaryHeap::new(),
+            top,
+        }
+    }
+
+    fn add(&mut self, candidate: Candidate) {
+        if self.top == 0 {
+            return;
+        }
+        let ranked = Ranked(candidate);
+        if self.heap.len() == self.top {
+            if self.heap.peek().is_some_and(|worst| *worst <= ranked) {
+                return;
+            }
+            self.heap.pop();
+        }
+        self.heap.push(ranked);
+    }
+
+    fn into_sorted(self) -> Vec<Candidate> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.0)
+            .collect()
+    }
 }
 
 fn divisors(n: u64) -> impl Iterator<Item = u64> {
     (1..=n).filter(move |d| n.is_multiple_of(*d))
 }
 
-/// Every layout the search tries for one (TP, PP) pair, in a fixed order: EP, sequence parallelism,
-/// ZeRO stage, recompute, interleaving, then micro-batches of powers of two up to `per_replica`.
-fn layouts(
-    shape: &Shape,
-    tp: u64,
-    pp: u64,
-    dp: u64,
-    per_replica: u64,
-) -> impl Iterator<Item = Layout> {
-    let layers = shape.layers;
-    let interleaves = move |v: &u64| *v == 1 || (pp > 1 && layers.is_multiple_of(pp * v));
-    divisors(shape.experts)
-        .filter(move |ep| dp.is_multiple_of(*ep))
-        .flat_map(move |ep| {
-            [false, true]
-                .into_iter()
-                .filter(move |&sp| tp > 1 || !sp)
-                .flat_map(move |sp| {
-                    (0..=3u8).flat_map(move |zero| {
-                        [Recompute::None, Recompute::Selective, Recompute::Full]
-                            .into_iter()
-                            .flat_map(move |recompute| {
-                                [1u64, 2, 4]
-                                    .into_iter()
-                                    .filter(interleaves)
-                                    .flat_map(move |v| {
-                                        std::iter::successors(Some(1u64), |m| m.checked_mul(2))
-                                            .take_while(move |m| *m <= per_replica)
-                                            .map(move |micro_batch| Layout {
-                                                tp,
-                                                pp,
-                                                ep,
-                                                dp,
-                                                sp,
-                                                zero,
-                                                recompute,
-                                                micro_batch,
-                                                interleave: v,
-                                            })
-                                    })
-                            })
-                    })
-                })
-        })
+/// The values a dimension takes: the pinned one, or every one of `all`.
+fn values<T: Copy + 'static>(
+    pin: Option<T>,
+    all: impl Iterator<Item = T> + 'static,
+) -> Box<dyn Iterator<Item = T>> {
+    match pin {
+        Some(v) => Box::new(std::iter::once(v)),
+        None => Box::new(all),
+    }
 }
 
-/// The `top` fastest fitting layouts of one (TP, PP) pair, with how many were valid and how many fit.
-fn search_pair(
+/// The (TP, CP, PP) splits the search tries: TP dividing the heads and a scale-up domain; CP a power
+/// of two leaving each rank at least 1,024 tokens of a sequence (context parallelism pays off for long
+/// sequences only); PP up to the layers, stages differing by at most a layer; TP × CP × PP dividing
+/// the GPUs.
+fn splits(
     shape: &Shape,
-    (tp, pp): (u64, u64),
     gpus: u64,
-    workload: &Workload,
-    mem: &MemoryOptions,
-    step: &StepOptions,
-    top: usize,
-) -> (Vec<Candidate>, u64, u64) {
-    let dp = gpus / (tp * pp);
-    let per_replica = (workload.global_batch / dp).max(1);
-    let mut best = Vec::with_capacity(top + 1);
-    let (mut evaluated, mut fitting) = (0u64, 0u64);
-    for layout in layouts(shape, tp, pp, dp, per_replica) {
-        let valid = shape
-            .check(&layout, gpus, step.gpus_per_node, workload.global_batch)
-            .is_ok();
-        if !valid {
-            continue;
-        }
-        evaluated += 1;
-        if let (_, Some(candidate)) = evaluate(shape, &layout, workload, mem, step) {
-            fitting += 1;
-            keep(&mut best, candidate, top);
+    seq_len: u64,
+    domain: u64,
+    pins: &Pins,
+) -> Vec<(u64, u64, u64)> {
+    let (heads, layers) = (shape.heads, shape.layers);
+    let tps: Vec<u64> = values(pins.tp, divisors(heads).filter(move |&t| t <= domain)).collect();
+    let cps: Vec<u64> = values(
+        pins.cp,
+        std::iter::successors(Some(1u64), |c| c.checked_mul(2))
+            .take_while(move |&c| c == 1 || seq_len / c >= 1024),
+    )
+    .collect();
+    let mut out = Vec::new();
+    for &tp in &tps {
+        for &cp in &cps {
+            let Some(width) = tp
+                .checked_mul(cp)
+                .filter(|w| *w > 0 && gpus.is_multiple_of(*w))
+            else {
+                continue;
+            };
+            let pps = values(
+                pins.pp,
+                divisors(gpus / width).filter(move |&p| p <= layers),
+            );
+            out.extend(pps.map(|pp| (tp, cp, pp)));
         }
     }
-    (best, evaluated, fitting)
+    out
 }
 
-/// Searches every valid layout of `gpus` GPUs: TP dividing the heads within a node, PP dividing the
-/// layers, EP dividing the experts and the data-parallel group, micro-batches of powers of two up to a
-/// replica's batch, ZeRO 0–3, each recompute mode, sequence parallelism on or off, and 1, 2 or 4
-/// interleaved chunks per stage.
-pub fn search(
+/// Every layout the search tries for one (TP, CP, PP) split, in a fixed order (EP, sequence
+/// parallelism, recompute, interleaving, micro-batches of powers of two up to a replica's batch), each
+/// with its ZeRO stages together so that only the best of them is kept.
+fn layouts(
     shape: &Shape,
+    (tp, cp, pp): (u64, u64, u64),
+    dp: u64,
+    per_replica: u64,
+    pins: Pins,
+) -> impl Iterator<Item = [Option<Layout>; 4]> {
+    let chunk_counts = divisors(shape.stage_layers(pp) as u64).filter(move |v| *v == 1 || pp > 1);
+    let interleaves: Vec<u64> = values(pins.interleave, chunk_counts).collect();
+    let zeros: Vec<u8> = values(pins.zero, 0..=3u8).collect();
+    values(pins.ep, divisors(shape.experts)).flat_map(move |ep| {
+        let interleaves = interleaves.clone();
+        let zeros = zeros.clone();
+        values(pins.sp, [false, true].into_iter())
+            .filter(move |&sp| tp > 1 || !sp)
+            .flat_map(move |sp| {
+                let interleaves = interleaves.clone();
+                let zeros = zeros.clone();
+                values(
+                    pins.recompute,
+                    [Recompute::None, Recompute::Selective, Recompute::Full].into_iter(),
+                )
+                .flat_map(move |recompute| {
+                    let zeros = zeros.clone();
+                    interleaves.clone().into_iter().flat_map(move |interleave| {
+                        let zeros = zeros.clone();
+                        let powers = std::iter::successors(Some(1u64), |m| m.checked_mul(2))
+                            .take_while(move |m| *m <= per_replica);
+                        values(pins.micro_batch, powers).map(move |micro_batch| {
+                            let mut group = [None; 4];
+                            for (slot, &zero) in group.iter_mut().zip(&zeros) {
+                                *slot = Some(Layout {
+                                    tp,
+                                    cp,
+                                    pp,
+                                    ep,
+                                    dp,
+                                    sp,
+                                    zero,
+                                    recompute,
+                                    micro_batch,
+                                    interleave,
+                                });
+                            }
+                            group
+                        })
+                    })
+                })
+            })
+    })
+}
+
+/// What one split's layouts gave.
+struct Found {
+    best: Best,
+    evaluated: u64,
+    fitting: u64,
+    refused: Option<Violation>,
+    smallest_batch: Option<u64>,
+}
+
+/// The best fitting layouts of one (TP, CP, PP) split.
+fn search_split(
+    setup: &TrainingSetup,
+    split: (u64, u64, u64),
     gpus: u64,
-    workload: &Workload,
-    mem: &MemoryOptions,
-    step: &StepOptions,
+    pins: Pins,
     top: usize,
-) -> Search {
-    let pairs: Vec<(u64, u64)> = divisors(shape.heads)
-        .filter(|&tp| tp <= step.gpus_per_node)
-        .flat_map(|tp| divisors(shape.layers).map(move |pp| (tp, pp)))
-        .filter(|&(tp, pp)| gpus.is_multiple_of(tp * pp))
-        .collect();
-    let results: Vec<(Vec<Candidate>, u64, u64)> = pairs
+) -> Found {
+    let (shape, workload) = (&setup.shape, &setup.workload);
+    let (tp, cp, pp) = split;
+    let dp = pins.dp.unwrap_or(gpus / (tp * cp * pp));
+    let per_replica = (workload.global_batch / dp.max(1)).max(1);
+    let mut found = Found {
+        best: Best::new(top),
+        evaluated: 0,
+        fitting: 0,
+        refused: None,
+        smallest_batch: None,
+    };
+    for group in layouts(shape, split, dp, per_replica, pins) {
+        let mut best: Option<Candidate> = None;
+        for layout in group.iter().flatten() {
+            let node = setup.step.gpus_per_node;
+            if let Some(v) = shape.violation(layout, gpus, node, workload.global_batch) {
+                if let Violation::BatchTooSmall { dp, .. } = v {
+                    found.smallest_batch = Some(found.smallest_batch.map_or(dp, |b| b.min(dp)));
+                }
+                found.refused.get_or_insert(v);
+                continue;
+            }
+            found.evaluated += 1;
+            if let (_, Some(c)) = evaluate(shape, layout, workload, &setup.memory, &setup.step) {
+                found.fitting += 1;
+                if best.is_none_or(|b| Ranked(c) < Ranked(b)) {
+                    best = Some(c);
+                }
+            }
+        }
+        if let Some(c) = best {
+            found.best.add(c);
+        }
+    }
+    found
+}
+
+/// Searches the layouts of `gpus` GPUs that `pins` allow: TP dividing the heads within a scale-up
+/// domain, CP for long sequences, PP up to the layers (stages may differ by a layer), EP dividing the
+/// experts and the data- and context-parallel ranks, sequence parallelism on or off, each recompute
+/// mode, any number of interleaved chunks dividing a stage's layers, micro-batches of powers of two
+/// up to a replica's batch, and ZeRO 0–3; it keeps the `top` fastest that fit.
+pub fn search(setup: &TrainingSetup, gpus: u64, pins: &Pins, top: usize) -> Search {
+    let domain = setup.step.gpus_per_node;
+    let splits = splits(&setup.shape, gpus, setup.workload.seq_len, domain, pins);
+    let results: Vec<Found> = splits
         .par_iter()
-        .map(|&pair| search_pair(shape, pair, gpus, workload, mem, step, top))
+        .map(|&split| search_split(setup, split, gpus, *pins, top))
         .collect();
-    let mut best = Vec::with_capacity(top + 1);
+    let mut best = Best::new(top);
     let (mut evaluated, mut fitting) = (0, 0);
-    for (found, e, f) in results {
-        evaluated += e;
-        fitting += f;
-        for candidate in found {
-            keep(&mut best, candidate, top);
+    let (mut refused, mut smallest_batch) = (None, None::<u64>);
+    for found in results {
+        evaluated += found.evaluated;
+        fitting += found.fitting;
+        refused = refused.or(found.refused);
+        if let Some(b) = found.smallest_batch {
+            smallest_batch = Some(smallest_batch.map_or(b, |s| s.min(b)));
+        }
+        for candidate in found.best.into_sorted() {
+            best.add(candidate);
         }
     }
     Search {
-        best,
+        best: best.into_sorted(),
         evaluated,
         fitting,
+        refused: if evaluated == 0 { refused } else { None },
+        smallest_batch,
     }
 }

@@ -103,8 +103,13 @@ pub fn describe(l: &Layout) -> String {
         Recompute::Full => "full recompute",
     };
     format!(
-        "TP {} × PP {} × DP {}{}{}, ZeRO-{}, {recompute}, micro-batch {}{}",
+        "TP {}{} × PP {} × DP {}{}{}, ZeRO-{}, {recompute}, micro-batch {}{}",
         l.tp,
+        if l.cp > 1 {
+            format!(" × CP {}", l.cp)
+        } else {
+            String::new()
+        },
         l.pp,
         l.dp,
         if l.ep > 1 {

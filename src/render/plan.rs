@@ -76,8 +76,9 @@ impl PlanResult {
             Section::Line(format!(
                 "{} GPUs of {} ({}), {} dense peak; up to {} sequences of {} tokens per step (the batch each layout \
                  runs is the largest multiple of DP × micro-batch within it)\n\
-                 step time = compute at {} of peak + pipeline bubble + tensor-, data- and expert-parallel \
-                 communication (network {} per GPU, {} of the data-parallel reduction overlapped)",
+                 step time = each layer's matrix products (large ones at {} of peak), attention and element-wise \
+                 work + pipeline bubble + tensor-, context-, expert- and data-parallel communication + optimizer \
+                 (network {} per GPU, {} of the data-parallel traffic overlapped); calibrated on measured runs",
                 format::exact(self.gpus),
                 self.gpu.name,
                 self.gpu.id,

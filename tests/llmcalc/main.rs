@@ -1,6 +1,7 @@
 //! One test target, so the suite compiles once: published figures checked through the library, and
 //! the `llmcalc` binary driven as a user would.
 
+mod calibration;
 mod charts;
 mod cli;
 mod errors;

@@ -1,0 +1,459 @@
+//! The time of one optimizer step of a layout, built from the time of each operation on a GPU
+//! ([`crate::domain::kernels`]) and of each transfer between GPUs ([`crate::domain::collectives`]).
+//!
+//! Per micro-batch, each GPU of the slowest pipeline stage (⌈L/PP⌉ layers, and the output layer) runs
+//! every layer forward and backward:
+//! - the matrix products by their shapes: for T = b·s/CP tokens, QKV (T × d by d × (q + 2kv)/TP), the
+//!   attention output, the MLP's up (and gate) and down projections split over TP (Shoeybi et al. 2019,
+//!   §3); on a MoE layer the router, each local expert over the T·k·EP/E tokens routed to it, and the
+//!   shared experts; the backward pass does each product twice (input and weight gradients);
+//! - fused attention: 4·T·s·q/TP FLOPs forward, halved under the causal mask (Kaplan et al. 2020,
+//!   Table 1 counts the full square; FlashAttention skips the masked blocks), 2.5× that backward;
+//! - element-wise work at HBM bandwidth, and the MoE token permutation;
+//! - recompute: full recompute runs the forward again, selective the attention (Korthikanti et al.
+//!   2022, §5);
+//! - tensor parallelism: two all-reduces of the T·d activations forward and two backward per layer
+//!   (or the same volume as all-gather and reduce-scatter with sequence parallelism, Korthikanti et al.
+//!   §4.2.2), two more with full recompute, on the critical path;
+//! - context parallelism: the key/value blocks passed around the ring of CP ranks, hidden behind the
+//!   attention's computation where it is long enough (Liu et al. 2023);
+//! - expert parallelism: dispatch and combine all-to-alls forward and backward, partly hidden behind
+//!   computation (a fitted share; Lepikhin et al. 2021, GShard);
+//!
+//! and per step:
+//! - the pipeline bubble, (PP − 1)/v of one micro-batch's stage time for v interleaved chunks
+//!   (Narayanan et al. 2021, §2.2), plus the first activations' trip down the pipeline;
+//! - data parallelism: with ZeRO 0 an all-reduce of the fp32 gradients, with ZeRO 1–2 their
+//!   reduce-scatter and the all-gather of the updated weights, with ZeRO-3 / FSDP an all-gather of the
+//!   weights forward and again backward and a reduce-scatter of the gradients on every micro-batch
+//!   (Rajbhandari et al. 2020, §5, §7), over the data- and context-parallel ranks;
+//! - the optimizer update: read and write of the fp32 master weights and the two Adam moments, the
+//!   gradient read and the weight write, 32 bytes per parameter a GPU updates, at HBM bandwidth.
+//!
+//! The calibration (`tests/llmcalc/calibration.rs`) found the data-parallel traffic best counted as
+//! not overlapped with the backward pass; `dp_overlap` hides a share of it.
+
+use serde::Serialize;
+
+use crate::domain::collectives::Fabric;
+use crate::domain::kernels::{Device, elementwise_bytes};
+use crate::domain::memory::{Layout, Shape, Workload};
+use crate::domain::model::flops::Recompute;
+
+/// What the step-time model needs besides the model shape and the layout.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepModel {
+    pub device: Device,
+    pub fabric: Fabric,
+    /// Bytes of a weight as gathered by ZeRO-3 (the compute copy: 2 for bf16, 1 for fp8).
+    pub weight_bytes: f64,
+    /// Whether attention is causal (decoders), halving its work.
+    pub causal: bool,
+    /// Share of the data-parallel traffic hidden behind the backward pass.
+    pub dp_overlap: f64,
+}
+
+/// Seconds per optimizer step, by part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct StepTime {
+    /// Matrix products, attention and element-wise work of every micro-batch, recompute included.
+    pub compute: f64,
+    /// Pipeline fill and drain, and the first sends down the pipeline.
+    pub bubble: f64,
+    pub tensor_parallel: f64,
+    pub context_parallel: f64,
+    pub expert_parallel: f64,
+    pub data_parallel: f64,
+    pub optimizer: f64,
+    pub total: f64,
+}
+
+/// One layer's forward-and-backward time for one micro-batch, by part.
+#[derive(Clone, Copy, Debug, Default)]
+struct LayerTime {
+    compute: f64,
+    tensor_parallel: f64,
+    context_parallel: f64,
+    expert_parallel: f64,
+}
+
+/// The sizes one micro-batch works on, on one GPU.
+struct Micro<'a> {
+    shape: &'a Shape,
+    layout: &'a Layout,
+    model: &'a StepModel,
+    /// Tokens of the micro-batch on this rank: b·s/CP.
+    tokens: f64,
+    seq_len: f64,
+}
+
+impl Micro<'_> {
+    fn tp(&self) -> f64 {
+        self.layout.tp as f64
+    }
+
+    /// Forward seconds of the attention block's matrix products.
+    fn attention_products(&self) -> f64 {
+        let (s, d, t) = (self.shape, self.shape.d_model, self.tp());
+        let q = s.heads as f64 * s.head_dim;
+        let kv = s.kv_heads as f64 * s.head_dim;
+        let dev = &self.model.device;
+        dev.gemm(self.tokens, (q + 2.0 * kv) / t, d) + dev.gemm(self.tokens, d, q / t)
+    }
+
+    /// Forward seconds of a dense MLP of hidden width `ffn`, split over TP, for `tokens` tokens.
+    fn mlp(&self, tokens: f64, ffn: f64) -> f64 {
+        let dev = &self.model.device;
+        let d = self.shape.d_model;
+        dev.gemm(tokens, (self.shape.mlp_matrices - 1.0) * ffn, d) + dev.gemm(tokens, d, ffn)
+    }
+
+    /// Forward seconds of a MoE layer's products: the router, the local experts each over the tokens
+    /// routed to it (experts split over EP and TP, as in memory), and the shared experts.
+    fn moe_products(&self) -> f64 {
+        let s = self.shape;
+        let (t, ep, e) = (self.tp(), self.layout.ep as f64, s.experts as f64);
+        let per_expert = self.tokens * s.top_k as f64 * ep / e;
+        let routed = e / ep * self.mlp(per_expert, s.expert_ffn / t);
+        let shared = if s.shared_experts > 0.0 {
+            self.mlp(self.tokens, s.shared_experts * s.expert_ffn / t)
+        } else {
+            0.0
+        };
+        let router = self.model.device.gemm(self.tokens, e, s.d_model);
+        routed + shared + router
+    }
+
+    /// Forward seconds of the fused attention over the sequence.
+    fn attention_core(&self) -> f64 {
+        let q = self.shape.heads as f64 * self.shape.head_dim;
+        let mask = if self.model.causal { 0.5 } else { 1.0 };
+        let flops = 4.0 * self.tokens * self.seq_len * q / self.tp() * mask;
+        self.model.device.attention(flops)
+    }
+
+    /// Forward seconds of the element-wise work of a layer whose MLP is `mlp_width` wide per token.
+    fn elementwise(&self, mlp_width: f64, moe: bool) -> f64 {
+        let dev = &self.model.device;
+        let c = dev.constants;
+        let t = self.tp();
+        let split = if self.layout.sp { t } else { 1.0 };
+        let d = self.shape.d_model;
+        let mut bytes =
+            c.elementwise_traffic * elementwise_bytes(self.tokens, d, split, mlp_width / t);
+        if moe {
+            // Each routed token is written out and read back before and after the experts.
+            bytes += c.permute_traffic * 8.0 * self.tokens * self.shape.top_k as f64 * d / t;
+        }
+        dev.memory_bound(bytes)
+    }
+
+    /// One layer (dense or MoE) forward and backward, with recompute and its communication.
+    fn layer(&self, moe: bool) -> LayerTime {
+        let s = self.shape;
+        let products = self.attention_products()
+            + if moe {
+                self.moe_products()
+            } else {
+                self.mlp(self.tokens, s.ffn / self.tp())
+            };
+        let attention = self.attention_core();
+        let mlp_width = if moe {
+            (s.top_k as f64 + s.shared_experts) * s.expert_ffn
+        } else {
+            s.ffn
+        };
+        let elementwise = self.elementwise(mlp_width, moe);
+        let forward = products + attention + elementwise;
+        let backward = 2.0 * products + 2.5 * attention + 2.0 * elementwise;
+        let recompute = match self.layout.recompute {
+            Recompute::None => 0.0,
+            Recompute::Selective => attention,
+            Recompute::Full => forward,
+        };
+        LayerTime {
+            compute: forward + backward + recompute,
+            tensor_parallel: self.tensor_parallel(),
+            context_parallel: self.context_parallel(attention),
+            expert_parallel: if moe { self.expert_parallel() } else { 0.0 },
+        }
+    }
+
+    /// Two all-reduces of the activations forward and two backward, two more under full recompute.
+    fn tensor_parallel(&self) -> f64 {
+        let count = if self.layout.recompute == Recompute::Full {
+            6.0
+        } else {
+            4.0
+        };
+        let bytes = 2.0 * self.tokens * self.shape.d_model;
+        count * self.model.fabric.all_reduce(bytes, self.layout.tp, 1)
+    }
+
+    /// The key/value blocks' trip around the CP ring, less the attention it hides behind; the
+    /// backward pass sends twice as much (keys, values and their gradients).
+    fn context_parallel(&self, attention: f64) -> f64 {
+        let cp = self.layout.cp;
+        if cp <= 1 {
+            return 0.0;
+        }
+        let kv = 2.0 * self.shape.kv_heads as f64 * self.shape.head_dim / self.tp();
+        let bytes = 2.0 * self.tokens * kv;
+        let ring = (cp - 1) as f64 * self.model.fabric.send(bytes, self.layout.tp);
+        3.0 * (ring - attention).max(0.0)
+    }
+
+    /// Dispatch and combine, forward and backward, of the tokens this rank routes, the exposed share.
+    fn expert_parallel(&self) -> f64 {
+        let l = self.layout;
+        let fabric = &self.model.fabric;
+        let bytes = 2.0 * self.tokens * self.shape.top_k as f64 * self.shape.d_model / self.tp();
+        let exposed = fabric.constants.all_to_all_exposed;
+        4.0 * exposed * fabric.all_to_all(bytes, l.ep, l.tp * l.cp)
+    }
+
+    /// Forward and backward of the output layer on the last stage (16-bit; the logits stay exact).
+    fn output_layer(&self) -> f64 {
+        let mut bf16 = self.model.device;
+        bf16.gemm_peak = bf16.attention_peak;
+        bf16.input_bytes = 2.0;
+        3.0 * bf16.gemm(
+            self.tokens,
+            self.shape.vocab / self.tp(),
+            self.shape.d_model,
+        )
+    }
+}
+
+/// Seconds of the data-parallel traffic of one step for `dense` and `experts` parameters per GPU.
+fn data_parallel(
+    model: &StepModel,
+    layout: &Layout,
+    micro_batches: f64,
+    params: (f64, f64),
+) -> f64 {
+    let fabric = &model.fabric;
+    let group = layout.dp * layout.cp;
+    let expert_group = group / layout.ep;
+    // fp32 gradient reduction, as Megatron-LM and FSDP's mixed precision default to.
+    let (grad, weight) = (4.0, model.weight_bytes);
+    let sync = |p: f64, ranks: u64, stride: u64| match layout.zero {
+        0 => fabric.all_reduce(grad * p, ranks, stride),
+        1 | 2 => {
+            fabric.all_gather(grad * p, ranks, stride)
+                + fabric.all_gather(weight * p, ranks, stride)
+        }
+        _ => {
+            micro_batches
+                * (2.0 * fabric.all_gather(weight * p, ranks, stride)
+                    + fabric.all_gather(grad * p, ranks, stride))
+        }
+    };
+    let (dense, experts) = params;
+    let time = sync(dense, group, layout.tp) + sync(experts, expert_group, layout.tp * layout.ep);
+    (1.0 - model.dp_overlap) * time
+}
+
+/// The estimated time of one optimizer step of `layout`.
+pub fn step_time(
+    shape: &Shape,
+    layout: &Layout,
+    workload: &Workload,
+    model: &StepModel,
+) -> StepTime {
+    let m = crate::domain::memory::micro_batches(layout, workload) as f64;
+    let micro = Micro {
+        shape,
+        layout,
+        model,
+        tokens: (layout.micro_batch * workload.seq_len) as f64 / layout.cp as f64,
+        seq_len: workload.seq_len as f64,
+    };
+    let layers = shape.stage_layers(layout.pp);
+    let moe_share = shape.moe_layers as f64 / shape.layers as f64;
+    let (dense, moe) = (micro.layer(false), micro.layer(true));
+    let mix =
+        |f: fn(&LayerTime) -> f64| layers * ((1.0 - moe_share) * f(&dense) + moe_share * f(&moe));
+    let compute = mix(|l| l.compute) + micro.output_layer();
+    let (tensor_parallel, context_parallel, expert_parallel) = (
+        mix(|l| l.tensor_parallel),
+        mix(|l| l.context_parallel),
+        mix(|l| l.expert_parallel),
+    );
+    let stage = compute + tensor_parallel + context_parallel + expert_parallel;
+    let pp = layout.pp as f64;
+    let sends = if layout.pp > 1 {
+        let bytes = 2.0 * micro.tokens * shape.d_model / micro.tp();
+        (pp - 1.0) * model.fabric.send(bytes, layout.tp * layout.cp * layout.dp)
+    } else {
+        0.0
+    };
+    let bubble = (pp - 1.0) / layout.interleave as f64 * stage + sends;
+    let params = shape.layer_params_per_gpu(layout, layers);
+    let data_parallel = data_parallel(model, layout, m, params);
+    let shards = if layout.zero >= 1 {
+        (layout.dp * layout.cp) as f64
+    } else {
+        1.0
+    };
+    let optimizer = model
+        .device
+        .memory_bound(32.0 * (params.0 + params.1) / shards);
+    let parts = StepTime {
+        compute: m * compute,
+        bubble,
+        tensor_parallel: m * tensor_parallel,
+        context_parallel: m * context_parallel,
+        expert_parallel: m * expert_parallel,
+        data_parallel,
+        optimizer,
+        total: 0.0,
+    };
+    StepTime {
+        total: parts.compute
+            + parts.bubble
+            + parts.tensor_parallel
+            + parts.context_parallel
+            + parts.expert_parallel
+            + parts.data_parallel
+            + parts.optimizer,
+        ..parts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::collectives::LinkConstants;
+    use crate::domain::kernels::{Generation, KernelConstants};
+
+    /// A one-layer model small enough to count by hand: d = 1024, 8 heads of 128 (MHA), a two-matrix
+    /// MLP of 4096, vocabulary 1000.
+    fn shape() -> Shape {
+        let mut s = Shape::default();
+        s.layers = 1;
+        s.d_model = 1024.0;
+        s.heads = 8;
+        s.kv_heads = 8;
+        s.head_dim = 128.0;
+        s.vocab = 1000.0;
+        s.ffn = 4096.0;
+        s.mlp_matrices = 2.0;
+        s.experts = 1;
+        s
+    }
+
+    /// A compute-bound GPU (memory practically infinite), no per-kernel cost, ideal links.
+    fn model(gemm_efficiency: f64, attention_efficiency: f64) -> StepModel {
+        StepModel {
+            device: Device {
+                gemm_peak: 1e15,
+                attention_peak: 1e15,
+                memory_bandwidth: 1e30,
+                input_bytes: 2.0,
+                generation: Generation::Hopper,
+                constants: KernelConstants {
+                    gemm_efficiency,
+                    kernel_overhead: 0.0,
+                    attention_efficiency: [attention_efficiency; 3],
+                    elementwise_traffic: 1.0,
+                    permute_traffic: 1.0,
+                },
+            },
+            fabric: Fabric {
+                scale_up: 1e12,
+                domain: 8,
+                scale_out: 1e11,
+                constants: LinkConstants {
+                    efficiency: 1.0,
+                    latency: 0.0,
+                    all_to_all_exposed: 1.0,
+                },
+            },
+            weight_bytes: 2.0,
+            causal: true,
+            dp_overlap: 0.0,
+        }
+    }
+
+    fn one_gpu(recompute: Recompute) -> Layout {
+        Layout {
+            tp: 1,
+            cp: 1,
+            pp: 1,
+            ep: 1,
+            dp: 1,
+            sp: false,
+            zero: 0,
+            recompute,
+            micro_batch: 1,
+            interleave: 1,
+        }
+    }
+
+    #[test]
+    fn one_layer_by_hand() {
+        // T = s = 2048 tokens. Forward products: QKV 2·T·d·3d, output 2·T·d·d, MLP 2·2·T·d·4d, i.e.
+        // 2·T·d²·(3 + 1 + 8) = 24·T·d²; logits 2·T·d·V. Attention 4·T·s·q·½ = 2·T²·d.
+        let (t, d, v) = (2048.0, 1024.0, 1000.0);
+        let gemms = 24.0 * t * d * d / (1e15 * 0.8);
+        let attention = 2.0 * t * t * d / (1e15 * 0.4);
+        let logits = 2.0 * t * d * v / (1e15 * 0.8);
+        let workload = Workload {
+            seq_len: 2048,
+            global_batch: 1,
+        };
+        let step = step_time(
+            &shape(),
+            &one_gpu(Recompute::None),
+            &workload,
+            &model(0.8, 0.4),
+        );
+        // Forward + backward: 3× the products (and the output layer), 3.5× the attention.
+        let expected = 3.0 * gemms + 3.5 * attention + 3.0 * logits;
+        assert!(
+            (step.compute - expected).abs() < 1e-12 * expected,
+            "{step:?}"
+        );
+        assert_eq!(step.bubble, 0.0);
+        assert_eq!(step.tensor_parallel, 0.0);
+        // Full recompute runs the layer's forward once more.
+        let full = step_time(
+            &shape(),
+            &one_gpu(Recompute::Full),
+            &workload,
+            &model(0.8, 0.4),
+        );
+        let again = gemms + attention;
+        assert!((full.compute - expected - again).abs() < 1e-12 * expected);
+    }
+
+    #[test]
+    fn tensor_parallel_all_reduces_by_hand() {
+        // TP 4 on one node: 4 all-reduces of T·d 16-bit activations, 2·3/4 of 2·T·d bytes at 1 TB/s.
+        let mut layout = one_gpu(Recompute::None);
+        layout.tp = 4;
+        let workload = Workload {
+            seq_len: 2048,
+            global_batch: 1,
+        };
+        let step = step_time(&shape(), &layout, &workload, &model(0.8, 0.4));
+        let one = 2.0 * 3.0 / 4.0 * (2.0 * 2048.0 * 1024.0) / 1e12;
+        assert!((step.tensor_parallel - 4.0 * one).abs() < 1e-15);
+    }
+
+    #[test]
+    fn the_bubble_is_the_stage_time_over_the_micro_batches() {
+        // PP 2 with 1 layer: the stage holds ⌈1/2⌉ = 1 layer; 4 micro-batches; bubble = (2−1)/1 of one
+        // micro-batch's stage time plus one send of T·d 16-bit activations.
+        let mut layout = one_gpu(Recompute::None);
+        layout.pp = 2;
+        let workload = Workload {
+            seq_len: 2048,
+            global_batch: 4,
+        };
+        let step = step_time(&shape(), &layout, &workload, &model(0.8, 0.4));
+        let send = 2.0 * 2048.0 * 1024.0 / 1e12;
+        assert!((step.bubble - (step.compute / 4.0 + send)).abs() < 1e-15);
+    }
+}
