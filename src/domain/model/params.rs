@@ -20,7 +20,7 @@
 
 use serde::Serialize;
 
-use super::architecture::{Architecture, Positional, Stack};
+use super::architecture::{Architecture, Positional, Stack, StackKind};
 use crate::error::{Error, Result};
 
 /// One row of the parameter breakdown.
@@ -31,8 +31,8 @@ pub struct ParamPart {
     /// What the part is, for code that looks rows up.
     #[serde(skip)]
     pub role: Role,
-    /// The stack it belongs to (`encoder`, `decoder`), or none for embeddings and head.
-    pub stack: Option<&'static str>,
+    /// The stack it belongs to, or none for embeddings and head.
+    pub stack: Option<StackKind>,
     /// Parameters of one instance (one layer, or one expert in one layer).
     pub each: u64,
     /// How many instances there are.
@@ -75,7 +75,7 @@ impl ParamBreakdown {
 /// A part before its counts are checked to fit: sizes in u128 so that no product can overflow.
 struct Row {
     role: Role,
-    stack: Option<&'static str>,
+    stack: Option<StackKind>,
     each: u128,
     count: u128,
     per: &'static str,
@@ -177,7 +177,7 @@ impl Row {
     /// A part of `count` instances of `each` parameters, all of them active.
     fn new(
         role: Role,
-        stack: Option<&'static str>,
+        stack: Option<StackKind>,
         each: u128,
         count: u128,
         per: &'static str,
@@ -241,8 +241,8 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
     if arch.embedding_norm {
         p.push(Row::new(Role::EmbeddingNorm, None, norm, 1, "norm"));
     }
-    for (name, s) in arch.stacks() {
-        let stack = Some(name);
+    for (kind, s) in arch.stacks() {
+        let stack = Some(kind);
         let layers = s.layers as u128;
         if arch.positional == Positional::Relative {
             let table = arch.relative_buckets as u128 * s.heads as u128;
