@@ -1,8 +1,8 @@
 //! How `plan` shows its result: tables and headline figures for people, from which every format is derived.
 
-use crate::domain::units::Time;
 use crate::domain::units::format;
-use crate::domain::units::unit::second;
+use crate::domain::units::unit::{byte_per_second, dollar, second};
+use crate::domain::units::{Bandwidth, Money, Time};
 use crate::render::memory::bytes;
 use crate::render::memory::describe;
 use crate::render::{Cell, Report, Section, Table};
@@ -10,13 +10,60 @@ use crate::render::{Cell, Report, Section, Table};
 use crate::app::plan::*;
 
 fn seconds(s: f64) -> Cell {
-    Cell::Value(format::time(Time::new::<second>(s)))
+    Cell::Time(Time::new::<second>(s))
 }
 
 impl PlanResult {
-    /// The report for people and CSV.
+    /// The report for people and CSV: the set-up, how many layouts fit, and the fastest of them
+    /// (the CSV breakdown, printed with its header even when none fits).
     pub fn report(&self) -> Report {
-        let mut text = Table::new(&[
+        let mut sections = vec![
+            self.model.heading(),
+            Section::Line(self.setup()),
+            Section::Line(format!(
+                "{} layouts evaluated, {} fit",
+                format::exact(self.evaluated),
+                format::exact(self.fitting)
+            )),
+        ];
+        let table = self.layouts_table();
+        if self.layouts.is_empty() {
+            sections.push(Section::Line(
+                "no layout fits: more GPUs, a larger GPU, or a smaller global batch".into(),
+            ));
+            return Report::with_csv(sections, table);
+        }
+        sections.push(Section::Table {
+            title: format!("The {} fastest layouts that fit", self.layouts.len()),
+            table,
+        });
+        Report::new(sections)
+    }
+
+    /// The GPUs, the batch and what the step time is made of.
+    fn setup(&self) -> String {
+        format!(
+            "{} GPUs of {} ({}), {} dense peak; up to {} sequences of {} tokens per step (the batch each layout \
+             runs is the largest multiple of DP × micro-batch within it)\n\
+             step time = compute at {} of peak + pipeline bubble + tensor-, data- and expert-parallel \
+             communication (network {} per GPU, {} of the data-parallel reduction overlapped)",
+            format::exact(self.gpus),
+            self.gpu.name,
+            self.gpu.id,
+            format::compute_rate(self.gpu.peak_flops_per_second),
+            self.global_batch,
+            self.seq_len,
+            format::percent(self.kernel_efficiency),
+            format::bandwidth(Bandwidth::new::<byte_per_second>(
+                self.network_bytes_per_second
+            )),
+            format::percent(self.dp_overlap),
+        )
+    }
+
+    /// The layouts, fastest first: step time by part, batch, memory, MFU, and the whole run.
+    fn layouts_table(&self) -> Table {
+        let mut table = Table::new(&[
             ("#", "rank"),
             ("layout", "layout"),
             ("step", "step_seconds"),
@@ -31,11 +78,10 @@ impl PlanResult {
             ("training", "training_seconds"),
             ("cost", "cost_usd"),
         ]);
-        let mut csv = text.clone();
         for row in &self.layouts {
             let c = &row.candidate;
             let s = &c.step;
-            text.push(vec![
+            table.push(vec![
                 Cell::Exact(row.rank as u64),
                 Cell::Text(describe(&c.layout)),
                 seconds(s.total),
@@ -44,68 +90,15 @@ impl PlanResult {
                 seconds(s.tensor_parallel),
                 seconds(s.data_parallel),
                 seconds(s.expert_parallel),
+                // Micro-batches × micro-batch × DP sequences: a whole number.
                 Cell::Exact((c.tokens_per_step / self.seq_len as f64) as u64),
                 bytes(c.memory.total),
                 Cell::Percent(c.mfu),
                 row.training_seconds.map_or(Cell::Empty, seconds),
-                row.cost_usd.map_or(Cell::Empty, |c| {
-                    Cell::Value(format::money(crate::domain::units::Money::new::<
-                        crate::domain::units::unit::dollar,
-                    >(c)))
-                }),
-            ]);
-            let raw = |v: f64| Cell::Text(v.to_string());
-            csv.push(vec![
-                Cell::Exact(row.rank as u64),
-                Cell::Text(describe(&c.layout)),
-                raw(s.total),
-                raw(s.compute),
-                raw(s.bubble),
-                raw(s.tensor_parallel),
-                raw(s.data_parallel),
-                raw(s.expert_parallel),
-                raw(c.tokens_per_step / self.seq_len as f64),
-                raw(c.memory.total),
-                raw(c.mfu),
-                row.training_seconds.map_or(Cell::Empty, raw),
-                row.cost_usd.map_or(Cell::Empty, raw),
+                row.cost_usd
+                    .map_or(Cell::Empty, |c| Cell::Money(Money::new::<dollar>(c))),
             ]);
         }
-        let mut sections = vec![
-            self.model.heading(),
-            Section::Line(format!(
-                "{} GPUs of {} ({}), {} dense peak; up to {} sequences of {} tokens per step (the batch each layout \
-                 runs is the largest multiple of DP × micro-batch within it)\n\
-                 step time = compute at {} of peak + pipeline bubble + tensor-, data- and expert-parallel \
-                 communication (network {} per GPU, {} of the data-parallel reduction overlapped)",
-                format::exact(self.gpus),
-                self.gpu.name,
-                self.gpu.id,
-                format::compute_rate(self.gpu.peak_flops_per_second),
-                self.global_batch,
-                self.seq_len,
-                format::percent(self.kernel_efficiency),
-                format::bandwidth(crate::domain::units::Bandwidth::new::<
-                    crate::domain::units::unit::byte_per_second,
-                >(self.network_bytes_per_second)),
-                format::percent(self.dp_overlap),
-            )),
-            Section::Line(format!(
-                "{} layouts evaluated, {} fit",
-                format::exact(self.evaluated),
-                format::exact(self.fitting)
-            )),
-        ];
-        if self.layouts.is_empty() {
-            sections.push(Section::Line(
-                "no layout fits: more GPUs, a larger GPU, or a smaller global batch".into(),
-            ));
-        } else {
-            sections.push(Section::Table {
-                title: format!("The {} fastest layouts that fit", self.layouts.len()),
-                table: text,
-            });
-        }
-        Report::with_csv(sections, csv)
+        table
     }
 }
