@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::invalid;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
 use crate::domain::hardware::Gpu;
@@ -150,10 +151,6 @@ impl MemoryFit {
     }
 }
 
-fn invalid(input: Input, message: String) -> Error {
-    Error::Invalid { input, message }
-}
-
 /// Checks the request, and returns the tensor-parallel degree (GPUs / PP when none is given).
 fn check(r: &ServeRequest, target: &Served) -> Result<u64> {
     let (pp, gpus) = (r.pp, r.gpus);
@@ -164,7 +161,7 @@ fn check(r: &ServeRequest, target: &Served) -> Result<u64> {
         (Input::PromptTokens, r.prompt_tokens),
     ] {
         if value == 0 {
-            return Err(invalid(input, "must be at least 1".into()));
+            return Err(invalid(input, "must be at least 1"));
         }
     }
     if pp > gpus {

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::invalid;
 use super::params::ModelInfo;
 use crate::domain::claims::Claims;
 use crate::domain::hardware::{Gpu, Precision};
@@ -101,13 +102,6 @@ pub struct TrainResult {
     pub differs_from_claims: Vec<ClaimNote>,
 }
 
-fn invalid(input: Input, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        input,
-        message: message.into(),
-    }
-}
-
 /// The input a run term is given by.
 fn input(term: Term) -> Input {
     match term {
@@ -159,18 +153,7 @@ fn training_compute(
             ));
         }
     };
-    let tokens = request
-        .tokens
-        .or_else(|| training::claimed_tokens(&model.claims))
-        .ok_or_else(|| {
-            invalid(
-                Input::Tokens,
-                format!(
-                    "give the training tokens: {}'s claims record none",
-                    model.id
-                ),
-            )
-        })?;
+    let tokens = super::training_tokens(request.tokens, model)?;
     let compute = training::model_compute(
         model,
         tokens,
