@@ -7,8 +7,7 @@ use std::hint::black_box;
 use llmcalc::catalog::Catalog;
 use llmcalc::domain::memory::{Layout, Optimizer, Reserve};
 use llmcalc::domain::model::flops::Recompute;
-use llmcalc::domain::parallel::{self, TrainingOptions, TrainingSetup};
-use llmcalc::domain::units::{Bandwidth, unit::byte_per_second};
+use llmcalc::domain::parallel::{self, Pins, TrainingOptions, TrainingSetup};
 
 fn gpt4_on_a100s() -> TrainingSetup {
     let model = Catalog::builtin().model("gpt-4", &[]).unwrap();
@@ -19,8 +18,8 @@ fn gpt4_on_a100s() -> TrainingSetup {
         optimizer: Optimizer::Adam,
         precision: None,
         reserve: Reserve::Fraction(0.1),
-        kernel_efficiency: 0.6,
-        network: Bandwidth::new::<byte_per_second>(50e9),
+        kernel_efficiency: None,
+        network: None,
         dp_overlap: 0.0,
     };
     TrainingSetup::new(&model, &gpu, &options).unwrap()
@@ -28,8 +27,7 @@ fn gpt4_on_a100s() -> TrainingSetup {
 
 fn bench(c: &mut Criterion) {
     let s = gpt4_on_a100s();
-    let search =
-        |s: &TrainingSetup| parallel::search(&s.shape, 25_000, &s.workload, &s.memory, &s.step, 10);
+    let search = |s: &TrainingSetup| parallel::search(s, 25_000, &Pins::default(), 10);
     let evaluated = search(&s).evaluated;
     let mut group = c.benchmark_group("plan");
     group.throughput(Throughput::Elements(evaluated));

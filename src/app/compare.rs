@@ -8,16 +8,17 @@
 
 use serde::Serialize;
 
+use super::invalid;
 use crate::app::train::unsolvable;
 use crate::domain::hardware::{Gpu, Precision};
 use crate::domain::memory::Optimizer;
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::model::params;
-use crate::domain::training::{self, Given, Impossible, Known};
+use crate::domain::training::{self, Given, Impossible, Known, Run};
 use crate::domain::units::unit::{byte, dollar, dollar_per_hour, hour};
 use crate::domain::units::{Bounds, Compute, Information, Money, MoneyRate, Time};
-use crate::error::{Error, Input, Result};
+use crate::error::{Input, Result};
 
 /// Bytes of training state per parameter under mixed-precision Adam: 2 of weights, 2 of gradients and
 /// the optimizer's 12 (Rajbhandari et al. 2020, §3.1).
@@ -83,45 +84,14 @@ pub struct CompareResult {
     pub rows: Vec<CompareRow>,
 }
 
-fn invalid(input: Input, message: String) -> Error {
-    Error::Invalid { input, message }
-}
-
 /// Prices the run on each GPU.
 pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
     let model = &request.model;
-    if request.gpus.is_empty() {
-        return Err(invalid(
-            Input::Gpu,
-            "give at least one GPU to compare".into(),
-        ));
-    }
-    // Every price names one of the GPUs compared.
-    if let Some((gpu, _)) = request
-        .prices
-        .iter()
-        .find(|(g, _)| !request.gpus.iter().any(|c| c.id == g.id))
-    {
-        return Err(invalid(
-            Input::Price,
-            format!("`{}` is not among the GPUs compared", gpu.id),
-        ));
-    }
+    check(request)?;
     let arch = model.architecture("comparing GPUs")?;
     let total_params = params::count(&model.id, arch)?.total_params;
     let state = Information::new::<byte>(total_params as f64 * state_bytes_per_param());
-    let tokens = request
-        .tokens
-        .or_else(|| training::claimed_tokens(&model.claims))
-        .ok_or_else(|| {
-            invalid(
-                Input::Tokens,
-                format!(
-                    "give the training tokens: {}'s claims record none",
-                    model.id
-                ),
-            )
-        })?;
+    let tokens = super::training_tokens(request.tokens, model)?;
     // The training compute as `llmcalc train` counts it by default.
     let compute =
         training::model_compute(model, tokens, None, Masking::Full, Recompute::None)?.total;
@@ -152,22 +122,38 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
     })
 }
 
+/// At least one GPU is compared, and every price names one of them.
+fn check(request: &CompareRequest) -> Result<()> {
+    if request.gpus.is_empty() {
+        return Err(invalid(Input::Gpu, "give at least one GPU to compare"));
+    }
+    if let Some((gpu, _)) = request
+        .prices
+        .iter()
+        .find(|(g, _)| !request.gpus.iter().any(|c| c.id == g.id))
+    {
+        return Err(invalid(
+            Input::Price,
+            format!("`{}` is not among the GPUs compared", gpu.id),
+        ));
+    }
+    Ok(())
+}
+
 /// The run on one GPU type, solved as `llmcalc train` solves it: on the claimed GPU, the claims apply.
-fn row(
+fn solve(
     request: &CompareRequest,
     gpu: &Gpu,
     compute: Bounds<Compute>,
-    tokens: Bounds<f64>,
     price: Option<Bounds<MoneyRate>>,
-    state: Information,
-) -> Result<CompareRow> {
+) -> Result<Run> {
     let (_, peak) = gpu.peak_for(request.precision)?;
     let (gpus, duration) = match request.fixed {
         Fixed::Duration(d) => (None, Some(d)),
         Fixed::Gpus(g) => (Some(g), None),
     };
     let claims = Some(&request.model.claims).filter(|c| training::on_claimed_gpu(c, gpu));
-    let run = training::solve_with_claims(Given {
+    let claimed = training::solve_with_claims(Given {
         known: Known {
             compute: Some(compute),
             gpus,
@@ -180,8 +166,21 @@ fn row(
         claims,
         preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
     })
-    .map_err(unsolvable)?
-    .run;
+    .map_err(unsolvable)?;
+    Ok(claimed.run)
+}
+
+/// One GPU type's row: the solved run, whole GPUs, the cost per trillion tokens and whether the
+/// training state fits.
+fn row(
+    request: &CompareRequest,
+    gpu: &Gpu,
+    compute: Bounds<Compute>,
+    tokens: Bounds<f64>,
+    price: Option<Bounds<MoneyRate>>,
+    state: Information,
+) -> Result<CompareRow> {
+    let run = solve(request, gpu, compute, price)?;
     let gpus = run
         .gpus
         .expect("GPUs are given or solved with a fixed duration")

@@ -66,6 +66,28 @@ pub struct MfuResult {
     pub warning: Option<String>,
 }
 
+impl Throughput {
+    /// Tokens per second over all `gpus`.
+    fn total(self, gpus: f64) -> f64 {
+        match self {
+            Throughput::Total(t) => t,
+            Throughput::PerGpu(t) => t * gpus,
+            Throughput::Step { step, batch_tokens } => batch_tokens / step.get::<second>(),
+        }
+    }
+}
+
+/// Why a utilisation above 100% most likely arose.
+fn above_peak(precision: Precision, peak: ComputeRate, gpu: &Gpu) -> String {
+    format!(
+        "utilisation above 100% against the {} dense peak of {} ({}): the throughput is too high for this \
+         GPU count, or the peak is the wrong one (a sparse figure, or another precision: try --precision fp8)",
+        precision.name(),
+        format::compute_rate(peak),
+        gpu.id
+    )
+}
+
 /// Computes MFU and HFU from an observed throughput.
 pub fn mfu(request: &MfuRequest) -> Result<MfuResult> {
     let model = &request.model;
@@ -82,11 +104,7 @@ pub fn mfu(request: &MfuRequest) -> Result<MfuResult> {
     )?;
     let seq_len = options.seq_len;
     let f = flops::count(arch, &p, &options);
-    let total = match request.throughput {
-        Throughput::Total(t) => t,
-        Throughput::PerGpu(t) => t * request.gpus,
-        Throughput::Step { step, batch_tokens } => batch_tokens / step.get::<second>(),
-    };
+    let total = request.throughput.total(request.gpus);
     let aggregate = peak.get::<flop_per_second>() * request.gpus;
     let model_flops = f.training_flops_per_token;
     let weight_flops = model_flops - f.attention_flops_per_token * 3.0;
@@ -95,15 +113,7 @@ pub fn mfu(request: &MfuRequest) -> Result<MfuResult> {
         utilisation(model_flops),
         utilisation(f.hardware_flops_per_token),
     );
-    let warning = (mfu > 1.0 || hfu > 1.0).then(|| {
-        format!(
-            "utilisation above 100% against the {} dense peak of {} ({}): the throughput is too high for this \
-             GPU count, or the peak is the wrong one (a sparse figure, or another precision: try --precision fp8)",
-            precision.name(),
-            format::compute_rate(peak),
-            gpu.id
-        )
-    });
+    let warning = (mfu > 1.0 || hfu > 1.0).then(|| above_peak(precision, peak, gpu));
     Ok(MfuResult {
         model: ModelInfo::new(model, arch),
         gpu: GpuInfo {

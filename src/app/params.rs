@@ -100,7 +100,7 @@ pub fn param_claims(model: &Model, p: &ParamBreakdown) -> Vec<ClaimCheck> {
 pub fn describe(arch: &Architecture) -> String {
     let stacks: Vec<String> = arch
         .stacks()
-        .map(|(name, s)| {
+        .map(|(kind, s)| {
             let moe = s.moe.as_ref().map_or(String::new(), |m| {
                 let shared = if m.shared_experts > 0 {
                     format!(" + {} shared", m.shared_experts)
@@ -116,7 +116,8 @@ pub fn describe(arch: &Architecture) -> String {
                 )
             });
             format!(
-                "{name} {} layers, {} heads ({}, head dim {}), {} MLP {}{moe}",
+                "{} {} layers, {} heads ({}, head dim {}), {} MLP {}{moe}",
+                kind.name(),
                 s.layers,
                 s.heads,
                 s.attention_kind(),

@@ -37,6 +37,9 @@ pub struct PlanResult {
     pub price_usd_per_gpu_hour: Option<f64>,
     pub evaluated: u64,
     pub fitting: u64,
+    /// The fewest sequences per step some split of the GPUs needs, when the batch was too small for
+    /// one.
+    pub smallest_batch: Option<u64>,
     pub layouts: Vec<PlanRow>,
 }
 
@@ -94,6 +97,7 @@ pub fn plan(
         price_usd_per_gpu_hour: per_hour,
         evaluated: search.evaluated,
         fitting: search.fitting,
+        smallest_batch: search.smallest_batch,
         layouts,
     })
 }

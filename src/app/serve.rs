@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::invalid;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
 use crate::domain::hardware::Gpu;
@@ -150,10 +151,6 @@ impl MemoryFit {
     }
 }
 
-fn invalid(input: Input, message: String) -> Error {
-    Error::Invalid { input, message }
-}
-
 /// Checks the request, and returns the tensor-parallel degree (GPUs / PP when none is given).
 fn check(r: &ServeRequest, target: &Served) -> Result<u64> {
     let (pp, gpus) = (r.pp, r.gpus);
@@ -164,7 +161,7 @@ fn check(r: &ServeRequest, target: &Served) -> Result<u64> {
         (Input::PromptTokens, r.prompt_tokens),
     ] {
         if value == 0 {
-            return Err(invalid(input, "must be at least 1".into()));
+            return Err(invalid(input, "must be at least 1"));
         }
     }
     if pp > gpus {
@@ -304,11 +301,15 @@ fn result(
     let ttft = ttft.get::<second>();
     let replica_gpus = (d.tp * d.pp) as f64;
     let price = r.price.or(r.gpu.price.as_ref().map(|p| p.per_gpu_hour));
-    let per_million = |gpu_seconds_per_token: f64| {
-        price.map(|p| {
-            cost_per_million(Time::new::<second>(gpu_seconds_per_token), p).get::<dollar>()
-        })
-    };
+    let (input_cost, output_cost) = price.map_or((None, None), |p| {
+        let per_million = |gpu_seconds_per_token: f64| {
+            Some(cost_per_million(Time::new::<second>(gpu_seconds_per_token), p).get::<dollar>())
+        };
+        (
+            per_million(ttft * replica_gpus / (r.batch as f64 * r.prompt_tokens as f64)),
+            per_million(decode.seconds * replica_gpus / r.batch as f64),
+        )
+    });
     ServeResult {
         model: ModelInfo::new(&r.model, target.arch),
         gpu,
@@ -340,12 +341,8 @@ fn result(
         tokens_per_second_per_gpu: r.batch as f64 / (decode.seconds * replica_gpus),
         request_seconds: ttft + r.output_tokens.saturating_sub(1) as f64 * decode.seconds,
         price_usd_per_gpu_hour: price.map(|p| p.get::<dollar_per_hour>()),
-        cost_per_million_input_tokens_usd: per_million(
-            ttft * replica_gpus / (r.batch as f64 * r.prompt_tokens as f64),
-        ),
-        cost_per_million_output_tokens_usd: per_million(
-            decode.seconds * replica_gpus / r.batch as f64,
-        ),
+        cost_per_million_input_tokens_usd: input_cost,
+        cost_per_million_output_tokens_usd: output_cost,
         speculative,
     }
 }

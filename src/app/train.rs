@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::invalid;
 use super::params::ModelInfo;
 use crate::domain::claims::Claims;
 use crate::domain::hardware::{Gpu, Precision};
@@ -13,7 +14,7 @@ use crate::domain::training::{
     Term, TrainingCompute,
 };
 use crate::domain::units::format;
-use crate::domain::units::unit::{dollar_per_hour, flop, hour};
+use crate::domain::units::unit::{day, dollar_per_hour, flop, hour, second};
 use crate::domain::units::{Bounds, Compute, ComputeRate, Energy, Money, MoneyRate, Power, Time};
 use crate::error::{Error, Input, Result};
 use crate::render::range;
@@ -101,13 +102,6 @@ pub struct TrainResult {
     pub differs_from_claims: Vec<ClaimNote>,
 }
 
-fn invalid(input: Input, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        input,
-        message: message.into(),
-    }
-}
-
 /// The input a run term is given by.
 fn input(term: Term) -> Input {
     match term {
@@ -159,18 +153,7 @@ fn training_compute(
             ));
         }
     };
-    let tokens = request
-        .tokens
-        .or_else(|| training::claimed_tokens(&model.claims))
-        .ok_or_else(|| {
-            invalid(
-                Input::Tokens,
-                format!(
-                    "give the training tokens: {}'s claims record none",
-                    model.id
-                ),
-            )
-        })?;
+    let tokens = super::training_tokens(request.tokens, model)?;
     let compute = training::model_compute(
         model,
         tokens,
@@ -278,7 +261,7 @@ fn claim_notes(
     differences: &[ClaimDifference],
     compute: Bounds<Compute>,
 ) -> Vec<ClaimNote> {
-    let days = |d: f64| format!("{} days", format::sig3(d / 86_400.0));
+    let days = |d: f64| format!("{} days", format::sig3(Time::new::<second>(d).get::<day>()));
     let mut out: Vec<ClaimNote> = differences
         .iter()
         .map(|d| {
@@ -337,25 +320,12 @@ fn result(
     let energy = gpu
         .power
         .map(|power| training::energy(power, gpu_time, request.pue));
-    // Tokens per second follow from the FLOP/s the GPUs deliver over the FLOP each token costs; the
-    // ends of the token range and of the duration range move together, so their ratio would mislead.
-    let per_token_flops = per_token.map(|(model, _)| model);
-    let tokens_per_second = run
-        .aggregate_rate
-        .zip(per_token_flops)
-        .map(|(rate, f)| rate.map(|r| (r / f).value));
-    let per_gpu = per_token_flops.map(|f| mfu.map(|m| (run.peak * m / f).value));
-    let weights_share = compute_parts
-        .iter()
-        .find(|p| p.part.starts_with("weights"))
-        .map(|p| (p.flops.low / total.low).value);
-    // Only a solved MFU is split: a given one is taken as the user's own convention.
-    let mfu_without_attention = weights_share
-        .filter(|_| run.solved.contains(&Term::Mfu))
-        .map(|share| mfu.map(|m| m * share));
-    let hfu = per_token
-        .filter(|(model, hardware)| hardware > model)
-        .map(|(model, hardware)| mfu.map(|m| m * (hardware / model).value));
+    let rates = Rates::new(
+        &run,
+        mfu,
+        per_token,
+        share_of_weights(&compute_parts, total),
+    );
     TrainResult {
         model: model.and_then(|m| Some(ModelInfo::new(m, m.try_architecture()?))),
         gpu: GpuInfo {
@@ -371,8 +341,8 @@ fn result(
         hardware_flops,
         gpus: run.gpus,
         mfu,
-        mfu_without_attention,
-        hfu,
+        mfu_without_attention: rates.mfu_without_attention,
+        hfu: rates.hfu,
         wall_clock_seconds: run.duration,
         gpu_hours: gpu_time.map(|t| t.get::<hour>()),
         price_usd_per_gpu_hour: run.price.map(|p| p.map(|r| r.get::<dollar_per_hour>())),
@@ -380,8 +350,8 @@ fn result(
         pue: request.pue,
         power_watts: gpu.power,
         energy_joules: energy,
-        tokens_per_second,
-        tokens_per_second_per_gpu: per_gpu,
+        tokens_per_second: rates.tokens_per_second,
+        tokens_per_second_per_gpu: rates.tokens_per_second_per_gpu,
         achieved_flops_per_second_per_gpu: mfu.map(|m| run.peak * m),
         given: run.given,
         solved: run.solved,
@@ -390,6 +360,53 @@ fn result(
         impossible: run.impossible,
         impossible_terms: run.impossible_terms,
         differs_from_claims,
+    }
+}
+
+/// The share of the training compute spent on the weights (the 6N part), if the parts split it.
+fn share_of_weights(parts: &[ComputePart], total: Bounds<Compute>) -> Option<f64> {
+    parts
+        .iter()
+        .find(|p| p.part.starts_with("weights"))
+        .map(|p| (p.flops.low / total.low).value)
+}
+
+/// Throughput, and the utilisation under the other conventions, from a solved run.
+struct Rates {
+    tokens_per_second: Option<Bounds<f64>>,
+    tokens_per_second_per_gpu: Option<Bounds<f64>>,
+    mfu_without_attention: Option<Bounds<f64>>,
+    hfu: Option<Bounds<f64>>,
+}
+
+impl Rates {
+    /// `per_token` is the (model, hardware) FLOPs per token, `weights_share` the share of the
+    /// compute on the weights.
+    fn new(
+        run: &Run,
+        mfu: Bounds<f64>,
+        per_token: Option<(Compute, Compute)>,
+        weights_share: Option<f64>,
+    ) -> Rates {
+        // Tokens per second follow from the FLOP/s the GPUs deliver over the FLOP each token costs;
+        // the ends of the token range and of the duration range move together, so their ratio would
+        // mislead.
+        let per_token_flops = per_token.map(|(model, _)| model);
+        Rates {
+            tokens_per_second: run
+                .aggregate_rate
+                .zip(per_token_flops)
+                .map(|(rate, f)| rate.map(|r| (r / f).value)),
+            tokens_per_second_per_gpu: per_token_flops
+                .map(|f| mfu.map(|m| (run.peak * m / f).value)),
+            // Only a solved MFU is split: a given one is taken as the user's own convention.
+            mfu_without_attention: weights_share
+                .filter(|_| run.solved.contains(&Term::Mfu))
+                .map(|share| mfu.map(|m| m * share)),
+            hfu: per_token
+                .filter(|(model, hardware)| hardware > model)
+                .map(|(model, hardware)| mfu.map(|m| m * (hardware / model).value)),
+        }
     }
 }
 

@@ -309,40 +309,7 @@ fn moe(
             top_k: Some(r.need("num_experts_per_tok")?),
             ..MoeSpec::default()
         },
-        "qwen2_moe" => {
-            let expert_ffn = r.need("moe_intermediate_size")?;
-            let shared = r.uint("shared_expert_intermediate_size")?.unwrap_or(0);
-            if shared % expert_ffn != 0 {
-                return Err(ImportError(format!(
-                    "`shared_expert_intermediate_size` = {shared} is not a whole number of experts of \
-                     `moe_intermediate_size` = {expert_ffn}"
-                )));
-            }
-            if r.get("mlp_only_layers")
-                .and_then(Value::as_array)
-                .is_some_and(|a| !a.is_empty())
-            {
-                return Err(ImportError(
-                    "`mlp_only_layers` lists dense layers, which the preset format \
-                                        expresses only as the first layers (first_dense)"
-                        .into(),
-                ));
-            }
-            warnings.push(
-                "Qwen-MoE's shared expert is counted as shared_expert_intermediate_size / \
-                 moe_intermediate_size experts of the expert width (the same parameters); its \
-                 d_model × 1 gate is not counted"
-                    .into(),
-            );
-            MoeSpec {
-                experts: Some(r.need("num_experts")?),
-                top_k: Some(r.need("num_experts_per_tok")?),
-                expert_ffn: Some(expert_ffn),
-                shared_experts: Some(shared / expert_ffn),
-                every: Some(r.uint("decoder_sparse_step")?.unwrap_or(1)),
-                ..MoeSpec::default()
-            }
-        }
+        "qwen2_moe" => qwen_moe(r, warnings)?,
         "deepseek" if r.uint("moe_layer_freq")?.unwrap_or(1) != 1 => {
             return Err(ImportError(
                 "`moe_layer_freq` above 1 places MoE layers by DeepSeek's own rule, which the preset format \
@@ -361,6 +328,65 @@ fn moe(
         _ => return Ok(None),
     };
     Ok(Some(moe))
+}
+
+/// Qwen-MoE's experts: its shared expert, one of its own width, becomes that many experts of the
+/// routed width.
+fn qwen_moe(r: &mut Reader, warnings: &mut Vec<String>) -> Result<MoeSpec, ImportError> {
+    let expert_ffn = r.need("moe_intermediate_size")?;
+    let shared = r.uint("shared_expert_intermediate_size")?.unwrap_or(0);
+    if shared % expert_ffn != 0 {
+        return Err(ImportError(format!(
+            "`shared_expert_intermediate_size` = {shared} is not a whole number of experts of \
+             `moe_intermediate_size` = {expert_ffn}"
+        )));
+    }
+    if r.get("mlp_only_layers")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
+        return Err(ImportError(
+            "`mlp_only_layers` lists dense layers, which the preset format \
+                                expresses only as the first layers (first_dense)"
+                .into(),
+        ));
+    }
+    warnings.push(
+        "Qwen-MoE's shared expert is counted as shared_expert_intermediate_size / \
+         moe_intermediate_size experts of the expert width (the same parameters); its \
+         d_model × 1 gate is not counted"
+            .into(),
+    );
+    Ok(MoeSpec {
+        experts: Some(r.need("num_experts")?),
+        top_k: Some(r.need("num_experts_per_tok")?),
+        expert_ffn: Some(expert_ffn),
+        shared_experts: Some(shared / expert_ffn),
+        every: Some(r.uint("decoder_sparse_step")?.unwrap_or(1)),
+        ..MoeSpec::default()
+    })
+}
+
+/// The config's fields llmcalc did not read, sorted, and the notes naming them and the warnings.
+fn notes(config: &Map<String, Value>, read: &[&str], warnings: &[String]) -> (Vec<String>, String) {
+    let mut ignored: Vec<String> = config
+        .keys()
+        .filter(|k| !read.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    ignored.sort();
+    let mut notes = format!(
+        "Fields not read: {}.",
+        if ignored.is_empty() {
+            "none".into()
+        } else {
+            ignored.join(", ")
+        }
+    );
+    for w in warnings {
+        notes.push_str(&format!(" Warning: {w}."));
+    }
+    (ignored, notes)
 }
 
 /// Converts a `config.json` (its text) into a preset named `name`.
@@ -391,23 +417,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
             )));
         }
     };
-    let mut ignored: Vec<String> = config
-        .keys()
-        .filter(|k| !r.read.contains(&k.as_str()))
-        .cloned()
-        .collect();
-    ignored.sort();
-    let mut notes = format!(
-        "Fields not read: {}.",
-        if ignored.is_empty() {
-            "none".into()
-        } else {
-            ignored.join(", ")
-        }
-    );
-    for w in &mapped.warnings {
-        notes.push_str(&format!(" Warning: {w}."));
-    }
+    let (ignored, notes) = notes(config, &r.read, &mapped.warnings);
     let preset = ModelSpec {
         name: name.to_string(),
         source: format!("Imported from a Hugging Face config.json (model_type `{model_type}`)"),

@@ -11,6 +11,7 @@ use crate::app::{
     self,
     compare::{CompareRequest, Fixed},
 };
+use crate::domain::claims::{Days, Measure};
 use crate::domain::hardware::Precision;
 use crate::domain::units::{Bounds, MoneyRate, Time};
 use crate::error::{Error, Input, Result};
@@ -35,7 +36,7 @@ pub struct CompareArgs {
     gpu: Vec<String>,
 
     /// Fix the wall-clock duration and solve the GPUs: `90` (days), `12 weeks`
-    #[arg(long, value_name = "TIME", value_parser = parse::<Time>(Some(86_400.0)), group = "fixed")]
+    #[arg(long, value_name = "TIME", value_parser = parse::<Time>(Some(Days::bare())), group = "fixed")]
     days: Option<Bounds<Time>>,
 
     /// Fix the GPU count and solve the duration

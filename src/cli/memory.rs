@@ -116,7 +116,7 @@ pub struct LayoutArgs {
     pp: Option<u64>,
 
     /// Context-parallel ranks: each sequence split over them, attention over a ring [memory: 1;
-    /// plan: searched for sequences of 2,048 tokens and more]
+    /// plan: searched where each rank keeps at least 4,096 tokens of a sequence]
     #[arg(long, value_name = "N", value_parser = whole)]
     cp: Option<u64>,
 

@@ -4,13 +4,13 @@ use crate::catalog::Catalog;
 use clap::Args;
 
 use super::ModelArgs;
-use super::values::{choice, count, gpu_count, precision, single, tokens};
+use super::train::Counting;
+use super::values::{count, gpu_count, precision, single};
 use crate::app::{
     self,
     mfu::{MfuRequest, Throughput},
 };
 use crate::domain::hardware::Precision;
-use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::units::Time;
 use crate::error::{Error, Input, Result};
 use crate::render::{self, Format};
@@ -53,17 +53,8 @@ pub struct MfuArgs {
     #[arg(long, value_name = "PRECISION", value_parser = precision)]
     precision: Option<Precision>,
 
-    /// Tokens per sequence [default: the model's context]
-    #[arg(long, value_name = "N", value_parser = tokens)]
-    seq_len: Option<u64>,
-
-    /// How attention over the context is counted
-    #[arg(long, value_enum, default_value_t = Masking::Full, value_parser = choice::<Masking>())]
-    attention: Masking,
-
-    /// Activation recompute, counted in the HFU
-    #[arg(long, value_enum, default_value_t = Recompute::None, value_parser = choice::<Recompute>())]
-    recompute: Recompute,
+    #[command(flatten)]
+    counting: Counting,
 }
 
 impl MfuArgs {
@@ -74,9 +65,9 @@ impl MfuArgs {
             gpu: catalog.gpu(&self.gpu)?,
             gpus: self.gpus,
             precision: self.precision,
-            seq_len: self.seq_len,
-            masking: self.attention,
-            recompute: self.recompute,
+            seq_len: self.counting.seq_len,
+            masking: self.counting.attention,
+            recompute: self.counting.recompute,
         };
         let result = app::mfu::mfu(&request)?;
         Ok(render::render(&result, |r| r.report(), format))

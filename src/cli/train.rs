@@ -7,6 +7,7 @@ use super::load_model;
 use super::values::{choice, counts, fractions, gpu_counts, parse, precision, pue, tokens};
 use crate::app::{self, train::TrainRequest};
 use crate::catalog::presets::Override;
+use crate::domain::claims::{Days, Measure, UsdPerHour};
 use crate::domain::hardware::Precision;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::units::{Bounds, Compute, Money, MoneyRate, Time};
@@ -50,7 +51,7 @@ pub struct TrainArgs {
     mfu: Option<Bounds<f64>>,
 
     /// Wall-clock duration: `90` (days), `90..100`, `55d`, `12h`, `6 weeks`
-    #[arg(long, value_name = "TIME", value_parser = parse::<Time>(Some(86_400.0)))]
+    #[arg(long, value_name = "TIME", value_parser = parse::<Time>(Some(Days::bare())))]
     days: Option<Bounds<Time>>,
 
     /// GPU-hours in place of --gpus and --days: `1720320`, `1.72M`
@@ -62,7 +63,7 @@ pub struct TrainArgs {
     budget: Option<Bounds<Money>>,
 
     /// Price per GPU-hour: `$2/h`, `$2.50/GPU-hour` [default: the GPU preset's indicative price]
-    #[arg(long, value_name = "PRICE", value_parser = parse::<MoneyRate>(Some(1.0 / 3600.0)))]
+    #[arg(long, value_name = "PRICE", value_parser = parse::<MoneyRate>(Some(UsdPerHour::bare())))]
     price: Option<Bounds<MoneyRate>>,
 
     /// Precision whose dense peak the MFU is measured against [default: bf16, or fp16 where the GPU
@@ -74,21 +75,28 @@ pub struct TrainArgs {
     #[arg(long, value_name = "RATIO", default_value_t = 1.0, value_parser = pue)]
     pue: f64,
 
-    /// Tokens per sequence [default: the model's context]
-    #[arg(long, value_name = "N", value_parser = tokens)]
-    seq_len: Option<u64>,
-
-    /// How attention over the context is counted (see `llmcalc flops --help`)
-    #[arg(long, value_enum, default_value_t = Masking::Full, value_parser = choice::<Masking>())]
-    attention: Masking,
-
-    /// Activation recompute, counted in the hardware FLOPs and the HFU
-    #[arg(long, value_enum, default_value_t = Recompute::None, value_parser = choice::<Recompute>())]
-    recompute: Recompute,
+    #[command(flatten)]
+    counting: Counting,
 
     /// Print each formula with its numbers and source
     #[arg(long)]
     explain: bool,
+}
+
+/// How the FLOPs per token of a run are counted.
+#[derive(Args)]
+pub struct Counting {
+    /// Tokens per sequence [default: the model's context]
+    #[arg(long, value_name = "N", value_parser = tokens)]
+    pub seq_len: Option<u64>,
+
+    /// How attention over the context is counted (see `llmcalc flops --help`)
+    #[arg(long, value_enum, default_value_t = Masking::Full, value_parser = choice::<Masking>())]
+    pub attention: Masking,
+
+    /// Activation recompute, counted in the hardware FLOPs and the HFU
+    #[arg(long, value_enum, default_value_t = Recompute::None, value_parser = choice::<Recompute>())]
+    pub recompute: Recompute,
 }
 
 impl TrainArgs {
@@ -117,9 +125,9 @@ impl TrainArgs {
             budget: self.budget,
             price: self.price,
             pue: self.pue,
-            seq_len: self.seq_len,
-            masking: Some(self.attention),
-            recompute: Some(self.recompute),
+            seq_len: self.counting.seq_len,
+            masking: Some(self.counting.attention),
+            recompute: Some(self.counting.recompute),
         };
         let result = app::train::train(&request)?;
         Ok(render::render(&result, |r| r.report(self.explain), format))

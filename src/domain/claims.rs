@@ -9,13 +9,19 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::units::parse::{Dimension, read_range};
+use crate::domain::units::unit::{day, dollar_per_hour, dollar_per_second, second};
+use crate::domain::units::{MoneyRate, Time};
 
 /// How one kind of claim is read: its dimension and the unit of a bare number.
 pub trait Measure {
     /// Dimension of the values.
     const DIMENSION: Dimension;
-    /// Factor to base units for a number written without a unit.
-    const BARE: f64;
+
+    /// Factor to base units for a number written without a unit: one, unless the field has a
+    /// natural unit of its own.
+    fn bare() -> f64 {
+        1.0
+    }
 }
 
 /// Plain counts: parameters, tokens, GPUs, GPU-hours.
@@ -39,27 +45,31 @@ pub struct UsdPerHour;
 
 impl Measure for Count {
     const DIMENSION: Dimension = Dimension::Count;
-    const BARE: f64 = 1.0;
 }
 impl Measure for Fraction {
     const DIMENSION: Dimension = Dimension::Fraction;
-    const BARE: f64 = 1.0;
 }
 impl Measure for Flop {
     const DIMENSION: Dimension = Dimension::Compute;
-    const BARE: f64 = 1.0;
-}
-impl Measure for Days {
-    const DIMENSION: Dimension = Dimension::Time;
-    const BARE: f64 = 86_400.0;
 }
 impl Measure for Usd {
     const DIMENSION: Dimension = Dimension::Money;
-    const BARE: f64 = 1.0;
+}
+impl Measure for Days {
+    const DIMENSION: Dimension = Dimension::Time;
+
+    /// Seconds in a day.
+    fn bare() -> f64 {
+        Time::new::<day>(1.0).get::<second>()
+    }
 }
 impl Measure for UsdPerHour {
     const DIMENSION: Dimension = Dimension::MoneyRate;
-    const BARE: f64 = 1.0 / 3600.0;
+
+    /// US dollars per second in one per hour.
+    fn bare() -> f64 {
+        MoneyRate::new::<dollar_per_hour>(1.0).get::<dollar_per_second>()
+    }
 }
 
 /// A published figure in base units (count, fraction, FLOP, s, USD, USD/s): a value, or a range.
@@ -100,7 +110,7 @@ impl<'de, M: Measure> Deserialize<'de> for Figure<M> {
 
             fn visit_str<E: de::Error>(self, text: &str) -> Result<Figure<M>, E> {
                 let (low, high) =
-                    read_range(text, M::DIMENSION, Some(M::BARE)).map_err(E::custom)?;
+                    read_range(text, M::DIMENSION, Some(M::bare())).map_err(E::custom)?;
                 checked(text, low, high)
             }
 
@@ -113,7 +123,7 @@ impl<'de, M: Measure> Deserialize<'de> for Figure<M> {
             }
 
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Figure<M>, E> {
-                checked(&v.to_string(), v * M::BARE, v * M::BARE)
+                checked(&v.to_string(), v * M::bare(), v * M::bare())
             }
         }
 
@@ -220,11 +230,13 @@ mod tests {
         assert_eq!(claims.total_params.unwrap().low, 1.8e12);
         assert_eq!(claims.gpus.unwrap().low, 25_000.0);
         let days = claims.days.unwrap();
-        assert_eq!((days.low, days.high), (90.0 * 86_400.0, 100.0 * 86_400.0));
+        let one_day = Days::bare();
+        assert_eq!((days.low, days.high), (90.0 * one_day, 100.0 * one_day));
         let mfu = claims.mfu.unwrap();
         assert_eq!((mfu.low, mfu.high), (0.32, 0.36));
         assert_eq!(claims.cost.unwrap().low, 63e6);
         assert_eq!(claims.price.unwrap().low, 1.0 / 3600.0);
+        assert_eq!(one_day, 86_400.0);
         assert_eq!(claims.training_flops.unwrap().low, 2.15e25);
     }
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::domain::collectives::{Fabric, LinkConstants};
 use crate::domain::hardware::{Gpu, Precision};
-use crate::domain::kernels::{Device, KernelConstants};
+use crate::domain::kernels::{AttentionKernel, Device, KernelConstants};
 use crate::domain::memory::{
     self, Layout, Memory, MemoryOptions, Optimizer, Reserve, Shape, Violation, WeightPrecision,
     Workload,
@@ -156,6 +156,7 @@ fn step_model(
             memory_bandwidth: gpu.memory_bandwidth.get::<byte_per_second>(),
             input_bytes: precision.bytes().get::<byte>(),
             generation: gpu.generation,
+            attention_kernel: AttentionKernel::Fused,
             constants: kernels,
         },
         fabric: Fabric {
@@ -335,7 +336,7 @@ fn values<T: Copy + 'static>(
 }
 
 /// The (TP, CP, PP) splits the search tries: TP dividing the heads and a scale-up domain; CP a power
-/// of two leaving each rank at least 1,024 tokens of a sequence (context parallelism pays off for long
+/// of two leaving each rank at least 4,096 tokens of a sequence (context parallelism pays off for long
 /// sequences only); PP up to the layers, stages differing by at most a layer; TP × CP × PP dividing
 /// the GPUs.
 fn splits(
@@ -350,7 +351,7 @@ fn splits(
     let cps: Vec<u64> = values(
         pins.cp,
         std::iter::successors(Some(1u64), |c| c.checked_mul(2))
-            .take_while(move |&c| c == 1 || seq_len / c >= 1024),
+            .take_while(move |&c| c == 1 || seq_len / c >= 4096),
     )
     .collect();
     let mut out = Vec::new();

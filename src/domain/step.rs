@@ -325,7 +325,7 @@ pub fn step_time(
 mod tests {
     use super::*;
     use crate::domain::collectives::LinkConstants;
-    use crate::domain::kernels::{Generation, KernelConstants};
+    use crate::domain::kernels::{AttentionKernel, Generation, KernelConstants};
 
     /// A one-layer model small enough to count by hand: d = 1024, 8 heads of 128 (MHA), a two-matrix
     /// MLP of 4096, vocabulary 1000.
@@ -352,10 +352,12 @@ mod tests {
                 memory_bandwidth: 1e30,
                 input_bytes: 2.0,
                 generation: Generation::Hopper,
+                attention_kernel: AttentionKernel::Fused,
                 constants: KernelConstants {
                     gemm_efficiency,
                     kernel_overhead: 0.0,
                     attention_efficiency: [attention_efficiency; 3],
+                    triton_attention: 1.0,
                     elementwise_traffic: 1.0,
                     permute_traffic: 1.0,
                 },

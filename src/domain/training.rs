@@ -281,6 +281,88 @@ fn corners(ranges: &[Option<(f64, f64)>]) -> Vec<Vec<Option<f64>>> {
     out
 }
 
+/// The lowest and highest value of each term over the corners of the given ranges, and of the
+/// aggregate FLOP/s.
+struct Envelope {
+    low: Point,
+    high: Point,
+    /// Compute over duration at each corner: the aggregate FLOP/s, whose ends are not the ratio of
+    /// the other terms' ends (more GPUs and less time go together).
+    rate: Option<(f64, f64)>,
+}
+
+/// Solves the run at every corner of the given ranges (`ranges` in [`Term`] order, then the
+/// price) and keeps the envelope of the solutions.
+fn envelope(
+    ranges: &[Option<(f64, f64)>],
+    peak: f64,
+    given: &[Term],
+) -> Result<Envelope, SolveError> {
+    let mut low: Point = [None; 6];
+    let mut high: Point = [None; 6];
+    let mut rate: Option<(f64, f64)> = None;
+    for corner in corners(ranges) {
+        let point: Point = [
+            corner[0], corner[1], corner[2], corner[3], corner[4], corner[5],
+        ];
+        let price = corner[6];
+        let solved = propagate(point, peak, price, given)?;
+        if let (Some(c), Some(t)) = (
+            solved[Term::Compute.index()],
+            solved[Term::Duration.index()],
+        ) {
+            let r = c / t;
+            rate = Some(rate.map_or((r, r), |(l, h)| (l.min(r), h.max(r))));
+        }
+        for (i, value) in solved.iter().enumerate() {
+            if let Some(v) = value {
+                low[i] = Some(low[i].map_or(*v, |l: f64| l.min(*v)));
+                high[i] = Some(high[i].map_or(*v, |h: f64| h.max(*v)));
+            }
+        }
+    }
+    Ok(Envelope { low, high, rate })
+}
+
+/// Solved values that cannot be — an MFU above 100%, fewer than one GPU — with the terms they are
+/// about. Given values are the user's to judge.
+fn impossibilities(
+    mfu: Option<Bounds<f64>>,
+    gpus: Option<Bounds<f64>>,
+    solved: &[Term],
+) -> (Vec<Impossible>, Vec<Term>) {
+    let mut impossible = Vec::new();
+    let mut impossible_terms = Vec::new();
+    if let Some(mfu) = mfu
+        && solved.contains(&Term::Mfu)
+        && mfu.high > 1.0
+    {
+        impossible_terms.push(Term::Mfu);
+        impossible.push(Impossible {
+            code: ImpossibleCode::MfuAboveOne,
+            message: format!(
+                "the implied MFU reaches {:.0}%, above 100%: the GPUs cannot do this work in this time (check the \
+                 peak precision, the GPU count and the duration)",
+                mfu.high * 100.0
+            ),
+        });
+    }
+    if let Some(gpus) = gpus
+        && solved.contains(&Term::Gpus)
+        && gpus.low < 1.0
+    {
+        impossible_terms.push(Term::Gpus);
+        impossible.push(Impossible {
+            code: ImpossibleCode::FewerThanOneGpu,
+            message: format!(
+                "the solved GPU count is {:.3}, below one GPU: one GPU does this work in less than the duration",
+                gpus.low
+            ),
+        });
+    }
+    (impossible, impossible_terms)
+}
+
 /// Solves a run from what is known.
 pub fn solve(known: &Known) -> Result<Run, SolveError> {
     if known.budget.is_some() && known.price.is_none() {
@@ -302,31 +384,7 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
         .into_iter()
         .filter(|t| inputs[t.index()].is_some())
         .collect();
-    let mut low: Point = [None; 6];
-    let mut high: Point = [None; 6];
-    // Compute over duration at each corner: the aggregate FLOP/s, whose ends are not the ratio of the
-    // other terms' ends (more GPUs and less time go together).
-    let mut rate: Option<(f64, f64)> = None;
-    for corner in corners(&ranges) {
-        let point: Point = [
-            corner[0], corner[1], corner[2], corner[3], corner[4], corner[5],
-        ];
-        let price = corner[6];
-        let solved = propagate(point, peak, price, &given)?;
-        if let (Some(c), Some(t)) = (
-            solved[Term::Compute.index()],
-            solved[Term::Duration.index()],
-        ) {
-            let r = c / t;
-            rate = Some(rate.map_or((r, r), |(l, h)| (l.min(r), h.max(r))));
-        }
-        for (i, value) in solved.iter().enumerate() {
-            if let Some(v) = value {
-                low[i] = Some(low[i].map_or(*v, |l: f64| l.min(*v)));
-                high[i] = Some(high[i].map_or(*v, |h: f64| h.max(*v)));
-            }
-        }
-    }
+    let Envelope { low, high, rate } = envelope(&ranges, peak, &given)?;
     let bounds = |t: Term| Some(Bounds::new(low[t.index()]?, high[t.index()]?));
     let solved: Vec<Term> = Term::ALL
         .into_iter()
@@ -339,35 +397,8 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
     if !unknown.is_empty() {
         return Err(SolveError::Underdetermined(unknown));
     }
-    let mut impossible = Vec::new();
-    let mut impossible_terms = Vec::new();
-    if let Some(mfu) = bounds(Term::Mfu)
-        && solved.contains(&Term::Mfu)
-        && mfu.high > 1.0
-    {
-        impossible_terms.push(Term::Mfu);
-        impossible.push(Impossible {
-            code: ImpossibleCode::MfuAboveOne,
-            message: format!(
-                "the implied MFU reaches {:.0}%, above 100%: the GPUs cannot do this work in this time (check the \
-                 peak precision, the GPU count and the duration)",
-                mfu.high * 100.0
-            ),
-        });
-    }
-    if let Some(gpus) = bounds(Term::Gpus)
-        && solved.contains(&Term::Gpus)
-        && gpus.low < 1.0
-    {
-        impossible_terms.push(Term::Gpus);
-        impossible.push(Impossible {
-            code: ImpossibleCode::FewerThanOneGpu,
-            message: format!(
-                "the solved GPU count is {:.3}, below one GPU: one GPU does this work in less than the duration",
-                gpus.low
-            ),
-        });
-    }
+    let (impossible, impossible_terms) =
+        impossibilities(bounds(Term::Mfu), bounds(Term::Gpus), &solved);
     Ok(Run {
         compute: bounds(Term::Compute).map(|b| b.map(Compute::new::<flop>)),
         gpus: bounds(Term::Gpus),

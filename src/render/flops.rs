@@ -29,7 +29,7 @@ fn parts_table(f: &FlopBreakdown) -> Table {
     for part in &f.parts {
         table.push(vec![
             part.part.into(),
-            part.stack.map_or(Cell::Empty, Cell::from),
+            part.stack.map_or(Cell::Empty, |s| Cell::from(s.name())),
             per_name(part.per).into(),
             Cell::Flop(part.per_layer),
             Cell::Exact(part.layers),

@@ -5,55 +5,20 @@ use crate::domain::model::flops::Recompute;
 use crate::domain::units::Information;
 use crate::domain::units::format;
 use crate::domain::units::unit::byte;
-use crate::render::{Cell, Report, Section, Table};
+use crate::render::{Cell, Column, Report, Section, Table};
 
 use crate::app::memory::*;
 
-/// Bytes for people.
+/// Bytes: binary prefixes for people, bytes in CSV.
 pub fn bytes(b: f64) -> Cell {
-    Cell::Value(format::bytes(Information::new::<byte>(b)))
+    Cell::Bytes(Information::new::<byte>(b))
 }
 
 impl MemoryResult {
-    /// The report for people and CSV.
+    /// The report for people and CSV: the layout, headline figures, memory per GPU by part (the
+    /// CSV breakdown) and whether it fits.
     pub fn report(&self) -> Report {
-        let mut table = Table::new(&[
-            ("part", "part"),
-            ("first stage", "first_stage_bytes"),
-            ("last stage", "last_stage_bytes"),
-        ]);
-        let [first, last] = self.stages;
-        for ((name, a), (_, b)) in first.parts().into_iter().zip(last.parts()) {
-            let name = if name == "embedding activations" {
-                "embedding / logits activations"
-            } else {
-                name
-            };
-            table.push(vec![name.into(), bytes(a), bytes(b)]);
-        }
-        table.push(vec!["total".into(), bytes(first.total), bytes(last.total)]);
-        let mut csv = Table::new(&[
-            ("part", "part"),
-            ("first stage", "first_stage_bytes"),
-            ("last stage", "last_stage_bytes"),
-        ]);
-        for ((name, a), (_, b)) in first.parts().into_iter().zip(last.parts()) {
-            csv.push(vec![name.into(), Cell::Count(a), Cell::Count(b)]);
-        }
-        csv.push(vec![
-            "total".into(),
-            Cell::Count(first.total),
-            Cell::Count(last.total),
-        ]);
-        let verdict = match &self.overflow {
-            None => format!(
-                "fits: {} per GPU of {}, {} free",
-                format::bytes(Information::new::<byte>(self.per_gpu_bytes)),
-                format::bytes(Information::new::<byte>(self.capacity_bytes)),
-                format::bytes(Information::new::<byte>(self.headroom_bytes)),
-            ),
-            Some(overflow) => format!("does not fit: {overflow}"),
-        };
+        let first = &self.stages[0];
         let w = &self.workload;
         let sections = vec![
             self.model.heading(),
@@ -81,17 +46,57 @@ impl MemoryResult {
                 ),
                 (
                     "layers in flight".into(),
-                    Cell::Value(format::sig3(first.layers_in_flight)),
+                    Cell::Number(first.layers_in_flight, ""),
                     "first stage, 1F1B".into(),
                 ),
             ]),
             Section::Table {
                 title: "Memory per GPU".into(),
-                table,
+                table: self.parts_table(),
             },
-            Section::Line(verdict),
+            Section::Line(self.verdict()),
         ];
-        Report::with_csv(sections, csv)
+        Report::new(sections)
+    }
+
+    /// Memory of the first and last pipeline stage, part by part. People read the embedding row as
+    /// `embedding / logits activations`; CSV keeps the part's own name.
+    fn parts_table(&self) -> Table {
+        let mut table = Table::with_columns(vec![
+            Column::csv("part"),
+            Column::people("part"),
+            Column::new("first stage", "first_stage_bytes"),
+            Column::new("last stage", "last_stage_bytes"),
+        ]);
+        let [first, last] = self.stages;
+        for ((name, a), (_, b)) in first.parts().into_iter().zip(last.parts()) {
+            let shown = if name == "embedding activations" {
+                "embedding / logits activations"
+            } else {
+                name
+            };
+            table.push(vec![name.into(), shown.into(), bytes(a), bytes(b)]);
+        }
+        table.push(vec![
+            "total".into(),
+            "total".into(),
+            bytes(first.total),
+            bytes(last.total),
+        ]);
+        table
+    }
+
+    /// Whether the layout fits, with the headroom or the overflow.
+    fn verdict(&self) -> String {
+        match &self.overflow {
+            None => format!(
+                "fits: {} per GPU of {}, {} free",
+                format::bytes(Information::new::<byte>(self.per_gpu_bytes)),
+                format::bytes(Information::new::<byte>(self.capacity_bytes)),
+                format::bytes(Information::new::<byte>(self.headroom_bytes)),
+            ),
+            Some(overflow) => format!("does not fit: {overflow}"),
+        }
     }
 }
 

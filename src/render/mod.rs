@@ -49,9 +49,6 @@ pub enum Format {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     Text(String),
-    /// A number already formatted with its unit; aligned as a number, and printed as that text in CSV
-    /// too, so prefer a typed cell.
-    Value(String),
     /// A count printed with a suffix (`6.74 B`).
     Count(f64),
     /// A count printed in full (`6,738,415,616`).
@@ -126,7 +123,7 @@ impl Cell {
     /// The cell for people.
     pub fn human(&self) -> String {
         match self {
-            Cell::Text(text) | Cell::Value(text) => text.clone(),
+            Cell::Text(text) => text.clone(),
             Cell::Count(n) => format::count(*n),
             Cell::Exact(n) => format::exact(*n),
             Cell::Flop(c) => format::compute(*c),
@@ -155,7 +152,7 @@ impl Cell {
     /// The cell for scripts: base units, full precision.
     pub fn raw(&self) -> String {
         match self {
-            Cell::Text(text) | Cell::Value(text) => text.clone(),
+            Cell::Text(text) => text.clone(),
             Cell::Count(n)
             | Cell::Ratio(n)
             | Cell::Percent(n)
@@ -411,7 +408,7 @@ pub enum Section {
 pub struct Report {
     pub sections: Vec<Section>,
     /// A breakdown for CSV that is not among the sections: one people are not shown (a table with no
-    /// rows, replaced by a line of text), or whose cells are not yet the sections' own.
+    /// rows, replaced by a line of text).
     csv: Option<Table>,
 }
 

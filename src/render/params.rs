@@ -21,7 +21,7 @@ fn parts_table(p: &ParamBreakdown) -> Table {
     for part in &p.parts {
         table.push(vec![
             part.part.into(),
-            part.stack.map_or(Cell::Empty, Cell::from),
+            part.stack.map_or(Cell::Empty, |s| Cell::from(s.name())),
             Cell::Exact(part.each),
             Cell::Exact(part.count),
             part.per.into(),

@@ -8,18 +8,80 @@ use crate::render::{Cell, Report, Section, Table};
 use crate::app::serve::*;
 
 fn secs(s: f64) -> Cell {
-    Cell::Value(format::time(Time::new::<second>(s)))
+    Cell::Time(Time::new::<second>(s))
 }
 
 fn bytes(b: f64) -> Cell {
-    Cell::Value(format::bytes(Information::new::<byte>(b)))
+    Cell::Bytes(Information::new::<byte>(b))
 }
 
+/// A headline figure: label, value and remark.
+type Fact = (String, Cell, String);
+
 impl ServeResult {
-    /// The report for people and CSV.
+    /// The report for people and CSV: the set-up, headline figures, the decode step (the CSV
+    /// breakdown) and, with a draft model, the speculative-decoding figures.
     pub fn report(&self) -> Report {
-        let d = &self.decode;
-        let mut facts: Vec<(String, Cell, String)> = vec![
+        let mut sections = vec![
+            self.model.heading(),
+            Section::Line(self.setup()),
+            Section::Facts(self.facts()),
+            Section::Table {
+                title: format!(
+                    "Decode step of one pipeline stage for a micro-batch of {} sequences at a mean context of {} \
+                     tokens (the longer bound, plus communication; a token's latency is PP × this)",
+                    self.decode.micro_batch,
+                    self.prompt_tokens + self.output_tokens / 2
+                ),
+                table: self.decode_table(),
+            },
+        ];
+        if let Some(overflow) = &self.overflow {
+            sections.push(Section::Line(format!("does not fit: {overflow}")));
+        }
+        if let Some(s) = &self.speculative {
+            sections.push(Section::Facts(speculative_facts(s)));
+        }
+        Report::new(sections)
+    }
+
+    /// One line naming the GPUs, the layout and the batch.
+    fn setup(&self) -> String {
+        format!(
+            "{} × {} ({}), TP {} × PP {}, replicas: {}; batch {} of {} prompt + {} output tokens; {} peak {}",
+            self.gpus,
+            self.gpu.name,
+            self.gpu.id,
+            self.tp,
+            self.pp,
+            self.replicas,
+            self.batch,
+            self.prompt_tokens,
+            self.output_tokens,
+            self.gpu.precision.name(),
+            format::compute_rate(self.gpu.peak_flops_per_second),
+        )
+    }
+
+    /// Headline figures: memory, limits, latency and throughput, then the experts a batch touches
+    /// and the cost per token when they apply.
+    fn facts(&self) -> Vec<Fact> {
+        let mut facts = self.memory_facts();
+        facts.extend(self.speed_facts());
+        if let Some(t) = self.decode.experts_touched {
+            facts.push((
+                "experts touched per layer".into(),
+                Cell::Number(t, ""),
+                "E·(1 − (1 − k/E)^B)".into(),
+            ));
+        }
+        facts.extend(self.cost_facts());
+        facts
+    }
+
+    /// Weights, KV cache and memory per GPU, and the largest batch and context that fit.
+    fn memory_facts(&self) -> Vec<Fact> {
+        vec![
             (
                 "weights per GPU".into(),
                 bytes(self.weight_bytes_per_gpu),
@@ -58,6 +120,12 @@ impl ServeResult {
                 Cell::Exact(self.max_context),
                 "at this batch, within the model's context".into(),
             ),
+        ]
+    }
+
+    /// Time to first token, decode time, throughput and the time of a whole request.
+    fn speed_facts(&self) -> Vec<Fact> {
+        vec![
             (
                 "time to first token".into(),
                 secs(self.time_to_first_token_seconds),
@@ -66,7 +134,7 @@ impl ServeResult {
             (
                 "decode per token".into(),
                 secs(self.decode_seconds_per_token),
-                format!("{}-bound", d.bound),
+                format!("{}-bound", self.decode.bound),
             ),
             (
                 "tokens/s per sequence".into(),
@@ -86,31 +154,36 @@ impl ServeResult {
                     self.output_tokens.saturating_sub(1)
                 ),
             ),
-        ];
-        if let Some(t) = d.experts_touched {
-            facts.push((
-                "experts touched per layer".into(),
-                Cell::Value(format::sig3(t)),
-                "E·(1 − (1 − k/E)^B)".into(),
-            ));
-        }
-        if let (Some(i), Some(o), Some(p)) = (
+        ]
+    }
+
+    /// The cost of a million input and output tokens, when the GPU has a price.
+    fn cost_facts(&self) -> Vec<Fact> {
+        let (Some(i), Some(o), Some(p)) = (
             self.cost_per_million_input_tokens_usd,
             self.cost_per_million_output_tokens_usd,
             self.price_usd_per_gpu_hour,
-        ) {
-            let price = format::money_rate(MoneyRate::new::<dollar_per_hour>(p));
-            facts.push((
+        ) else {
+            return Vec::new();
+        };
+        let price = format::money_rate(MoneyRate::new::<dollar_per_hour>(p));
+        vec![
+            (
                 "cost per 1M input tokens".into(),
-                Cell::Value(format!("${i:.3}")),
+                Cell::Dollars(i, 3),
                 format!("at {price} per GPU"),
-            ));
-            facts.push((
+            ),
+            (
                 "cost per 1M output tokens".into(),
-                Cell::Value(format!("${o:.3}")),
+                Cell::Dollars(o, 3),
                 format!("at {price} per GPU"),
-            ));
-        }
+            ),
+        ]
+    }
+
+    /// The terms of one decode step: the breakdown CSV prints.
+    fn decode_table(&self) -> Table {
+        let d = &self.decode;
         let mut table = Table::new(&[("decode step", "term"), ("value", "value")]);
         let rows: [(&str, Cell); 8] = [
             ("stage time", secs(d.stage_seconds)),
@@ -121,94 +194,54 @@ impl ServeResult {
             ("tensor-parallel all-reduces", secs(d.communication_seconds)),
             (
                 "arithmetic intensity (FLOP/byte)",
-                Cell::Value(format::sig3(d.arithmetic_intensity)),
+                Cell::Number(d.arithmetic_intensity, ""),
             ),
             (
                 "GPU ridge point (FLOP/byte)",
-                Cell::Value(format::sig3(d.ridge_point)),
+                Cell::Number(d.ridge_point, ""),
             ),
         ];
-        let mut csv = Table::new(&[("decode step", "term"), ("value", "value")]);
-        let raw = [
-            d.stage_seconds,
-            d.weight_bytes_read,
-            d.kv_bytes_read,
-            d.memory_bound_seconds,
-            d.compute_bound_seconds,
-            d.communication_seconds,
-            d.arithmetic_intensity,
-            d.ridge_point,
-        ];
-        for ((name, cell), value) in rows.into_iter().zip(raw) {
+        for (name, cell) in rows {
             table.push(vec![name.into(), cell]);
-            csv.push(vec![name.into(), Cell::Text(value.to_string())]);
         }
-        let mut sections = vec![
-            self.model.heading(),
-            Section::Line(format!(
-                "{} × {} ({}), TP {} × PP {}, replicas: {}; batch {} of {} prompt + {} output tokens; {} peak {}",
-                self.gpus,
-                self.gpu.name,
-                self.gpu.id,
-                self.tp,
-                self.pp,
-                self.replicas,
-                self.batch,
-                self.prompt_tokens,
-                self.output_tokens,
-                self.gpu.precision.name(),
-                format::compute_rate(self.gpu.peak_flops_per_second),
-            )),
-            Section::Facts(facts),
-            Section::Table {
-                title: format!(
-                    "Decode step of one pipeline stage for a micro-batch of {} sequences at a mean context of {} \
-                     tokens (the longer bound, plus communication; a token's latency is PP × this)",
-                    d.micro_batch,
-                    self.prompt_tokens + self.output_tokens / 2
-                ),
-                table,
-            },
-        ];
-        if let Some(overflow) = &self.overflow {
-            sections.push(Section::Line(format!("does not fit: {overflow}")));
-        }
-        if let Some(s) = &self.speculative {
-            let e = &s.expectation;
-            sections.push(Section::Facts(vec![
-                (
-                    "draft".into(),
-                    Cell::Text(s.draft.clone()),
-                    format!(
-                        "decode {}",
-                        format::time(Time::new::<second>(s.draft_decode_seconds_per_token))
-                    ),
-                ),
-                (
-                    "cost ratio c".into(),
-                    Cell::Value(format::sig3(e.cost_ratio)),
-                    "draft step / target step".into(),
-                ),
-                (
-                    "tokens per target step".into(),
-                    Cell::Value(format::sig3(e.tokens_per_step)),
-                    format!(
-                        "(1 − α^(γ+1))/(1 − α), α {}, γ {}",
-                        e.acceptance, e.lookahead
-                    ),
-                ),
-                (
-                    "speedup".into(),
-                    Cell::Value(format!("{}×", format::sig3(e.speedup))),
-                    "Leviathan et al. 2023, Thm. 3.8".into(),
-                ),
-                (
-                    "decode per token".into(),
-                    secs(s.decode_seconds_per_token),
-                    "with speculation".into(),
-                ),
-            ]));
-        }
-        Report::with_csv(sections, csv)
+        table
     }
+}
+
+/// Speculative decoding: the draft, the expected tokens per target step and the speedup.
+fn speculative_facts(s: &SpeculativeResult) -> Vec<Fact> {
+    let e = &s.expectation;
+    vec![
+        (
+            "draft".into(),
+            Cell::Text(s.draft.clone()),
+            format!(
+                "decode {}",
+                format::time(Time::new::<second>(s.draft_decode_seconds_per_token))
+            ),
+        ),
+        (
+            "cost ratio c".into(),
+            Cell::Number(e.cost_ratio, ""),
+            "draft step / target step".into(),
+        ),
+        (
+            "tokens per target step".into(),
+            Cell::Number(e.tokens_per_step, ""),
+            format!(
+                "(1 − α^(γ+1))/(1 − α), α {}, γ {}",
+                e.acceptance, e.lookahead
+            ),
+        ),
+        (
+            "speedup".into(),
+            Cell::Number(e.speedup, "×"),
+            "Leviathan et al. 2023, Thm. 3.8".into(),
+        ),
+        (
+            "decode per token".into(),
+            secs(s.decode_seconds_per_token),
+            "with speculation".into(),
+        ),
+    ]
 }

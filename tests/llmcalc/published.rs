@@ -4,7 +4,7 @@
 use llmcalc::catalog::Catalog;
 use llmcalc::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
 use llmcalc::domain::model::params::{self, ParamBreakdown};
-use llmcalc::domain::model::{Architecture, Model};
+use llmcalc::domain::model::{Architecture, Model, StackKind};
 use llmcalc::domain::units::unit::flop;
 
 fn model(name: &str) -> Model {
@@ -372,15 +372,15 @@ fn moe_every_other_layer_in_an_encoder_decoder() {
         recompute: Recompute::None,
     };
     let f = flops::count(a, &p, &options);
-    let mlp = |part: &str, stack: &str| {
+    let mlp = |part: &str, stack: StackKind| {
         f.parts
             .iter()
             .find(|x| x.part == part && x.stack == Some(stack))
             .map(|x| (x.per_layer.get::<flop>(), x.layers))
             .unwrap()
     };
-    let dense = mlp("dense MLP", "encoder");
-    let routed = mlp("routed experts (top-k)", "encoder");
+    let dense = mlp("dense MLP", StackKind::Encoder);
+    let routed = mlp("routed experts (top-k)", StackKind::Encoder);
     assert_eq!(dense, (2.0 * 3.0 * 4096.0 * 10_240.0, 12));
     assert_eq!(routed, dense);
 }

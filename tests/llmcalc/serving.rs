@@ -303,8 +303,7 @@ fn image_tokens_by_the_tiling_rule() {
 }
 
 #[test]
-fn serving_checks_and_bounds() {
-    // A context longer than the model's is refused.
+fn a_context_longer_than_the_models_is_refused() {
     let err = fails(&[
         "serve",
         "gpt-2",
@@ -323,6 +322,10 @@ fn serving_checks_and_bounds() {
         err.contains("5010 tokens exceed gpt-2's context of 1024"),
         "{err}"
     );
+}
+
+#[test]
+fn mqa_ranks_each_read_the_one_kv_head() {
     // MQA on 8 ranks: every rank holds and reads the one key/value head of every sequence.
     let r = json(&[
         "serve",
@@ -347,7 +350,10 @@ fn serving_checks_and_bounds() {
         memory,
         1e-12
     ));
-    // With one sequence, more pipeline stages do not shorten the first token.
+}
+
+#[test]
+fn more_stages_do_not_shorten_one_sequences_first_token() {
     let ttft = |pp: &str, gpus: &str| {
         json(&[
             "serve",
@@ -371,7 +377,11 @@ fn serving_checks_and_bounds() {
             .unwrap()
     };
     assert!(close(ttft("1", "8"), ttft("8", "64"), 1e-12));
-    // A very thin image still has a tile across: 1 × 2048 after scaling, 1 × 4 tiles.
+}
+
+#[test]
+fn a_thin_image_has_a_tile_across() {
+    // 1 × 2048 after scaling, 1 × 4 tiles.
     assert_eq!(json(&["image-tokens", "1x1000000"])["tokens"], 85 + 4 * 170);
 }
 

@@ -64,7 +64,7 @@ fn origin_example_a100_run() {
 #[test]
 fn sixty_three_million_needs_105_days() {
     // The origin notes' $63M at $1/A100-hour on 25,000 GPUs is 2,520 hours: 105 days, at 30.4% MFU.
-    let r = json(&[
+    let run = [
         "train",
         "--flops",
         "2.15e25",
@@ -76,25 +76,13 @@ fn sixty_three_million_needs_105_days() {
         "$63M",
         "--price",
         "$1/h",
-    ]);
+    ];
+    let r = json(&run);
     let (days, _) = ends(&r["wall_clock_seconds"]);
     assert!(close(days / DAY, 63e6 / 25_000.0 / 24.0, 1e-12));
     let (mfu, _) = ends(&r["mfu"]);
     assert!(close(mfu, 2.15e25 / (63e6 * 3600.0 * 312e12), 1e-12));
-    let text = stdout(&[
-        "train",
-        "--flops",
-        "2.15e25",
-        "--gpu",
-        "a100-40gb",
-        "--gpus",
-        "25000",
-        "--budget",
-        "$63M",
-        "--price",
-        "$1/h",
-        "--explain",
-    ]);
+    let text = stdout(&[&run[..], &["--explain"]].concat());
     assert!(text.contains("105 days"), "{text}");
     assert!(text.contains("cost = GPU-hours × price"), "{text}");
 }

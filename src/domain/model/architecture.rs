@@ -39,6 +39,24 @@ impl Kind {
     }
 }
 
+/// Which stack of a transformer: the bidirectional encoder or the causal decoder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StackKind {
+    Encoder,
+    Decoder,
+}
+
+impl StackKind {
+    /// Name as printed, and as the preset's table is called.
+    pub fn name(self) -> &'static str {
+        match self {
+            StackKind::Encoder => "encoder",
+            StackKind::Decoder => "decoder",
+        }
+    }
+}
+
 /// A complete, checked architecture.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Architecture {
@@ -144,11 +162,14 @@ impl Architecture {
         }
     }
 
-    /// The stacks present, with their names, encoder first.
-    pub fn stacks(&self) -> impl Iterator<Item = (&'static str, &Stack)> {
-        [("encoder", &self.encoder), ("decoder", &self.decoder)]
-            .into_iter()
-            .filter_map(|(name, stack)| stack.as_ref().map(|s| (name, s)))
+    /// The stacks present, with their kinds, encoder first.
+    pub fn stacks(&self) -> impl Iterator<Item = (StackKind, &Stack)> {
+        [
+            (StackKind::Encoder, &self.encoder),
+            (StackKind::Decoder, &self.decoder),
+        ]
+        .into_iter()
+        .filter_map(|(kind, stack)| stack.as_ref().map(|s| (kind, s)))
     }
 
     /// Whether the model has an output head producing vocabulary logits. Encoder-only presets describe
@@ -257,11 +278,11 @@ pub fn check(spec: &ModelSpec) -> Result<Checked, Invalid> {
     let encoder = spec
         .encoder
         .as_ref()
-        .and_then(|s| check_stack(&mut c, "encoder", s, globals.d_model, false));
+        .and_then(|s| check_stack(&mut c, StackKind::Encoder.name(), s, globals.d_model, false));
     let decoder = spec
         .decoder
         .as_ref()
-        .and_then(|s| check_stack(&mut c, "decoder", s, globals.d_model, cross));
+        .and_then(|s| check_stack(&mut c, StackKind::Decoder.name(), s, globals.d_model, cross));
     if let Some((field, message)) = c.invalid {
         return Err(Invalid { field, message });
     }

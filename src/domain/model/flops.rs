@@ -27,7 +27,7 @@
 
 use serde::Serialize;
 
-use super::architecture::{Architecture, Kind, Positional, Stack};
+use super::architecture::{Architecture, Kind, Positional, Stack, StackKind};
 use super::params::ParamBreakdown;
 use crate::domain::units::{Compute, unit::flop};
 use crate::error::{Error, Input, Result};
@@ -134,7 +134,7 @@ pub enum Per {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlopPart {
     pub part: &'static str,
-    pub stack: Option<&'static str>,
+    pub stack: Option<StackKind>,
     pub per: Per,
     /// Forward FLOP per token in one layer (or for the whole part, when `layers` is 1).
     pub per_layer: Compute,
@@ -275,10 +275,10 @@ pub fn count(
     let kind = arch.kind();
     let lengths = Lengths::new(kind, options);
     let mut rows = Rows { parts: Vec::new() };
-    for (name, s) in arch.stacks() {
-        let is_decoder = name == "decoder";
+    for (stack, s) in arch.stacks() {
+        let is_decoder = stack == StackKind::Decoder;
         let at = At {
-            stack: name,
+            stack,
             per: match kind {
                 Kind::EncoderDecoder if is_decoder => Per::Target,
                 Kind::EncoderDecoder => Per::Input,
@@ -354,7 +354,7 @@ impl Lengths {
 /// Where a part sits: its stack, the tokens it is counted per, and how many layers repeat it.
 #[derive(Clone, Copy)]
 struct At {
-    stack: &'static str,
+    stack: StackKind,
     per: Per,
     layers: u64,
 }

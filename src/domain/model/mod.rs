@@ -6,7 +6,7 @@ pub mod flops;
 pub mod params;
 pub mod spec;
 
-pub use architecture::{Architecture, Checked, Invalid, Kind};
+pub use architecture::{Architecture, Checked, Invalid, Kind, StackKind};
 
 use crate::domain::claims::Claims;
 use crate::error::{Error, Result};

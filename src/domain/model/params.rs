@@ -20,7 +20,7 @@
 
 use serde::Serialize;
 
-use super::architecture::{Architecture, Positional, Stack};
+use super::architecture::{Architecture, Moe, Positional, Stack, StackKind};
 use crate::error::{Error, Result};
 
 /// One row of the parameter breakdown.
@@ -31,8 +31,8 @@ pub struct ParamPart {
     /// What the part is, for code that looks rows up.
     #[serde(skip)]
     pub role: Role,
-    /// The stack it belongs to (`encoder`, `decoder`), or none for embeddings and head.
-    pub stack: Option<&'static str>,
+    /// The stack it belongs to, or none for embeddings and head.
+    pub stack: Option<StackKind>,
     /// Parameters of one instance (one layer, or one expert in one layer).
     pub each: u64,
     /// How many instances there are.
@@ -75,7 +75,7 @@ impl ParamBreakdown {
 /// A part before its counts are checked to fit: sizes in u128 so that no product can overflow.
 struct Row {
     role: Role,
-    stack: Option<&'static str>,
+    stack: Option<StackKind>,
     each: u128,
     count: u128,
     per: &'static str,
@@ -177,7 +177,7 @@ impl Row {
     /// A part of `count` instances of `each` parameters, all of them active.
     fn new(
         role: Role,
-        stack: Option<&'static str>,
+        stack: Option<StackKind>,
         each: u128,
         count: u128,
         per: &'static str,
@@ -212,9 +212,19 @@ impl Row {
 
 /// Counts the parameters of `arch`, part by part. `model` names the model in errors.
 pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
+    let mut p = Parts::default();
+    embedding_rows(&mut p, arch);
+    for (kind, s) in arch.stacks() {
+        stack_rows(&mut p, arch, kind, s);
+    }
+    head_rows(&mut p, arch);
+    finish(model, p)
+}
+
+/// Token, token-type and learned positional embeddings, and the norm over them.
+fn embedding_rows(p: &mut Parts, arch: &Architecture) {
     let d = arch.d_model as u128;
     let norm = arch.norm_params() as u128;
-    let mut p = Parts::default();
     p.push(Row::new(
         Role::TokenEmbedding,
         None,
@@ -241,70 +251,87 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
     if arch.embedding_norm {
         p.push(Row::new(Role::EmbeddingNorm, None, norm, 1, "norm"));
     }
-    for (name, s) in arch.stacks() {
-        let stack = Some(name);
-        let layers = s.layers as u128;
-        if arch.positional == Positional::Relative {
-            let table = arch.relative_buckets as u128 * s.heads as u128;
-            p.push(Row::new(
-                Role::RelativePositionBias,
-                stack,
-                table,
-                1,
-                "table",
-            ));
-        }
-        if arch.positional == Positional::TransformerXl {
-            let projection = d * s.q_dim() as u128 + 2 * s.q_dim() as u128;
-            p.push(Row::new(
-                Role::RelativePositionProjection,
-                stack,
-                projection,
-                layers,
-                "layer",
-            ));
-        }
-        let attn = attention(arch, s);
-        p.push(Row::new(Role::SelfAttention, stack, attn, layers, "layer"));
-        if s.cross_attention {
-            p.push(Row::new(Role::CrossAttention, stack, attn, layers, "layer"));
-        }
-        let dense = s.dense_layers() as u128;
+}
+
+/// The layers of one stack: position terms, attention, MLPs (dense, routed and shared experts,
+/// router) and norms.
+fn stack_rows(p: &mut Parts, arch: &Architecture, kind: StackKind, s: &Stack) {
+    let d = arch.d_model as u128;
+    let norm = arch.norm_params() as u128;
+    let stack = Some(kind);
+    let layers = s.layers as u128;
+    if arch.positional == Positional::Relative {
+        let table = arch.relative_buckets as u128 * s.heads as u128;
         p.push(Row::new(
-            Role::DenseMlp,
+            Role::RelativePositionBias,
             stack,
-            mlp(arch, s, s.ffn),
-            dense,
+            table,
+            1,
+            "table",
+        ));
+    }
+    if arch.positional == Positional::TransformerXl {
+        let projection = d * s.q_dim() as u128 + 2 * s.q_dim() as u128;
+        p.push(Row::new(
+            Role::RelativePositionProjection,
+            stack,
+            projection,
+            layers,
             "layer",
         ));
-        if let Some(moe) = &s.moe {
-            let moe_layers = s.moe_layers() as u128;
-            let expert = mlp(arch, s, moe.expert_ffn);
-            let routed = moe.experts as u128 * moe_layers;
-            p.push(
-                Row::new(Role::RoutedExperts, stack, expert, routed, "expert × layer")
-                    .active(moe.top_k as u128 * moe_layers)
-                    .experts(moe.experts as u128),
-            );
-            let shared = moe.shared_experts as u128 * moe_layers;
-            p.push(Row::new(
-                Role::SharedExperts,
-                stack,
-                expert,
-                shared,
-                "expert × layer",
-            ));
-            let router = d * moe.experts as u128
-                + if moe.router_bias {
-                    moe.experts as u128
-                } else {
-                    0
-                };
-            p.push(Row::new(Role::Router, stack, router, moe_layers, "layer"));
-        }
-        let norms = s.norms_per_layer as u128 * layers + u128::from(arch.final_norm);
-        p.push(Row::new(Role::Norms, stack, norm, norms, "norm"));
     }
+    let attn = attention(arch, s);
+    p.push(Row::new(Role::SelfAttention, stack, attn, layers, "layer"));
+    if s.cross_attention {
+        p.push(Row::new(Role::CrossAttention, stack, attn, layers, "layer"));
+    }
+    let dense = s.dense_layers() as u128;
+    p.push(Row::new(
+        Role::DenseMlp,
+        stack,
+        mlp(arch, s, s.ffn),
+        dense,
+        "layer",
+    ));
+    if let Some(moe) = &s.moe {
+        moe_rows(p, arch, s, stack, moe);
+    }
+    let norms = s.norms_per_layer as u128 * layers + u128::from(arch.final_norm);
+    p.push(Row::new(Role::Norms, stack, norm, norms, "norm"));
+}
+
+/// The MoE layers of a stack: routed experts (of which `top_k` are active), shared experts and the
+/// router.
+fn moe_rows(p: &mut Parts, arch: &Architecture, s: &Stack, stack: Option<StackKind>, moe: &Moe) {
+    let d = arch.d_model as u128;
+    let moe_layers = s.moe_layers() as u128;
+    let expert = mlp(arch, s, moe.expert_ffn);
+    let routed = moe.experts as u128 * moe_layers;
+    p.push(
+        Row::new(Role::RoutedExperts, stack, expert, routed, "expert × layer")
+            .active(moe.top_k as u128 * moe_layers)
+            .experts(moe.experts as u128),
+    );
+    let shared = moe.shared_experts as u128 * moe_layers;
+    p.push(Row::new(
+        Role::SharedExperts,
+        stack,
+        expert,
+        shared,
+        "expert × layer",
+    ));
+    let router = d * moe.experts as u128
+        + if moe.router_bias {
+            moe.experts as u128
+        } else {
+            0
+        };
+    p.push(Row::new(Role::Router, stack, router, moe_layers, "layer"));
+}
+
+/// The pooler (BERT) and the output head with its bias, when the model has them.
+fn head_rows(p: &mut Parts, arch: &Architecture) {
+    let d = arch.d_model as u128;
     if arch.pooler {
         p.push(Row::new(Role::Pooler, None, d * d + d, 1, "layer"));
     }
@@ -321,7 +348,6 @@ pub fn count(model: &str, arch: &Architecture) -> Result<ParamBreakdown> {
         };
         p.push(Row::new(Role::OutputHead, None, head + bias, 1, "table"));
     }
-    finish(model, p)
 }
 
 fn finish(model: &str, p: Parts) -> Result<ParamBreakdown> {
