@@ -1,7 +1,9 @@
 //! `llmcalc compare`: one training run priced on several GPU types, cheapest first.
 //!
 //! Each row is the run `llmcalc train` solves on that GPU, at a fixed duration (GPUs needed) or a fixed
-//! GPU count (days needed). Whether the training state fits is a first check, named as such: mixed-
+//! GPU count (days needed), at the MFU given or, by default, at the MFU of the best layout `plan` finds
+//! for that GPU and GPU count — so that memory, bandwidth and interconnect enter the ranking, not the
+//! peak alone. Whether the training state fits is a first check, named as such: mixed-
 //! precision Adam keeps 16 bytes per parameter (2 weights, 2 gradients, 12 of fp32 master weights,
 //! momentum and variance; Rajbhandari et al. 2020, ZeRO, §3.1), spread over every GPU, with no room
 //! counted for activations.
@@ -9,9 +11,10 @@
 use serde::Serialize;
 
 use super::invalid;
+use super::predict::{self, GpuCount, MfuSource, Workload};
 use crate::app::train::unsolvable;
 use crate::domain::hardware::{Gpu, Precision};
-use crate::domain::memory::Optimizer;
+use crate::domain::memory::{Layout, Optimizer};
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::model::params;
@@ -44,7 +47,10 @@ pub struct CompareRequest {
     /// The GPU types to compare.
     pub gpus: Vec<Gpu>,
     pub fixed: Fixed,
-    pub mfu: Bounds<f64>,
+    /// One MFU for every GPU type; each GPU's predicted MFU when absent.
+    pub mfu: Option<Bounds<f64>>,
+    /// The batch and precision the predicted layouts train with.
+    pub workload: Workload,
     /// Prices for some of the GPU types, overriding the presets'.
     pub prices: Vec<(Gpu, Bounds<MoneyRate>)>,
     /// The precision of the peak; each GPU's training precision when absent.
@@ -57,6 +63,10 @@ pub struct CompareRequest {
 pub struct CompareRow {
     pub gpu: String,
     pub gpus: Bounds<f64>,
+    pub mfu: Bounds<f64>,
+    pub mfu_source: MfuSource,
+    /// The best layout at the fewest GPUs, when the MFU is predicted.
+    pub layout: Option<Layout>,
     pub wall_clock_seconds: Bounds<Time>,
     pub gpu_hours: Bounds<f64>,
     pub price_usd_per_gpu_hour: Option<Bounds<f64>>,
@@ -76,12 +86,23 @@ pub struct CompareRow {
 pub struct CompareResult {
     pub model: String,
     pub tokens: Bounds<f64>,
-    pub mfu: Bounds<f64>,
+    /// The MFU given for every GPU type; none when each row has its predicted one.
+    pub mfu: Option<Bounds<f64>>,
     /// The peak's precision, when one was asked for (else each GPU's bf16, or fp16).
     pub precision: Option<Precision>,
     pub total_params: u64,
     pub state_bytes: Information,
     pub rows: Vec<CompareRow>,
+    /// GPU types on which no layout fits the model in memory at the GPU count (or near the one the
+    /// duration needs), with the count tried.
+    pub no_layout: Vec<NoLayout>,
+}
+
+/// A GPU type left out: no layout of `gpus` GPUs holds the model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NoLayout {
+    pub gpu: String,
+    pub gpus: u64,
 }
 
 /// Prices the run on each GPU.
@@ -96,8 +117,11 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
     let compute =
         training::model_compute(model, tokens, None, Masking::Full, Recompute::None)?.total;
     let mut rows: Vec<CompareRow> = Vec::new();
+    let mut no_layout = Vec::new();
     for gpu in &request.gpus {
-        if rows.iter().any(|r| r.gpu == gpu.id) {
+        if rows.iter().any(|r| r.gpu == gpu.id)
+            || no_layout.iter().any(|n: &NoLayout| n.gpu == gpu.id)
+        {
             continue;
         }
         let price = request
@@ -105,7 +129,16 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
             .iter()
             .find(|(g, _)| g.id == gpu.id)
             .map(|(_, p)| *p);
-        rows.push(row(request, gpu, compute, tokens, price, state)?);
+        match mfu(request, gpu, compute, price)? {
+            Ok((mfu, source, layout)) => {
+                let run = solve(request, gpu, compute, price, mfu)?;
+                rows.push(row(request, gpu, run, (mfu, source, layout), tokens, state));
+            }
+            Err(gpus) => no_layout.push(NoLayout {
+                gpu: gpu.id.clone(),
+                gpus,
+            }),
+        }
     }
     rows.sort_by(|a, b| {
         let key = |r: &CompareRow| r.cost_usd.map_or(f64::INFINITY, |c| c.low.get::<dollar>());
@@ -119,6 +152,7 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
         total_params,
         state_bytes: state,
         rows,
+        no_layout,
     })
 }
 
@@ -140,12 +174,40 @@ fn check(request: &CompareRequest) -> Result<()> {
     Ok(())
 }
 
-/// The run on one GPU type, solved as `llmcalc train` solves it: on the claimed GPU, the claims apply.
+/// A row's MFU, where it came from, and the predicted layout.
+type RowMfu = (Bounds<f64>, MfuSource, Option<Layout>);
+
+/// The MFU of a row: the one given, else the best layout's at the GPU count — given, or the one the
+/// duration needs ([`predict::predicted_mfu`]). `Err` holds the GPU count no layout fits.
+fn mfu(
+    request: &CompareRequest,
+    gpu: &Gpu,
+    compute: Bounds<Compute>,
+    price: Option<Bounds<MoneyRate>>,
+) -> Result<std::result::Result<RowMfu, u64>> {
+    if let Some(mfu) = request.mfu {
+        return Ok(Ok((mfu, MfuSource::Given, None)));
+    }
+    let solved = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
+        let run = solve(request, gpu, compute, price, mfu)?;
+        Ok(run.gpus.expect("GPUs are solved with a fixed duration"))
+    };
+    let count = match request.fixed {
+        Fixed::Gpus(gpus) => GpuCount::Fixed(gpus),
+        Fixed::Duration(_) => GpuCount::Solved(&solved),
+    };
+    let predicted = predict::predicted_mfu(&request.model, gpu, &request.workload, count)?;
+    Ok(predicted.map(|(mfu, p)| (mfu, MfuSource::Predicted, Some(p.layout))))
+}
+
+/// The run on one GPU type at `mfu`, solved as `llmcalc train` solves it: on the claimed GPU, the
+/// claims apply to what is not given.
 fn solve(
     request: &CompareRequest,
     gpu: &Gpu,
     compute: Bounds<Compute>,
     price: Option<Bounds<MoneyRate>>,
+    mfu: Bounds<f64>,
 ) -> Result<Run> {
     let (_, peak) = gpu.peak_for(request.precision)?;
     let (gpus, duration) = match request.fixed {
@@ -157,7 +219,7 @@ fn solve(
         known: Known {
             compute: Some(compute),
             gpus,
-            mfu: Some(request.mfu),
+            mfu: Some(mfu),
             duration,
             price,
             peak,
@@ -175,12 +237,11 @@ fn solve(
 fn row(
     request: &CompareRequest,
     gpu: &Gpu,
-    compute: Bounds<Compute>,
+    run: Run,
+    (mfu, mfu_source, layout): RowMfu,
     tokens: Bounds<f64>,
-    price: Option<Bounds<MoneyRate>>,
     state: Information,
-) -> Result<CompareRow> {
-    let run = solve(request, gpu, compute, price)?;
+) -> CompareRow {
     let gpus = run
         .gpus
         .expect("GPUs are given or solved with a fixed duration")
@@ -198,9 +259,12 @@ fn row(
             cost.high / (tokens.low / 1e12),
         )
     });
-    Ok(CompareRow {
+    CompareRow {
         gpu: gpu.id.clone(),
         gpus,
+        mfu,
+        mfu_source,
+        layout,
         wall_clock_seconds: duration,
         gpu_hours: gpu_time.map(|t| t.get::<hour>()),
         price_usd_per_gpu_hour: run.price.map(|p| p.map(|r| r.get::<dollar_per_hour>())),
@@ -212,5 +276,5 @@ fn row(
         state_share_of_memory: share,
         fits: share <= 1.0,
         impossible: run.impossible,
-    })
+    }
 }

@@ -12,6 +12,7 @@ pub mod mfu;
 pub mod models;
 pub mod params;
 pub mod plan;
+pub mod predict;
 pub mod serve;
 pub mod train;
 

@@ -5,8 +5,10 @@ use serde::Serialize;
 
 use super::invalid;
 use super::params::ModelInfo;
+use super::predict::{self, GpuCount, MfuSource, Prediction, Workload};
 use crate::domain::claims::Claims;
 use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::memory::Layout;
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::training::{
@@ -41,6 +43,8 @@ pub struct TrainRequest {
     pub seq_len: Option<u64>,
     pub masking: Option<Masking>,
     pub recompute: Option<Recompute>,
+    /// Tokens per optimizer step of the predicted layout; 4M when none.
+    pub batch_tokens: Option<f64>,
 }
 
 /// Which GPU, and the peak the run is measured against.
@@ -69,6 +73,13 @@ pub struct TrainResult {
     pub hardware_flops: Option<Bounds<Compute>>,
     pub gpus: Option<Bounds<f64>>,
     pub mfu: Bounds<f64>,
+    /// Where the MFU came from: given, the preset's claims, predicted, or solved from the rest.
+    pub mfu_source: MfuSource,
+    /// The MFU of the best layout `plan` finds for the model, the GPU and the run's GPU count (the
+    /// low end of a range), whenever the model's architecture and the GPU count are known.
+    pub predicted_mfu: Option<Bounds<f64>>,
+    /// That layout.
+    pub predicted_layout: Option<Layout>,
     /// A solved MFU counting only the weights' FLOPs (the 6N rule), as many reports do; PaLM's
     /// definition, `mfu`, also counts attention over the context.
     pub mfu_without_attention: Option<Bounds<f64>>,
@@ -196,28 +207,63 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
     if tokens_claimed {
         from_claims.push("training_tokens");
     }
-    let claimed = training::solve_with_claims(Given {
-        known: Known {
-            compute: Some(compute.total),
-            gpus: request.gpus,
-            mfu: request.mfu,
-            duration: request.duration,
-            gpu_time: request.gpu_hours.map(|b| b.map(Time::new::<hour>)),
-            budget: request.budget,
-            price: request.price,
-            peak,
-        },
-        claims,
-        preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
-    })
-    .map_err(unsolvable)?;
+    let solve = |mfu: Option<Bounds<f64>>| {
+        training::solve_with_claims(Given {
+            known: Known {
+                compute: Some(compute.total),
+                gpus: request.gpus,
+                mfu,
+                duration: request.duration,
+                gpu_time: request.gpu_hours.map(|b| b.map(Time::new::<hour>)),
+                budget: request.budget,
+                price: request.price,
+                peak,
+            },
+            claims,
+            preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
+        })
+    };
+    let (claimed, mfu_source, prediction) = match solve(request.mfu) {
+        Ok(c) => {
+            let source = if request.mfu.is_some() {
+                MfuSource::Given
+            } else if c.from_claims.contains(&"mfu") {
+                MfuSource::Claimed
+            } else {
+                MfuSource::Solved
+            };
+            let beside = match (model, c.run.gpus) {
+                (Some(m), Some(gpus)) => predicted(request, m, gpu, GpuCount::Fixed(gpus))?,
+                _ => None,
+            };
+            (c, source, beside)
+        }
+        Err(SolveError::Underdetermined(unknown)) if request.mfu.is_none() && model.is_some() => {
+            // No MFU, and too little to solve one: the best layout's MFU fills it in.
+            let m = model.expect("checked above");
+            let gpus_at = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
+                let run = solve(Some(mfu)).map_err(unsolvable)?.run;
+                Ok(run.gpus.expect("the GPU count is given or solved"))
+            };
+            let count = match request.gpus {
+                Some(g) => GpuCount::Fixed(g),
+                None => GpuCount::Solved(&gpus_at),
+            };
+            let Some(p) = predicted(request, m, gpu, count)? else {
+                return Err(unsolvable(SolveError::Underdetermined(unknown)));
+            };
+            let c = solve(Some(p.0)).map_err(unsolvable)?;
+            (c, MfuSource::Predicted, Some(p))
+        }
+        Err(e) => return Err(unsolvable(e)),
+    };
     let price_source = claimed.price_source.map(|source| price_source(source, gpu));
     from_claims.extend(claimed.from_claims);
     let differs_from_claims = match claims {
         Some(c) => claim_notes(c, &claimed.differences, compute.total),
         None => Vec::new(),
     };
-    Ok(result(
+    let mut out = result(
         request,
         model,
         gpu,
@@ -228,7 +274,30 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
         claimed.run,
         (from_claims, differs_from_claims),
         price_source,
-    ))
+    );
+    out.mfu_source = mfu_source;
+    out.predicted_mfu = prediction.map(|p| p.0);
+    out.predicted_layout = prediction.map(|p| p.1.layout);
+    Ok(out)
+}
+
+/// The predicted MFU of the run's layout, when the model has an architecture and some layout of the
+/// GPU count fits; none otherwise (a partial preset, or no layout holds the model).
+fn predicted(
+    request: &TrainRequest,
+    model: &Model,
+    gpu: &Gpu,
+    count: GpuCount,
+) -> Result<Option<(Bounds<f64>, Prediction)>> {
+    if model.try_architecture().is_none() {
+        return Ok(None);
+    }
+    let workload = Workload {
+        precision: request.precision,
+        seq_len: request.seq_len,
+        batch_tokens: request.batch_tokens,
+    };
+    Ok(predict::predicted_mfu(model, gpu, &workload, count)?.ok())
 }
 
 /// Why a solved term differs from the preset's claims, as a stable code for scripts.
@@ -341,6 +410,9 @@ fn result(
         hardware_flops,
         gpus: run.gpus,
         mfu,
+        mfu_source: MfuSource::Solved,
+        predicted_mfu: None,
+        predicted_layout: None,
         mfu_without_attention: rates.mfu_without_attention,
         hfu: rates.hfu,
         wall_clock_seconds: run.duration,

@@ -1,11 +1,12 @@
 //! `llmcalc compare`.
 
+use crate::app::predict::Workload;
 use crate::catalog::Catalog;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::values::{counts, fractions, gpu_counts, gpu_price, parse, precision, pue};
+use super::values::{count, counts, fractions, gpu_counts, gpu_price, parse, precision, pue};
 use super::{ModelArgs, write_chart};
 use crate::app::{
     self,
@@ -43,9 +44,14 @@ pub struct CompareArgs {
     #[arg(long, value_name = "N", value_parser = gpu_counts, group = "fixed")]
     gpus: Option<Bounds<f64>>,
 
-    /// Model FLOPs utilisation assumed on every GPU type
-    #[arg(long, value_name = "FRACTION", value_parser = fractions, default_value = "0.4")]
-    mfu: Bounds<f64>,
+    /// Model FLOPs utilisation for every GPU type [default: each GPU's predicted MFU, that of the
+    /// best layout `llmcalc plan` finds for it]
+    #[arg(long, value_name = "FRACTION", value_parser = fractions)]
+    mfu: Option<Bounds<f64>>,
+
+    /// Tokens per optimizer step of the predicted layouts [default: 4M]
+    #[arg(long, value_name = "N", value_parser = count)]
+    global_batch_tokens: Option<f64>,
 
     /// A price for one GPU type, repeatable: `h100=$2.49/h`
     #[arg(long = "price", value_name = "GPU=PRICE", value_parser = gpu_price)]
@@ -89,6 +95,11 @@ impl CompareArgs {
                 .collect::<Result<_>>()?,
             fixed,
             mfu: self.mfu,
+            workload: Workload {
+                precision: self.precision,
+                seq_len: None,
+                batch_tokens: self.global_batch_tokens,
+            },
             prices: self
                 .prices
                 .iter()

@@ -4,7 +4,7 @@ use crate::catalog::Catalog;
 use clap::Args;
 
 use super::load_model;
-use super::values::{choice, counts, fractions, gpu_counts, parse, precision, pue, tokens};
+use super::values::{choice, count, counts, fractions, gpu_counts, parse, precision, pue, tokens};
 use crate::app::{self, train::TrainRequest};
 use crate::catalog::presets::Override;
 use crate::domain::claims::{Days, Measure, UsdPerHour};
@@ -16,10 +16,12 @@ use crate::render::{self, Format};
 
 /// Solve a training run: compute, GPUs, MFU, wall-clock, GPU-hours, cost and energy. Give three of
 /// compute (MODEL with --tokens, or --flops), --gpus, --mfu and --days — or --budget or
-/// --gpu-hours with two of them — and the rest is solved. Any figure may be a range (`0.32..0.36`).
+/// --gpu-hours with two of them — and the rest is solved; with a MODEL and no --mfu, the MFU of the
+/// best layout `llmcalc plan` finds is predicted and shown (and used where the run needs one). Any
+/// figure may be a range (`0.32..0.36`).
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  llmcalc train gpt-4\n  llmcalc train gpt-4 --tokens 13T --gpu a100-40gb --gpus 25000 --mfu 0.32..0.36 --price '$1/h'\n  llmcalc train --flops 2.15e25 --gpu h100 --gpus 8192 --days 55 --price '$2/h'\n  llmcalc train llama-2-70b --gpu a100-80gb --gpu-hours 1720320\n  llmcalc train llama-3.1-8b --tokens 15T --gpu h100 --days 30 --mfu 0.4 --explain"
+    after_help = "Examples:\n  llmcalc train gpt-4\n  llmcalc train gpt-4 --tokens 13T --gpu a100-40gb --gpus 25000 --mfu 0.32..0.36 --price '$1/h'\n  llmcalc train --flops 2.15e25 --gpu h100 --gpus 8192 --days 55 --price '$2/h'\n  llmcalc train llama-2-70b --gpu a100-80gb --gpu-hours 1720320\n  llmcalc train llama-3.1-8b --tokens 15T --gpu h100 --days 30 --mfu 0.4 --explain\n  llmcalc train llama-3.1-70b --tokens 15T --gpu h100 --gpus 2048"
 )]
 pub struct TrainArgs {
     /// A model preset name or TOML file; optional with --flops
@@ -46,9 +48,14 @@ pub struct TrainArgs {
     #[arg(long, value_name = "N", value_parser = gpu_counts)]
     gpus: Option<Bounds<f64>>,
 
-    /// Model FLOPs utilisation: `0.34`, `34%`, `0.32..0.36`
+    /// Model FLOPs utilisation: `0.34`, `34%`, `0.32..0.36` [default: the preset's claim, else the
+    /// predicted MFU where the run needs one]
     #[arg(long, value_name = "FRACTION", value_parser = fractions)]
     mfu: Option<Bounds<f64>>,
+
+    /// Tokens per optimizer step of the layout the MFU is predicted for [default: 4M]
+    #[arg(long, value_name = "N", value_parser = count)]
+    global_batch_tokens: Option<f64>,
 
     /// Wall-clock duration: `90` (days), `90..100`, `55d`, `12h`, `6 weeks`
     #[arg(long, value_name = "TIME", value_parser = parse::<Time>(Some(Days::bare())))]
@@ -120,6 +127,7 @@ impl TrainArgs {
             precision: self.precision,
             gpus: self.gpus,
             mfu: self.mfu,
+            batch_tokens: self.global_batch_tokens,
             duration: self.days,
             gpu_hours: self.gpu_hours,
             budget: self.budget,

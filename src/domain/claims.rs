@@ -167,6 +167,8 @@ pub struct Claims {
     /// Attention parameters of all layers ("~55B shared attention parameters").
     pub attention_params: Option<Figure<Count>>,
     pub training_tokens: Option<Figure<Count>>,
+    /// Tokens per optimizer step (the global batch) of the claimed run.
+    pub batch_tokens: Option<Figure<Count>>,
     pub training_flops: Option<Figure<Flop>>,
     /// As published, including slips of units in the source.
     pub forward_flops_per_token: Option<Figure<Flop>>,

@@ -46,7 +46,7 @@ pub struct StepOptions {
 pub struct TrainingOptions {
     /// Tokens per sequence; the model's context when none.
     pub seq_len: Option<u64>,
-    /// Tokens per optimizer step; [`DEFAULT_BATCH_TOKENS`] when none.
+    /// Tokens per optimizer step; the model's claimed batch, else [`DEFAULT_BATCH_TOKENS`], when none.
     pub global_batch_tokens: Option<f64>,
     pub optimizer: Optimizer,
     /// The training precision; the GPU's 16-bit one when none.
@@ -80,7 +80,11 @@ impl TrainingSetup {
         let o = FlopsOptions::new(arch, options.seq_len, None, Masking::Full, Recompute::None)?;
         let model_flops = flops::count(arch, &params, &o).training_flops_per_token;
         let seq_len = options.seq_len.unwrap_or(arch.context);
-        let workload = workload(seq_len, options.global_batch_tokens)?;
+        // The batch asked for, else the claimed run's, else the default.
+        let batch = options
+            .global_batch_tokens
+            .or(model.claims.batch_tokens.map(|b| b.mid()));
+        let workload = workload(seq_len, batch)?;
         let weights = if precision == Precision::Fp8 {
             WeightPrecision::Fp8
         } else {

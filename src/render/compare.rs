@@ -1,7 +1,9 @@
 //! How `compare` shows its result: tables and headline figures for people, from which every format is derived.
 
+use crate::app::predict::MfuSource;
 use crate::domain::units::format;
 use crate::domain::units::{Bounds, Money};
+use crate::render::memory::split;
 use crate::render::{Cell, Column, Report, Section, Table, range};
 
 use crate::app::compare::*;
@@ -24,6 +26,19 @@ fn row(r: &CompareRow) -> Vec<Cell> {
     vec![
         r.gpu.as_str().into(),
         Cell::range(r.gpus, |n| Cell::Exact(n as u64)),
+        Cell::range(r.mfu, Cell::Percent),
+        r.layout
+            .as_ref()
+            .map_or(Cell::Empty, |l| Cell::Text(split(l))),
+        Cell::Text(
+            match r.mfu_source {
+                MfuSource::Given => "given",
+                MfuSource::Claimed => "claimed",
+                MfuSource::Predicted => "predicted",
+                MfuSource::Solved => "solved",
+            }
+            .into(),
+        ),
         Cell::range(r.wall_clock_seconds, Cell::Time),
         Cell::range(r.gpu_hours, Cell::Count),
         r.price_usd_per_gpu_hour
@@ -43,6 +58,9 @@ impl CompareResult {
         let mut table = Table::with_columns(vec![
             Column::new("GPU", "gpu"),
             Column::low("GPUs", "gpus"),
+            Column::low("MFU", "mfu"),
+            Column::new("layout", "layout"),
+            Column::csv("mfu_source"),
             Column::low("wall-clock", "wall_clock_seconds"),
             Column::low("GPU-hours", "gpu_hours"),
             Column::low("$/GPU-hour", "price_usd_per_gpu_hour"),
@@ -57,11 +75,15 @@ impl CompareResult {
         }
         let mut sections = vec![
             Section::Line(format!(
-                "{}: {} tokens at MFU {}{}; training state {} ({} params × 16 bytes, mixed-precision Adam: a first check, \
+                "{}: {} tokens at {}{}; training state {} ({} params × 16 bytes, mixed-precision Adam: a first check, \
                  without activations)",
                 self.model,
                 range(self.tokens, format::count),
-                range(self.mfu, format::percent),
+                self.mfu.map_or(
+                    "each GPU's predicted MFU (the best layout `llmcalc plan` finds for it)"
+                        .to_string(),
+                    |m| format!("MFU {}", range(m, format::percent))
+                ),
                 self.precision
                     .map_or(String::new(), |p| format!(" of the {} peak", p.name())),
                 format::bytes(self.state_bytes),
@@ -72,6 +94,13 @@ impl CompareResult {
                 table,
             },
         ];
+        for n in &self.no_layout {
+            sections.push(Section::Line(format!(
+                "{}: no layout of {} GPUs holds the model in memory; left out",
+                n.gpu,
+                format::exact(n.gpus)
+            )));
+        }
         for r in &self.rows {
             for reason in &r.impossible {
                 sections.push(Section::Line(format!(

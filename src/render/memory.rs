@@ -101,6 +101,19 @@ impl MemoryResult {
 }
 
 /// One line describing a layout.
+/// How the GPUs are split, in short: `TP 8 × PP 16 × DP 64`, with CP and EP where used.
+pub fn split(l: &Layout) -> String {
+    let mut out = format!("TP {}", l.tp);
+    if l.cp > 1 {
+        out += &format!(" × CP {}", l.cp);
+    }
+    out += &format!(" × PP {} × DP {}", l.pp, l.dp);
+    if l.ep > 1 {
+        out += &format!(" (EP {})", l.ep);
+    }
+    out
+}
+
 pub fn describe(l: &Layout) -> String {
     let recompute = match l.recompute {
         Recompute::None => "no recompute",

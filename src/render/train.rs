@@ -6,7 +6,9 @@ use crate::domain::units::unit::{dollar_per_hour, hour};
 use crate::domain::units::{Bounds, MoneyRate};
 use crate::render::{Cell, Report, Section, Table, range};
 
+use crate::app::predict::MfuSource;
 use crate::app::train::*;
+use crate::render::memory::describe;
 
 impl TrainResult {
     fn remark(&self, term: Term) -> String {
@@ -201,11 +203,29 @@ impl TrainResult {
             ));
         }
         let percent = |b: Bounds<f64>| Cell::range(b, Cell::Percent);
+        let layout = self
+            .predicted_layout
+            .as_ref()
+            .map_or(String::new(), |l| format!(" {}", describe(l)));
+        let remark = if self.mfu_source == MfuSource::Predicted {
+            format!("predicted: the best layout `llmcalc plan` finds,{layout}")
+        } else {
+            self.term_remark(Term::Mfu, "mfu")
+        };
         facts.push(fact(
             "MFU",
             self.solved_value(Term::Mfu, percent(self.mfu)),
-            self.term_remark(Term::Mfu, "mfu"),
+            remark,
         ));
+        if let (Some(predicted), false) =
+            (self.predicted_mfu, self.mfu_source == MfuSource::Predicted)
+        {
+            facts.push(fact(
+                "predicted MFU",
+                percent(predicted),
+                format!("the best layout `llmcalc plan` finds for these GPUs,{layout}"),
+            ));
+        }
         if let Some(mfu) = self.mfu_without_attention {
             facts.push(fact(
                 "MFU without attention",
