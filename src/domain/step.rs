@@ -410,6 +410,14 @@ mod tests {
         }
     }
 
+    /// `global_batch` sequences of 2048 tokens.
+    fn workload(global_batch: u64) -> Workload {
+        Workload {
+            seq_len: 2048,
+            global_batch,
+        }
+    }
+
     fn one_gpu(recompute: Recompute) -> Layout {
         Layout {
             tp: 1,
@@ -433,10 +441,7 @@ mod tests {
         let gemms = 24.0 * t * d * d / (1e15 * 0.8);
         let attention = 2.0 * t * t * d / (1e15 * 0.4);
         let logits = 2.0 * t * d * v / (1e15 * 0.8);
-        let workload = Workload {
-            seq_len: 2048,
-            global_batch: 1,
-        };
+        let workload = workload(1);
         let step = step_time(
             &shape(),
             &one_gpu(Recompute::None),
@@ -467,10 +472,7 @@ mod tests {
         // TP 4 on one node: 4 all-reduces of T·d 16-bit activations, 2·3/4 of 2·T·d bytes at 1 TB/s.
         let mut layout = one_gpu(Recompute::None);
         layout.tp = 4;
-        let workload = Workload {
-            seq_len: 2048,
-            global_batch: 1,
-        };
+        let workload = workload(1);
         let step = step_time(&shape(), &layout, &workload, &model(0.8, 0.4));
         let one = 2.0 * 3.0 / 4.0 * (2.0 * 2048.0 * 1024.0) / 1e12;
         assert!((step.tensor_parallel - 4.0 * one).abs() < 1e-15);
@@ -482,10 +484,7 @@ mod tests {
         // micro-batch's stage time plus one send of T·d 16-bit activations.
         let mut layout = one_gpu(Recompute::None);
         layout.pp = 2;
-        let workload = Workload {
-            seq_len: 2048,
-            global_batch: 4,
-        };
+        let workload = workload(4);
         let step = step_time(&shape(), &layout, &workload, &model(0.8, 0.4));
         let send = 2.0 * 2048.0 * 1024.0 / 1e12;
         assert!((step.bubble - (step.compute / 4.0 + send)).abs() < 1e-15);
