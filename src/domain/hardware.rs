@@ -256,111 +256,118 @@ const FIELDS: [&str; 27] = [
     "price.source",
 ];
 
-impl Gpu {
-    /// Checks a spec: a training precision present, sparse peaks not below dense ones, sizes positive.
-    pub fn from_spec(id: String, spec: GpuSpec) -> Result<Gpu, Invalid> {
-        let invalid = |field: &str, message: String| Invalid {
-            field: field.to_string(),
-            message,
-        };
-        if spec.peak.bf16.is_none() && spec.peak.fp16.is_none() {
-            return Err(invalid(
-                "peak",
-                "[peak] needs a bf16 or fp16 figure: training runs in one of them".into(),
-            ));
-        }
-        for precision in Precision::ALL {
-            if spec
-                .peak
-                .get(precision)
-                .is_some_and(|p| p <= ComputeRate::default())
-            {
-                let field = format!("peak.{}", precision.name());
-                return Err(invalid(&field, format!("{field} must be above zero")));
-            }
-            if let (Some(dense), Some(sparse)) =
-                (spec.peak.get(precision), spec.sparse.get(precision))
-                && sparse < dense
-            {
-                let field = format!("sparse.{}", precision.name());
-                return Err(invalid(
-                    &field,
-                    format!(
-                        "{field} is below peak.{}: [peak] holds dense figures, [sparse] the vendors' sparse headlines",
-                        precision.name()
-                    ),
-                ));
-            }
-        }
-        let zero_bytes = Information::default();
-        if spec.memory.capacity.0 <= zero_bytes {
-            return Err(invalid(
-                "memory.capacity",
-                "memory.capacity must be above zero".into(),
-            ));
-        }
-        if spec.memory.bandwidth.0 <= Bandwidth::default() {
-            return Err(invalid(
-                "memory.bandwidth",
-                "memory.bandwidth must be above zero".into(),
-            ));
-        }
-        if spec.power.is_some_and(|Parsed(p)| p <= Power::default()) {
-            return Err(invalid("power", "power must be above zero".into()));
-        }
+/// A field's value that is not allowed, and why.
+fn invalid(field: &str, message: String) -> Invalid {
+    Invalid {
+        field: field.to_string(),
+        message,
+    }
+}
+
+/// A training precision (bf16 or fp16) present, every dense peak above zero, and no sparse headline
+/// below the dense peak of its precision (2:4 sparsity doubles the dense figure, never lowers it).
+fn check_peaks(spec: &GpuSpec) -> Result<(), Invalid> {
+    if spec.peak.bf16.is_none() && spec.peak.fp16.is_none() {
+        return Err(invalid(
+            "peak",
+            "[peak] needs a bf16 or fp16 figure: training runs in one of them".into(),
+        ));
+    }
+    for precision in Precision::ALL {
         if spec
-            .price
-            .as_ref()
-            .is_some_and(|p| p.per_gpu_hour.0 <= MoneyRate::default())
+            .peak
+            .get(precision)
+            .is_some_and(|p| p <= ComputeRate::default())
         {
-            return Err(invalid(
-                "price.per_gpu_hour",
-                "price.per_gpu_hour must be above zero".into(),
-            ));
+            let field = format!("peak.{}", precision.name());
+            return Err(invalid(&field, format!("{field} must be above zero")));
         }
-        if spec
-            .interconnect
-            .as_ref()
-            .and_then(|ic| ic.bandwidth)
-            .is_some_and(|Parsed(b)| b <= Bandwidth::default())
+        if let (Some(dense), Some(sparse)) = (spec.peak.get(precision), spec.sparse.get(precision))
+            && sparse < dense
         {
+            let field = format!("sparse.{}", precision.name());
             return Err(invalid(
-                "interconnect.bandwidth",
-                "interconnect.bandwidth must be above zero".into(),
-            ));
-        }
-        if spec
-            .interconnect
-            .as_ref()
-            .and_then(|ic| ic.scale_out)
-            .is_some_and(|Parsed(b)| b <= Bandwidth::default())
-        {
-            return Err(invalid(
-                "interconnect.scale_out",
-                "interconnect.scale_out must be above zero".into(),
-            ));
-        }
-        if let Some(ic) = &spec.interconnect
-            && ic.gpus_per_node == 0
-        {
-            return Err(invalid(
-                "interconnect.gpus_per_node",
-                "interconnect.gpus_per_node must be at least 1".into(),
-            ));
-        }
-        if let Some(unknown) = spec
-            .uncertain
-            .iter()
-            .find(|f| !FIELDS.contains(&f.as_str()))
-        {
-            return Err(invalid(
-                "uncertain",
+                &field,
                 format!(
-                    "uncertain names `{unknown}`, which is not a field; allowed: {}",
-                    FIELDS.join(", ")
+                    "{field} is below peak.{}: [peak] holds dense figures, [sparse] the vendors' sparse headlines",
+                    precision.name()
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// Memory, bandwidths, power and price above zero where given, and at least one GPU per node.
+fn check_sizes(spec: &GpuSpec) -> Result<(), Invalid> {
+    let link = |bandwidth: fn(&InterconnectSpec) -> Option<Parsed<Bandwidth>>| {
+        spec.interconnect
+            .as_ref()
+            .and_then(bandwidth)
+            .is_some_and(|Parsed(b)| b <= Bandwidth::default())
+    };
+    let not_positive = [
+        (
+            "memory.capacity",
+            spec.memory.capacity.0 <= Information::default(),
+        ),
+        (
+            "memory.bandwidth",
+            spec.memory.bandwidth.0 <= Bandwidth::default(),
+        ),
+        (
+            "power",
+            spec.power.is_some_and(|Parsed(p)| p <= Power::default()),
+        ),
+        (
+            "price.per_gpu_hour",
+            spec.price
+                .as_ref()
+                .is_some_and(|p| p.per_gpu_hour.0 <= MoneyRate::default()),
+        ),
+        ("interconnect.bandwidth", link(|ic| ic.bandwidth)),
+        ("interconnect.scale_out", link(|ic| ic.scale_out)),
+    ];
+    if let Some((field, _)) = not_positive.into_iter().find(|&(_, bad)| bad) {
+        return Err(invalid(field, format!("{field} must be above zero")));
+    }
+    if let Some(ic) = &spec.interconnect
+        && ic.gpus_per_node == 0
+    {
+        return Err(invalid(
+            "interconnect.gpus_per_node",
+            "interconnect.gpus_per_node must be at least 1".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Every name under `uncertain` one of [`FIELDS`].
+fn check_uncertain(spec: &GpuSpec) -> Result<(), Invalid> {
+    match spec
+        .uncertain
+        .iter()
+        .find(|f| !FIELDS.contains(&f.as_str()))
+    {
+        Some(unknown) => Err(invalid(
+            "uncertain",
+            format!(
+                "uncertain names `{unknown}`, which is not a field; allowed: {}",
+                FIELDS.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+impl Gpu {
+    /// Checks a spec, naming the first field not allowed: the peaks (a training precision present,
+    /// sparse figures not below dense ones), the sizes (positive) and the `uncertain` names (fields);
+    /// then builds the GPU from it.
+    pub fn from_spec(id: String, spec: GpuSpec) -> Result<Gpu, Invalid> {
+        check_peaks(&spec)?;
+        check_sizes(&spec)?;
+        check_uncertain(&spec)?;
         Ok(Gpu {
             id,
             name: spec.name,
@@ -465,6 +472,55 @@ mod tests {
         assert_eq!(Precision::Fp8.bytes().get::<byte>(), 1.0);
         assert_eq!(Precision::Fp32.bytes().get::<byte>(), 4.0);
         assert_eq!(Precision::Fp4.bytes().get::<byte>(), 0.5);
+    }
+
+    #[test]
+    fn the_first_invalid_field_is_named() {
+        let check = |extra: &str| {
+            let spec: GpuSpec = toml::from_str(&format!(
+                "name = \"X\"\nvendor = \"V\"\nsource = \"s\"\n{extra}\n\
+                 [memory]\ncapacity = \"32 GiB\"\nbandwidth = \"1 TB/s\"\n"
+            ))
+            .unwrap();
+            Gpu::from_spec("x".into(), spec)
+                .map(|_| ())
+                .map_err(|e| e.message)
+        };
+        let bf16 = "[peak]\nbf16 = \"100 TFLOP/s\"";
+        assert_eq!(check(bf16), Ok(()));
+        assert!(
+            check("[peak]\nfp8 = \"1 PFLOP/s\"")
+                .unwrap_err()
+                .contains("bf16 or fp16")
+        );
+        assert_eq!(
+            check("[peak]\nbf16 = \"0 TFLOP/s\"").unwrap_err(),
+            "peak.bf16 must be above zero"
+        );
+        assert!(
+            check(&format!("{bf16}\n[sparse]\nbf16 = \"50 TFLOP/s\""))
+                .unwrap_err()
+                .starts_with("sparse.bf16 is below peak.bf16")
+        );
+        assert_eq!(
+            check(&format!("power = \"0 W\"\nuncertain = [\"x\"]\n{bf16}")).unwrap_err(),
+            "power must be above zero"
+        );
+        let link = "[interconnect]\nname = \"l\"\ngpus_per_node = 0\nscale_out = \"0 GB/s\"";
+        assert_eq!(
+            check(&format!("{bf16}\n{link}")).unwrap_err(),
+            "interconnect.scale_out must be above zero"
+        );
+        let link = "[interconnect]\nname = \"l\"\ngpus_per_node = 0";
+        assert_eq!(
+            check(&format!("{bf16}\n{link}")).unwrap_err(),
+            "interconnect.gpus_per_node must be at least 1"
+        );
+        assert!(
+            check(&format!("uncertain = [\"peak.bf17\"]\n{bf16}"))
+                .unwrap_err()
+                .starts_with("uncertain names `peak.bf17`, which is not a field")
+        );
     }
 
     #[test]

@@ -34,7 +34,7 @@
 use serde::Serialize;
 
 use crate::domain::hardware::Precision;
-use crate::domain::model::architecture::{Architecture, Kind};
+use crate::domain::model::architecture::{Architecture, Kind, Stack};
 use crate::domain::model::flops::Recompute;
 use crate::domain::model::params::{ParamBreakdown, Role};
 use crate::domain::units::Information;
@@ -352,7 +352,8 @@ pub struct Shape {
 }
 
 impl Shape {
-    /// The shape of a decoder-only or encoder-only model.
+    /// The shape of a decoder-only or encoder-only model: its widths (`Shape::widths`), then its
+    /// parameters by how they split (`Shape::with_params`).
     pub fn new(model: &str, arch: &Architecture, params: &ParamBreakdown) -> Result<Shape> {
         if arch.kind() == Kind::EncoderDecoder {
             return Err(Error::Invalid {
@@ -366,21 +367,16 @@ impl Shape {
             .stacks()
             .next()
             .expect("a checked architecture has a stack");
-        let layers = s.layers as f64;
-        let total = |role| params.total_of(role) as f64;
-        let d = arch.d_model as f64;
-        let kv_per_layer = 2.0 * d * s.kv_dim() as f64;
-        let attention = total(Role::SelfAttention) / layers - kv_per_layer;
-        let split = attention + (total(Role::DenseMlp) + total(Role::SharedExperts)) / layers;
-        // Norms of the layers are whole on every rank; the final norm sits with the output head.
-        let norms = s.norms_per_layer as f64 * arch.norm_params() as f64;
-        let final_norm = total(Role::Norms) - norms * layers;
-        let replicated =
-            norms + (total(Role::Router) + total(Role::RelativePositionProjection)) / layers;
+        Ok(Shape::widths(arch, s).with_params(arch, s, params))
+    }
+
+    /// The widths of the model's one stack `s`: attention, MLP and experts, with the MLP width a token
+    /// passes through averaged over dense and MoE layers; the parameter counts are left at zero.
+    fn widths(arch: &Architecture, s: &Stack) -> Shape {
         let activation_factor = if s.mlp.matrices() == 3 { 8.0 } else { 4.0 };
         let (mlp_width, experts, top_k, expert_ffn, shared_experts) = match &s.moe {
             Some(m) => {
-                let moe_share = s.moe_layers() as f64 / layers;
+                let moe_share = s.moe_layers() as f64 / s.layers as f64;
                 let moe_width = (m.top_k + m.shared_experts) as f64 * m.expert_ffn as f64;
                 (
                     moe_share * moe_width + (1.0 - moe_share) * s.ffn as f64,
@@ -392,24 +388,14 @@ impl Shape {
             }
             None => (s.ffn as f64, 1, 0, 0.0, 0.0),
         };
-        let embedding = params
-            .parts
-            .iter()
-            .filter(|p| p.role.is_embedding() && p.role != Role::OutputHead)
-            .map(|p| p.total as f64)
-            .sum();
-        Ok(Shape {
+        Shape {
             layers: s.layers,
-            d_model: d,
+            d_model: arch.d_model as f64,
             heads: s.heads,
             kv_heads: s.kv_heads,
             head_dim: s.head_dim as f64,
             vocab: arch.vocab as f64,
             mlp_activation_width: activation_factor * mlp_width,
-            split_per_layer: split,
-            kv_per_layer,
-            replicated_per_layer: replicated,
-            expert_per_layer: total(Role::RoutedExperts) / layers,
             ffn: s.ffn as f64,
             expert_ffn,
             shared_experts,
@@ -417,11 +403,41 @@ impl Shape {
             experts,
             top_k,
             moe_layers: s.moe_layers(),
+            tied: arch.tied_embeddings,
+            ..Shape::default()
+        }
+    }
+
+    /// `self` with the parameters of `params` by how they split: per layer, those tensor parallelism
+    /// splits, the key/value projections, those every rank holds whole and the routed experts'; the
+    /// embedding, the output head and the final norm apart.
+    fn with_params(self, arch: &Architecture, s: &Stack, params: &ParamBreakdown) -> Shape {
+        let layers = s.layers as f64;
+        let total = |role| params.total_of(role) as f64;
+        let kv_per_layer = 2.0 * self.d_model * s.kv_dim() as f64;
+        let attention = total(Role::SelfAttention) / layers - kv_per_layer;
+        let split = attention + (total(Role::DenseMlp) + total(Role::SharedExperts)) / layers;
+        // Norms of the layers are whole on every rank; the final norm sits with the output head.
+        let norms = s.norms_per_layer as f64 * arch.norm_params() as f64;
+        let final_norm = total(Role::Norms) - norms * layers;
+        let replicated =
+            norms + (total(Role::Router) + total(Role::RelativePositionProjection)) / layers;
+        let embedding = params
+            .parts
+            .iter()
+            .filter(|p| p.role.is_embedding() && p.role != Role::OutputHead)
+            .map(|p| p.total as f64)
+            .sum();
+        Shape {
+            split_per_layer: split,
+            kv_per_layer,
+            replicated_per_layer: replicated,
+            expert_per_layer: total(Role::RoutedExperts) / layers,
             embedding,
             head: total(Role::OutputHead),
             final_norm,
-            tied: arch.tied_embeddings,
-        })
+            ..self
+        }
     }
 
     /// Routed-expert parameters per layer, before any split.
@@ -455,10 +471,8 @@ impl Shape {
         }
     }
 
-    /// Checks a layout against the model, the GPU count and the batch: the tensor and pipeline split
-    /// ([`split_violation`]); TP × CP × PP × DP is the GPUs; EP divides the experts and the data- and
-    /// context-parallel ranks; every replica gets at least a micro-batch; interleaving needs stages
-    /// and at most one chunk per layer.
+    /// Checks a layout against the model, the GPU count and the batch: first how the ranks are laid
+    /// out (`Shape::ranks_violation`), then how a step runs on them (`Shape::schedule_violation`).
     pub fn violation(
         &self,
         layout: &Layout,
@@ -466,6 +480,14 @@ impl Shape {
         gpus_per_node: u64,
         global_batch: u64,
     ) -> Option<Violation> {
+        self.ranks_violation(layout, gpus, gpus_per_node)
+            .or_else(|| self.schedule_violation(layout, global_batch))
+    }
+
+    /// CP, EP, micro-batch and interleave at least 1; the tensor and pipeline split
+    /// ([`split_violation`]); TP × CP × PP × DP is the GPUs; EP divides the experts and the data- and
+    /// context-parallel ranks.
+    fn ranks_violation(&self, layout: &Layout, gpus: u64, gpus_per_node: u64) -> Option<Violation> {
         let Layout {
             tp, pp, cp, ep, dp, ..
         } = *layout;
@@ -500,6 +522,13 @@ impl Shape {
         if !(dp * cp).is_multiple_of(ep) {
             return Some(Violation::EpGroup { ep, group: dp * cp });
         }
+        None
+    }
+
+    /// Interleaving needs more than one stage and at most one chunk per layer; every replica gets at
+    /// least a micro-batch of the `global_batch` sequences; ZeRO has stages 0 to 3.
+    fn schedule_violation(&self, layout: &Layout, global_batch: u64) -> Option<Violation> {
+        let Layout { pp, dp, .. } = *layout;
         if layout.interleave > 1 && pp == 1 {
             return Some(Violation::InterleaveOneStage);
         }
@@ -550,6 +579,16 @@ pub struct Workload {
 pub enum Reserve {
     Fraction(f64),
     Bytes(Information),
+}
+
+impl Reserve {
+    /// The bytes kept free of a GPU of `capacity` bytes.
+    pub fn bytes(self, capacity: f64) -> f64 {
+        match self {
+            Reserve::Fraction(f) => f * capacity,
+            Reserve::Bytes(b) => b.get::<byte>(),
+        }
+    }
 }
 
 /// Per-GPU memory options.
@@ -651,31 +690,63 @@ pub fn activations_per_layer(shape: &Shape, layout: &Layout, seq_len: u64) -> f6
     }
 }
 
-/// Memory per GPU on the first and the last pipeline stage.
-pub fn memory(
+/// Layers' worth of activations the first stage holds (Korthikanti et al. 2022, §4.2.3): under 1F1B
+/// `min(p, m)` micro-batches of its layers; with `v` interleaved chunks and m ≥ p,
+/// `L·(1 + (p−1)/(p·v))`.
+fn layers_in_flight(stage_layers: f64, layout: &Layout, micro_batches: u64) -> f64 {
+    let pp = layout.pp as f64;
+    if layout.interleave > 1 && micro_batches >= layout.pp {
+        stage_layers * pp * (1.0 + (pp - 1.0) / (pp * layout.interleave as f64))
+    } else {
+        stage_layers * micro_batches.min(layout.pp) as f64
+    }
+}
+
+/// Parameters the first and the last stage hold beyond their layers: the embedding, split over the
+/// vocabulary, on the first; the final norm and the output head (a copy of the embedding when tied)
+/// on the last; a single stage holds both.
+fn edge_params(shape: &Shape, layout: &Layout) -> (f64, f64) {
+    let tp = layout.tp as f64;
+    let embedding = shape.embedding / tp;
+    let head = shape.final_norm
+        + if shape.tied {
+            if layout.pp > 1 {
+                shape.embedding / tp
+            } else {
+                0.0
+            }
+        } else {
+            shape.head / tp
+        };
+    if layout.pp == 1 {
+        (embedding + head, 0.0)
+    } else {
+        (embedding, head)
+    }
+}
+
+/// Activations the first and the last stage hold beyond their layers' (Korthikanti et al. 2022): the
+/// embedding output's 1-byte dropout mask for each micro-batch in flight on the first (§4.2.3), split
+/// over TP under sequence parallelism; the fp32 logits for the loss, 4·s·b·v/t bytes, on the last
+/// (§4.3).
+fn edge_activations(
     shape: &Shape,
     layout: &Layout,
     workload: &Workload,
-    opts: &MemoryOptions,
-) -> [Memory; 2] {
-    let (tp, pp) = (layout.tp as f64, layout.pp as f64);
-    let stage_layers = shape.stage_layers(layout.pp);
-    let (dense, experts) = shape.layer_params_per_gpu(layout, stage_layers);
-    let m = micro_batches(layout, workload);
-    let per_layer = activations_per_layer(shape, layout, workload.seq_len);
-    let layers_in_flight = if layout.interleave > 1 && m >= layout.pp {
-        stage_layers * pp * (1.0 + (pp - 1.0) / (pp * layout.interleave as f64))
-    } else {
-        stage_layers * m.min(layout.pp) as f64
-    };
+    micro_batches: u64,
+) -> (f64, f64) {
+    let tp = layout.tp as f64;
     let sb = (workload.seq_len * layout.micro_batch) as f64 / layout.cp as f64;
     let sp = if layout.sp { tp } else { 1.0 };
-    let in_flight = m.min(layout.pp) as f64;
-    let capacity = opts.capacity.get::<byte>();
-    let reserve = match opts.reserve {
-        Reserve::Fraction(f) => f * capacity,
-        Reserve::Bytes(b) => b.get::<byte>(),
-    };
+    let embedding_mask = sb * shape.d_model * micro_batches.min(layout.pp) as f64 / sp;
+    let logits = Precision::Fp32.bytes().get::<byte>() * sb * shape.vocab / tp;
+    (embedding_mask, logits)
+}
+
+/// Bytes of weights, gradients and optimizer state of `dense` and `experts` parameters on one GPU,
+/// with ZeRO's sharding (Rajbhandari et al. 2020, §3.1): stage 1 shards the optimizer state, 2 also
+/// the gradients, 3 also the weights, over the data-parallel group, the experts' over its share of it.
+fn model_states(layout: &Layout, opts: &MemoryOptions, dense: f64, experts: f64) -> [f64; 3] {
     let weight_bytes = opts.weights.precision().bytes().get::<byte>();
     // Gradients are kept in 16 bits (Rajbhandari et al. 2020, §3.1).
     let gradient_bytes = Precision::Bf16.bytes().get::<byte>();
@@ -685,20 +756,37 @@ pub fn memory(
         (layout.dp * layout.cp) as f64,
         (layout.dp * layout.cp / layout.ep) as f64,
     );
-    let stage = |stage: Stage, edge_params: f64, edge_activations: f64| {
+    let shard = |bytes: f64, from: u8| {
+        if layout.zero >= from {
+            bytes * dense / dp + bytes * experts / expert_dp
+        } else {
+            bytes * (dense + experts)
+        }
+    };
+    [
+        shard(weight_bytes, 3),
+        shard(gradient_bytes, 2),
+        shard(opts.optimizer.state_bytes(), 1),
+    ]
+}
+
+/// Memory per GPU on the first and the last pipeline stage.
+pub fn memory(
+    shape: &Shape,
+    layout: &Layout,
+    workload: &Workload,
+    opts: &MemoryOptions,
+) -> [Memory; 2] {
+    let stage_layers = shape.stage_layers(layout.pp);
+    let (dense, experts) = shape.layer_params_per_gpu(layout, stage_layers);
+    let m = micro_batches(layout, workload);
+    let per_layer = activations_per_layer(shape, layout, workload.seq_len);
+    let layers_in_flight = layers_in_flight(stage_layers, layout, m);
+    let capacity = opts.capacity.get::<byte>();
+    let reserve = opts.reserve.bytes(capacity);
+    let stage = |stage: Stage, edge_params: f64, edge_activations: f64, activations: f64| {
         let dense = dense + edge_params;
-        // ZeRO shards over the data-parallel group: the experts' over its share of it.
-        let shard = |bytes: f64, from: u8| {
-            if layout.zero >= from {
-                bytes * dense / dp + bytes * experts / expert_dp
-            } else {
-                bytes * (dense + experts)
-            }
-        };
-        let weights = shard(weight_bytes, 3);
-        let gradients = shard(gradient_bytes, 2);
-        let optimizer = shard(opts.optimizer.state_bytes(), 1);
-        let activations = per_layer * layers_in_flight;
+        let [weights, gradients, optimizer] = model_states(layout, opts, dense, experts);
         let total = weights + gradients + optimizer + activations + edge_activations + reserve;
         Memory {
             stage,
@@ -716,29 +804,14 @@ pub fn memory(
             micro_batches: m,
         }
     };
-    let embedding = shape.embedding / tp;
-    let head = shape.final_norm
-        + if shape.tied {
-            if layout.pp > 1 {
-                shape.embedding / tp
-            } else {
-                0.0
-            }
-        } else {
-            shape.head / tp
-        };
-    let (first_edge, last_edge) = if layout.pp == 1 {
-        (embedding + head, 0.0)
-    } else {
-        (embedding, head)
-    };
+    let (first_edge, last_edge) = edge_params(shape, layout);
+    let (embedding_mask, last_logits) = edge_activations(shape, layout, workload, m);
     let first = stage(
         Stage::First,
         first_edge,
-        sb * shape.d_model * in_flight / sp,
+        embedding_mask,
+        per_layer * layers_in_flight,
     );
-    let last_logits = Precision::Fp32.bytes().get::<byte>() * sb * shape.vocab / tp;
-    let mut last = stage(Stage::Last, last_edge, last_logits);
     if layout.pp == 1 {
         // One stage: it holds both ends.
         let mut only = first;
@@ -747,13 +820,12 @@ pub fn memory(
         return [only, only];
     }
     // The last stage finishes each micro-batch's forward and starts its backward at once: one in flight.
-    last.activations = per_layer * stage_layers;
-    last.total = last.weights
-        + last.gradients
-        + last.optimizer
-        + last.activations
-        + last.edge_activations
-        + last.reserve;
+    let last = stage(
+        Stage::Last,
+        last_edge,
+        last_logits,
+        per_layer * stage_layers,
+    );
     [first, last]
 }
 
@@ -782,23 +854,10 @@ mod tests {
             heads: 1,
             kv_heads: 1,
             head_dim: 1.0,
-            vocab: 0.0,
-            mlp_activation_width: 0.0,
             split_per_layer: psi,
-            kv_per_layer: 0.0,
-            replicated_per_layer: 0.0,
-            expert_per_layer: 0.0,
-            ffn: 0.0,
-            expert_ffn: 0.0,
-            shared_experts: 0.0,
             mlp_matrices: 2.0,
             experts: 1,
-            top_k: 0,
-            moe_layers: 0,
-            embedding: 0.0,
-            head: 0.0,
-            final_norm: 0.0,
-            tied: false,
+            ..Shape::default()
         };
         let workload = Workload {
             seq_len: 1,
@@ -812,16 +871,9 @@ mod tests {
         };
         let states = |zero| {
             let layout = Layout {
-                tp: 1,
-                pp: 1,
-                cp: 1,
-                ep: 1,
                 dp: 64,
-                sp: false,
                 zero,
-                recompute: Recompute::Full,
-                micro_batch: 1,
-                interleave: 1,
+                ..layout(1, false, Recompute::Full)
             };
             let m = memory(&shape, &layout, &workload, &opts)[0];
             (m.weights + m.gradients + m.optimizer) / 1e9
@@ -846,21 +898,10 @@ mod tests {
             head_dim: 128.0,
             vocab: 50257.0,
             mlp_activation_width: 4.0 * 4.0 * 12288.0,
-            split_per_layer: 0.0,
-            kv_per_layer: 0.0,
-            replicated_per_layer: 0.0,
-            expert_per_layer: 0.0,
-            ffn: 0.0,
-            expert_ffn: 0.0,
-            shared_experts: 0.0,
             mlp_matrices: 2.0,
             experts: 1,
-            top_k: 0,
-            moe_layers: 0,
-            embedding: 0.0,
-            head: 0.0,
-            final_norm: 0.0,
             tied: true,
+            ..Shape::default()
         }
     }
 

@@ -68,6 +68,22 @@ pub struct StepTime {
     pub total: f64,
 }
 
+impl StepTime {
+    /// `self` with its total: the sum of the parts.
+    fn with_total(self) -> StepTime {
+        StepTime {
+            total: self.compute
+                + self.bubble
+                + self.tensor_parallel
+                + self.context_parallel
+                + self.expert_parallel
+                + self.data_parallel
+                + self.optimizer,
+            ..self
+        }
+    }
+}
+
 /// One layer's forward-and-backward time for one micro-batch, by part.
 #[derive(Clone, Copy, Debug, Default)]
 struct LayerTime {
@@ -223,6 +239,41 @@ impl Micro<'_> {
             self.shape.d_model,
         )
     }
+
+    /// One micro-batch forward and backward on the slowest stage: `layers` layers, dense and MoE in
+    /// the model's proportion, and the output layer.
+    fn stage(&self, layers: f64) -> LayerTime {
+        let moe_share = self.shape.moe_layers as f64 / self.shape.layers as f64;
+        let (dense, moe) = (self.layer(false), self.layer(true));
+        let mix = |f: fn(&LayerTime) -> f64| {
+            layers * ((1.0 - moe_share) * f(&dense) + moe_share * f(&moe))
+        };
+        LayerTime {
+            compute: mix(|l| l.compute) + self.output_layer(),
+            tensor_parallel: mix(|l| l.tensor_parallel),
+            context_parallel: mix(|l| l.context_parallel),
+            expert_parallel: mix(|l| l.expert_parallel),
+        }
+    }
+
+    /// The pipeline bubble of a step: (PP − 1)/v of one micro-batch's `stage` seconds for v
+    /// interleaved chunks (Narayanan et al. 2021, §2.2), plus the first activations' trip down the
+    /// pipeline, PP − 1 sends of the micro-batch's 16-bit activations.
+    fn bubble(&self, stage: f64) -> f64 {
+        let layout = self.layout;
+        let pp = layout.pp as f64;
+        let sends = if layout.pp > 1 {
+            let bytes = 2.0 * self.tokens * self.shape.d_model / self.tp();
+            (pp - 1.0)
+                * self
+                    .model
+                    .fabric
+                    .send(bytes, layout.tp * layout.cp * layout.dp)
+        } else {
+            0.0
+        };
+        (pp - 1.0) / layout.interleave as f64 * stage + sends
+    }
 }
 
 /// Seconds of the data-parallel traffic of one step for `dense` and `experts` parameters per GPU.
@@ -254,7 +305,22 @@ fn data_parallel(
     (1.0 - model.dp_overlap) * time
 }
 
-/// The estimated time of one optimizer step of `layout`.
+/// Seconds of the optimizer update: read and write of the fp32 master weights and the two Adam
+/// moments, the gradient read and the weight write, 32 bytes per parameter a GPU updates, at HBM
+/// bandwidth; ZeRO 1 and above shard the update over the data- and context-parallel ranks.
+fn optimizer_update(model: &StepModel, layout: &Layout, params: (f64, f64)) -> f64 {
+    let shards = if layout.zero >= 1 {
+        (layout.dp * layout.cp) as f64
+    } else {
+        1.0
+    };
+    model
+        .device
+        .memory_bound(32.0 * (params.0 + params.1) / shards)
+}
+
+/// The estimated time of one optimizer step of `layout`: its micro-batches on the slowest stage
+/// (`Micro::stage`), the pipeline bubble, the data-parallel traffic and the optimizer update.
 pub fn step_time(
     shape: &Shape,
     layout: &Layout,
@@ -270,55 +336,21 @@ pub fn step_time(
         seq_len: workload.seq_len as f64,
     };
     let layers = shape.stage_layers(layout.pp);
-    let moe_share = shape.moe_layers as f64 / shape.layers as f64;
-    let (dense, moe) = (micro.layer(false), micro.layer(true));
-    let mix =
-        |f: fn(&LayerTime) -> f64| layers * ((1.0 - moe_share) * f(&dense) + moe_share * f(&moe));
-    let compute = mix(|l| l.compute) + micro.output_layer();
-    let (tensor_parallel, context_parallel, expert_parallel) = (
-        mix(|l| l.tensor_parallel),
-        mix(|l| l.context_parallel),
-        mix(|l| l.expert_parallel),
-    );
-    let stage = compute + tensor_parallel + context_parallel + expert_parallel;
-    let pp = layout.pp as f64;
-    let sends = if layout.pp > 1 {
-        let bytes = 2.0 * micro.tokens * shape.d_model / micro.tp();
-        (pp - 1.0) * model.fabric.send(bytes, layout.tp * layout.cp * layout.dp)
-    } else {
-        0.0
-    };
-    let bubble = (pp - 1.0) / layout.interleave as f64 * stage + sends;
+    let stage = micro.stage(layers);
     let params = shape.layer_params_per_gpu(layout, layers);
-    let data_parallel = data_parallel(model, layout, m, params);
-    let shards = if layout.zero >= 1 {
-        (layout.dp * layout.cp) as f64
-    } else {
-        1.0
-    };
-    let optimizer = model
-        .device
-        .memory_bound(32.0 * (params.0 + params.1) / shards);
-    let parts = StepTime {
-        compute: m * compute,
-        bubble,
-        tensor_parallel: m * tensor_parallel,
-        context_parallel: m * context_parallel,
-        expert_parallel: m * expert_parallel,
-        data_parallel,
-        optimizer,
-        total: 0.0,
-    };
     StepTime {
-        total: parts.compute
-            + parts.bubble
-            + parts.tensor_parallel
-            + parts.context_parallel
-            + parts.expert_parallel
-            + parts.data_parallel
-            + parts.optimizer,
-        ..parts
+        compute: m * stage.compute,
+        bubble: micro.bubble(
+            stage.compute + stage.tensor_parallel + stage.context_parallel + stage.expert_parallel,
+        ),
+        tensor_parallel: m * stage.tensor_parallel,
+        context_parallel: m * stage.context_parallel,
+        expert_parallel: m * stage.expert_parallel,
+        data_parallel: data_parallel(model, layout, m, params),
+        optimizer: optimizer_update(model, layout, params),
+        total: 0.0,
     }
+    .with_total()
 }
 
 #[cfg(test)]
@@ -378,6 +410,14 @@ mod tests {
         }
     }
 
+    /// `global_batch` sequences of 2048 tokens.
+    fn workload(global_batch: u64) -> Workload {
+        Workload {
+            seq_len: 2048,
+            global_batch,
+        }
+    }
+
     fn one_gpu(recompute: Recompute) -> Layout {
         Layout {
             tp: 1,
@@ -401,10 +441,7 @@ mod tests {
         let gemms = 24.0 * t * d * d / (1e15 * 0.8);
         let attention = 2.0 * t * t * d / (1e15 * 0.4);
         let logits = 2.0 * t * d * v / (1e15 * 0.8);
-        let workload = Workload {
-            seq_len: 2048,
-            global_batch: 1,
-        };
+        let workload = workload(1);
         let step = step_time(
             &shape(),
             &one_gpu(Recompute::None),
@@ -435,10 +472,7 @@ mod tests {
         // TP 4 on one node: 4 all-reduces of T·d 16-bit activations, 2·3/4 of 2·T·d bytes at 1 TB/s.
         let mut layout = one_gpu(Recompute::None);
         layout.tp = 4;
-        let workload = Workload {
-            seq_len: 2048,
-            global_batch: 1,
-        };
+        let workload = workload(1);
         let step = step_time(&shape(), &layout, &workload, &model(0.8, 0.4));
         let one = 2.0 * 3.0 / 4.0 * (2.0 * 2048.0 * 1024.0) / 1e12;
         assert!((step.tensor_parallel - 4.0 * one).abs() < 1e-15);
@@ -450,10 +484,7 @@ mod tests {
         // micro-batch's stage time plus one send of T·d 16-bit activations.
         let mut layout = one_gpu(Recompute::None);
         layout.pp = 2;
-        let workload = Workload {
-            seq_len: 2048,
-            global_batch: 4,
-        };
+        let workload = workload(4);
         let step = step_time(&shape(), &layout, &workload, &model(0.8, 0.4));
         let send = 2.0 * 2048.0 * 1024.0 / 1e12;
         assert!((step.bubble - (step.compute / 4.0 + send)).abs() < 1e-15);

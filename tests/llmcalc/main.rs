@@ -58,3 +58,54 @@ pub fn fails(args: &[&str]) -> String {
     assert!(output.stdout.is_empty(), "llmcalc {args:?} wrote to stdout");
     String::from_utf8(output.stderr).unwrap()
 }
+
+/// `memory` of Llama 2 70B on 64 A100-80GB: TP 8 × PP 2, ZeRO-1, sequence parallelism and selective
+/// recompute.
+pub const LLAMA_70B_LAYOUT: [&str; 15] = [
+    "memory",
+    "llama-2-70b",
+    "--gpu",
+    "a100-80gb",
+    "--gpus",
+    "64",
+    "--tp",
+    "8",
+    "--pp",
+    "2",
+    "--zero",
+    "1",
+    "--sp",
+    "--recompute",
+    "selective",
+];
+
+/// `mfu` of PaLM 540B on 6,144 TPU v4 chips at 2048-token sequences (Chowdhery et al. 2022), with
+/// `throughput` flags saying how fast it trained.
+pub fn palm_mfu<'a>(throughput: &[&'a str]) -> Vec<&'a str> {
+    let on = ["mfu", "palm-540b", "--gpu", "tpu-v4", "--gpus", "6144"];
+    [&on[..], throughput, &["--seq-len", "2048"]].concat()
+}
+
+/// `serve model` with `flags`, then each of these defaults whose flag `flags` does not give: one
+/// sequence of 2000 prompt and 500 output tokens on 8 H100s.
+pub fn serve_args<'a>(model: &'a str, flags: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["serve", model];
+    args.extend(flags);
+    for (flag, value) in [
+        ("--gpu", "h100"),
+        ("--gpus", "8"),
+        ("--batch", "1"),
+        ("--prompt-tokens", "2000"),
+        ("--output-tokens", "500"),
+    ] {
+        if !flags.contains(&flag) {
+            args.extend([flag, value]);
+        }
+    }
+    args
+}
+
+/// Speculative decoding with `model` as the draft: 80% of its tokens accepted, 4 drafted a step.
+pub fn draft(model: &str) -> [&str; 6] {
+    ["--draft", model, "--acceptance", "0.8", "--lookahead", "4"]
+}

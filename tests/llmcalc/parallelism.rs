@@ -1,31 +1,13 @@
 //! Memory per GPU and the layout search through the binary, against hand calculations from the ZeRO and
 //! Korthikanti et al. formulas.
 
-use crate::{fails, json, stdout};
+use crate::{LLAMA_70B_LAYOUT, fails, json, stdout};
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
     (a - b).abs() <= rel * b.abs()
 }
-
-const LLAMA_70B_LAYOUT: [&str; 15] = [
-    "memory",
-    "llama-2-70b",
-    "--gpu",
-    "a100-80gb",
-    "--gpus",
-    "64",
-    "--tp",
-    "8",
-    "--pp",
-    "2",
-    "--zero",
-    "1",
-    "--sp",
-    "--recompute",
-    "selective",
-];
 
 #[test]
 fn llama_2_70b_on_64_gpus_by_hand() {
@@ -114,14 +96,8 @@ fn gpt_4_origin_layout_is_evaluated_and_does_not_fit_an_a100_40gb() {
 
 #[test]
 fn invalid_layouts_name_the_constraint() {
-    let base = [
-        "memory",
-        "llama-2-70b",
-        "--gpu",
-        "a100-80gb",
-        "--gpus",
-        "64",
-    ];
+    // `memory llama-2-70b` on its 64 A100-80GB, without the layout's flags.
+    let base = &LLAMA_70B_LAYOUT[..6];
     let with = |extra: &[&str]| {
         let mut args = base.to_vec();
         args.extend(extra);
@@ -241,27 +217,13 @@ fn absurd_batches_and_reserves_are_refused() {
         "1e30",
     ]);
     assert!(err.contains("more than 2^32 sequences"), "{err}");
-    let err = fails(&[
-        "memory",
-        "llama-2-7b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "8",
-        "--reserve",
-        "10",
-    ]);
+    let memory = |extra: &[&str]| {
+        let on = ["memory", "llama-2-7b", "--gpu", "h100", "--gpus", "8"];
+        fails(&[&on[..], extra].concat())
+    };
+    let err = memory(&["--reserve", "10"]);
     assert!(err.contains("needs `%` or a unit"), "{err}");
-    let err = fails(&[
-        "memory",
-        "llama-2-7b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "8",
-        "--interleave",
-        "2",
-    ]);
+    let err = memory(&["--interleave", "2"]);
     assert!(
         err.contains("--interleave: needs more than one pipeline stage"),
         "{err}"

@@ -1,31 +1,25 @@
 //! Serving arithmetic through the binary, against the figures and hand calculations.
 
-use crate::{fails, json, stdout};
+use crate::{draft, fails, json, serve_args, stdout};
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
     (a - b).abs() <= rel * b.abs()
 }
 
-/// `model` served on 8 H100s, 2000 prompt and 500 output tokens, one sequence unless `extra` says.
-fn serve(model: &str, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec![
-        "serve",
-        model,
-        "--gpu",
-        "h100",
-        "--gpus",
-        "8",
-        "--prompt-tokens",
-        "2000",
-        "--output-tokens",
-        "500",
-    ];
-    if !extra.contains(&"--batch") {
-        args.extend(["--batch", "1"]);
-    }
-    args.extend(extra);
-    json(&args)
+/// `model` served with `flags` as JSON, the defaults of [`serve_args`] for the flags not given.
+fn serve(model: &str, flags: &[&str]) -> serde_json::Value {
+    json(&serve_args(model, flags))
 }
+
+/// One H100 and a short request, 100 prompt and 100 output tokens.
+const SHORT_ON_ONE: [&str; 6] = [
+    "--gpus",
+    "1",
+    "--prompt-tokens",
+    "100",
+    "--output-tokens",
+    "100",
+];
 
 #[test]
 fn kv_cache_bytes_per_token() {
@@ -41,22 +35,7 @@ fn kv_cache_bytes_per_token() {
         524_288.0
     );
     // Gemma 2B, MQA with one kv head of 256: 2 × 18 × 1 × 256 × 2 = 18,432; fp8 halves it.
-    let gemma = json(&[
-        "serve",
-        "gemma-2b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "1",
-        "--batch",
-        "1",
-        "--prompt-tokens",
-        "100",
-        "--output-tokens",
-        "100",
-        "--kv",
-        "fp8",
-    ]);
+    let gemma = serve("gemma-2b", &[&SHORT_ON_ONE[..], &["--kv", "fp8"]].concat());
     assert_eq!(gemma["kv_cache_bytes_per_token"], 9216.0);
 }
 
@@ -133,20 +112,19 @@ fn cost_per_million_tokens() {
 #[test]
 fn moe_decode_reads_the_experts_a_batch_touches() {
     // Mixtral, 4 sequences: 8 × (1 − (1 − 2/8)^4) = 5.46875 experts per layer.
-    let r = json(&[
-        "serve",
+    let r = serve(
         "mixtral-8x7b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "2",
-        "--batch",
-        "4",
-        "--prompt-tokens",
-        "1000",
-        "--output-tokens",
-        "200",
-    ]);
+        &[
+            "--gpus",
+            "2",
+            "--batch",
+            "4",
+            "--prompt-tokens",
+            "1000",
+            "--output-tokens",
+            "200",
+        ],
+    );
     assert!(close(
         r["decode"]["experts_touched"].as_f64().unwrap(),
         5.46875,
@@ -164,17 +142,7 @@ fn moe_decode_reads_the_experts_a_batch_touches() {
 
 #[test]
 fn speculative_decoding() {
-    let r = serve(
-        "llama-2-70b",
-        &[
-            "--draft",
-            "llama-2-7b",
-            "--acceptance",
-            "0.8",
-            "--lookahead",
-            "4",
-        ],
-    );
+    let r = serve("llama-2-70b", &draft("llama-2-7b"));
     let s = &r["speculative"];
     // Leviathan et al. 2023: (1 − 0.8⁵)/(1 − 0.8) = 3.3616 tokens per target step.
     assert!(close(s["tokens_per_step"].as_f64().unwrap(), 3.3616, 1e-12));
@@ -191,24 +159,21 @@ fn speculative_decoding() {
 #[test]
 fn gpt_4_serving_layout_of_the_origin_notes() {
     // 128 GPUs, 8-way TP × 16-way PP.
-    let args = [
-        "serve",
+    let args = serve_args(
         "gpt-4",
-        "--gpu",
-        "a100-80gb",
-        "--gpus",
-        "128",
-        "--tp",
-        "8",
-        "--pp",
-        "16",
-        "--batch",
-        "64",
-        "--prompt-tokens",
-        "2000",
-        "--output-tokens",
-        "500",
-    ];
+        &[
+            "--gpu",
+            "a100-80gb",
+            "--gpus",
+            "128",
+            "--tp",
+            "8",
+            "--pp",
+            "16",
+            "--batch",
+            "64",
+        ],
+    );
     let r = json(&args);
     assert_eq!(r["fits"], true);
     // Weights per GPU: all 1.817T parameters in bf16 over 8 ranks, the stage holding 8 of 120 layers.
@@ -226,20 +191,7 @@ fn gpt_4_serving_layout_of_the_origin_notes() {
 
 #[test]
 fn what_overflows() {
-    let r = json(&[
-        "serve",
-        "llama-2-70b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "1",
-        "--batch",
-        "1",
-        "--prompt-tokens",
-        "100",
-        "--output-tokens",
-        "100",
-    ]);
+    let r = serve("llama-2-70b", &SHORT_ON_ONE);
     assert_eq!(r["fits"], false);
     assert!(
         r["overflow"]
@@ -256,24 +208,7 @@ fn what_overflows() {
         "{}",
         r["overflow"]
     );
-    let err = fails(&[
-        "serve",
-        "llama-2-70b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "8",
-        "--tp",
-        "2",
-        "--pp",
-        "3",
-        "--batch",
-        "1",
-        "--prompt-tokens",
-        "10",
-        "--output-tokens",
-        "10",
-    ]);
+    let err = fails(&serve_args("llama-2-70b", &["--tp", "2", "--pp", "3"]));
     assert!(
         err.contains("--gpus: TP × PP = 2 × 3 does not divide the 8 GPUs"),
         "{err}"
@@ -304,20 +239,17 @@ fn image_tokens_by_the_tiling_rule() {
 
 #[test]
 fn a_context_longer_than_the_models_is_refused() {
-    let err = fails(&[
-        "serve",
+    let err = fails(&serve_args(
         "gpt-2",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "1",
-        "--batch",
-        "1",
-        "--prompt-tokens",
-        "5000",
-        "--output-tokens",
-        "10",
-    ]);
+        &[
+            "--gpus",
+            "1",
+            "--prompt-tokens",
+            "5000",
+            "--output-tokens",
+            "10",
+        ],
+    ));
     assert!(
         err.contains("5010 tokens exceed gpt-2's context of 1024"),
         "{err}"
@@ -327,20 +259,17 @@ fn a_context_longer_than_the_models_is_refused() {
 #[test]
 fn mqa_ranks_each_read_the_one_kv_head() {
     // MQA on 8 ranks: every rank holds and reads the one key/value head of every sequence.
-    let r = json(&[
-        "serve",
+    let r = serve(
         "gemma-2b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "8",
-        "--batch",
-        "64",
-        "--prompt-tokens",
-        "6000",
-        "--output-tokens",
-        "2000",
-    ]);
+        &[
+            "--batch",
+            "64",
+            "--prompt-tokens",
+            "6000",
+            "--output-tokens",
+            "2000",
+        ],
+    );
     let kv_read = r["decode"]["kv_bytes_read"].as_f64().unwrap();
     assert_eq!(kv_read, 64.0 * 7000.0 * 18_432.0);
     let weights = r["decode"]["weight_bytes_read"].as_f64().unwrap();
@@ -355,24 +284,19 @@ fn mqa_ranks_each_read_the_one_kv_head() {
 #[test]
 fn more_stages_do_not_shorten_one_sequences_first_token() {
     let ttft = |pp: &str, gpus: &str| {
-        json(&[
-            "serve",
+        serve(
             "llama-2-70b",
-            "--gpu",
-            "h100",
-            "--gpus",
-            gpus,
-            "--tp",
-            "8",
-            "--pp",
-            pp,
-            "--batch",
-            "1",
-            "--prompt-tokens",
-            "2000",
-            "--output-tokens",
-            "100",
-        ])["time_to_first_token_seconds"]
+            &[
+                "--gpus",
+                gpus,
+                "--tp",
+                "8",
+                "--pp",
+                pp,
+                "--output-tokens",
+                "100",
+            ],
+        )["time_to_first_token_seconds"]
             .as_f64()
             .unwrap()
     };
@@ -388,26 +312,8 @@ fn a_thin_image_has_a_tile_across() {
 #[test]
 fn a_draft_shares_the_tokenizer() {
     // Pythia's 50,304-token vocabulary cannot draft for Llama 2's 32,000.
-    let err = fails(&[
-        "serve",
-        "llama-2-7b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "1",
-        "--batch",
-        "1",
-        "--prompt-tokens",
-        "100",
-        "--output-tokens",
-        "100",
-        "--draft",
-        "pythia-160m",
-        "--acceptance",
-        "0.8",
-        "--lookahead",
-        "4",
-    ]);
+    let flags = [&SHORT_ON_ONE[..], &draft("pythia-160m")].concat();
+    let err = fails(&serve_args("llama-2-7b", &flags));
     assert!(
         err.contains("a draft must share the target's tokenizer"),
         "{err}"
@@ -430,24 +336,23 @@ fn a_gpu_without_a_scale_up_figure_talks_over_the_network_in_every_command() {
         "1",
     ]);
     let network = plan["network_bytes_per_second"].as_f64().unwrap();
-    let r = json(&[
-        "serve",
+    let r = serve(
         "llama-2-70b",
-        "--gpu",
-        "tpu-v4",
-        "--gpus",
-        "8",
-        "--tp",
-        "4",
-        "--pp",
-        "2",
-        "--batch",
-        "16",
-        "--prompt-tokens",
-        "1000",
-        "--output-tokens",
-        "200",
-    ]);
+        &[
+            "--gpu",
+            "tpu-v4",
+            "--tp",
+            "4",
+            "--pp",
+            "2",
+            "--batch",
+            "16",
+            "--prompt-tokens",
+            "1000",
+            "--output-tokens",
+            "200",
+        ],
+    );
     let bytes = 8.0 * 8192.0 * 2.0;
     let expected = 40.0 * 2.0 * 2.0 * 3.0 / 4.0 * bytes / network;
     let communication = r["decode"]["communication_seconds"].as_f64().unwrap();

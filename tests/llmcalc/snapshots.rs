@@ -2,7 +2,7 @@
 //! wording, keys or columns is a reviewed change (`INSTA_UPDATE=always cargo test` to accept one,
 //! then review the diff).
 
-use crate::{fails, stdout};
+use crate::{LLAMA_70B_LAYOUT, draft, fails, palm_mfu, serve_args, stdout};
 
 /// Pins `args` as a table under `name` (`..._table...`), and as JSON and CSV under the same name with
 /// `table` replaced by `json` or `csv`.
@@ -82,45 +82,12 @@ fn compare_table() {
 
 #[test]
 fn mfu_table() {
-    pin(
-        "mfu_table",
-        &[
-            "mfu",
-            "palm-540b",
-            "--gpu",
-            "tpu-v4",
-            "--gpus",
-            "6144",
-            "--tokens-per-second",
-            "238.3k",
-            "--seq-len",
-            "2048",
-        ],
-    );
+    pin("mfu_table", &palm_mfu(&["--tokens-per-second", "238.3k"]));
 }
 
 #[test]
 fn memory_table() {
-    pin(
-        "memory_table",
-        &[
-            "memory",
-            "llama-2-70b",
-            "--gpu",
-            "a100-80gb",
-            "--gpus",
-            "64",
-            "--tp",
-            "8",
-            "--pp",
-            "2",
-            "--zero",
-            "1",
-            "--sp",
-            "--recompute",
-            "selective",
-        ],
-    );
+    pin("memory_table", &LLAMA_70B_LAYOUT);
 }
 
 #[test]
@@ -144,29 +111,8 @@ fn plan_table() {
 
 #[test]
 fn serve_table() {
-    pin(
-        "serve_table",
-        &[
-            "serve",
-            "llama-2-70b",
-            "--gpu",
-            "h100",
-            "--gpus",
-            "8",
-            "--batch",
-            "32",
-            "--prompt-tokens",
-            "2000",
-            "--output-tokens",
-            "500",
-            "--draft",
-            "llama-2-7b",
-            "--acceptance",
-            "0.8",
-            "--lookahead",
-            "4",
-        ],
-    );
+    let flags = [&["--batch", "32"][..], &draft("llama-2-7b")].concat();
+    pin("serve_table", &serve_args("llama-2-70b", &flags));
 }
 
 #[test]

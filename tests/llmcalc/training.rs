@@ -1,6 +1,6 @@
 //! Training economics through the binary, against the origin notes' figures and hand calculations.
 
-use crate::{fails, json, stdout};
+use crate::{fails, json, palm_mfu, stdout};
 
 /// Seconds per day.
 const DAY: f64 = 86_400.0;
@@ -13,22 +13,19 @@ fn ends(v: &serde_json::Value) -> (f64, f64) {
     (v["low"].as_f64().unwrap(), v["high"].as_f64().unwrap())
 }
 
+/// `train --flops flops --gpu gpu` and `rest`.
+fn train<'a>(flops: &'a str, gpu: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    [&["train", "--flops", flops, "--gpu", gpu][..], rest].concat()
+}
+
 #[test]
 fn origin_example_a100_run() {
     // 2.15e25 FLOP on 25,000 A100 (312 TFLOP/s dense bf16) at 32–36% MFU, $1 per A100-hour.
-    let r = json(&[
-        "train",
-        "--flops",
+    let r = json(&train(
         "2.15e25",
-        "--gpu",
         "a100-40gb",
-        "--gpus",
-        "25000",
-        "--mfu",
-        "0.32..0.36",
-        "--price",
-        "$1/h",
-    ]);
+        &["--gpus", "25000", "--mfu", "0.32..0.36", "--price", "$1/h"],
+    ));
     let (fast, slow) = ends(&r["wall_clock_seconds"]);
     assert!(close(
         fast / DAY,
@@ -64,19 +61,11 @@ fn origin_example_a100_run() {
 #[test]
 fn sixty_three_million_needs_105_days() {
     // The origin notes' $63M at $1/A100-hour on 25,000 GPUs is 2,520 hours: 105 days, at 30.4% MFU.
-    let run = [
-        "train",
-        "--flops",
+    let run = train(
         "2.15e25",
-        "--gpu",
         "a100-40gb",
-        "--gpus",
-        "25000",
-        "--budget",
-        "$63M",
-        "--price",
-        "$1/h",
-    ];
+        &["--gpus", "25000", "--budget", "$63M", "--price", "$1/h"],
+    );
     let r = json(&run);
     let (days, _) = ends(&r["wall_clock_seconds"]);
     assert!(close(days / DAY, 63e6 / 25_000.0 / 24.0, 1e-12));
@@ -90,10 +79,11 @@ fn sixty_three_million_needs_105_days() {
 #[test]
 fn h100_run_cost_and_implied_mfu_at_both_peaks() {
     // 8,192 H100 for 55 days at $2/h: 8,192 × 55 × 24 × $2 = $21,626,880.
-    let args = [
-        "train", "--flops", "2.15e25", "--gpu", "h100", "--gpus", "8192", "--days", "55",
-        "--price", "$2/h",
-    ];
+    let args = train(
+        "2.15e25",
+        "h100",
+        &["--gpus", "8192", "--days", "55", "--price", "$2/h"],
+    );
     let bf16 = json(&args);
     assert!(close(
         ends(&bf16["cost_usd"]).0,
@@ -107,7 +97,7 @@ fn h100_run_cost_and_implied_mfu_at_both_peaks() {
         2.15e25 / (seconds * 989.4e12),
         1e-12
     ));
-    let mut fp8_args = args.to_vec();
+    let mut fp8_args = args.clone();
     fp8_args.extend(["--precision", "fp8"]);
     let fp8 = json(&fp8_args);
     assert!(close(
@@ -174,17 +164,11 @@ fn the_leaked_gpt_4_run_from_its_claims() {
 
 #[test]
 fn ranges_everywhere() {
-    let r = json(&[
-        "train",
-        "--flops",
+    let r = json(&train(
         "1e24",
-        "--gpu",
         "h100",
-        "--gpus",
-        "1000..2000",
-        "--mfu",
-        "0.3..0.4",
-    ]);
+        &["--gpus", "1000..2000", "--mfu", "0.3..0.4"],
+    ));
     let (fast, slow) = ends(&r["wall_clock_seconds"]);
     assert!(close(fast, 1e24 / (2000.0 * 989.4e12 * 0.4), 1e-12));
     assert!(close(slow, 1e24 / (1000.0 * 989.4e12 * 0.3), 1e-12));
@@ -193,18 +177,15 @@ fn ranges_everywhere() {
 #[test]
 fn solving_for_gpus_and_for_mfu() {
     // 30 days at 40% MFU: GPUs = 1e25 / (30 days × 989.4 TFLOP/s × 0.4).
-    let r = json(&[
-        "train", "--flops", "1e25", "--gpu", "h100", "--days", "30", "--mfu", "0.4",
-    ]);
+    let args = train("1e25", "h100", &["--days", "30", "--mfu", "0.4"]);
+    let r = json(&args);
     assert!(close(
         ends(&r["gpus"]).0,
         1e25 / (30.0 * DAY * 989.4e12 * 0.4),
         1e-12
     ));
     assert_eq!(r["solved"][0], "gpus");
-    let text = stdout(&[
-        "train", "--flops", "1e25", "--gpu", "h100", "--days", "30", "--mfu", "0.4",
-    ]);
+    let text = stdout(&args);
     assert!(
         text.contains("(solved)") || text.contains("solved"),
         "{text}"
@@ -213,14 +194,11 @@ fn solving_for_gpus_and_for_mfu() {
 
 #[test]
 fn impossible_answers_are_named() {
-    let text = stdout(&[
-        "train", "--flops", "1e25", "--gpu", "h100", "--gpus", "100", "--days", "1",
-    ]);
+    let args = train("1e25", "h100", &["--gpus", "100", "--days", "1"]);
+    let text = stdout(&args);
     assert!(text.contains("impossible"), "{text}");
     assert!(text.contains("above 100%"), "{text}");
-    let r = json(&[
-        "train", "--flops", "1e25", "--gpu", "h100", "--gpus", "100", "--days", "1",
-    ]);
+    let r = json(&args);
     assert_eq!(r["impossible"].as_array().unwrap().len(), 1);
     // A script reads the code; the message is for people.
     assert_eq!(r["impossible"][0]["code"], "mfu_above_one");
@@ -230,17 +208,11 @@ fn impossible_answers_are_named() {
             .unwrap()
             .contains("above 100%")
     );
-    let r = json(&[
-        "train",
-        "--flops",
+    let r = json(&train(
         "1e19",
-        "--gpu",
         "h100",
-        "--gpu-hours",
-        "10",
-        "--days",
-        "1",
-    ]);
+        &["--gpu-hours", "10", "--days", "1"],
+    ));
     assert_eq!(r["impossible"][0]["code"], "fewer_than_one_gpu");
 }
 
@@ -267,55 +239,40 @@ fn differences_from_the_claims_carry_codes() {
 
 #[test]
 fn too_little_given_says_what_is_needed() {
-    let err = fails(&["train", "--flops", "1e25", "--gpu", "h100", "--gpus", "100"]);
+    let err = fails(&train("1e25", "h100", &["--gpus", "100"]));
     assert!(err.contains("give three of compute"), "{err}");
     let err = fails(&["train", "gpt-4", "--gpu", "h100"]);
     assert!(err.contains("not enough to solve the run"), "{err}");
-    let err = fails(&[
-        "train", "--flops", "1e25", "--gpu", "h100", "--gpus", "100", "--days", "10", "--mfu",
-        "0.4",
-    ]);
+    let err = fails(&train(
+        "1e25",
+        "h100",
+        &["--gpus", "100", "--days", "10", "--mfu", "0.4"],
+    ));
     assert!(err.contains("over-determined"), "{err}");
 }
 
 #[test]
 fn bad_run_input() {
-    let err = fails(&[
-        "train", "--flops", "1e25", "--gpu", "h10", "--gpus", "100", "--days", "10",
-    ]);
+    let err = fails(&train("1e25", "h10", &["--gpus", "100", "--days", "10"]));
     assert!(err.contains("unknown GPU `h10`; did you mean"), "{err}");
     assert!(err.contains("`h100`"), "{err}");
-    let err = fails(&[
-        "train", "--flops", "1e25", "--gpu", "h100", "--gpus", "80GiB", "--days", "10",
-    ]);
+    let err = fails(&train("1e25", "h100", &["--gpus", "80GiB", "--days", "10"]));
     assert!(
         err.contains("`80GiB` is an amount of memory, but this field takes a count"),
         "{err}"
     );
-    let err = fails(&[
-        "train", "--flops", "1e25", "--gpu", "h100", "--mfu", "3d", "--days", "10",
-    ]);
+    let err = fails(&train("1e25", "h100", &["--mfu", "3d", "--days", "10"]));
     assert!(
         err.contains("`3d` is a time, but this field takes a fraction"),
         "{err}"
     );
-    let err = fails(&[
-        "train", "--flops", "1e25", "--gpu", "h100", "--mfu", "34", "--days", "10",
-    ]);
+    let err = fails(&train("1e25", "h100", &["--mfu", "34", "--days", "10"]));
     assert!(err.contains("write 0.34 or 34%"), "{err}");
-    let err = fails(&[
-        "train",
-        "--flops",
+    let err = fails(&train(
         "1e25",
-        "--gpu",
         "a100-40gb",
-        "--precision",
-        "fp8",
-        "--mfu",
-        "0.4",
-        "--days",
-        "3",
-    ]);
+        &["--precision", "fp8", "--mfu", "0.4", "--days", "3"],
+    ));
     assert!(err.contains("has no fp8 peak"), "{err}");
 }
 
@@ -349,18 +306,7 @@ fn gpus_lists_dense_and_sparse_apart() {
 fn mfu_of_palm_matches_the_paper() {
     // Chowdhery et al. 2022, Table 3 and App. B: 238.3k tokens/s on 6,144 TPU v4 chips (275 TFLOP/s)
     // is 46.2% MFU, 45.7% without the attention term.
-    let r = json(&[
-        "mfu",
-        "palm-540b",
-        "--gpu",
-        "tpu-v4",
-        "--gpus",
-        "6144",
-        "--tokens-per-second",
-        "238.3k",
-        "--seq-len",
-        "2048",
-    ]);
+    let r = json(&palm_mfu(&["--tokens-per-second", "238.3k"]));
     assert!(close(r["mfu"].as_f64().unwrap(), 0.462, 0.005));
     assert!(close(
         r["mfu_without_attention"].as_f64().unwrap(),
@@ -368,33 +314,14 @@ fn mfu_of_palm_matches_the_paper() {
         0.005
     ));
     // The same throughput per GPU, and as a step time of a 2048 × 2048-token batch.
-    let per_gpu = json(&[
-        "mfu",
-        "palm-540b",
-        "--gpu",
-        "tpu-v4",
-        "--gpus",
-        "6144",
-        "--tokens-per-second-per-gpu",
-        "38.79",
-        "--seq-len",
-        "2048",
-    ]);
+    let per_gpu = json(&palm_mfu(&["--tokens-per-second-per-gpu", "38.79"]));
     assert!(close(per_gpu["mfu"].as_f64().unwrap(), 0.462, 0.005));
-    let step = json(&[
-        "mfu",
-        "palm-540b",
-        "--gpu",
-        "tpu-v4",
-        "--gpus",
-        "6144",
+    let step = json(&palm_mfu(&[
         "--step-time",
         "17.6s",
         "--batch-tokens",
         "4194304",
-        "--seq-len",
-        "2048",
-    ]);
+    ]));
     assert!(close(
         step["tokens_per_second"].as_f64().unwrap(),
         4_194_304.0 / 17.6,
@@ -477,17 +404,17 @@ fn derived_rates_do_not_widen_with_correlated_ranges() {
 #[test]
 fn a_budget_needs_a_price() {
     // Gaudi 3's preset has no price.
-    let err = fails(&[
-        "train", "--flops", "1e20", "--gpu", "gaudi-3", "--budget", "$1", "--mfu", "0.4",
-    ]);
+    let err = fails(&train(
+        "1e20",
+        "gaudi-3",
+        &["--budget", "$1", "--mfu", "0.4"],
+    ));
     assert!(err.contains("a budget needs a price"), "{err}");
 }
 
 #[test]
 fn gpu_counts_are_whole() {
-    let err = fails(&[
-        "train", "--flops", "1e20", "--gpu", "h100", "--gpus", "0.5", "--mfu", "0.4",
-    ]);
+    let err = fails(&train("1e20", "h100", &["--gpus", "0.5", "--mfu", "0.4"]));
     assert!(err.contains("not a whole number of GPUs"), "{err}");
     let err = fails(&[
         "compare",
@@ -508,17 +435,11 @@ fn gpu_counts_are_whole() {
 #[test]
 fn only_an_impossible_term_is_marked() {
     // 1e19 FLOP in 10 GPU-hours over 1 day: 0.417 GPUs is impossible, the MFU (28%) is not.
-    let text = stdout(&[
-        "train",
-        "--flops",
+    let text = stdout(&train(
         "1e19",
-        "--gpu",
         "h100",
-        "--gpu-hours",
-        "10",
-        "--days",
-        "1",
-    ]);
+        &["--gpu-hours", "10", "--days", "1"],
+    ));
     assert!(text.contains("below one GPU"), "{text}");
     assert!(text.contains("28.1%"), "{text}");
 }
