@@ -241,9 +241,11 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
         Err(SolveError::Underdetermined(unknown)) if request.mfu.is_none() && model.is_some() => {
             // No MFU, and too little to solve one: the best layout's MFU fills it in.
             let m = model.expect("checked above");
+            // Without a GPU count or a duration, an MFU fixes only the GPU-hours: nothing to predict.
             let gpus_at = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
                 let run = solve(Some(mfu)).map_err(unsolvable)?.run;
-                Ok(run.gpus.expect("the GPU count is given or solved"))
+                run.gpus
+                    .ok_or_else(|| unsolvable(SolveError::Underdetermined(unknown.clone())))
             };
             let count = match request.gpus {
                 Some(g) => GpuCount::Fixed(g),

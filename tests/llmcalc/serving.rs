@@ -1,4 +1,4 @@
-//! Serving arithmetic through the binary, against the figures and hand calculations.
+//! Serving arithmetic through the binary, against published figures and hand calculations.
 
 use crate::{draft, fails, json, serve_args, stdout};
 
