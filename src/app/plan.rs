@@ -62,8 +62,9 @@ pub fn plan(
     }
     let t = &setup.training;
     let search = parallel::search(t, gpus, pins, top);
-    if let Some(refused) = search.refused {
-        // Not one layout the pins allow is valid: the pinned value (or the GPU count) is at fault.
+    if let Some(refused) = search.refused.filter(|_| search.smallest_batch.is_none()) {
+        // Not one layout the pins allow is valid, and not for want of a larger batch: a pinned value (or
+        // the GPU count) is at fault.
         return Err(refused.into());
     }
     let price = price.or(setup.gpu.price.as_ref().map(|p| p.per_gpu_hour));

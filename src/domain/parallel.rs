@@ -365,6 +365,10 @@ fn splits(
                 .checked_mul(cp)
                 .filter(|w| *w > 0 && gpus.is_multiple_of(*w))
             else {
+                // A pinned split that cannot be is kept, so that the search says why.
+                if pins.tp.is_some() || pins.cp.is_some() {
+                    out.push((tp, cp, pins.pp.unwrap_or(1)));
+                }
                 continue;
             };
             let pps = values(

@@ -7,6 +7,7 @@ mod cli;
 mod errors;
 mod import;
 mod parallelism;
+mod prediction;
 mod published;
 mod readme;
 mod scaling;
