@@ -1,6 +1,8 @@
 //! The MFU a run would reach: the best layout `plan` finds for the model, the GPU and the GPU count,
 //! and its step-time model's MFU. `train` and `compare` use it where no MFU is given.
 
+use std::cell::RefCell;
+
 use serde::Serialize;
 
 use crate::domain::hardware::{Gpu, Precision};
@@ -95,6 +97,16 @@ pub fn predicted_mfu(
     workload: &Workload,
     count: GpuCount,
 ) -> Result<std::result::Result<(Bounds<f64>, Prediction), u64>> {
+    // Each GPU count is searched once, however often the rounds land on it.
+    let seen: RefCell<Vec<(u64, Option<Prediction>)>> = RefCell::new(Vec::new());
+    let best = |n: u64| -> Result<Option<Prediction>> {
+        if let Some((_, p)) = seen.borrow().iter().find(|(m, _)| *m == n) {
+            return Ok(*p);
+        }
+        let p = predict(model, gpu, n, workload)?;
+        seen.borrow_mut().push((n, p));
+        Ok(p)
+    };
     // A given count is taken as it is (whole GPUs); a solved one is rounded to a count a run would be
     // planned on.
     let at = |gpus: Bounds<f64>,
@@ -108,16 +120,11 @@ pub fn predicted_mfu(
             }
         };
         let (low, high) = (count(gpus.low), count(gpus.high));
-        let Some(a) = predict(model, gpu, low, workload)? else {
+        let (Some(a), b) = (best(low)?, best(high)?) else {
             return Ok(Err(low));
         };
-        let b = if high == low {
-            a
-        } else {
-            match predict(model, gpu, high, workload)? {
-                Some(b) => b,
-                None => return Ok(Err(high)),
-            }
+        let Some(b) = b else {
+            return Ok(Err(high));
         };
         Ok(Ok((Bounds::new(a.mfu.min(b.mfu), a.mfu.max(b.mfu)), a)))
     };

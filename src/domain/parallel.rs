@@ -397,7 +397,10 @@ fn layouts(
     values(pins.ep, divisors(shape.experts)).flat_map(move |ep| {
         let interleaves = interleaves.clone();
         let zeros = zeros.clone();
-        values(pins.sp, [false, true].into_iter())
+        // With TP, sequence parallelism moves the same bytes as plain TP and halves the activations and
+        // element-wise work outside the TP regions (Korthikanti et al. 2022, §4.2.2): it is never slower
+        // and never larger, so the search takes it unless pinned; without TP it does not apply.
+        values(pins.sp, std::iter::once(tp > 1))
             .filter(move |&sp| tp > 1 || !sp)
             .flat_map(move |sp| {
                 let interleaves = interleaves.clone();
@@ -492,7 +495,7 @@ fn search_split(
 
 /// Searches the layouts of `gpus` GPUs that `pins` allow: TP dividing the heads within a scale-up
 /// domain, CP for long sequences, PP up to the layers (stages may differ by a layer), EP dividing the
-/// experts and the data- and context-parallel ranks, sequence parallelism on or off, each recompute
+/// experts and the data- and context-parallel ranks, sequence parallelism with TP (it dominates plain TP), each recompute
 /// mode, any number of interleaved chunks dividing a stage's layers, micro-batches of powers of two
 /// up to a replica's batch, and ZeRO 0–3; it keeps the `top` fastest that fit.
 pub fn search(setup: &TrainingSetup, gpus: u64, pins: &Pins, top: usize) -> Search {
