@@ -6,6 +6,7 @@ mod charts;
 mod cli;
 mod errors;
 mod import;
+mod modern;
 mod parallelism;
 mod prediction;
 mod published;
