@@ -67,6 +67,9 @@ pub fn params(model: &Model) -> Result<ParamsResult> {
 /// The published parameter counts a preset records, each against its computed counterpart.
 pub fn param_claims(model: &Model, p: &ParamBreakdown) -> Vec<ClaimCheck> {
     let c = &model.claims;
+    let without_embedding = model
+        .try_architecture()
+        .map(|arch| p.active_params_without_embedding(arch));
     [
         ClaimCheck::new(
             "total_params",
@@ -78,6 +81,15 @@ pub fn param_claims(model: &Model, p: &ParamBreakdown) -> Vec<ClaimCheck> {
             c.active_params.as_ref(),
             p.active_params as f64,
         ),
+        without_embedding.and_then(|n| {
+            ClaimCheck::new(
+                "active_params_without_embedding",
+                c.active_params_without_embedding.as_ref(),
+                n as f64,
+            )
+        }),
+        p.mtp_params
+            .and_then(|m| ClaimCheck::new("mtp_params", c.mtp_params.as_ref(), m as f64)),
         ClaimCheck::new(
             "non_embedding_params",
             c.non_embedding_params.as_ref(),
@@ -115,8 +127,21 @@ pub fn describe(arch: &Architecture) -> String {
                     s.layers
                 )
             });
+            let window = s.window.map_or(String::new(), |w| {
+                format!(
+                    ", {}-token window on {} of {} layers",
+                    w.size,
+                    s.windowed_layers(),
+                    s.layers
+                )
+            });
+            let mtp = if s.mtp_modules > 0 {
+                format!(", {} MTP modules", s.mtp_modules)
+            } else {
+                String::new()
+            };
             format!(
-                "{} {} layers, {} heads ({}, head dim {}), {} MLP {}{moe}",
+                "{} {} layers, {} heads ({}, head dim {}), {} MLP {}{moe}{window}{mtp}",
                 kind.name(),
                 s.layers,
                 s.heads,

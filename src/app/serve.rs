@@ -9,6 +9,7 @@ use super::params::ModelInfo;
 use super::train::GpuInfo;
 use crate::domain::hardware::Gpu;
 use crate::domain::model::Model;
+use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
     DecodeStep, Deployment, Fit, Hardware, KvFormat, Served, Speculation, WeightFormat,
     cost_per_million,
@@ -59,7 +60,10 @@ pub struct ServeResult {
     pub output_tokens: u64,
     pub weights: WeightFormat,
     pub weight_bytes_per_gpu: f64,
+    /// KV cache per token, the mean over the sequence when windowed layers cap theirs.
     pub kv_cache_bytes_per_token: f64,
+    /// How the cache per token is made up.
+    pub kv_cache_formula: String,
     pub kv_cache_bytes_per_sequence: f64,
     pub kv_cache_bytes_per_batch: f64,
     /// The batch's KV cache on one GPU.
@@ -110,7 +114,7 @@ struct MemoryFit {
 impl MemoryFit {
     fn new(r: &ServeRequest, target: &Served, d: &Deployment, context: u64) -> MemoryFit {
         let weights = target.weights_per_gpu(d);
-        let kv = r.batch as f64 * context as f64 * target.kv_per_gpu_token(d).get::<byte>();
+        let kv = r.batch as f64 * target.kv_per_gpu_sequence(d, context).get::<byte>();
         let capacity = r.gpu.memory.get::<byte>();
         let usable = capacity * (1.0 - r.reserve);
         let free = Information::new::<byte>(usable) - weights;
@@ -297,7 +301,7 @@ fn result(
     speculative: Option<SpeculativeResult>,
 ) -> ServeResult {
     let context = r.prompt_tokens + r.output_tokens;
-    let kv_token = target.kv_per_token(d.kv).get::<byte>();
+    let kv_sequence = target.kv_per_sequence(d.kv, context).get::<byte>();
     let ttft = ttft.get::<second>();
     let replica_gpus = (d.tp * d.pp) as f64;
     let price = r.price.or(r.gpu.price.as_ref().map(|p| p.per_gpu_hour));
@@ -322,9 +326,10 @@ fn result(
         output_tokens: r.output_tokens,
         weights: r.weights,
         weight_bytes_per_gpu: memory.weights,
-        kv_cache_bytes_per_token: kv_token,
-        kv_cache_bytes_per_sequence: kv_token * context as f64,
-        kv_cache_bytes_per_batch: kv_token * context as f64 * r.batch as f64,
+        kv_cache_bytes_per_token: kv_sequence / context as f64,
+        kv_cache_formula: kv_formula(target.stack),
+        kv_cache_bytes_per_sequence: kv_sequence,
+        kv_cache_bytes_per_batch: kv_sequence * r.batch as f64,
         kv_cache_bytes_per_gpu: memory.kv,
         per_gpu_bytes: memory.total,
         capacity_bytes: memory.capacity,
@@ -344,5 +349,24 @@ fn result(
         cost_per_million_input_tokens_usd: input_cost,
         cost_per_million_output_tokens_usd: output_cost,
         speculative,
+    }
+}
+
+/// How a token's KV cache is made up, as the report states it.
+fn kv_formula(s: &Stack) -> String {
+    let per_layer = match s.mla {
+        Some(m) => format!(
+            "(latent {} + rotary key {}) × layers × bytes (MLA)",
+            m.kv_lora_rank, m.qk_rope_head_dim
+        ),
+        None => "2 × layers × kv heads × head dim × bytes".into(),
+    };
+    match s.window {
+        Some(w) => format!(
+            "{per_layer}, {} windowed layers capped at {} tokens: mean over the sequence",
+            s.windowed_layers(),
+            w.size
+        ),
+        None => per_layer,
     }
 }

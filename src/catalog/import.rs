@@ -10,7 +10,7 @@
 use serde_json::{Map, Value};
 
 use crate::domain::model::spec::{
-    ArchitectureSpec, Mlp, ModelSpec, MoeSpec, Norm, Positional, StackSpec,
+    ArchitectureSpec, MlaSpec, Mlp, ModelSpec, MoeSpec, Norm, Positional, QkNorm, StackSpec,
 };
 
 /// A `config.json` turned into a preset.
@@ -112,7 +112,18 @@ struct Mapped {
 /// GPT-2 (`transformers`' `GPT2Config`): learned positions, LayerNorm with biases, head tied by default.
 fn gpt2(r: &mut Reader) -> Result<Mapped, ImportError> {
     let d = r.need("n_embd")?;
-    let ffn = r.uint("n_inner")?.unwrap_or(4 * d);
+    let ffn = match r.uint("n_inner")? {
+        Some(ffn) => ffn,
+        // GPT2Config's MLP width when n_inner is absent.
+        None => d
+            .checked_mul(4)
+            .filter(|f| i64::try_from(*f).is_ok())
+            .ok_or_else(|| {
+                ImportError(format!(
+                    "`n_embd` = {d} is too large: the MLP width 4 × n_embd does not fit"
+                ))
+            })?,
+    };
     let act = r
         .text("activation_function")?
         .unwrap_or_else(|| "gelu_new".into());
@@ -224,11 +235,6 @@ fn t5(r: &mut Reader) -> Result<Mapped, ImportError> {
 /// Llama and the families that share its layout (Mistral, Mixtral, Qwen2, Qwen2-MoE, DeepSeekMoE,
 /// Gemma): rotary positions, RMSNorm, gated MLPs, grouped-query attention.
 fn llama(model_type: &str, r: &mut Reader) -> Result<Mapped, ImportError> {
-    if r.get("q_lora_rank").is_some() || r.get("kv_lora_rank").is_some() {
-        return Err(ImportError(
-            "multi-head latent attention (`kv_lora_rank`, `q_lora_rank`) is not modelled".into(),
-        ));
-    }
     let d = r.need("hidden_size")?;
     let heads = r.need("num_attention_heads")?;
     let kv = r.uint("num_key_value_heads")?.unwrap_or(heads);
@@ -256,8 +262,15 @@ fn llama(model_type: &str, r: &mut Reader) -> Result<Mapped, ImportError> {
         ffn: Some(ffn),
         mlp: Some(mlp(&act, true)?),
         head_dim: r.uint("head_dim")?,
+        qkv_bias: model_type.starts_with("qwen2").then_some(true),
+        qk_norm: model_type.starts_with("qwen3").then_some(QkNorm::Head),
         ..StackSpec::default()
     };
+    if let Some(mla) = mla(r)? {
+        decoder.mla = Some(mla);
+        decoder.head_dim = None;
+        decoder.mtp_modules = r.uint("num_nextn_predict_layers")?.filter(|&n| n > 0);
+    }
     let mut warnings = llama_warnings(model_type, r)?;
     decoder.moe = moe(model_type, r, &mut warnings)?;
     Ok(Mapped {
@@ -266,6 +279,21 @@ fn llama(model_type: &str, r: &mut Reader) -> Result<Mapped, ImportError> {
         decoder: Some(decoder),
         warnings,
     })
+}
+
+/// Multi-head Latent Attention of a DeepSeek-V2/V3 or Kimi K2 config (`configuration_deepseek.py`), if
+/// it has a `kv_lora_rank`; `q_lora_rank` null means queries are projected directly.
+fn mla(r: &mut Reader) -> Result<Option<MlaSpec>, ImportError> {
+    let Some(kv_lora_rank) = r.uint("kv_lora_rank")? else {
+        return Ok(None);
+    };
+    Ok(Some(MlaSpec {
+        q_lora_rank: r.uint("q_lora_rank")?,
+        kv_lora_rank: Some(kv_lora_rank),
+        qk_nope_head_dim: Some(r.need("qk_nope_head_dim")?),
+        qk_rope_head_dim: Some(r.need("qk_rope_head_dim")?),
+        v_head_dim: Some(r.need("v_head_dim")?),
+    }))
 }
 
 /// What a Llama-style config sets that the preset format does not count.
@@ -287,13 +315,6 @@ fn llama_warnings(model_type: &str, r: &mut Reader) -> Result<Vec<String>, Impor
         warnings
             .push("`attention_bias` is set: the Q, K, V and output biases are not counted".into());
     }
-    if qwen {
-        warnings.push(
-            "Qwen's query, key and value biases (heads·head_dim + 2·kv_heads·head_dim per layer) are not \
-             counted: the preset format has biases on all linear layers or none"
-                .into(),
-        );
-    }
     Ok(warnings)
 }
 
@@ -309,31 +330,49 @@ fn moe(
             top_k: Some(r.need("num_experts_per_tok")?),
             ..MoeSpec::default()
         },
-        "qwen2_moe" => qwen_moe(r, warnings)?,
-        "deepseek" if r.uint("moe_layer_freq")?.unwrap_or(1) != 1 => {
-            return Err(ImportError(
-                "`moe_layer_freq` above 1 places MoE layers by DeepSeek's own rule, which the preset format \
-                 does not express"
-                    .into(),
-            ));
-        }
-        "deepseek" => MoeSpec {
-            experts: Some(r.need("n_routed_experts")?),
-            top_k: Some(r.need("num_experts_per_tok")?),
-            expert_ffn: Some(r.need("moe_intermediate_size")?),
-            shared_experts: Some(r.uint("n_shared_experts")?.unwrap_or(0)),
-            first_dense: Some(r.uint("first_k_dense_replace")?.unwrap_or(0)),
-            ..MoeSpec::default()
-        },
+        "qwen2_moe" | "qwen3_moe" => qwen_moe(r, warnings)?,
+        "deepseek" | "deepseek_v2" | "deepseek_v3" | "kimi_k2" => deepseek_moe(model_type, r)?,
         _ => return Ok(None),
     };
     Ok(Some(moe))
+}
+
+/// DeepSeek's experts (`modeling_deepseek.py`): layer i is MoE when i ≥ first_k_dense_replace and
+/// i % moe_layer_freq == 0, which the preset's rule (from `first_dense`, every `every`-th layer)
+/// expresses with every = freq and first_dense = m − freq + 1, m the first MoE layer. V3 and Kimi K2
+/// route with a bias per expert (`topk_method` "noaux_tc": e_score_correction_bias).
+fn deepseek_moe(model_type: &str, r: &mut Reader) -> Result<MoeSpec, ImportError> {
+    let freq = r.uint("moe_layer_freq")?.unwrap_or(1).max(1);
+    let first = r.uint("first_k_dense_replace")?.unwrap_or(0);
+    let first_moe = first.div_ceil(freq) * freq;
+    let Some(first_dense) = (first_moe + 1).checked_sub(freq) else {
+        return Err(ImportError(format!(
+            "`moe_layer_freq` = {freq} with `first_k_dense_replace` = {first} makes layer 0 a MoE layer \
+             and layer 1 dense, which the preset format (first_dense, every) does not express"
+        )));
+    };
+    let noaux = r.text("topk_method")?.as_deref() == Some("noaux_tc");
+    Ok(MoeSpec {
+        experts: Some(r.need("n_routed_experts")?),
+        top_k: Some(r.need("num_experts_per_tok")?),
+        expert_ffn: Some(r.need("moe_intermediate_size")?),
+        shared_experts: Some(r.uint("n_shared_experts")?.unwrap_or(0)),
+        first_dense: Some(first_dense),
+        every: Some(freq),
+        router_bias: Some(noaux || model_type == "deepseek_v3" || model_type == "kimi_k2"),
+        ..MoeSpec::default()
+    })
 }
 
 /// Qwen-MoE's experts: its shared expert, one of its own width, becomes that many experts of the
 /// routed width.
 fn qwen_moe(r: &mut Reader, warnings: &mut Vec<String>) -> Result<MoeSpec, ImportError> {
     let expert_ffn = r.need("moe_intermediate_size")?;
+    if expert_ffn == 0 {
+        return Err(ImportError(
+            "`moe_intermediate_size` = 0: an expert must be at least 1 wide".into(),
+        ));
+    }
     let shared = r.uint("shared_expert_intermediate_size")?.unwrap_or(0);
     if shared % expert_ffn != 0 {
         return Err(ImportError(format!(
@@ -351,18 +390,21 @@ fn qwen_moe(r: &mut Reader, warnings: &mut Vec<String>) -> Result<MoeSpec, Impor
                 .into(),
         ));
     }
-    warnings.push(
-        "Qwen-MoE's shared expert is counted as shared_expert_intermediate_size / \
-         moe_intermediate_size experts of the expert width (the same parameters); its \
-         d_model × 1 gate is not counted"
-            .into(),
-    );
+    if shared > 0 {
+        warnings.push(
+            "Qwen-MoE's shared expert is counted as shared_expert_intermediate_size / \
+             moe_intermediate_size experts of the expert width (the same parameters), with its \
+             d_model × 1 gate"
+                .into(),
+        );
+    }
     Ok(MoeSpec {
         experts: Some(r.need("num_experts")?),
         top_k: Some(r.need("num_experts_per_tok")?),
         expert_ffn: Some(expert_ffn),
         shared_experts: Some(shared / expert_ffn),
         every: Some(r.uint("decoder_sparse_step")?.unwrap_or(1)),
+        shared_gate: Some(shared > 0),
         ..MoeSpec::default()
     })
 }
@@ -375,14 +417,18 @@ fn notes(config: &Map<String, Value>, read: &[&str], warnings: &[String]) -> (Ve
         .cloned()
         .collect();
     ignored.sort();
-    let mut notes = format!(
-        "Fields not read: {}.",
-        if ignored.is_empty() {
-            "none".into()
-        } else {
-            ignored.join(", ")
-        }
-    );
+    /// Field names listed in full; beyond them, only how many more.
+    const LISTED: usize = 40;
+    let listed = match ignored.len() {
+        0 => "none".into(),
+        n if n <= LISTED => ignored.join(", "),
+        n => format!(
+            "{n}, among them {} and {} more",
+            ignored[..LISTED].join(", "),
+            n - LISTED
+        ),
+    };
+    let mut notes = format!("Fields not read: {listed}.");
     for w in warnings {
         notes.push_str(&format!(" Warning: {w}."));
     }
@@ -407,13 +453,14 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
         "gpt2" => gpt2(&mut r)?,
         "bert" => bert(&mut r)?,
         "t5" => t5(&mut r)?,
-        "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "deepseek" | "gemma" => {
+        "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe"
+        | "deepseek" | "deepseek_v2" | "deepseek_v3" | "kimi_k2" | "gemma" => {
             llama(&model_type, &mut r)?
         }
         other => {
             return Err(ImportError(format!(
                 "model_type `{other}` is not one llmcalc maps; it knows gpt2, bert, t5, llama, mistral, gemma, qwen2, \
-                 mixtral, qwen2_moe and deepseek — write a preset by hand (presets/README.md)"
+                 qwen3, mixtral, qwen2_moe, qwen3_moe, deepseek, deepseek_v2, deepseek_v3 and kimi_k2 — write a preset by hand (presets/README.md)"
             )));
         }
     };

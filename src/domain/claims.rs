@@ -161,6 +161,11 @@ pub struct Claims {
     pub source: Option<String>,
     pub total_params: Option<Figure<Count>>,
     pub active_params: Option<Figure<Count>>,
+    /// Active parameters without the input embedding, which a token only looks up (the output head
+    /// counts), as gpt-oss's model card counts them.
+    pub active_params_without_embedding: Option<Figure<Count>>,
+    /// Multi-token prediction modules, counted apart from the total (DeepSeek-V3's "14B").
+    pub mtp_params: Option<Figure<Count>>,
     pub non_embedding_params: Option<Figure<Count>>,
     /// Parameters of one routed expert summed over all MoE layers ("16 experts of ~111B").
     pub expert_params: Option<Figure<Count>>,

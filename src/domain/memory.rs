@@ -34,7 +34,7 @@
 use serde::Serialize;
 
 use crate::domain::hardware::Precision;
-use crate::domain::model::architecture::{Architecture, Kind, Stack};
+use crate::domain::model::architecture::{Architecture, Kind, Mla, Stack, mean_keys};
 use crate::domain::model::flops::Recompute;
 use crate::domain::model::params::{ParamBreakdown, Role};
 use crate::domain::units::Information;
@@ -349,6 +349,11 @@ pub struct Shape {
     /// The norm after the last layer, on the last stage.
     pub final_norm: f64,
     pub tied: bool,
+    /// Multi-head Latent Attention, whose projections step times by their own shapes.
+    pub mla: Option<Mla>,
+    /// The attention window of windowed layers, and the share of the layers it applies to.
+    pub window: Option<u64>,
+    pub windowed_share: f64,
 }
 
 impl Shape {
@@ -404,6 +409,9 @@ impl Shape {
             top_k,
             moe_layers: s.moe_layers(),
             tied: arch.tied_embeddings,
+            mla: s.mla,
+            window: s.window.map(|w| w.size),
+            windowed_share: s.windowed_layers() as f64 / s.layers as f64,
             ..Shape::default()
         }
     }
@@ -414,14 +422,24 @@ impl Shape {
     fn with_params(self, arch: &Architecture, s: &Stack, params: &ParamBreakdown) -> Shape {
         let layers = s.layers as f64;
         let total = |role| params.total_of(role) as f64;
-        let kv_per_layer = 2.0 * self.d_model * s.kv_dim() as f64;
-        let attention = total(Role::SelfAttention) / layers - kv_per_layer;
+        // MLA has no per-head key/value projections; its down-projections are held whole on every
+        // tensor-parallel rank (Megatron-LM's MultiLatentAttention builds linear_q_down_proj and
+        // linear_kv_down_proj duplicated, not split).
+        let (kv_per_layer, latent_down) = match s.mla {
+            Some(m) => {
+                let down = m.q_lora_rank.unwrap_or(0) + m.kv_lora_rank + m.qk_rope_head_dim;
+                (0.0, self.d_model * down as f64)
+            }
+            None => (2.0 * self.d_model * s.kv_dim() as f64, 0.0),
+        };
+        let attention = total(Role::SelfAttention) / layers - kv_per_layer - latent_down;
         let split = attention + (total(Role::DenseMlp) + total(Role::SharedExperts)) / layers;
         // Norms of the layers are whole on every rank; the final norm sits with the output head.
         let norms = s.norms_per_layer as f64 * arch.norm_params() as f64;
         let final_norm = total(Role::Norms) - norms * layers;
-        let replicated =
-            norms + (total(Role::Router) + total(Role::RelativePositionProjection)) / layers;
+        let replicated = norms
+            + latent_down
+            + (total(Role::Router) + total(Role::RelativePositionProjection)) / layers;
         let embedding = params
             .parts
             .iter()
@@ -437,6 +455,19 @@ impl Shape {
             head: total(Role::OutputHead),
             final_norm,
             ..self
+        }
+    }
+
+    /// Keys a query attends to on average over `seq_len` tokens, over the layers: windowed layers see
+    /// at most their window ([`mean_keys`]).
+    pub fn mean_keys(&self, seq_len: f64, causal: bool) -> f64 {
+        let global = mean_keys(seq_len, None, causal);
+        match self.window {
+            Some(w) => {
+                let local = mean_keys(seq_len, Some(w), causal);
+                (1.0 - self.windowed_share) * global + self.windowed_share * local
+            }
+            None => global,
         }
     }
 

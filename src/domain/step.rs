@@ -8,7 +8,9 @@
 //!   §3); on a MoE layer the router, each local expert over the T·k·EP/E tokens routed to it, and the
 //!   shared experts; the backward pass does each product twice (input and weight gradients);
 //! - fused attention: 4·T·s·q/TP FLOPs forward, halved under the causal mask (Kaplan et al. 2020,
-//!   Table 1 counts the full square; FlashAttention skips the masked blocks), 2.5× that backward;
+//!   Table 1 counts the full square; FlashAttention skips the masked blocks), 2.5× that backward; on
+//!   sliding-window layers a query sees at most the window ([`Shape::mean_keys`]), and MLA's values are
+//!   v_head_dim wide;
 //! - element-wise work at HBM bandwidth, and the MoE token permutation;
 //! - recompute: full recompute runs the forward again, selective the attention (Korthikanti et al.
 //!   2022, §5);
@@ -38,6 +40,7 @@ use serde::Serialize;
 use crate::domain::collectives::Fabric;
 use crate::domain::kernels::{Device, elementwise_bytes};
 use crate::domain::memory::{Layout, Shape, Workload};
+use crate::domain::model::architecture::Mla;
 use crate::domain::model::flops::Recompute;
 
 /// What the step-time model needs besides the model shape and the layout.
@@ -114,7 +117,27 @@ impl Micro<'_> {
         let q = s.heads as f64 * s.head_dim;
         let kv = s.kv_heads as f64 * s.head_dim;
         let dev = &self.model.device;
+        if let Some(m) = s.mla {
+            return self.latent_products(&m);
+        }
         dev.gemm(self.tokens, (q + 2.0 * kv) / t, d) + dev.gemm(self.tokens, d, q / t)
+    }
+
+    /// MLA's products (DeepSeek-V2 §2.1): the down-projections whole on every rank, the
+    /// up-projections and the output split over TP, as Megatron-LM's MultiLatentAttention does.
+    fn latent_products(&self, m: &Mla) -> f64 {
+        let (s, d, t, n) = (self.shape, self.shape.d_model, self.tp(), self.tokens);
+        let dev = &self.model.device;
+        let heads = s.heads as f64;
+        let q_out = heads * s.head_dim;
+        let query = match m.q_lora_rank {
+            Some(r) => dev.gemm(n, r as f64, d) + dev.gemm(n, q_out / t, r as f64),
+            None => dev.gemm(n, q_out / t, d),
+        };
+        let (r_kv, rope) = (m.kv_lora_rank as f64, m.qk_rope_head_dim as f64);
+        let up = heads * (m.qk_nope_head_dim + m.v_head_dim) as f64;
+        let v = heads * m.v_head_dim as f64;
+        query + dev.gemm(n, r_kv + rope, d) + dev.gemm(n, up / t, r_kv) + dev.gemm(n, d, v / t)
     }
 
     /// Forward seconds of a dense MLP of hidden width `ffn`, split over TP, for `tokens` tokens.
@@ -140,11 +163,15 @@ impl Micro<'_> {
         routed + shared + router
     }
 
-    /// Forward seconds of the fused attention over the sequence.
+    /// Forward seconds of the fused attention over the sequence: scores over the query/key width and
+    /// the weighted sum over the value width (MLA's v_head_dim), each 2 FLOPs per key a query sees —
+    /// half the sequence under the causal mask, at most the window on windowed layers.
     fn attention_core(&self) -> f64 {
-        let q = self.shape.heads as f64 * self.shape.head_dim;
-        let mask = if self.model.causal { 0.5 } else { 1.0 };
-        let flops = 4.0 * self.tokens * self.seq_len * q / self.tp() * mask;
+        let s = self.shape;
+        let q = s.heads as f64 * s.head_dim;
+        let v = s.mla.map_or(q, |m| s.heads as f64 * m.v_head_dim as f64);
+        let keys = s.mean_keys(self.seq_len, self.model.causal);
+        let flops = 4.0 * self.tokens * keys * ((q + v) / 2.0) / self.tp();
         self.model.device.attention(flops)
     }
 

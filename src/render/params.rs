@@ -50,6 +50,10 @@ fn facts(p: &ParamBreakdown) -> Vec<(String, Cell, String)> {
     if let Some(expert) = p.expert_params {
         facts.push(fact("one routed expert, all layers", expert));
     }
+    if let Some(mtp) = p.mtp_params {
+        facts.push(fact("MTP modules (not in total)", mtp));
+        facts.push(fact("total with MTP modules", p.total_params + mtp));
+    }
     facts
 }
 

@@ -90,7 +90,7 @@ impl ServeResult {
             (
                 "KV cache per token".into(),
                 bytes(self.kv_cache_bytes_per_token),
-                "2 × layers × kv heads × head dim × bytes".into(),
+                self.kv_cache_formula.clone(),
             ),
             (
                 "KV cache per sequence".into(),

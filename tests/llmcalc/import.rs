@@ -75,12 +75,29 @@ fn what_cannot_be_mapped_is_said() {
         err.contains("model_type `rwkv` is not one llmcalc maps"),
         "{err}"
     );
-    let mla = write(
-        "mla.json",
-        r#"{"model_type": "deepseek", "kv_lora_rank": 512, "hidden_size": 5120, "num_attention_heads": 128}"#,
+    let layer_zero = write(
+        "layer-zero.json",
+        r#"{"model_type": "deepseek", "moe_layer_freq": 2, "first_k_dense_replace": 0, "hidden_size": 64,
+            "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 100, "max_position_embeddings": 64,
+            "num_hidden_layers": 4, "n_routed_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 32}"#,
     );
-    let err = fails(&["params", &mla]);
-    assert!(err.contains("multi-head latent attention"), "{err}");
+    let err = fails(&["params", &layer_zero]);
+    assert!(err.contains("makes layer 0 a MoE layer"), "{err}");
+    let zero_expert = write(
+        "zero-expert.json",
+        r#"{"model_type": "qwen2_moe", "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 128,
+            "vocab_size": 100, "max_position_embeddings": 64, "num_hidden_layers": 2,
+            "moe_intermediate_size": 0, "num_experts": 4, "num_experts_per_tok": 2}"#,
+    );
+    let err = fails(&["import", &zero_expert]);
+    assert!(err.contains("`moe_intermediate_size` = 0"), "{err}");
+    let wide = write(
+        "wide.json",
+        r#"{"model_type": "gpt2", "n_embd": 4611686018427387904, "vocab_size": 100, "n_positions": 10,
+            "n_layer": 2, "n_head": 2}"#,
+    );
+    let err = fails(&["import", &wide]);
+    assert!(err.contains("`n_embd`"), "{err}");
     let missing = write(
         "missing.json",
         r#"{"model_type": "llama", "hidden_size": 4096}"#,
@@ -94,4 +111,50 @@ fn what_cannot_be_mapped_is_said() {
         .unwrap();
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("warning: BERT's masked-LM head"));
+}
+
+#[test]
+fn many_unknown_fields_are_summarised() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("import-many");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config = serde_json::json!({"model_type": "gpt2", "n_embd": 64, "vocab_size": 100,
+        "n_positions": 10, "n_layer": 2, "n_head": 2});
+    for i in 0..100_000 {
+        config[format!("unknown_{i:06}")] = serde_json::json!(1);
+    }
+    let path = dir.join("config.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let toml = stdout(&["import", path.to_str().unwrap()]);
+    assert!(
+        toml.contains("Fields not read: 100000, among them"),
+        "{}",
+        &toml[..500]
+    );
+    assert!(toml.len() < 5_000, "{} bytes", toml.len());
+}
+
+#[test]
+fn a_deepseek_v3_config_imports_with_mla_and_mtp() {
+    // The architecture fields of deepseek-ai/DeepSeek-V3's config.json (the Hub's file, quoted whole in
+    // a vLLM issue report): 671B main model, 37B activated (report, abstract), 1 MTP layer (14B, card).
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("import-v3");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.json");
+    std::fs::write(
+        &path,
+        r#"{"model_type": "deepseek_v3", "first_k_dense_replace": 3, "hidden_act": "silu",
+        "hidden_size": 7168, "intermediate_size": 18432, "kv_lora_rank": 512,
+        "max_position_embeddings": 163840, "moe_intermediate_size": 2048, "moe_layer_freq": 1,
+        "n_routed_experts": 256, "n_shared_experts": 1, "num_attention_heads": 128,
+        "num_experts_per_tok": 8, "num_hidden_layers": 61, "num_key_value_heads": 128,
+        "num_nextn_predict_layers": 1, "q_lora_rank": 1536, "qk_nope_head_dim": 128,
+        "qk_rope_head_dim": 64, "tie_word_embeddings": false, "topk_method": "noaux_tc",
+        "v_head_dim": 128, "vocab_size": 129280}"#,
+    )
+    .unwrap();
+    let p = json(&["params", path.to_str().unwrap()]);
+    assert!(off(p["total_params"].as_u64().unwrap(), 671e9) < 0.001);
+    assert!(off(p["active_params"].as_u64().unwrap(), 37e9) < 0.02);
+    let with_mtp = p["total_params"].as_u64().unwrap() + p["mtp_params"].as_u64().unwrap();
+    assert!(off(with_mtp, 685e9) < 0.001);
 }

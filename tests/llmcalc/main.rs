@@ -7,6 +7,7 @@ mod cli;
 mod errors;
 mod gpus;
 mod import;
+mod modern;
 mod parallelism;
 mod prediction;
 mod published;

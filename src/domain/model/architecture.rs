@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::spec::{ArchitectureSpec, ModelSpec, MoeSpec, StackSpec};
-pub use super::spec::{Mlp, Norm, Positional};
+use super::spec::{ArchitectureSpec, MlaSpec, ModelSpec, MoeSpec, StackSpec, WindowSpec};
+pub use super::spec::{Mlp, Norm, Positional, QkNorm};
 
 /// Upper bounds on sizes. They are far above any published model (d_model 18,432, 2,048 experts, 256k
 /// vocabulary) and keep every product well inside 128-bit integers, so a typo such as an extra digit
@@ -91,7 +91,61 @@ pub struct Stack {
     pub norms_per_layer: u64,
     /// Decoder blocks of an encoder-decoder attend to the encoder output.
     pub cross_attention: bool,
+    /// Biases on the query, key and value projections (Qwen2), without biases elsewhere.
+    pub qkv_bias: bool,
+    pub qk_norm: Option<QkNorm>,
+    /// A learned sink logit per head (gpt-oss): `heads` parameters per layer.
+    pub attention_sinks: bool,
+    /// Multi-token prediction modules (DeepSeek-V3 §2.2), counted apart from the main model.
+    pub mtp_modules: u64,
     pub moe: Option<Moe>,
+    /// Multi-head Latent Attention; `head_dim` is then qk_nope_head_dim + qk_rope_head_dim.
+    pub mla: Option<Mla>,
+    pub window: Option<Window>,
+}
+
+/// Multi-head Latent Attention (DeepSeek-AI 2024, "DeepSeek-V2", arXiv:2405.04434, §2.1, eq. 9–19):
+/// keys and values are up-projected from a compressed latent c_KV of `kv_lora_rank` (d_c), queries
+/// from a latent of `q_lora_rank` (d'_c) or directly from the hidden state, and a decoupled rotary key
+/// of `qk_rope_head_dim` (d_h^R) is shared by all heads. A token caches only c_KV and the rotary key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mla {
+    pub q_lora_rank: Option<u64>,
+    pub kv_lora_rank: u64,
+    pub qk_nope_head_dim: u64,
+    pub qk_rope_head_dim: u64,
+    pub v_head_dim: u64,
+}
+
+/// Sliding-window attention (Beltagy et al. 2020; Jiang et al. 2023, Mistral 7B, §2): a query of a
+/// windowed layer attends to the last `size` tokens; with `global_every = k`, layers k−1, 2k−1, …
+/// attend to the whole context (Gemma 2 alternates, k = 2; Gemma 3 has five local layers per global
+/// one, k = 6; gpt-oss alternates).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub size: u64,
+    pub global_every: Option<u64>,
+}
+
+impl Window {
+    /// Whether block `layer` (from 0) is windowed.
+    pub fn is_windowed(&self, layer: u64) -> bool {
+        self.global_every
+            .is_none_or(|k| !(layer + 1).is_multiple_of(k))
+    }
+}
+
+/// Keys a query attends to on average over a sequence of `len` tokens. Without a mask, every key (or
+/// the window); under a causal mask the query at position i (from 1) sees i keys, min(i, w) with a
+/// window w, which averages to len/2 — and to w − w²/(2·len) once len exceeds w (treating positions as
+/// continuous, as Kaplan et al.'s half does).
+pub fn mean_keys(len: f64, window: Option<u64>, causal: bool) -> f64 {
+    match (window.map(|w| w as f64), causal) {
+        (Some(w), false) => len.min(w),
+        (Some(w), true) if len > w => w - w * w / (2.0 * len),
+        (_, true) => 0.5 * len,
+        (None, false) => len,
+    }
 }
 
 /// Mixture-of-Experts layers of a stack.
@@ -104,6 +158,7 @@ pub struct Moe {
     pub every: u64,
     pub first_dense: u64,
     pub router_bias: bool,
+    pub shared_gate: bool,
 }
 
 impl Moe {
@@ -130,6 +185,54 @@ impl Stack {
         self.kv_heads * self.head_dim
     }
 
+    /// Width of the attention's weighted values, the output projection's input: heads × the value
+    /// head width (head_dim, or MLA's v_head_dim).
+    pub fn v_dim(&self) -> u64 {
+        self.heads * self.mla.map_or(self.head_dim, |m| m.v_head_dim)
+    }
+
+    /// Blocks whose attention is windowed.
+    pub fn windowed_layers(&self) -> u64 {
+        self.window.map_or(0, |w| {
+            (0..self.layers).filter(|&l| w.is_windowed(l)).count() as u64
+        })
+    }
+
+    /// Elements one layer caches per token: a key and a value per key/value head (Pope et al. 2022,
+    /// §2), or for MLA the latent c_KV and the shared rotary key, (d_c + d_h^R) (DeepSeek-V2, §2.1.2
+    /// and Table 1).
+    pub fn kv_elements_per_layer(&self) -> u64 {
+        match self.mla {
+            Some(m) => m.kv_lora_rank + m.qk_rope_head_dim,
+            None => 2 * self.kv_dim(),
+        }
+    }
+
+    /// Elements one sequence of `context` tokens caches over all layers: windowed layers keep at most
+    /// the window's tokens.
+    pub fn kv_elements(&self, context: u64) -> f64 {
+        let windowed = self.windowed_layers();
+        let capped = self.window.map_or(context, |w| context.min(w.size));
+        let tokens =
+            (self.layers - windowed) as f64 * context as f64 + windowed as f64 * capped as f64;
+        tokens * self.kv_elements_per_layer() as f64
+    }
+
+    /// The longest context whose cache over all layers fits in `elements`: the inverse of
+    /// [`Stack::kv_elements`], unbounded (infinite) when only windowed layers remain to fill.
+    pub fn kv_context_for(&self, elements: f64) -> f64 {
+        let per_layer = self.kv_elements_per_layer() as f64;
+        let windowed = self.windowed_layers() as f64;
+        let global = self.layers as f64 - windowed;
+        let all = elements / (per_layer * self.layers as f64);
+        match self.window {
+            Some(w) if all > w.size as f64 => {
+                (elements / per_layer - windowed * w.size as f64) / global
+            }
+            _ => all,
+        }
+    }
+
     /// Blocks with a MoE MLP.
     pub fn moe_layers(&self) -> u64 {
         self.moe.as_ref().map_or(0, |m| m.moe_layers(self.layers))
@@ -140,9 +243,12 @@ impl Stack {
         self.layers - self.moe_layers()
     }
 
-    /// Name of the attention scheme: MHA, GQA or MQA (Ainslie et al. 2023; Shazeer 2019).
+    /// Name of the attention scheme: MLA, MHA, GQA or MQA (DeepSeek-AI 2024; Ainslie et al. 2023;
+    /// Shazeer 2019).
     pub fn attention_kind(&self) -> &'static str {
-        if self.kv_heads == self.heads {
+        if self.mla.is_some() {
+            "MLA"
+        } else if self.kv_heads == self.heads {
             "MHA"
         } else if self.kv_heads == 1 {
             "MQA"
@@ -180,9 +286,14 @@ impl Architecture {
 
     /// Parameters of one normalisation layer.
     pub fn norm_params(&self) -> u64 {
+        self.norm_params_of(self.d_model)
+    }
+
+    /// Parameters of one normalisation layer over `width` channels.
+    pub fn norm_params_of(&self, width: u64) -> u64 {
         match self.norm {
-            Norm::LayerNorm => self.d_model * (1 + u64::from(self.norm_bias)),
-            Norm::RmsNorm => self.d_model,
+            Norm::LayerNorm => width * (1 + u64::from(self.norm_bias)),
+            Norm::RmsNorm => width,
             Norm::NonParametric => 0,
         }
     }
@@ -393,8 +504,15 @@ fn check_stack(
     let heads = c.size(&path("heads"), s.heads, MAX_HEADS);
     let ffn = c.size(&path("ffn"), s.ffn, MAX_DIM);
     let mlp = c.required(&path("mlp"), s.mlp);
+    let mla = match &s.mla {
+        Some(m) => Some(check_mla(c, name, m, s)?),
+        None => None,
+    };
     let kv_heads = check_kv_heads(c, name, s.kv_heads, heads)?;
-    let head_dim = check_head_dim(c, name, s.head_dim, heads, d_model)?;
+    let given_head_dim = mla.map_or(s.head_dim, |m| {
+        Some(m.qk_nope_head_dim + m.qk_rope_head_dim)
+    });
+    let head_dim = check_head_dim(c, name, given_head_dim, heads, d_model)?;
     let default_norms = if cross_attention { 3 } else { 2 };
     let norms_per_layer = c.optional(
         &path("norms_per_layer"),
@@ -403,10 +521,16 @@ fn check_stack(
         0,
         8,
     );
+    let mtp_modules = c.optional(&path("mtp_modules"), s.mtp_modules, 0, 0, MAX_LAYERS);
     let moe = match (&s.moe, layers, ffn) {
         (Some(m), Some(layers), Some(ffn)) => Some(check_moe(c, name, m, layers, ffn)?),
         (Some(_), _, _) => return None,
         (None, _, _) => None,
+    };
+    let window = match (&s.window, layers) {
+        (Some(w), Some(layers)) => Some(check_window(c, name, w, layers)?),
+        (Some(_), None) => return None,
+        (None, _) => None,
     };
     Some(Stack {
         layers: layers?,
@@ -417,8 +541,64 @@ fn check_stack(
         mlp: mlp?,
         norms_per_layer: norms_per_layer?,
         cross_attention,
+        qkv_bias: s.qkv_bias.unwrap_or(false),
+        qk_norm: s.qk_norm,
+        attention_sinks: s.attention_sinks.unwrap_or(false),
+        mtp_modules: mtp_modules?,
         moe,
+        mla,
+        window,
     })
+}
+
+/// `[<stack>.mla]`: every width from 1 up; key/value heads, when given, as many as the query heads
+/// (MLA up-projects a key and a value per head), and no `head_dim` other than qk_nope + qk_rope.
+fn check_mla(c: &mut Checker, stack: &str, m: &MlaSpec, s: &StackSpec) -> Option<Mla> {
+    let path = |field: &str| format!("{stack}.mla.{field}");
+    let q_lora_rank = match m.q_lora_rank {
+        Some(r) => Some(c.in_range(&path("q_lora_rank"), r, 1, MAX_DIM)?),
+        None => None,
+    };
+    let mla = Mla {
+        q_lora_rank,
+        kv_lora_rank: c.size(&path("kv_lora_rank"), m.kv_lora_rank, MAX_DIM)?,
+        qk_nope_head_dim: c.size(&path("qk_nope_head_dim"), m.qk_nope_head_dim, MAX_DIM)?,
+        qk_rope_head_dim: c.size(&path("qk_rope_head_dim"), m.qk_rope_head_dim, MAX_DIM)?,
+        v_head_dim: c.size(&path("v_head_dim"), m.v_head_dim, MAX_DIM)?,
+    };
+    let qk = mla.qk_nope_head_dim + mla.qk_rope_head_dim;
+    if let Some(hd) = s.head_dim.filter(|&hd| hd != qk) {
+        c.invalid(
+            &format!("{stack}.head_dim"),
+            format!(
+                "{stack}.head_dim = {hd} differs from {} + {} = {qk}: with MLA leave head_dim out",
+                path("qk_nope_head_dim"),
+                path("qk_rope_head_dim")
+            ),
+        );
+        return None;
+    }
+    if let (Some(kv), Some(heads)) = (s.kv_heads, s.heads)
+        && kv != heads
+    {
+        c.invalid(
+            &format!("{stack}.kv_heads"),
+            format!("{stack}.kv_heads = {kv} must equal {stack}.heads = {heads} with MLA, which up-projects a key and a value per head"),
+        );
+        return None;
+    }
+    Some(mla)
+}
+
+/// `[<stack>.window]`: a size of at least one token, and a global layer every 2 to `layers` layers.
+fn check_window(c: &mut Checker, stack: &str, w: &WindowSpec, layers: u64) -> Option<Window> {
+    let path = |field: &str| format!("{stack}.window.{field}");
+    let size = c.size(&path("size"), w.size, MAX_CONTEXT)?;
+    let global_every = match w.global_every {
+        Some(k) => Some(c.in_range(&path("global_every"), k, 2, layers.max(2))?),
+        None => None,
+    };
+    Some(Window { size, global_every })
 }
 
 /// Key/value heads of a stack: as many as the query heads unless given (multi-head attention), and
@@ -512,6 +692,7 @@ fn check_moe(c: &mut Checker, stack: &str, m: &MoeSpec, layers: u64, ffn: u64) -
         every: every?,
         first_dense: first_dense?,
         router_bias: m.router_bias.unwrap_or(false),
+        shared_gate: m.shared_gate.unwrap_or(false),
     };
     if moe.moe_layers(layers) == 0 {
         c.invalid(
@@ -542,6 +723,7 @@ mod tests {
             every,
             first_dense,
             router_bias: false,
+            shared_gate: false,
         }
     }
 

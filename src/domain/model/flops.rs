@@ -27,7 +27,7 @@
 
 use serde::Serialize;
 
-use super::architecture::{Architecture, Kind, Positional, Stack, StackKind};
+use super::architecture::{Architecture, Kind, Positional, Stack, StackKind, mean_keys};
 use super::params::ParamBreakdown;
 use crate::domain::units::{Compute, unit::flop};
 use crate::error::{Error, Input, Result};
@@ -192,20 +192,38 @@ impl Rows {
         });
     }
 
-    /// Self-attention: 2 FLOPs per weight of the projections, and 2·context·q for each of the scores
-    /// and the weighted values (Kaplan et al. 2020, Table 1).
-    fn attention(&mut self, arch: &Architecture, s: &Stack, at: At, context: f64) {
-        let (d, q, kv) = (arch.d_model as f64, s.q_dim() as f64, s.kv_dim() as f64);
-        self.push("QKV projections", at, 2.0 * d * (q + 2.0 * kv), false);
-        self.push("attention scores (QKᵀ)", at, 2.0 * context * q, true);
-        self.push("attention context (AV)", at, 2.0 * context * q, true);
-        self.push("attention output", at, 2.0 * q * d, false);
+    /// Self-attention: 2 FLOPs per weight of the projections, and 2·keys·q for the scores and
+    /// 2·keys·v for the weighted values (Kaplan et al. 2020, Table 1), the keys a query sees on
+    /// average over `len` tokens ([`mean_keys`]): capped at the window on windowed layers. MLA is
+    /// counted in the form training runs it, keys and values up-projected from the latent
+    /// (DeepSeek-V2 §2.1.2); decode runs the absorbed form, see [`absorbed_decode_extra`].
+    fn attention(&mut self, arch: &Architecture, s: &Stack, at: At, len: f64, causal: bool) {
+        let (d, q, v) = (arch.d_model as f64, s.q_dim() as f64, s.v_dim() as f64);
+        self.push("QKV projections", at, 2.0 * qkv_weights(arch, s), false);
+        let windowed = s.windowed_layers();
+        let global = At {
+            layers: at.layers - windowed,
+            ..at
+        };
+        let keys = mean_keys(len, None, causal);
+        self.push("attention scores (QKᵀ)", global, 2.0 * keys * q, true);
+        self.push("attention context (AV)", global, 2.0 * keys * v, true);
+        if let Some(w) = s.window {
+            let local = At {
+                layers: windowed,
+                ..at
+            };
+            let keys = mean_keys(len, Some(w.size), causal);
+            self.push("windowed attention scores", local, 2.0 * keys * q, true);
+            self.push("windowed attention context", local, 2.0 * keys * v, true);
+        }
+        self.push("attention output", at, 2.0 * v * d, false);
         if arch.positional == Positional::TransformerXl {
             // Dai et al. 2019, §3.3: the sinusoids of the n_ctx relative distances are projected by
             // W_R once per sequence (2·d·q per token when the sequence spans the context), and every
             // query scores against them as against the keys.
             self.push("relative position projection", at, 2.0 * d * q, false);
-            self.push("relative position scores", at, 2.0 * context * q, true);
+            self.push("relative position scores", at, 2.0 * keys * q, true);
         }
     }
 
@@ -261,6 +279,40 @@ impl Rows {
     }
 }
 
+/// Weights a token passes through in the query, key and value projections: d·(q + 2·kv), or MLA's
+/// down- and up-projections (DeepSeek-V2 §2.1, eq. 9–19).
+fn qkv_weights(arch: &Architecture, s: &Stack) -> f64 {
+    let d = arch.d_model as f64;
+    let Some(m) = s.mla else {
+        return d * (s.q_dim() + 2 * s.kv_dim()) as f64;
+    };
+    let heads = s.heads as f64;
+    let q_out = s.q_dim() as f64;
+    let query = m.q_lora_rank.map_or(d * q_out, |r| (d + q_out) * r as f64);
+    let latent = (m.kv_lora_rank + m.qk_rope_head_dim) as f64;
+    let up = m.kv_lora_rank as f64 * heads * (m.qk_nope_head_dim + m.v_head_dim) as f64;
+    query + d * latent + up
+}
+
+/// Forward FLOPs per token that decoding with MLA's absorbed form adds over the counted form, at a
+/// context of `context` tokens, over all layers; zero without MLA. Decoding absorbs W^UK into the query
+/// and W^UV into the output (DeepSeek-V2 §2.1.2), so that the cache is never up-projected: each head
+/// scores against the latent and the rotary key, d_c + d_h^R wide, and sums latents, d_c wide, instead
+/// of d_h + d_h^R and d_v. The new token's own projections cost the same either way.
+pub fn absorbed_decode_extra(arch: &Architecture, context: u64) -> f64 {
+    arch.stacks()
+        .filter_map(|(_, s)| s.mla.map(|m| (s, m)))
+        .map(|(s, m)| {
+            let absorbed = (2 * m.kv_lora_rank + m.qk_rope_head_dim) as f64;
+            let counted = (s.head_dim + m.v_head_dim) as f64;
+            let windowed = s.windowed_layers() as f64;
+            let keys = (s.layers as f64 - windowed) * context as f64
+                + windowed * s.window.map_or(0.0, |w| context.min(w.size) as f64);
+            2.0 * keys * s.heads as f64 * (absorbed - counted)
+        })
+        .sum()
+}
+
 /// Forward FLOPs of one MLP of hidden size `ffn`: 2 per weight.
 fn mlp(d: f64, s: &Stack, ffn: u64) -> f64 {
     2.0 * s.mlp.matrices() as f64 * d * ffn as f64
@@ -286,8 +338,8 @@ pub fn count(
             },
             layers: s.layers,
         };
-        let context = lengths.attended(is_decoder, options.masking);
-        rows.attention(arch, s, at, context);
+        let (len, causal) = lengths.attended(is_decoder, options.masking);
+        rows.attention(arch, s, at, len, causal);
         if s.cross_attention {
             rows.cross_attention(arch, s, at, lengths.input as f64);
         }
@@ -316,22 +368,19 @@ impl Lengths {
         }
     }
 
-    /// Keys a query of this stack attends to on average: the whole input for an encoder, the
-    /// sequence (or target) under the mask for a decoder — half of it when causal masking is counted
-    /// (Kaplan et al. 2020, Table 1 note).
-    fn attended(&self, is_decoder: bool, masking: Masking) -> f64 {
+    /// The sequence a query of this stack attends over, and whether under a causal mask: the whole
+    /// input for an encoder, the sequence (or target) for a decoder, masked when causal masking is
+    /// counted (Kaplan et al. 2020, Table 1 note).
+    fn attended(&self, is_decoder: bool, masking: Masking) -> (f64, bool) {
         if !is_decoder {
-            return self.input as f64;
+            return (self.input as f64, false);
         }
         let len = if self.kind == Kind::EncoderDecoder {
             self.target
         } else {
             self.input
         };
-        match masking {
-            Masking::Full => len as f64,
-            Masking::Causal => 0.5 * len as f64,
-        }
+        (len as f64, masking == Masking::Causal)
     }
 
     /// Tokens of a sequence that a part counted `per` runs for.

@@ -13,6 +13,18 @@
 //!   vectors u and v, counted per layer as in implementations that untie them across layers (the
 //!   paper shares them; the difference is 2 · heads · head_dim per layer);
 //! - norms: d_model weights (and biases for LayerNorm with bias) per norm.
+//! - Multi-head Latent Attention (DeepSeek-V2, arXiv:2405.04434, §2.1, eq. 9–19; the shapes of
+//!   `modeling_deepseek.py`): W^DQ d × d'_c with an RMSNorm of d'_c and W^UQ d'_c × heads·(d_h + d_h^R)
+//!   (or W^Q d × heads·(d_h + d_h^R) without a query latent); W^DKV with W^KR, d × (d_c + d_h^R), an
+//!   RMSNorm of d_c and W^UK with W^UV, d_c × heads·(d_h + d_v); W^O heads·d_v × d.
+//! - details: Qwen2's query, key and value biases (`qkv_bias`), QK-norm weights (one head_dim norm
+//!   each for queries and keys, or whole-width norms as in OLMo 2), gpt-oss's sink logit per head, and
+//!   Qwen2-MoE's d_model × 1 shared-expert gate are counted with their attention or router.
+//! - multi-token prediction (DeepSeek-V3, arXiv:2412.19437, §2.2): each module has a projection
+//!   M of 2d × d, norms of the hidden state and of the embedding, one transformer block like the last
+//!   layer and the output norm; the released checkpoint also stores its own copy of the embedding and
+//!   output head, which the model card's "671B main model + 14B MTP = 685B" counts. The modules are
+//!   listed in the table but kept out of the total and active counts (`mtp_params`).
 //!
 //! Non-embedding parameters follow Kaplan et al. 2020 (§2.1) and the Pythia suite (Biderman et al.
 //! 2023, Table 1): all parameters except the token and position embeddings and an untied output head.
@@ -20,7 +32,7 @@
 
 use serde::Serialize;
 
-use super::architecture::{Architecture, Moe, Positional, Stack, StackKind};
+use super::architecture::{Architecture, Mla, Moe, Positional, QkNorm, Stack, StackKind};
 use crate::error::{Error, Result};
 
 /// One row of the parameter breakdown.
@@ -58,10 +70,28 @@ pub struct ParamBreakdown {
     pub attention_params: u64,
     /// One routed expert summed over all MoE layers of all stacks; none for dense models.
     pub expert_params: Option<u64>,
+    /// Multi-token prediction modules, counted apart from the total; left out without them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtp_params: Option<u64>,
     pub parts: Vec<ParamPart>,
 }
 
 impl ParamBreakdown {
+    /// Active parameters without the input tables a token only looks up (token, token-type and
+    /// learned position embeddings); an output head tied to the token embedding of `arch` still
+    /// counts, once.
+    pub fn active_params_without_embedding(&self, arch: &Architecture) -> u64 {
+        let looked_up = self.total_of(Role::TokenEmbedding)
+            + self.total_of(Role::TokenTypeEmbedding)
+            + self.total_of(Role::PositionalEmbedding);
+        let tied_head = if arch.tied_embeddings && arch.has_output_head() {
+            self.total_of(Role::TokenEmbedding)
+        } else {
+            0
+        };
+        self.active_params - looked_up + tied_head
+    }
+
     /// Parameters of the parts with `role`, over all stacks.
     pub fn total_of(&self, role: Role) -> u64 {
         self.parts
@@ -102,6 +132,8 @@ pub enum Role {
     Norms,
     Pooler,
     OutputHead,
+    /// Multi-token prediction modules: listed, not in the total.
+    MultiTokenPrediction,
 }
 
 impl Role {
@@ -123,6 +155,7 @@ impl Role {
             Role::Norms => "norms",
             Role::Pooler => "pooler",
             Role::OutputHead => "output head",
+            Role::MultiTokenPrediction => "MTP modules (not in total)",
         }
     }
 
@@ -156,13 +189,47 @@ impl Parts {
     }
 }
 
-/// Attention projections of one block: Q, K, V and output (with biases when the model has them).
+/// Attention of one block: Q, K, V and output projections (with biases when the model has them), or
+/// MLA's down- and up-projections with their latent norms; QK-norm weights and sink logits.
 fn attention(arch: &Architecture, s: &Stack) -> u128 {
     let d = arch.d_model as u128;
-    let (q, kv) = (s.q_dim() as u128, s.kv_dim() as u128);
-    let weights = d * q + 2 * d * kv + q * d;
-    let biases = if arch.bias { q + 2 * kv + d } else { 0 };
-    weights + biases
+    let (q, kv, heads) = (s.q_dim() as u128, s.kv_dim() as u128, s.heads as u128);
+    let projections = match s.mla {
+        Some(m) => mla(arch, s, &m),
+        None => {
+            let weights = d * q + 2 * d * kv + q * d;
+            let biases = if arch.bias {
+                q + 2 * kv + d
+            } else if s.qkv_bias {
+                q + 2 * kv
+            } else {
+                0
+            };
+            weights + biases
+        }
+    };
+    let qk_norm = match s.qk_norm {
+        Some(QkNorm::Head) => 2 * arch.norm_params_of(s.head_dim) as u128,
+        Some(QkNorm::Full) => arch.norm_params_of(s.q_dim() + s.kv_dim()) as u128,
+        None => 0,
+    };
+    let sinks = if s.attention_sinks { heads } else { 0 };
+    projections + qk_norm + sinks
+}
+
+/// MLA's projections of one block (DeepSeek-V2 §2.1, eq. 9–19).
+fn mla(arch: &Architecture, s: &Stack, m: &Mla) -> u128 {
+    let (d, heads) = (arch.d_model as u128, s.heads as u128);
+    let (r_kv, rope) = (m.kv_lora_rank as u128, m.qk_rope_head_dim as u128);
+    let (nope, v) = (m.qk_nope_head_dim as u128, m.v_head_dim as u128);
+    let q_out = heads * (nope + rope);
+    let query = match m.q_lora_rank {
+        Some(r_q) => d * r_q as u128 + arch.norm_params_of(r_q) as u128 + r_q as u128 * q_out,
+        None => d * q_out,
+    };
+    let key_value =
+        d * (r_kv + rope) + arch.norm_params_of(m.kv_lora_rank) as u128 + r_kv * heads * (nope + v);
+    query + key_value + heads * v * d
 }
 
 /// One MLP of hidden size `ffn`: two or three matrices, with biases when the model has them.
@@ -298,6 +365,36 @@ fn stack_rows(p: &mut Parts, arch: &Architecture, kind: StackKind, s: &Stack) {
     }
     let norms = s.norms_per_layer as u128 * layers + u128::from(arch.final_norm);
     p.push(Row::new(Role::Norms, stack, norm, norms, "norm"));
+    let module = mtp_module(arch, s);
+    p.push(
+        Row::new(
+            Role::MultiTokenPrediction,
+            stack,
+            module,
+            s.mtp_modules as u128,
+            "module",
+        )
+        .active(0),
+    );
+}
+
+/// One multi-token prediction module (DeepSeek-V3 §2.2): the projection M (2d × d), the norms of the
+/// hidden state and of the embedding, a block shaped like the last layer with its norms, the output
+/// norm, and the checkpoint's own copies of the embedding and output head.
+fn mtp_module(arch: &Architecture, s: &Stack) -> u128 {
+    let d = arch.d_model as u128;
+    let norm = arch.norm_params() as u128;
+    let mlp_params = match &s.moe {
+        Some(m) => {
+            let expert = mlp(arch, s, m.expert_ffn);
+            let router = d * m.experts as u128 + if m.router_bias { m.experts as u128 } else { 0 };
+            (m.experts + m.shared_experts) as u128 * expert + router
+        }
+        None => mlp(arch, s, s.ffn),
+    };
+    let block = attention(arch, s) + mlp_params + s.norms_per_layer as u128 * norm;
+    let copies = 2 * arch.vocab as u128 * d;
+    2 * d * d + 3 * norm + block + copies
 }
 
 /// The MoE layers of a stack: routed experts (of which `top_k` are active), shared experts and the
@@ -325,7 +422,8 @@ fn moe_rows(p: &mut Parts, arch: &Architecture, s: &Stack, stack: Option<StackKi
             moe.experts as u128
         } else {
             0
-        };
+        }
+        + if moe.shared_gate { d } else { 0 };
     p.push(Row::new(Role::Router, stack, router, moe_layers, "layer"));
 }
 
@@ -358,9 +456,14 @@ fn finish(model: &str, p: Parts) -> Result<ParamBreakdown> {
     let mut parts = Vec::with_capacity(p.0.len());
     let (mut total, mut active, mut embedding, mut attention) = (0u128, 0u128, 0u128, 0u128);
     let mut expert_params: Option<u128> = None;
+    let mut mtp_params: Option<u128> = None;
     for row in p.0 {
         let (row_total, row_active) = (row.each * row.count, row.each * row.active_count);
-        total += row_total;
+        if row.role == Role::MultiTokenPrediction {
+            *mtp_params.get_or_insert(0) += row_total;
+        } else {
+            total += row_total;
+        }
         active += row_active;
         if row.role.is_embedding() {
             embedding += row_total;
@@ -390,6 +493,7 @@ fn finish(model: &str, p: Parts) -> Result<ParamBreakdown> {
         embedding_params: fit(embedding)?,
         attention_params: fit(attention)?,
         expert_params: expert_params.map(fit).transpose()?,
+        mtp_params: mtp_params.map(fit).transpose()?,
         parts,
     })
 }

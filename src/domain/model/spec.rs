@@ -56,7 +56,44 @@ pub struct StackSpec {
     pub ffn: Option<u64>,
     pub mlp: Option<Mlp>,
     pub norms_per_layer: Option<u64>,
+    /// Biases on the query, key and value projections only (Qwen2), when `architecture.bias` is false.
+    pub qkv_bias: Option<bool>,
+    /// Normalisation of queries and keys before the scores (Qwen3, OLMo 2, Gemma 3).
+    pub qk_norm: Option<QkNorm>,
+    /// A learned sink logit per head and layer (gpt-oss).
+    pub attention_sinks: Option<bool>,
+    /// Multi-token prediction modules after the last layer (DeepSeek-V3), counted apart.
+    pub mtp_modules: Option<u64>,
     pub moe: Option<MoeSpec>,
+    pub mla: Option<MlaSpec>,
+    pub window: Option<WindowSpec>,
+}
+
+/// `[decoder.mla]`: Multi-head Latent Attention (DeepSeek-AI 2024, DeepSeek-V2, §2.1).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlaSpec {
+    /// Rank of the query compression d'_c; absent when queries are projected directly (V2-Lite).
+    pub q_lora_rank: Option<u64>,
+    /// Rank of the key/value compression d_c: the latent each token caches.
+    pub kv_lora_rank: Option<u64>,
+    /// Per-head query/key width without position information, d_h.
+    pub qk_nope_head_dim: Option<u64>,
+    /// Per-head width of the decoupled rotary query/key, d_h^R; the key part is shared by the heads.
+    pub qk_rope_head_dim: Option<u64>,
+    /// Per-head value width.
+    pub v_head_dim: Option<u64>,
+}
+
+/// `[decoder.window]`: sliding-window attention on some or all layers.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSpec {
+    /// Tokens a query of a windowed layer attends to, itself included.
+    pub size: Option<u64>,
+    /// Every `global_every`-th layer (layers k−1, 2k−1, … from 0) attends to the whole context; the
+    /// others are windowed. Absent: every layer is windowed.
+    pub global_every: Option<u64>,
 }
 
 /// `[decoder.moe]` or `[encoder.moe]`: Mixture of Experts.
@@ -70,6 +107,19 @@ pub struct MoeSpec {
     pub every: Option<u64>,
     pub first_dense: Option<u64>,
     pub router_bias: Option<bool>,
+    /// A d_model × 1 sigmoid gate on the shared experts' output (Qwen2-MoE).
+    pub shared_gate: Option<bool>,
+}
+
+/// How queries and keys are normalised before the scores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QkNorm {
+    /// One RMSNorm of head_dim weights for the queries and one for the keys, shared by the heads
+    /// (Qwen3, Gemma 3).
+    Head,
+    /// RMSNorm over the whole query (heads·head_dim) and key (kv_heads·head_dim) projections (OLMo 2).
+    Full,
 }
 
 /// How token positions enter the model.

@@ -3,7 +3,11 @@
 //!
 //! - KV cache (Pope et al. 2022, §2): each token keeps a key and a value vector per layer and key/value
 //!   head: `2 · layers · kv_heads · head_dim · bytes`. Multi-query and grouped-query attention shrink it
-//!   by heads / kv_heads (Shazeer 2019; Ainslie et al. 2023).
+//!   by heads / kv_heads (Shazeer 2019; Ainslie et al. 2023). Multi-head Latent Attention keeps the
+//!   compressed latent and the shared rotary key instead, `(d_c + d_h^R) · layers · bytes` (DeepSeek-V2,
+//!   arXiv:2405.04434, §2.1.2 and Table 1), whole on every tensor-parallel rank; a sliding-window layer
+//!   keeps at most its window's tokens (Jiang et al. 2023, Mistral 7B, §2 "rolling buffer cache").
+//!   Decode runs MLA in its absorbed form, attention over the latent (§2.1.2).
 //! - Prefill is compute-bound: the prompts' forward FLOPs at the dense peak times an efficiency; with
 //!   pipeline parallelism the batch passes the PP stages as PP micro-batches, 2·PP − 1 stage times.
 //! - A decode step reads every resident weight (for a MoE, the experts the batch touches) and the batch's
@@ -26,19 +30,6 @@ pub use formats::{KvFormat, WeightFormat};
 pub use replica::{DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million};
 
 use serde::Serialize;
-
-use crate::domain::units::Information;
-
-/// KV cache per token: 2 (key and value) × layers × key/value heads × head dimension × bytes per
-/// element.
-pub fn kv_bytes_per_token(
-    layers: u64,
-    kv_heads: u64,
-    head_dim: u64,
-    element: Information,
-) -> Information {
-    element * (2.0 * layers as f64 * kv_heads as f64 * head_dim as f64)
-}
 
 /// Expected distinct experts a batch of `tokens` touches per MoE layer, routing `top_k` of `experts`
 /// uniformly: E·(1 − (1 − k/E)^B).
@@ -149,14 +140,6 @@ pub fn image_tokens(width: u64, height: u64, detail: Detail) -> ImageTokens {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kv_cache_per_token() {
-        // Llama 2 70B: 80 layers, 8 kv heads of 128, 16-bit: 2 × 80 × 8 × 128 × 2 = 327,680 bytes.
-        let bf16 = crate::domain::hardware::Precision::Bf16.bytes();
-        let bytes = kv_bytes_per_token(80, 8, 128, bf16);
-        assert_eq!(bytes.get::<crate::domain::units::unit::byte>(), 327_680.0);
-    }
 
     #[test]
     fn expected_experts_grow_towards_all() {

@@ -3,9 +3,7 @@
 
 use serde::Serialize;
 
-use super::{
-    KvFormat, Speculation, WeightFormat, expected_experts, kv_bytes_per_token, speculation,
-};
+use super::{KvFormat, Speculation, WeightFormat, expected_experts, speculation};
 use crate::domain::hardware::{Gpu, Precision};
 use crate::domain::memory::{Split, check_split, kv_heads_per_rank};
 use crate::domain::model::Model;
@@ -165,33 +163,50 @@ impl<'a> Served<'a> {
         d.weights.bytes() * self.params.total_params as f64 * self.stage_share(d.pp) / d.tp as f64
     }
 
-    /// KV cache per token of one sequence, all layers and heads.
-    pub fn kv_per_token(&self, kv: KvFormat) -> Information {
-        let s = self.stack;
-        kv_bytes_per_token(s.layers, s.kv_heads, s.head_dim, kv.bytes())
+    /// KV cache of one sequence of `context` tokens, all layers and heads ([`Stack::kv_elements`]:
+    /// windowed layers capped at the window, MLA's latent and rotary key).
+    pub fn kv_per_sequence(&self, kv: KvFormat, context: u64) -> Information {
+        kv.bytes() * self.stack.kv_elements(context)
     }
 
-    /// KV cache per token of one sequence on one GPU: the stage's layers, the rank's key/value heads.
-    pub fn kv_per_gpu_token(&self, d: &Deployment) -> Information {
-        let rank_share = kv_heads_per_rank(self.stack.kv_heads, d.tp) / self.stack.kv_heads as f64;
-        self.kv_per_token(d.kv) * rank_share * self.stage_share(d.pp)
+    /// The share of a layer's cache one tensor-parallel rank holds: its [`kv_heads_per_rank`] heads,
+    /// or all of MLA's latent, which every head reads and each rank keeps whole (as vLLM and SGLang
+    /// do for DeepSeek-V2/V3).
+    fn kv_rank_share(&self, tp: u64) -> f64 {
+        if self.stack.mla.is_some() {
+            1.0
+        } else {
+            kv_heads_per_rank(self.stack.kv_heads, tp) / self.stack.kv_heads as f64
+        }
+    }
+
+    /// KV cache of one sequence of `context` tokens on one GPU: the stage's layers, the rank's share.
+    pub fn kv_per_gpu_sequence(&self, d: &Deployment, context: u64) -> Information {
+        self.kv_per_sequence(d.kv, context) * self.kv_rank_share(d.tp) * self.stage_share(d.pp)
     }
 
     /// The largest batch of `context`-token sequences, and the longest context of `batch` sequences,
     /// whose KV cache fits in `free` per GPU.
     pub fn fit(&self, d: &Deployment, free: Information, batch: u64, context: u64) -> Fit {
-        let (free, per_token) = (free.get::<byte>(), self.kv_per_gpu_token(d).get::<byte>());
+        let free = free.get::<byte>();
         if free <= 0.0 {
             return Fit {
                 max_batch: 0,
                 max_context: 0,
             };
         }
+        let per_sequence = self.kv_per_gpu_sequence(d, context).get::<byte>();
+        let per_element =
+            d.kv.bytes().get::<byte>() * self.kv_rank_share(d.tp) * self.stage_share(d.pp);
+        let elements = free / batch as f64 / per_element;
         Fit {
-            max_batch: (free / (context as f64 * per_token)).floor() as u64,
+            max_batch: (free / per_sequence).floor() as u64,
             // Memory allows this much; the model was trained for at most its context.
-            max_context: ((free / (batch as f64 * per_token)).floor() as u64)
-                .min(self.arch.context),
+            max_context: self
+                .stack
+                .kv_context_for(elements)
+                .floor()
+                .min(self.arch.context as f64) as u64,
         }
     }
 
@@ -249,7 +264,8 @@ impl<'a> Served<'a> {
         (read, touched)
     }
 
-    /// Forward FLOPs per token at a context of `context` tokens.
+    /// Forward FLOPs per token of a decode step at a context of `context` tokens, MLA in its absorbed
+    /// form ([`flops::absorbed_decode_extra`]).
     fn forward_flops_per_token(&self, context: u64) -> f64 {
         let options = FlopsOptions {
             seq_len: context.max(1),
@@ -260,6 +276,7 @@ impl<'a> Served<'a> {
         flops::count(self.arch, &self.params, &options)
             .forward_flops_per_token
             .get::<flop>()
+            + flops::absorbed_decode_extra(self.arch, context)
     }
 
     /// One decode step at a mean context `context`. With pipeline parallelism the batch is split into
@@ -273,11 +290,10 @@ impl<'a> Served<'a> {
         let micro_batch = batch.div_ceil(d.pp);
         let (read, touched) = self.params_read(micro_batch);
         let weight_bytes = read * d.weights.bytes().get::<byte>() / pp;
-        let kv_token = self.kv_per_token(d.kv).get::<byte>();
-        let kv_bytes = micro_batch as f64 * context as f64 * kv_token / pp;
+        let kv_sequence = self.kv_per_sequence(d.kv, context).get::<byte>();
+        let kv_bytes = micro_batch as f64 * kv_sequence / pp;
         let flops = micro_batch as f64 * self.forward_flops_per_token(context) / pp;
-        let kv_rank_share =
-            kv_heads_per_rank(self.stack.kv_heads, d.tp) / self.stack.kv_heads as f64;
+        let kv_rank_share = self.kv_rank_share(d.tp);
         let bandwidth = hw.bandwidth.get::<byte_per_second>();
         let peak = hw.peak.get::<flop_per_second>();
         let memory =
