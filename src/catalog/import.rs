@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::model::spec::{
     ArchitectureSpec, MlaSpec, Mlp, ModelSpec, MoeSpec, Norm, Positional, QkNorm, StackSpec,
+    WindowSpec,
 };
 
 /// A `config.json` turned into a preset.
@@ -232,8 +233,9 @@ fn t5(r: &mut Reader) -> Result<Mapped, ImportError> {
     })
 }
 
-/// Llama and the families that share its layout (Mistral, Mixtral, Qwen2, Qwen2-MoE, DeepSeekMoE,
-/// Gemma): rotary positions, RMSNorm, gated MLPs, grouped-query attention.
+/// Llama and the families that share its layout (Mistral, Mixtral, Qwen2/3 and their MoE, DeepSeek,
+/// Kimi K2, Gemma 1–3, Llama 4, gpt-oss, Phi-3, OLMo 2): rotary positions, RMSNorm, gated MLPs,
+/// grouped-query attention; what a family adds is set by [`details`].
 fn llama(model_type: &str, r: &mut Reader) -> Result<Mapped, ImportError> {
     let d = r.need("hidden_size")?;
     let heads = r.need("num_attention_heads")?;
@@ -250,7 +252,7 @@ fn llama(model_type: &str, r: &mut Reader) -> Result<Mapped, ImportError> {
         d_model: Some(d),
         context: Some(r.need("max_position_embeddings")?),
         positional: Some(Positional::Rotary),
-        tied_embeddings: Some(r.boolean("tie_word_embeddings", model_type == "gemma")?),
+        tied_embeddings: Some(r.boolean("tie_word_embeddings", model_type.starts_with("gemma"))?),
         norm: Some(Norm::RmsNorm),
         bias: Some(false),
         ..ArchitectureSpec::default()
@@ -273,11 +275,183 @@ fn llama(model_type: &str, r: &mut Reader) -> Result<Mapped, ImportError> {
     }
     let mut warnings = llama_warnings(model_type, r)?;
     decoder.moe = moe(model_type, r, &mut warnings)?;
+    let mut architecture = architecture;
+    details(model_type, r, &mut architecture, &mut decoder)?;
     Ok(Mapped {
         architecture,
         encoder: None,
         decoder: Some(decoder),
         warnings,
+    })
+}
+
+/// What a family adds to the Llama layout: norms, QK-norm, windows, sinks, biases and Llama 4's dense
+/// layers.
+fn details(
+    model_type: &str,
+    r: &mut Reader,
+    architecture: &mut ArchitectureSpec,
+    decoder: &mut StackSpec,
+) -> Result<(), ImportError> {
+    match model_type {
+        // Gemma 2 (arXiv:2408.00118, §2): local and global layers alternate, RMSNorm before and after
+        // attention and MLP.
+        "gemma2" => {
+            decoder.norms_per_layer = Some(4);
+            decoder.window = window(r, Some(2))?;
+        }
+        // Gemma 3 (arXiv:2503.19786, §2): five local layers per global one, QK-norm in place of
+        // Gemma 2's soft-capping.
+        "gemma3" | "gemma3_text" => {
+            decoder.norms_per_layer = Some(4);
+            decoder.qk_norm = Some(QkNorm::Head);
+            decoder.window = window(r, Some(6))?;
+        }
+        // OLMo 2 (arXiv:2501.00656, §3): RMSNorm over the whole query and key projections.
+        "olmo2" => decoder.qk_norm = Some(QkNorm::Full),
+        // gpt-oss (arXiv:2508.10925, §2.1): biases on attention and experts, a learned sink per head,
+        // windowed layers as `layer_types` lists them.
+        "gpt_oss" => {
+            architecture.bias = Some(r.boolean("attention_bias", true)?);
+            decoder.attention_sinks = Some(true);
+            decoder.window = window(r, None)?;
+        }
+        "llama4" | "llama4_text" => {
+            decoder.ffn = Some(r.need("intermediate_size_mlp")?);
+            decoder.window = chunks(r)?;
+        }
+        other if other.starts_with("qwen") => {}
+        // Mistral, Mixtral, Phi-3 and the rest: a window, where the config has one, on every layer.
+        _ => decoder.window = window(r, None)?,
+    }
+    Ok(())
+}
+
+/// The sliding window of a config: `sliding_window` tokens on the layers `layer_types` names
+/// `sliding_attention` (or, without it, all but every `sliding_window_pattern`-th layer, or the
+/// family's `global_every`), as long as the global layers fall every k-th layer.
+fn window(r: &mut Reader, global_every: Option<u64>) -> Result<Option<WindowSpec>, ImportError> {
+    let Some(size) = r.uint("sliding_window")? else {
+        return Ok(None);
+    };
+    let global_every = match r.get("layer_types").cloned() {
+        Some(types) => {
+            let types = types.as_array().cloned().unwrap_or_default();
+            let full: Vec<bool> = types
+                .iter()
+                .map(|t| t.as_str() == Some("full_attention"))
+                .collect();
+            match periodic(&full) {
+                Periodic::All => return Ok(None),
+                Periodic::None => None,
+                Periodic::Every(k) => Some(k),
+                Periodic::Irregular => {
+                    return Err(ImportError(
+                        "`layer_types` places the full-attention layers other than every k-th layer, \
+                         which the preset's window (global_every) does not express"
+                            .into(),
+                    ));
+                }
+            }
+        }
+        None => r.uint("sliding_window_pattern")?.or(global_every),
+    };
+    Ok(Some(WindowSpec {
+        size: Some(size),
+        global_every,
+    }))
+}
+
+/// Where the marked layers of a list fall.
+#[derive(Debug, PartialEq)]
+enum Periodic {
+    /// Every layer is marked.
+    All,
+    /// No layer is.
+    None,
+    /// Layers k−1, 2k−1, … (from 0) are, and only they.
+    Every(u64),
+    /// Any other placement.
+    Irregular,
+}
+
+fn periodic(marked: &[bool]) -> Periodic {
+    let Some(first) = marked.iter().position(|&m| m) else {
+        return Periodic::None;
+    };
+    let k = first + 1;
+    if k == 1 {
+        return if marked.iter().all(|&m| m) {
+            Periodic::All
+        } else {
+            Periodic::Irregular
+        };
+    }
+    let regular = marked
+        .iter()
+        .enumerate()
+        .all(|(i, &m)| m == (i + 1).is_multiple_of(k));
+    if regular {
+        Periodic::Every(k as u64)
+    } else {
+        Periodic::Irregular
+    }
+}
+
+/// Llama 4's chunked attention (`attention_chunk_size`) on the layers with rotary positions, every
+/// k-th layer global without them (`no_rope_layers` 0; Llama 4 model card, "iRoPE"). A query of a
+/// chunked layer sees at most the chunk, so it is counted as a window of the chunk's size, an upper
+/// bound (on average it sees half a chunk).
+fn chunks(r: &mut Reader) -> Result<Option<WindowSpec>, ImportError> {
+    let Some(size) = r.uint("attention_chunk_size")? else {
+        return Ok(None);
+    };
+    let global: Vec<bool> = r
+        .get("no_rope_layers")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(|v| v.as_u64() == Some(0)).collect())
+        .unwrap_or_default();
+    let global_every = match periodic(&global) {
+        Periodic::All => return Ok(None),
+        Periodic::None => None,
+        Periodic::Every(k) => Some(k),
+        Periodic::Irregular => {
+            return Err(ImportError(
+                "`no_rope_layers` places the global layers other than every k-th layer, which the \
+                 preset's window (global_every) does not express"
+                    .into(),
+            ));
+        }
+    };
+    Ok(Some(WindowSpec {
+        size: Some(size),
+        global_every,
+    }))
+}
+
+/// Llama 4's experts (`Llama4TextMoe`): routed experts of `intermediate_size` with one shared expert
+/// of the same width on every `interleave_moe_layer_step`-th layer (layers k−1, 2k−1, …, as the
+/// preset's `every`); an explicit `moe_layers` list must agree.
+fn llama4_moe(r: &mut Reader) -> Result<MoeSpec, ImportError> {
+    let every = r.uint("interleave_moe_layer_step")?.unwrap_or(1).max(1);
+    let layers = r.need("num_hidden_layers")?;
+    if let Some(list) = r.get("moe_layers").and_then(Value::as_array) {
+        let listed: Vec<u64> = list.iter().filter_map(Value::as_u64).collect();
+        let expected: Vec<u64> = (0..layers).filter(|i| (i + 1) % every == 0).collect();
+        if listed != expected {
+            return Err(ImportError(format!(
+                "`moe_layers` does not list every {every}-th layer (`interleave_moe_layer_step`), \
+                 which the preset format (every) expresses"
+            )));
+        }
+    }
+    Ok(MoeSpec {
+        experts: Some(r.need("num_local_experts")?),
+        top_k: Some(r.need("num_experts_per_tok")?),
+        shared_experts: Some(1),
+        expert_ffn: Some(r.need("intermediate_size")?),
+        every: Some(every),
+        ..MoeSpec::default()
     })
 }
 
@@ -302,16 +476,17 @@ fn llama_warnings(model_type: &str, r: &mut Reader) -> Result<Vec<String>, Impor
     if r.boolean("mlp_bias", false)? {
         warnings.push("`mlp_bias` is set: the MLP biases are not counted".into());
     }
-    let qwen = model_type == "qwen2" || model_type == "qwen2_moe";
-    let sliding = r.uint("sliding_window")?;
-    let uses_sliding = !qwen || r.boolean("use_sliding_window", false)?;
-    if let (Some(window), true) = (sliding, uses_sliding) {
+    // Qwen's window applies only to the layers from `max_window_layers` on, which the preset's
+    // window (every layer, or one global layer in k) does not express; other families map it.
+    let qwen_window = model_type.starts_with("qwen") && r.boolean("use_sliding_window", false)?;
+    if let (true, Some(window)) = (qwen_window, r.uint("sliding_window")?) {
         warnings.push(format!(
-            "`sliding_window` = {window}: attention sees at most {window} tokens, but llmcalc counts \
-             attention FLOPs and the KV cache over the whole context"
+            "`sliding_window` = {window} with `use_sliding_window`: attention sees at most {window} \
+             tokens on some layers, but llmcalc counts attention FLOPs and the KV cache over the \
+             whole context"
         ));
     }
-    if r.boolean("attention_bias", false)? {
+    if model_type != "gpt_oss" && r.boolean("attention_bias", false)? {
         warnings
             .push("`attention_bias` is set: the Q, K, V and output biases are not counted".into());
     }
@@ -330,6 +505,15 @@ fn moe(
             top_k: Some(r.need("num_experts_per_tok")?),
             ..MoeSpec::default()
         },
+        // gpt-oss (`GptOssConfig`): every layer routes among experts of `intermediate_size`, the router
+        // with a bias (model card, arXiv:2508.10925, §2.1).
+        "gpt_oss" => MoeSpec {
+            experts: Some(r.need("num_local_experts")?),
+            top_k: Some(r.need("num_experts_per_tok")?),
+            router_bias: Some(true),
+            ..MoeSpec::default()
+        },
+        "llama4" | "llama4_text" => llama4_moe(r)?,
         "qwen2_moe" | "qwen3_moe" => qwen_moe(r, warnings)?,
         "deepseek" | "deepseek_v2" | "deepseek_v3" | "kimi_k2" => deepseek_moe(model_type, r)?,
         _ => return Ok(None),
@@ -435,13 +619,34 @@ fn notes(config: &Map<String, Value>, read: &[&str], warnings: &[String]) -> (Ve
     (ignored, notes)
 }
 
+/// A multimodal config (Gemma 3, Llama 4) nests its language model in `text_config`: its fields, with
+/// the outer ones it lacks (such as `tie_word_embeddings`) and the outer `model_type`, are what the
+/// mapping reads. `None` when the config has no `text_config`.
+fn text_model(outer: &Map<String, Value>) -> Result<Option<Map<String, Value>>, ImportError> {
+    let Some(text) = outer.get("text_config") else {
+        return Ok(None);
+    };
+    let text = text
+        .as_object()
+        .ok_or_else(|| ImportError("`text_config` is not a JSON object".into()))?;
+    let mut merged = text.clone();
+    for (key, value) in outer {
+        if key != "text_config" && (key == "model_type" || !merged.contains_key(key)) {
+            merged.insert(key.clone(), value.clone());
+        }
+    }
+    Ok(Some(merged))
+}
+
 /// Converts a `config.json` (its text) into a preset named `name`.
 pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| ImportError(format!("not JSON: {e}")))?;
-    let config = value
+    let outer = value
         .as_object()
         .ok_or_else(|| ImportError("the file is not a JSON object".into()))?;
+    let merged = text_model(outer)?;
+    let config = merged.as_ref().unwrap_or(outer);
     let mut r = Reader {
         config,
         read: Vec::new(),
@@ -454,13 +659,15 @@ pub fn import(name: &str, text: &str) -> Result<Imported, ImportError> {
         "bert" => bert(&mut r)?,
         "t5" => t5(&mut r)?,
         "llama" | "mistral" | "mixtral" | "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe"
-        | "deepseek" | "deepseek_v2" | "deepseek_v3" | "kimi_k2" | "gemma" => {
+        | "deepseek" | "deepseek_v2" | "deepseek_v3" | "kimi_k2" | "gemma" | "gemma2"
+        | "gemma3" | "gemma3_text" | "llama4" | "llama4_text" | "gpt_oss" | "phi3" | "olmo2" => {
             llama(&model_type, &mut r)?
         }
         other => {
             return Err(ImportError(format!(
-                "model_type `{other}` is not one llmcalc maps; it knows gpt2, bert, t5, llama, mistral, gemma, qwen2, \
-                 qwen3, mixtral, qwen2_moe, qwen3_moe, deepseek, deepseek_v2, deepseek_v3 and kimi_k2 — write a preset by hand (presets/README.md)"
+                "model_type `{other}` is not one llmcalc maps; it knows gpt2, bert, t5, llama, llama4, mistral, \
+                 mixtral, gemma, gemma2, gemma3, qwen2, qwen2_moe, qwen3, qwen3_moe, deepseek, deepseek_v2, \
+                 deepseek_v3, kimi_k2, gpt_oss, phi3 and olmo2 — write a preset by hand (presets/README.md)"
             )));
         }
     };
@@ -491,7 +698,7 @@ mod tests {
     use crate::domain::model::Model;
 
     /// The published configs of `tests/fixtures/hf`.
-    const FIXTURES: [(&str, &str); 6] = [
+    const FIXTURES: [(&str, &str); 11] = [
         ("gpt2", include_str!("../../tests/fixtures/hf/gpt2.json")),
         (
             "bert-base-uncased",
@@ -513,7 +720,101 @@ mod tests {
             "deepseek-moe-16b",
             include_str!("../../tests/fixtures/hf/deepseek-moe-16b.json"),
         ),
+        (
+            "deepseek-r1",
+            include_str!("../../tests/fixtures/hf/deepseek-r1.json"),
+        ),
+        (
+            "deepseek-v2.5",
+            include_str!("../../tests/fixtures/hf/deepseek-v2.5.json"),
+        ),
+        (
+            "qwen3-8b",
+            include_str!("../../tests/fixtures/hf/qwen3-8b.json"),
+        ),
+        (
+            "qwen3-30b-a3b",
+            include_str!("../../tests/fixtures/hf/qwen3-30b-a3b.json"),
+        ),
+        (
+            "gpt-oss-20b",
+            include_str!("../../tests/fixtures/hf/gpt-oss-20b.json"),
+        ),
     ];
+
+    /// The decoder a config maps to.
+    fn decoder(config: &str) -> StackSpec {
+        let spec: ModelSpec = toml::from_str(&import("m", config).unwrap().toml).unwrap();
+        spec.decoder.unwrap()
+    }
+
+    /// Shapes every Llama-style config below shares.
+    const BASE: &str = r#""hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2,
+        "intermediate_size": 128, "vocab_size": 100, "max_position_embeddings": 64,
+        "num_hidden_layers": 6"#;
+
+    #[test]
+    fn families_map_their_windows_norms_and_experts() {
+        // Gemma 2: alternating windows (arXiv:2408.00118, §2), four norms per block.
+        let g2 = decoder(&format!(
+            r#"{{"model_type": "gemma2", "sliding_window": 4096, {BASE}}}"#
+        ));
+        let w = g2.window.unwrap();
+        assert_eq!(
+            (w.size, w.global_every, g2.norms_per_layer),
+            (Some(4096), Some(2), Some(4))
+        );
+        // Gemma 3 nests its language model in text_config; sliding_window_pattern 6 is one global
+        // layer in six.
+        let g3 = decoder(&format!(
+            r#"{{"model_type": "gemma3", "text_config": {{"model_type": "gemma3_text",
+            "sliding_window": 1024, "sliding_window_pattern": 6, {BASE}}}, "vision_config": {{}}}}"#
+        ));
+        assert_eq!(g3.window.unwrap().global_every, Some(6));
+        assert_eq!(g3.qk_norm, Some(QkNorm::Head));
+        // Llama 4: experts of intermediate_size on every second layer, dense layers of
+        // intermediate_size_mlp, chunks on the layers with rotary positions.
+        let l4 = decoder(&format!(
+            r#"{{"model_type": "llama4", "text_config": {{"intermediate_size_mlp": 256,
+            "num_local_experts": 8, "num_experts_per_tok": 1, "interleave_moe_layer_step": 2,
+            "moe_layers": [1, 3, 5], "attention_chunk_size": 32, "no_rope_layers": [1, 1, 1, 0, 1, 1],
+            {BASE}}}}}"#
+        ));
+        let moe = l4.moe.unwrap();
+        assert_eq!(
+            (moe.expert_ffn, moe.every, moe.shared_experts),
+            (Some(128), Some(2), Some(1))
+        );
+        assert_eq!(l4.ffn, Some(256));
+        assert_eq!(l4.window.unwrap().global_every, Some(4));
+        // OLMo 2: QK-norm over the whole projections; Phi-3: a window on every layer.
+        let olmo = decoder(&format!(r#"{{"model_type": "olmo2", {BASE}}}"#));
+        assert_eq!(olmo.qk_norm, Some(QkNorm::Full));
+        let phi = decoder(&format!(
+            r#"{{"model_type": "phi3", "sliding_window": 2047, {BASE}}}"#
+        ));
+        assert_eq!(phi.window.unwrap().global_every, None);
+    }
+
+    #[test]
+    fn irregular_layer_lists_are_refused() {
+        let types = r#""layer_types": ["sliding_attention", "full_attention", "full_attention",
+            "sliding_attention", "sliding_attention", "full_attention"]"#;
+        let err = import(
+            "m",
+            &format!(
+                r#"{{"model_type": "gpt_oss", "sliding_window": 8, {types}, "num_local_experts": 4,
+                "num_experts_per_tok": 2, {BASE}}}"#
+            ),
+        )
+        .unwrap_err();
+        assert!(err.0.contains("`layer_types`"), "{}", err.0);
+        assert_eq!(
+            periodic(&[false, false, true, false, false, true]),
+            Periodic::Every(3)
+        );
+        assert_eq!(periodic(&[true, true]), Periodic::All);
+    }
 
     #[test]
     fn written_presets_read_back_as_presets() {

@@ -38,6 +38,33 @@ fn published_configs_give_published_counts() {
 }
 
 #[test]
+fn todays_configs_give_published_counts() {
+    // Qwen3-30B-A3B (qwen3_moe; config from citsjtu2020/LLM-Prof `sglang/Model_Config.md`): model
+    // card "30.5B in total and 3.3B activated"; 30,532,122,624 / 3,353,032,704 by hand.
+    let (total, active) = counts("qwen3-30b-a3b.json");
+    assert!(off(total, 30.5e9) < 0.002 && off(active, 3.3e9) < 0.02);
+    // Qwen3-8B (qwen3, QK-norm; same source): card "8.2B", "6.95B" without the embedding and the
+    // untied head (2 × 151,936 × 4,096).
+    let (total, _) = counts("qwen3-8b.json");
+    assert!(off(total, 8.2e9) < 0.002);
+    assert!(off(total - 2 * 151_936 * 4_096, 6.95e9) < 0.001);
+    // DeepSeek-R1 (deepseek_v3, MLA, 1 MTP module; config from BudEcosystem/simulator
+    // `BudSimulator/model_param_test.py`): card "671B" total, "37B" activated, as DeepSeek-V3.
+    let (total, active) = counts("deepseek-r1.json");
+    assert!(off(total, 671e9) < 0.001 && off(active, 37e9) < 0.02);
+    // DeepSeek-V2.5 (deepseek_v2; same source): DeepSeek-V2's "236B total parameters, of which 21B
+    // are activated" (arXiv:2405.04434, abstract); the Hub lists 235.74B for the checkpoint.
+    let (total, active) = counts("deepseek-v2.5.json");
+    assert!(off(total, 235.74e9) < 0.0001 && off(active, 21e9) < 0.02);
+    // gpt-oss-20b (gpt_oss: biases, sinks, alternating 128-token windows; config from
+    // EchoCog/gpt-oss-20b `config.json`): card "20.9B" total, "3.6B" active counting the unembedding
+    // but not the embedding (201,088 × 2,880).
+    let (total, active) = counts("gpt-oss-20b.json");
+    assert!(off(total, 20.9e9) < 0.001);
+    assert!(off(active - 201_088 * 2_880, 3.6e9) < 0.005);
+}
+
+#[test]
 fn import_writes_a_preset_that_loads_to_the_same_count() {
     let toml = stdout(&["import", &fixture("mixtral-8x7b.json")]);
     assert!(toml.contains("[decoder.moe]"), "{toml}");
