@@ -39,7 +39,8 @@ fn deepseek_v3_counts_as_its_report() {
         7168 * 1536 + 1536 + 1536 * 128 * 192 + 7168 * 576 + 512 + 512 * 128 * 256 + 16384 * 7168;
     assert_eq!(mla, 187_107_328u64);
     assert_eq!(p["attention_params"], 61 * mla);
-    // 671B total, 37B activated (abstract); 14B in the MTP module (model card): 685B.
+    // 671B total, 37B activated (abstract; README_WEIGHTS.md: 36.7B); 14B in the MTP module and 685B
+    // in all (README.md of deepseek-ai/DeepSeek-V3).
     assert!(off(count(&p, "total_params"), 671e9) < 0.001);
     assert!(off(count(&p, "active_params"), 37e9) < 0.02);
     let mtp = count(&p, "mtp_params");
@@ -51,10 +52,14 @@ fn deepseek_v3_counts_as_its_report() {
 fn moe_presets_give_published_total_and_active() {
     // (preset, published total, published active, tolerance on each)
     let cases = [
-        ("kimi-k2", 1.0e12, 32e9, 0.03), // "1 trillion total", "32 billion activated"
+        // README.md of MoonshotAI/Kimi-K2: "1 trillion total", "32 billion activated".
+        ("kimi-k2", 1.0e12, 32e9, 0.03),
+        // Qwen3 Technical Report (arXiv:2505.09388), abstract: 235B total, 22B activated.
         ("qwen3-235b-a22b", 235e9, 22e9, 0.01),
-        ("qwen3-30b-a3b", 30.5e9, 3.3e9, 0.02), // 3.35B by hand
-        // Text models; the card's totals add the vision encoder (~1%).
+        // Model card of Qwen/Qwen3-30B-A3B: 30.5B in total, 3.3B activated (3.35B by hand).
+        ("qwen3-30b-a3b", 30.5e9, 3.3e9, 0.02),
+        // Llama 4 model card (meta-llama/llama-models, models/llama4/MODEL_CARD.md): 17B activated,
+        // 109B and 400B total. Text models here; the card's totals add the vision encoder (~1%).
         ("llama-4-scout", 109e9, 17e9, 0.012),
         ("llama-4-maverick", 400e9, 17e9, 0.012),
     ];
@@ -73,31 +78,31 @@ fn moe_presets_give_published_total_and_active() {
 
 #[test]
 fn gpt_oss_counts_as_its_card() {
-    // Model card Table 1: 116.83B total, 5.13B active; 20.91B and 3.61B. Active counts the
-    // unembedding and not the embedding (201,088 × 2,880 = 579,133,440).
+    // Model card (arXiv:2508.10925) §2.1: 116.8B total, 5.1B active; 20.9B and 3.6B. Active counts
+    // the unembedding and not the embedding (201,088 × 2,880 = 579,133,440).
     for (model, total, active) in [
-        ("gpt-oss-120b", 116.83e9, 5.13e9),
-        ("gpt-oss-20b", 20.91e9, 3.61e9),
+        ("gpt-oss-120b", 116.8e9, 5.1e9),
+        ("gpt-oss-20b", 20.9e9, 3.6e9),
     ] {
         let p = counts(model);
         assert!(off(count(&p, "total_params"), total) < 0.001, "{model}");
         let without = count(&p, "active_params") - 201_088.0 * 2880.0;
-        assert!(off(without, active) < 0.002, "{model}: {without}");
+        assert!(off(without, active) < 0.01, "{model}: {without}");
     }
-    // 120b by part (card): attention 0.96B = 36 × (2880·4096 + 2·2880·512 + 4096·2880 + biases
-    // 4096 + 2·512 + 2880 + 64 sinks).
+    // 120b attention by hand: 36 × (2880·4096 + 2·2880·512 + 4096·2880 + biases 4096 + 2·512 + 2880
+    // + 64 sinks).
     let p = counts("gpt-oss-120b");
     let attention = 36 * (2880 * 4096 * 2 + 2 * 2880 * 512 + 4096 + 1024 + 2880 + 64);
     assert_eq!(p["attention_params"], attention);
-    assert!(off(attention as f64, 0.96e9) < 0.005);
 }
 
 #[test]
 fn dense_presets_give_published_counts() {
-    // Gemma 3 27B, Table 1: 25,600M non-embedding parameters (the 417M vision encoder apart).
+    // Gemma 3 27B, model card: 27B (the vision encoder apart); the embedding, tied to the head,
+    // is 262,208 × 5,376 by hand.
     let p = counts("gemma-3-27b");
-    assert!(off(count(&p, "non_embedding_params"), 25_600e6) < 0.001);
-    assert!(off(count(&p, "embedding_params"), 1_416e6) < 0.005);
+    assert!(off(count(&p, "total_params"), 27e9) < 0.001);
+    assert_eq!(p["embedding_params"], 262_208u64 * 5_376);
     // Mistral 7B: "7.3B" (release post); 7,241,732,096 by hand.
     assert_eq!(counts("mistral-7b")["total_params"], 7_241_732_096u64);
 }
