@@ -27,6 +27,6 @@ impl AuditArgs {
         let model = self.model.load(catalog)?;
         let claimed_gpu = catalog.claimed_gpu(&model)?;
         let result = app::audit::audit(&model, claimed_gpu.as_ref(), self.tolerance)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -54,6 +54,6 @@ impl ChinchillaArgs {
         };
         let result = app::chinchilla::chinchilla(&request)?;
         write_chart(self.chart.as_deref(), || render::chart::chinchilla(&result))?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -110,6 +110,6 @@ impl CompareArgs {
         };
         let result = app::compare::compare(&request)?;
         write_chart(self.chart.as_deref(), || render::chart::compare(&result))?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -47,6 +47,6 @@ impl FlopsArgs {
             recompute: self.recompute,
         };
         let result = app::flops::flops(&model, &request)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -29,7 +29,7 @@ pub struct ImageArgs {
 }
 
 impl ImageArgs {
-    pub fn run(self, format: Format) -> String {
+    pub fn run(self, format: Format) -> crate::error::Result<String> {
         let (width, height) = self.size;
         let result = app::image::image(width, height, self.detail, self.price_per_million);
         render::render(&result, |r| r.report(), format)

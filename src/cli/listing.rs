@@ -8,11 +8,11 @@ use crate::render::{self, Format};
 /// The model presets.
 pub fn models(catalog: &Catalog, format: Format) -> Result<String> {
     let list = app::models::models(&catalog.models()?)?;
-    Ok(render::render(&list, |l| l.report(), format))
+    render::render(&list, |l| l.report(), format)
 }
 
 /// The GPU presets.
 pub fn gpus(catalog: &Catalog, format: Format) -> Result<String> {
     let list = app::gpus::gpus(&catalog.gpus()?);
-    Ok(render::render(&list, |l| l.report(), format))
+    render::render(&list, |l| l.report(), format)
 }

@@ -192,6 +192,6 @@ impl MemoryArgs {
         let (setup, gpus) = self.setup.setup(catalog, model)?;
         let layout = self.layout.layout();
         let result = app::memory::memory(&setup, gpus, layout)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -70,7 +70,7 @@ impl MfuArgs {
             recompute: self.counting.recompute,
         };
         let result = app::mfu::mfu(&request)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 
     /// The one throughput given (clap lets through at most one).

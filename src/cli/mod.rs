@@ -96,7 +96,7 @@ impl Cli {
             Command::Memory(args) => args.run(catalog, format),
             Command::Plan(args) => args.run(catalog, format),
             Command::Serve(args) => args.run(catalog, format),
-            Command::ImageTokens(args) => Ok(args.run(format)),
+            Command::ImageTokens(args) => args.run(format),
             Command::Chinchilla(args) => args.run(catalog, format),
             Command::Audit(args) => args.run(catalog, format),
             Command::Import(args) => args.run(),

@@ -21,6 +21,6 @@ pub struct ParamsArgs {
 impl ParamsArgs {
     pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
         let result = app::params::params(&self.model.load(catalog)?)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -59,6 +59,6 @@ impl PlanArgs {
             self.top as usize,
         )?;
         write_chart(self.chart.as_deref(), || render::chart::plan(&result))?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -116,6 +116,6 @@ impl ServeArgs {
             draft,
         };
         let result = app::serve::serve(&request)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -138,6 +138,6 @@ impl TrainArgs {
             recompute: Some(self.counting.recompute),
         };
         let result = app::train::train(&request)?;
-        Ok(render::render(&result, |r| r.report(self.explain), format))
+        render::render(&result, |r| r.report(self.explain), format)
     }
 }

@@ -30,6 +30,18 @@ fn failed(e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Refuses an axis from `low` to `high` that is not finite or spans more than 10^200 (plotters steps
+/// through its ticks and would not finish), before anything is drawn.
+fn axis(low: f64, high: f64) -> Result<std::ops::Range<f64>> {
+    let span_ok = low.abs().max(high.abs()) < 1e200;
+    if !(low.is_finite() && high.is_finite() && low < high && span_ok) {
+        return Err(failed(format!(
+            "an axis from {low:e} to {high:e} cannot be drawn; bring the inputs nearer to real figures"
+        )));
+    }
+    Ok(low..high)
+}
+
 /// Draws into an SVG string.
 fn svg(draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<()>) -> Result<String> {
     let mut out = String::new();
@@ -59,7 +71,7 @@ fn bar_area<'a, 'b>(
         .y_label_area_size(64)
         .build_cartesian_2d(
             (0..n.saturating_sub(1)).into_segmented(),
-            0.0..top.max(1e-12),
+            axis(0.0, top.max(1e-12))?,
         )
         .map_err(failed)
 }
@@ -265,8 +277,8 @@ pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
             .x_label_area_size(40)
             .y_label_area_size(64)
             .build_cartesian_2d(
-                (low..high).log_scale(),
-                y_low * 0.98..y_high.min(y_low * 1.6),
+                axis(low, high)?.log_scale(),
+                axis(y_low * 0.98, y_high.min(y_low * 1.6))?,
             )
             .map_err(failed)?;
         chart
@@ -299,4 +311,22 @@ pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
             .draw()
             .map_err(failed)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_beyond_what_can_be_drawn_are_refused() {
+        assert_eq!(axis(0.0, 10.0).unwrap(), 0.0..10.0);
+        for (low, high) in [
+            (0.0, f64::INFINITY),
+            (0.0, 1e300),
+            (f64::NAN, 1.0),
+            (2.0, 1.0),
+        ] {
+            assert!(axis(low, high).is_err(), "{low}..{high}");
+        }
+    }
 }

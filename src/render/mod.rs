@@ -30,6 +30,7 @@ use crate::domain::units::unit::{
 use crate::domain::units::{
     Bandwidth, Bounds, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
 };
+use crate::error::{Error, Result};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -173,6 +174,31 @@ impl Cell {
             Cell::Note(cell, _) => cell.raw(),
             Cell::Empty => String::new(),
         }
+    }
+
+    /// Whether the cell holds a number that is not finite (NaN or infinite).
+    fn is_non_finite(&self) -> bool {
+        let number = match self {
+            Cell::Text(_) | Cell::Empty | Cell::Exact(_) => return false,
+            Cell::Range(low, high) => return low.is_non_finite() || high.is_non_finite(),
+            Cell::Note(cell, _) => return cell.is_non_finite(),
+            Cell::Count(n)
+            | Cell::Ratio(n)
+            | Cell::Percent(n)
+            | Cell::Number(n, _)
+            | Cell::Decimal(n, _)
+            | Cell::Dollars(n, _) => *n,
+            Cell::Flop(c) => c.value,
+            Cell::Bytes(b) => b.value,
+            Cell::Time(t) => t.value,
+            Cell::Money(m) => m.value,
+            Cell::Price(p) => p.value,
+            Cell::Bandwidth(b) => b.value,
+            Cell::Rate(r) => r.value,
+            Cell::Energy(e) => e.value,
+            Cell::Power(p) => p.value,
+        };
+        !number.is_finite()
     }
 
     fn is_numeric(&self) -> bool {
@@ -444,6 +470,39 @@ impl Report {
         self.breakdown().map_or(String::new(), Table::to_csv)
     }
 
+    /// The label of the first figure that is not a finite number, or the heading of its column.
+    pub fn non_finite(&self) -> Option<String> {
+        let in_table = |table: &Table| {
+            table.rows.iter().find_map(|row| {
+                let i = row.iter().position(Cell::is_non_finite)?;
+                let column = &table.columns[i];
+                Some(
+                    column
+                        .heading
+                        .map(str::to_string)
+                        .or_else(|| match column.csv {
+                            Csv::Raw(name) | Csv::Low(name) | Csv::Split(name, _) => {
+                                Some(name.to_string())
+                            }
+                            Csv::Omit => None,
+                        })
+                        .unwrap_or_default(),
+                )
+            })
+        };
+        self.sections
+            .iter()
+            .find_map(|section| match section {
+                Section::Line(_) => None,
+                Section::Facts(facts) => facts
+                    .iter()
+                    .find(|(_, value, _)| value.is_non_finite())
+                    .map(|(label, _, _)| label.clone()),
+                Section::Table { table, .. } => in_table(table),
+            })
+            .or_else(|| self.csv.as_ref().and_then(in_table))
+    }
+
     /// The report for people.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
@@ -521,23 +580,28 @@ pub fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> S
     }
 }
 
-/// Renders a command's result in the chosen format.
+/// Renders a command's result in the chosen format; a figure that is not a finite number is an error in
+/// every format, never printed as `NaN` or `inf` (nor as JSON `null`).
 pub fn render<T: Serialize>(
     result: &T,
     report: impl FnOnce(&T) -> Report,
     format: Format,
-) -> String {
-    match format {
-        Format::Table => report(result).to_text(),
-        Format::Csv => report(result).to_csv(),
-        Format::Markdown => report(result).to_markdown(),
+) -> Result<String> {
+    let report = report(result);
+    if let Some(figure) = report.non_finite() {
+        return Err(Error::NotFinite { figure });
+    }
+    Ok(match format {
+        Format::Table => report.to_text(),
+        Format::Csv => report.to_csv(),
+        Format::Markdown => report.to_markdown(),
         Format::Json => {
             // Serialising plain structs of numbers, strings and vectors cannot fail.
             let mut json = serde_json::to_string_pretty(result).expect("result serialises");
             json.push('\n');
             json
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -608,6 +672,37 @@ mod tests {
             table.to_markdown(),
             "| span | from | note |\n|---:|---:|---|\n| 1.00 days .. 2.00 days | 1.00 days .. 2.00 days | x |\n\
              | 5 | - | y |\n"
+        );
+    }
+
+    #[test]
+    fn a_figure_that_is_not_finite_is_an_error_in_every_format() {
+        let mut table = Table::new(&[("GPUs", "gpus")]);
+        table.push(vec![Cell::range(
+            Bounds::new(1.0, f64::INFINITY),
+            Cell::Count,
+        )]);
+        let report = |_: &()| {
+            Report::new(vec![Section::Table {
+                title: "t".into(),
+                table: table.clone(),
+            }])
+        };
+        for format in [Format::Table, Format::Json, Format::Csv, Format::Markdown] {
+            match render(&(), report, format) {
+                Err(Error::NotFinite { figure }) => assert_eq!(figure, "GPUs"),
+                other => panic!("{format:?}: {other:?}"),
+            }
+        }
+        let facts = |_: &()| {
+            Report::new(vec![Section::Facts(vec![(
+                "MFU".into(),
+                Cell::Percent(f64::NAN).note("?"),
+                String::new(),
+            )])])
+        };
+        assert!(
+            matches!(render(&(), facts, Format::Table), Err(Error::NotFinite { figure }) if figure == "MFU")
         );
     }
 

@@ -226,3 +226,125 @@ fn missing_inputs_are_named_by_their_flags() {
         "{err}"
     );
 }
+
+/// Values whose size no real run has, by command line, preset or `--set`: refused with the input, the
+/// value and the plausible range, before a calculation can underflow or overflow into `NaN` or `inf`.
+#[test]
+fn implausible_sizes_are_refused_by_name() {
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &[
+                "mfu",
+                "llama-2-7b",
+                "--gpu",
+                "h100",
+                "--gpus",
+                "8",
+                "--step-time",
+                "1e-320",
+                "--batch-tokens",
+                "4M",
+            ],
+            "--step-time",
+            "1 ns to 10,000 years",
+        ),
+        (
+            &[
+                "train", "--flops", "2e25", "--gpu", "h100", "--gpus", "1000", "--days", "1e-320",
+            ],
+            "--days",
+            "plausible range of a time",
+        ),
+        // Underflow, not over-determination, is what is wrong here.
+        (
+            &[
+                "train", "--flops", "1e-300", "--gpu", "h100", "--gpus", "1", "--mfu", "0.4",
+            ],
+            "--flops",
+            "1 FLOP to 1e35 FLOP",
+        ),
+        (
+            &["audit", "gpt-4", "--tolerance", "1e-320"],
+            "--tolerance",
+            "0.0001%",
+        ),
+        (
+            &[
+                "compare",
+                "llama-2-7b",
+                "--gpu",
+                "h100",
+                "--gpus",
+                "8",
+                "--price",
+                "h100=$1e308/h",
+            ],
+            "--price",
+            "$0.0001/h to $10,000/h",
+        ),
+        (
+            &[
+                "compare",
+                "llama-2-7b",
+                "--gpu",
+                "h100",
+                "--gpus",
+                "8",
+                "--tokens",
+                "1e300",
+            ],
+            "--tokens",
+            "0.001 to 1e30",
+        ),
+        (
+            &[
+                "train",
+                "llama-2-7b",
+                "--set",
+                "claims.training_tokens=\"1..1e300\"",
+            ],
+            "claims.training_tokens",
+            "plausible range of a count",
+        ),
+    ];
+    for (args, input, range) in cases {
+        let err = fails(args);
+        assert!(
+            err.contains(input) && err.contains(range),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("over-determined"), "{args:?}: {err}");
+    }
+}
+
+/// A GPU preset with a peak of 5e-324 FLOP/s or a power of 1e300 W is refused where it is written.
+#[test]
+fn implausible_gpu_figures_in_a_preset() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("implausible-gpus");
+    let gpus = dir.join("gpus");
+    std::fs::create_dir_all(&gpus).unwrap();
+    let h100 = include_str!("../../presets/gpus/h100.toml");
+    let peak = h100.find("bf16 = \"").expect("a bf16 peak");
+    let end = peak + h100[peak..].find('\n').unwrap();
+    std::fs::write(
+        gpus.join("tiny-peak.toml"),
+        format!("{}bf16 = \"5e-324 FLOP/s\"{}", &h100[..peak], &h100[end..]),
+    )
+    .unwrap();
+    let err = fails(&[
+        "train",
+        "llama-2-7b",
+        "--gpu",
+        "tiny-peak",
+        "--gpus",
+        "8",
+        "--days",
+        "30",
+        "--presets",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("tiny-peak.toml") && err.contains("1 MFLOP/s to 1e24 FLOP/s"),
+        "{err}"
+    );
+}

@@ -18,7 +18,12 @@ fn round_sig(x: f64, digits: i32) -> f64 {
         return x;
     }
     let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
-    (x * scale).round() / scale
+    if scale.is_finite() {
+        return (x * scale).round() / scale;
+    }
+    // Below about 1e-306 the scale overflows: round through decimal scientific notation instead.
+    let decimals = (digits - 1).max(0) as usize;
+    format!("{x:.decimals$e}").parse().unwrap_or(x)
 }
 
 /// `x` with three significant digits, keeping trailing zeros (`1.80`, `93.8`, `320`).
@@ -31,6 +36,8 @@ pub fn sig3(x: f64) -> String {
         format!("{r:.1}")
     } else if a >= 1.0 {
         format!("{r:.2}")
+    } else if a < 1e-6 {
+        format!("{r:.2e}")
     } else {
         // Below one: as many decimals as three significant digits need.
         let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
@@ -193,6 +200,15 @@ pub fn percent(f: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiny_values_keep_their_digits() {
+        // Scaling 1e-310 by 10^312 overflows to infinity; the rounding must not go through it.
+        assert_eq!(round_sig(1.234e-310, 3), 1.23e-310);
+        assert_eq!(sig3(1.234e-310), "1.23e-310");
+        assert_eq!(sig3(5e-324), "4.94e-324");
+        assert_eq!(sig3(0.000123), "0.000123");
+    }
 
     #[test]
     fn three_significant_digits() {

@@ -75,6 +75,69 @@ impl Dimension {
         }
     }
 
+    /// The plausible magnitudes of a value, in base units: `(floor, ceiling)`. Zero is left to each field
+    /// to allow or refuse; any other value whose size is outside these bounds is refused, because a
+    /// calculation on it would underflow or overflow into a result that means nothing. The bounds are
+    /// far wider than anything real, so that no real input is refused:
+    /// - counts: 0.001 to 10^30 (parameters, tokens and GPUs of any conceivable run);
+    /// - fractions: 10^-6 (0.0001%) to 10^6;
+    /// - time: 1 ns to 10,000 years;
+    /// - memory: 1 byte to 10^21 bytes (1 ZB); bandwidth: 1 kB/s to 10^18 B/s (1 EB/s);
+    /// - compute: 1 FLOP to 10^35 FLOP; compute rates: 1 MFLOP/s to 10^24 FLOP/s (per GPU or cluster);
+    /// - money: $10^-6 to $10^15; prices: $0.0001 to $10,000 per GPU-hour;
+    /// - energy: 1 J to 10^22 J; power: 1 mW to 10 GW.
+    pub fn plausible(self) -> (f64, f64) {
+        const YEAR: f64 = 365.25 * 86_400.0;
+        match self {
+            Dimension::Count => (1e-3, 1e30),
+            Dimension::Fraction => (1e-6, 1e6),
+            Dimension::Time => (1e-9, 1e4 * YEAR),
+            Dimension::Information => (1.0, 1e21),
+            Dimension::Bandwidth => (1e3, 1e18),
+            Dimension::Compute => (1.0, 1e35),
+            Dimension::ComputeRate => (1e6, 1e24),
+            Dimension::Money => (1e-6, 1e15),
+            Dimension::MoneyRate => (1e-4 / 3600.0, 1e4 / 3600.0),
+            Dimension::Energy => (1.0, 1e22),
+            Dimension::Power => (1e-3, 1e10),
+        }
+    }
+
+    /// The plausible range as people read it, in the field's usual units.
+    fn plausible_text(self) -> &'static str {
+        match self {
+            Dimension::Count => "0.001 to 1e30",
+            Dimension::Fraction => "0.0001% to 1e6",
+            Dimension::Time => "1 ns to 10,000 years",
+            Dimension::Information => "1 byte to 1e21 bytes",
+            Dimension::Bandwidth => "1 kB/s to 1e18 B/s",
+            Dimension::Compute => "1 FLOP to 1e35 FLOP",
+            Dimension::ComputeRate => "1 MFLOP/s to 1e24 FLOP/s",
+            Dimension::Money => "$0.000001 to $1e15",
+            Dimension::MoneyRate => "$0.0001/h to $10,000/h",
+            Dimension::Energy => "1 J to 1e22 J",
+            Dimension::Power => "1 mW to 10 GW",
+        }
+    }
+
+    /// Refuses a value (in base units) whose size is outside [`Dimension::plausible`], or that is not
+    /// finite; zero and the sign are left to the field.
+    pub fn check(self, text: &str, value: f64) -> Result<f64, ParseError> {
+        let error = |reason| ParseError {
+            input: text.to_string(),
+            expected: self,
+            reason,
+        };
+        if !value.is_finite() {
+            return Err(error(Reason::NotFinite));
+        }
+        let (floor, ceiling) = self.plausible();
+        if value != 0.0 && !(floor..=ceiling).contains(&value.abs()) {
+            return Err(error(Reason::Implausible));
+        }
+        Ok(value)
+    }
+
     /// Short name, for saying what a value was instead.
     fn noun(self) -> &'static str {
         match self {
@@ -121,6 +184,8 @@ pub enum Reason {
     Ambiguous(&'static str),
     /// A range whose two ends are not in order or not both given.
     BadRange,
+    /// A value outside [`Dimension::plausible`].
+    Implausible,
 }
 
 impl fmt::Display for ParseError {
@@ -140,6 +205,12 @@ impl fmt::Display for ParseError {
             ),
             Reason::MissingUnit => write!(f, "`{input}` needs a unit; expected {expected}"),
             Reason::Ambiguous(hint) => write!(f, "`{input}` is ambiguous: {hint}"),
+            Reason::Implausible => write!(
+                f,
+                "`{input}` is outside the plausible range of {} ({}); expected {expected}",
+                self.expected.noun(),
+                self.expected.plausible_text()
+            ),
             Reason::BadRange => write!(
                 f,
                 "`{input}` is not a range `low..high` with low <= high; expected {expected} at each end"
@@ -334,12 +405,7 @@ pub fn read(text: &str, dim: Dimension, bare: Option<f64>) -> Result<f64, ParseE
     }
     let bare = bare.filter(|_| unit.is_empty() && !dollar_sign);
     if let Some(factor) = bare.or_else(|| factor(dim, unit, dollar_sign)) {
-        let value = number * factor;
-        return if value.is_finite() {
-            Ok(value)
-        } else {
-            Err(error(Reason::NotFinite))
-        };
+        return dim.check(text, number * factor);
     }
     if unit.starts_with("KB") || unit.starts_with("Kb") {
         return Err(error(Reason::Ambiguous(
