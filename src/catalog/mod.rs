@@ -7,6 +7,7 @@
 //! on nothing outside the binary.
 
 pub mod import;
+pub mod limits;
 pub mod presets;
 
 use std::path::{Path, PathBuf};
@@ -76,11 +77,31 @@ impl Catalog {
     /// TOML file by path; then applies the overrides.
     pub fn load<P: Preset>(&self, reference: &str, overrides: &[Override]) -> Result<P> {
         let wanted = reference.to_lowercase();
-        if let Some(file) = self
+        let files: Vec<&UserFile> = self
             .user_files::<P>()
-            .find(|f| f.stem.eq_ignore_ascii_case(&wanted))
-        {
-            return presets::read_file(&file.path, overrides, wanted);
+            .filter(|f| f.stem.eq_ignore_ascii_case(&wanted))
+            .collect();
+        match files[..] {
+            [] => {}
+            [file] => return presets::read_file(&file.path, overrides, wanted),
+            [first, ..] => {
+                let names: Vec<String> =
+                    files.iter().map(|f| format!("`{}.toml`", f.stem)).collect();
+                return Err(Error::PresetFile {
+                    origin: first
+                        .path
+                        .parent()
+                        .unwrap_or(&first.path)
+                        .display()
+                        .to_string(),
+                    message: format!(
+                        "{} {} name the {} `{wanted}` (names are read in any case); rename or remove all but one",
+                        names.join(" and "),
+                        if names.len() == 2 { "both" } else { "all" },
+                        P::KIND
+                    ),
+                });
+            }
         }
         if let Some(preset) = presets::builtin(&wanted, overrides) {
             return preset;
@@ -125,7 +146,9 @@ impl Catalog {
         for file in self.user_files::<P>() {
             let name = file.stem.to_lowercase();
             match list.iter_mut().find(|(n, _)| *n == name) {
-                Some(entry) => entry.1 = Origin::UserOverridesBuiltIn,
+                Some(entry) if entry.1 == Origin::BuiltIn => entry.1 = Origin::UserOverridesBuiltIn,
+                // Another user file of the same name in another case: loading it says so.
+                Some(_) => {}
                 None => list.push((name, Origin::User)),
             }
         }
@@ -164,7 +187,7 @@ impl Catalog {
 
 /// The `.toml` files in `dir/folder`, with their stems; none if the folder cannot be read.
 fn toml_files(dir: &Path, folder: &'static str) -> Vec<UserFile> {
-    std::fs::read_dir(dir.join(folder))
+    let mut files: Vec<UserFile> = std::fs::read_dir(dir.join(folder))
         .into_iter()
         .flatten()
         .filter_map(|entry| {
@@ -176,7 +199,9 @@ fn toml_files(dir: &Path, folder: &'static str) -> Vec<UserFile> {
                 path,
             })
         })
-        .collect()
+        .collect();
+    files.sort_by(|a, b| a.stem.cmp(&b.stem));
+    files
 }
 
 #[cfg(test)]
@@ -232,6 +257,35 @@ mod tests {
         };
         assert_eq!(origin(&user).unwrap().1, Origin::UserOverridesBuiltIn);
         assert_eq!(origin(&builtin).unwrap().1, Origin::BuiltIn);
+    }
+
+    #[test]
+    fn two_user_files_of_one_name_in_different_cases_are_refused_by_name() {
+        let dir = TempDir::new("user-presets-case");
+        let models = dir.0.join("models");
+        std::fs::create_dir_all(&models).unwrap();
+        for stem in ["foo", "Foo"] {
+            std::fs::write(
+                models.join(format!("{stem}.toml")),
+                include_str!("../../tests/fixtures/tiny.toml"),
+            )
+            .unwrap();
+        }
+        let user = Catalog::with_user_dir(Some(dir.0.clone()));
+        let listed: Vec<_> = user
+            .list::<Model>()
+            .into_iter()
+            .filter(|(n, _)| n == "foo")
+            .collect();
+        assert_eq!(listed, [("foo".to_string(), Origin::User)]);
+        for name in ["foo", "FOO"] {
+            let err = user.model(name, &[]).unwrap_err().to_string();
+            assert!(
+                err.contains("`Foo.toml` and `foo.toml` both name the model `foo`"),
+                "{err}"
+            );
+        }
+        assert!(user.models().is_err());
     }
 
     #[test]

@@ -348,3 +348,30 @@ fn implausible_gpu_figures_in_a_preset() {
         "{err}"
     );
 }
+
+/// What is read is capped: a file nested thousands deep is refused at the place it gets too deep, in
+/// well under a second; a device or a FIFO is refused without reading from it.
+#[test]
+fn files_that_would_hang_or_exhaust_memory() {
+    let headers: String = (1..3000)
+        .map(|k| format!("[{}]\n", vec!["a"; k].join(".")))
+        .take(40)
+        .collect();
+    let path = write_preset("deep.toml", &headers);
+    let start = std::time::Instant::now();
+    let err = fails(&["params", path.to_str().unwrap()]);
+    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    assert!(
+        err.contains("deep.toml:17:") && err.contains("nested more than 16 levels"),
+        "{err}"
+    );
+    let err = fails(&["params", "/dev/zero"]);
+    assert!(err.contains("/dev/zero: not a regular file"), "{err}");
+    let fifo = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fifo.toml");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let err = fails(&["params", fifo.to_str().unwrap()]);
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+}
