@@ -19,18 +19,15 @@ impl MemoryResult {
     /// CSV breakdown) and whether it fits.
     pub fn report(&self) -> Report {
         let first = &self.stages[0];
-        let w = &self.workload;
         let sections = vec![
             self.model.heading(),
             Section::Line(format!(
-                "{} GPUs of {} ({}); {}\n{} sequences of {} tokens per step, {} micro-batches per replica; {:?} optimizer",
+                "{} GPUs of {} ({}); {}\n{}; {:?} optimizer",
                 format::exact(self.gpus),
                 self.gpu.name,
                 self.gpu.id,
                 describe(&self.layout),
-                w.global_batch,
-                w.seq_len,
-                first.micro_batches,
+                self.batch_line(),
                 self.optimizer
             )),
             Section::Facts(vec![
@@ -57,6 +54,30 @@ impl MemoryResult {
             Section::Line(self.verdict()),
         ];
         Report::new(sections)
+    }
+
+    /// The sequences a step runs and the micro-batches behind them; when the batch asked for is not a
+    /// multiple of DP × micro-batch, what runs is said beside it.
+    fn batch_line(&self) -> String {
+        let w = &self.workload;
+        let m = self.stages[0].micro_batches;
+        let running = self.layout.dp * self.layout.micro_batch * m;
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let per_step = format!(
+            "{} of {} tokens per step, {} per replica",
+            plural(running, "sequence", "sequences"),
+            w.seq_len,
+            plural(m, "micro-batch", "micro-batches"),
+        );
+        if running == w.global_batch {
+            per_step
+        } else {
+            format!(
+                "{per_step} ({} asked for; a step runs a whole number of micro-batches on every replica)",
+                w.global_batch
+            )
+        }
     }
 
     /// Memory of the first and last pipeline stage, part by part. People read the embedding row as

@@ -346,3 +346,25 @@ fn markdown_output() {
     assert!(md.contains("| part | stack | each |"), "{md}");
     assert!(md.contains("| token embedding | - | 131,072,000 |"), "{md}");
 }
+
+/// `memory` says how many sequences run: 500k tokens is 122 sequences of 4096, but 64 replicas of one
+/// micro-batch of one sequence run 64 (122 / 64 = 1 micro-batch each, rounded down).
+#[test]
+fn memory_says_how_many_sequences_run() {
+    let out = crate::stdout(&[
+        "memory",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "64",
+        "--global-batch-tokens",
+        "500k",
+    ]);
+    assert!(
+        out.contains(
+            "64 sequences of 4096 tokens per step, 1 micro-batch per replica (122 asked for"
+        ),
+        "{out}"
+    );
+}
