@@ -12,8 +12,8 @@ use crate::domain::memory::Layout;
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::training::{
-    self, ClaimDifference, ComputePart, Given, Impossible, Known, PriceSource, Run, SolveError,
-    Term, TrainingCompute,
+    self, Agreement, ClaimDifference, ComputePart, Given, Impossible, Known, PriceSource, Run,
+    SolveError, Term, TrainingCompute,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{day, dollar_per_hour, flop, hour, second};
@@ -45,6 +45,8 @@ pub struct TrainRequest {
     pub recompute: Option<Recompute>,
     /// Tokens per optimizer step of the predicted layout; 4M when none.
     pub batch_tokens: Option<f64>,
+    /// How far apart the given figures of an over-determined run may be and still agree.
+    pub tolerance: f64,
 }
 
 /// Which GPU, and the peak the run is measured against.
@@ -108,6 +110,9 @@ pub struct TrainResult {
     pub impossible: Vec<Impossible>,
     /// The run terms those reasons are about.
     pub impossible_terms: Vec<Term>,
+    /// When more was given than the run needs (a published run checked whole): how far apart the given
+    /// figures are, within the tolerance, or the run is refused.
+    pub agreement: Option<Agreement>,
     /// Solved terms that differ from what the preset's claims record for the same run, each a code and
     /// the text; then the compute the run rests on.
     pub differs_from_claims: Vec<ClaimNote>,
@@ -126,14 +131,12 @@ fn input(term: Term) -> Input {
 }
 
 /// A run that cannot be solved, named by the input to change: the price for a budget without one, the
-/// first term still unknown, or the last one given of an over-determined run.
+/// first term still unknown, or the given term an over-determined run's disagreement is said through.
 pub(crate) fn unsolvable(e: SolveError) -> Error {
     let input = match &e {
         SolveError::NoPrice => Input::Price,
         SolveError::Underdetermined(unknown) => unknown.first().map_or(Input::Mfu, |&t| input(t)),
-        SolveError::Overdetermined { terms, .. } => {
-            terms.last().map_or(Input::Flops, |&t| input(t))
-        }
+        SolveError::Overdetermined { side, .. } => input(*side),
     };
     invalid(input, e.to_string())
 }
@@ -218,6 +221,7 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
                 budget: request.budget,
                 price: request.price,
                 peak,
+                tolerance: request.tolerance,
             },
             claims,
             preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
@@ -433,6 +437,7 @@ fn result(
         price_source,
         impossible: run.impossible,
         impossible_terms: run.impossible_terms,
+        agreement: run.agreement,
         differs_from_claims,
     }
 }

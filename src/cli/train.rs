@@ -4,7 +4,9 @@ use crate::catalog::Catalog;
 use clap::Args;
 
 use super::load_model;
-use super::values::{choice, count, counts, fractions, gpu_counts, parse, precision, pue, tokens};
+use super::values::{
+    choice, count, counts, fraction, fractions, gpu_counts, parse, precision, pue, tokens,
+};
 use crate::app::{self, train::TrainRequest};
 use crate::catalog::presets::Override;
 use crate::domain::claims::{Days, Measure, UsdPerHour};
@@ -82,6 +84,11 @@ pub struct TrainArgs {
     #[arg(long, value_name = "RATIO", default_value_t = 1.0, value_parser = pue)]
     pue: f64,
 
+    /// When compute, GPUs, MFU and duration are all given (a published run), how far apart they may
+    /// be and still agree, as `audit` allows
+    #[arg(long, value_name = "FRACTION", default_value = "10%", value_parser = fraction)]
+    tolerance: f64,
+
     #[command(flatten)]
     counting: Counting,
 
@@ -136,6 +143,7 @@ impl TrainArgs {
             seq_len: self.counting.seq_len,
             masking: Some(self.counting.attention),
             recompute: Some(self.counting.recompute),
+            tolerance: self.tolerance,
         };
         let result = app::train::train(&request)?;
         render::render(&result, |r| r.report(self.explain), format)

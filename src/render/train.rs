@@ -115,6 +115,15 @@ impl TrainResult {
         for reason in &self.impossible {
             sections.push(Section::Line(format!("impossible: {}", reason.message)));
         }
+        if let Some(agreement) = self.agreement {
+            let given: Vec<&str> = self.given.iter().map(|t| t.name()).collect();
+            sections.push(Section::Line(format!(
+                "consistent: {} were all given, and agree within {} (tolerance {})",
+                given.join(", "),
+                format::percent(agreement.difference),
+                format::percent(agreement.tolerance)
+            )));
+        }
         if !self.differs_from_claims.is_empty() {
             sections.push(Section::Line(format!(
                 "against the preset's claims:\n{}",

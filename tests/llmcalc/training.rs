@@ -443,3 +443,47 @@ fn only_an_impossible_term_is_marked() {
     assert!(text.contains("below one GPU"), "{text}");
     assert!(text.contains("28.1%"), "{text}");
 }
+
+/// All four figures of a run, as a leak gives them, are checked against each other: 1e24 FLOP on 1,000
+/// H100s (989.4 TFLOP/s dense bf16) for 30 days (2,592,000 s) is an MFU of
+/// 1e24 / (1000 × 2,592,000 × 989.4e12) = 38.99%; 39% agrees, 40% agrees within 10% (2.5% apart), 60%
+/// does not, and the error says so through the MFU.
+#[test]
+fn a_run_given_whole_is_checked_within_a_tolerance() {
+    let run = |mfu: &'static str, tolerance: &'static str| {
+        vec![
+            "train",
+            "--flops",
+            "1e24",
+            "--gpu",
+            "h100",
+            "--gpus",
+            "1000",
+            "--days",
+            "30",
+            "--mfu",
+            mfu,
+            "--tolerance",
+            tolerance,
+        ]
+    };
+    let r = json(&(run("0.39", "10%")));
+    assert!(
+        r["agreement"]["difference"].as_f64().unwrap() < 0.001,
+        "{r}"
+    );
+    let r = json(&(run("0.40", "10%")));
+    let difference = r["agreement"]["difference"].as_f64().unwrap();
+    // 1e24 against 1000 × 2,592,000 × 989.4e12 × 0.40 = 1.0258e24: 2.52% apart.
+    assert!(
+        (difference - (1.0 - 1.0 / 1.02585)).abs() < 1e-3,
+        "{difference}"
+    );
+    let err = fails(&(run("0.40", "1%")));
+    assert!(err.starts_with("error: --mfu: over-determined"), "{err}");
+    let err = fails(&(run("0.6", "10%")));
+    assert!(
+        err.contains("the MFU given is 60.0%, the others give 39.0%"),
+        "{err}"
+    );
+}
