@@ -3,8 +3,8 @@
 use crate::catalog::Catalog;
 use clap::Args;
 
-use super::ModelArgs;
 use super::values::{choice, count, fraction, precision, reserve, share, single, tokens, whole};
+use super::{Answer, ModelArgs};
 use crate::app::{
     self,
     memory::{Setup, SetupRequest},
@@ -187,11 +187,16 @@ impl LayoutArgs {
 }
 
 impl MemoryArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<Answer> {
         let model = self.setup.model.load(catalog)?;
         let (setup, gpus) = self.setup.setup(catalog, model)?;
         let layout = self.layout.layout();
         let result = app::memory::memory(&setup, gpus, layout)?;
-        render::render(&result, |r| r.report(), format)
+        let none =
+            (!result.fits).then(|| "the layout does not fit in the GPU's memory".to_string());
+        Ok(Answer::new(
+            render::render(&result, |r| r.report(), format)?,
+            none,
+        ))
     }
 }

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::memory::{LayoutArgs, SetupArgs};
 use super::values::{count, single, whole};
-use super::write_chart;
+use super::{Answer, write_chart};
 use crate::app;
 use crate::domain::units::MoneyRate;
 use crate::error::Result;
@@ -44,7 +44,7 @@ pub struct PlanArgs {
 }
 
 impl PlanArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<Answer> {
         let model = self.setup.model.load(catalog)?;
         let tokens = self
             .tokens
@@ -59,6 +59,11 @@ impl PlanArgs {
             self.top as usize,
         )?;
         write_chart(self.chart.as_deref(), || render::chart::plan(&result))?;
-        render::render(&result, |r| r.report(), format)
+        let none = (result.fitting == 0)
+            .then(|| format!("no layout of {gpus} GPUs fits the model and batch in memory"));
+        Ok(Answer::new(
+            render::render(&result, |r| r.report(), format)?,
+            none,
+        ))
     }
 }

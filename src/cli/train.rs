@@ -3,10 +3,10 @@
 use crate::catalog::Catalog;
 use clap::Args;
 
-use super::load_model;
 use super::values::{
     choice, count, counts, fraction, fractions, gpu_counts, parse, precision, pue, tokens,
 };
+use super::{Answer, load_model};
 use crate::app::{self, train::TrainRequest};
 use crate::catalog::presets::Override;
 use crate::domain::claims::{Days, Measure, UsdPerHour};
@@ -114,7 +114,7 @@ pub struct Counting {
 }
 
 impl TrainArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Format) -> Result<Answer> {
         let model = self
             .model
             .as_deref()
@@ -146,6 +146,9 @@ impl TrainArgs {
             tolerance: self.tolerance,
         };
         let result = app::train::train(&request)?;
-        render::render(&result, |r| r.report(self.explain), format)
+        let none = (!result.impossible.is_empty())
+            .then(|| "the run cannot be: see the lines marked `impossible`".to_string());
+        let text = render::render(&result, |r| r.report(self.explain), format)?;
+        Ok(Answer::new(text, none))
     }
 }

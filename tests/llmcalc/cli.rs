@@ -360,6 +360,10 @@ fn memory_says_how_many_sequences_run() {
         "64",
         "--global-batch-tokens",
         "500k",
+        "--zero",
+        "3",
+        "--recompute",
+        "full",
     ]);
     assert!(
         out.contains(
@@ -367,4 +371,59 @@ fn memory_says_how_many_sequences_run() {
         ),
         "{out}"
     );
+}
+
+/// Runs llmcalc with `args`, expects exit code 3 (the question has no answer) with the report on
+/// standard output and the reason on standard error, and returns both.
+pub fn no_answer(args: &[&str]) -> (String, String) {
+    let output = llmcalc().args(args).output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(3), "llmcalc {args:?}: {stderr}");
+    assert!(stderr.starts_with("no answer: "), "{stderr}");
+    (String::from_utf8(output.stdout).unwrap(), stderr)
+}
+
+/// As [`no_answer`], the report as JSON.
+pub fn no_answer_json(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    serde_json::from_str(&no_answer(&all).0).unwrap()
+}
+
+/// Exit code 3 where no answer exists, for each command that can find that: no layout fits (`plan`),
+/// the layout does not fit (`memory`), a solved term cannot be (`train`).
+#[test]
+fn no_answer_exits_3_with_the_report_and_the_reason() {
+    let (out, why) = no_answer(&["memory", "llama-2-70b", "--gpu", "h100", "--gpus", "8"]);
+    assert!(out.contains("does not fit"), "{out}");
+    assert!(why.contains("the layout does not fit"), "{why}");
+    let (_, why) = no_answer(&[
+        "plan",
+        "llama-2-70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1",
+        "--global-batch-tokens",
+        "8k",
+    ]);
+    assert!(why.contains("no layout of 1 GPUs fits"), "{why}");
+    let (out, why) = no_answer(&[
+        "train", "--flops", "1e25", "--gpu", "h100", "--gpus", "10", "--days", "1",
+    ]);
+    assert!(out.contains("impossible"), "{out}");
+    assert!(why.contains("the run cannot be"), "{why}");
+    // An answer that fits exits 0.
+    stdout(&[
+        "memory",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--zero",
+        "3",
+        "--recompute",
+        "full",
+    ]);
 }

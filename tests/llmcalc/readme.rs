@@ -6,14 +6,15 @@ use std::path::Path;
 
 use crate::llmcalc;
 
-/// What llmcalc prints for a command line from the README.
+/// What llmcalc prints for a command line from the README: standard output for an answer, then
+/// standard error when there is no answer (exit code 3), or standard error alone for an error.
 fn run(command: &str) -> String {
     let args: Vec<&str> = command.split_whitespace().collect();
     let output = llmcalc().args(&args).output().unwrap();
-    let text = if output.status.success() {
-        output.stdout
-    } else {
-        output.stderr
+    let text = match output.status.code() {
+        Some(0) => output.stdout,
+        Some(3) => [output.stdout, output.stderr].concat(),
+        _ => output.stderr,
     };
     String::from_utf8(text).unwrap()
 }

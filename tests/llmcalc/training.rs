@@ -195,10 +195,10 @@ fn solving_for_gpus_and_for_mfu() {
 #[test]
 fn impossible_answers_are_named() {
     let args = train("1e25", "h100", &["--gpus", "100", "--days", "1"]);
-    let text = stdout(&args);
+    let (text, _) = crate::cli::no_answer(&args);
     assert!(text.contains("impossible"), "{text}");
     assert!(text.contains("above 100%"), "{text}");
-    let r = json(&args);
+    let r = crate::cli::no_answer_json(&args);
     assert_eq!(r["impossible"].as_array().unwrap().len(), 1);
     // A script reads the code; the message is for people.
     assert_eq!(r["impossible"][0]["code"], "mfu_above_one");
@@ -208,7 +208,7 @@ fn impossible_answers_are_named() {
             .unwrap()
             .contains("above 100%")
     );
-    let r = json(&train(
+    let r = crate::cli::no_answer_json(&train(
         "1e19",
         "h100",
         &["--gpu-hours", "10", "--days", "1"],
@@ -435,7 +435,7 @@ fn gpu_counts_are_whole() {
 #[test]
 fn only_an_impossible_term_is_marked() {
     // 1e19 FLOP in 10 GPU-hours over 1 day: 0.417 GPUs is impossible, the MFU (28%) is not.
-    let text = stdout(&train(
+    let (text, _) = crate::cli::no_answer(&train(
         "1e19",
         "h100",
         &["--gpu-hours", "10", "--days", "1"],
