@@ -22,8 +22,9 @@ impl MemoryResult {
         let sections = vec![
             self.model.heading(),
             Section::Line(format!(
-                "{} GPUs of {} ({}); {}\n{}; {:?} optimizer",
+                "{} GPU{} of {} ({}); {}\n{}; {:?} optimizer",
                 format::exact(self.gpus),
+                if self.gpus == 1 { "" } else { "s" },
                 self.gpu.name,
                 self.gpu.id,
                 describe(&self.layout),
@@ -39,7 +40,7 @@ impl MemoryResult {
                 (
                     "activations per layer".into(),
                     bytes(first.activations_per_layer),
-                    "one micro-batch (Korthikanti et al. 2022)".into(),
+                    "one micro-batch (Korthikanti et al. 2022), attention scores not stored (FlashAttention)".into(),
                 ),
                 (
                     "layers in flight".into(),

@@ -427,3 +427,23 @@ fn no_answer_exits_3_with_the_report_and_the_reason() {
         "full",
     ]);
 }
+
+/// `memory` assumes FlashAttention-style kernels, as current frameworks run, which never store the
+/// s × s attention scores. Llama 3.1 8B (d_model 4096, 8 KV heads of 128, gated MLP 14336) at s = 8192,
+/// b = 1, from Korthikanti et al. 2022's tensors: 10sbh outside the attention and MLP blocks,
+/// sb·(4·4096) for Q and the attention output input, sb·8·14336 for the gated MLP and sb·4·(8·128)
+/// for K and V: sb × 176,128 = 1,442,840,576 bytes per layer, 32 layers = 43.0 GiB. Storing the
+/// 5as²b scores would add 5 × 32 × 8192² bytes = 10 GiB per layer.
+#[test]
+fn memory_assumes_attention_scores_are_not_stored() {
+    let r = crate::cli::no_answer_json(&["memory", "llama-3.1-8b", "--gpu", "h100", "--gpus", "1"]);
+    let stage = &r["stages"][0];
+    assert_eq!(
+        stage["activations_per_layer"].as_f64().unwrap(),
+        8192.0 * 176_128.0
+    );
+    assert_eq!(
+        stage["activations"].as_f64().unwrap(),
+        32.0 * 8192.0 * 176_128.0
+    );
+}
