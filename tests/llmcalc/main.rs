@@ -5,6 +5,7 @@ mod calibration;
 mod charts;
 mod cli;
 mod errors;
+mod fuzz;
 mod import;
 mod parallelism;
 mod prediction;
