@@ -111,12 +111,45 @@ impl Catalog {
         if path.is_file() || looks_like_path {
             return presets::read_file(path, overrides, reference.to_string());
         }
+        let variants = self.variants::<P>(&wanted);
+        if let [only] = &variants[..] {
+            return self.load(only, overrides);
+        }
         Err(Error::UnknownPreset {
             kind: P::KIND,
             name: reference.to_string(),
-            suggestions: self.suggest::<P>(reference),
+            suggestions: if variants.is_empty() {
+                self.suggest::<P>(reference)
+            } else {
+                variants
+            },
             list: P::LIST,
         })
+    }
+
+    /// The presets a family name stands for: those whose name or alias starts with `wanted` followed
+    /// by a separator or a letter (`a100` → `a100-40gb`, `a100-80gb`; `mi300` → `mi300x`), each once.
+    fn variants<P: Preset>(&self, wanted: &str) -> Vec<String> {
+        let extends = |name: &str| {
+            name.strip_prefix(wanted).is_some_and(|rest| {
+                rest.starts_with(['-', '_']) || rest.starts_with(char::is_alphabetic)
+            })
+        };
+        let mut found: Vec<String> = self
+            .list::<P>()
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| extends(name))
+            .chain(
+                P::ALIASES
+                    .iter()
+                    .filter(|(alias, _)| extends(alias))
+                    .map(|(_, name)| name.to_string()),
+            )
+            .collect();
+        found.sort();
+        found.dedup();
+        found
     }
 
     /// Loads a model preset, as [`Catalog::load`] does, or a Hugging Face `config.json` (or a folder
@@ -286,6 +319,25 @@ mod tests {
             );
         }
         assert!(user.models().is_err());
+    }
+
+    #[test]
+    fn a_family_name_resolves_to_its_one_preset_or_lists_its_variants() {
+        let catalog = Catalog::builtin();
+        assert_eq!(catalog.gpu("mi300").unwrap().id, "mi300x");
+        assert_eq!(catalog.gpu("MI355").unwrap().id, "mi355x");
+        for (family, variants) in [
+            ("a100", "`a100-40gb`, `a100-80gb`"),
+            ("a100-sxm", "`a100-40gb`, `a100-80gb`"),
+        ] {
+            let err = catalog.gpu(family).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("did you mean one of {variants}?")),
+                "{err}"
+            );
+        }
+        // A name that is a preset is that preset, not a family.
+        assert_eq!(catalog.gpu("h100").unwrap().id, "h100");
     }
 
     #[test]
