@@ -447,3 +447,29 @@ fn memory_assumes_attention_scores_are_not_stored() {
         32.0 * 8192.0 * 176_128.0
     );
 }
+
+/// Every preset cites a public source or says it has none: no preset points at text only its authors
+/// could read.
+#[test]
+fn preset_sources_are_public() {
+    let models = json(&["models"]);
+    for model in models["models"].as_array().unwrap() {
+        let source = model["source"].as_str().unwrap();
+        for private in ["origin notes", "issue 2", "llmcalc "] {
+            assert!(!source.contains(private), "{}: {source}", model["id"]);
+        }
+    }
+    let gpt_4o = &models["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "gpt-4o")
+        .unwrap();
+    assert!(
+        gpt_4o["source"]
+            .as_str()
+            .unwrap()
+            .contains("arXiv:2412.19260")
+    );
+    assert_eq!(gpt_4o["total_params"], 200e9);
+}
