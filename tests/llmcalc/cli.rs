@@ -473,3 +473,78 @@ fn preset_sources_are_public() {
     );
     assert_eq!(gpt_4o["total_params"], 200e9);
 }
+
+/// The words of a shell command line: split on spaces, with '…' and "…" quoting.
+pub fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut word, mut quote, mut started) = (Vec::new(), String::new(), None, false);
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '\'' | '"') => (quote, started) = (Some(c), true),
+            (Some(q), c) if c == q => quote = None,
+            (None, ' ') => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                }
+                started = false;
+            }
+            _ => (word, started) = (word + &c.to_string(), true),
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
+}
+
+/// Every example in `--help` runs as a shell would run it — in a folder holding the files the examples
+/// name — and answers: exit 0, or 3 where no answer exists. A `$` in an example is quoted, or the shell
+/// would take it.
+#[test]
+fn every_help_example_runs() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("help-examples");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (folder, config) in [
+        ("Llama-2-7b-hf", "llama-2-7b.json"),
+        ("mixtral-8x7b", "mixtral-8x7b.json"),
+    ] {
+        std::fs::create_dir_all(dir.join(folder)).unwrap();
+        std::fs::copy(
+            fixtures.join("hf").join(config),
+            dir.join(folder).join("config.json"),
+        )
+        .unwrap();
+    }
+    std::fs::copy(fixtures.join("tiny.toml"), dir.join("my-model.toml")).unwrap();
+    let mut examples = 0;
+    for sub in Cli::command().get_subcommands() {
+        let help = sub
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        for line in help
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("llmcalc "))
+        {
+            // What the shell does with the rest (`> file`, `&& man …`) is not llmcalc's.
+            let command = line.split(['>', '&']).next().unwrap();
+            for word in command.split_whitespace().filter(|w| w.contains('$')) {
+                assert!(word.starts_with('\''), "`{line}`: quote `{word}`");
+            }
+            let args = shell_words(command);
+            let output = binary().args(&args).current_dir(&dir).output().unwrap();
+            let code = output.status.code();
+            assert!(
+                code == Some(0) || code == Some(3),
+                "`llmcalc {line}` exited {code:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let out = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                !out.contains("impossible") && !out.contains("above 100%"),
+                "`llmcalc {line}`:\n{out}"
+            );
+            examples += 1;
+        }
+    }
+    assert!(examples > 30, "{examples}");
+}
