@@ -193,6 +193,12 @@ fn price_source(source: PriceSource, gpu: &Gpu) -> String {
 /// Solves a training run.
 pub fn train(request: &TrainRequest) -> Result<TrainResult> {
     let model = request.model.as_ref();
+    if model.is_none() && request.flops.is_none() {
+        return Err(invalid(
+            Input::Model,
+            "give a model (`llmcalc models` lists them), or the training compute in its place",
+        ));
+    }
     let gpu = request.gpu.as_ref().ok_or_else(|| {
         invalid(
             Input::Gpu,

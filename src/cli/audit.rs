@@ -12,7 +12,10 @@ use crate::render::{self, Format};
 /// Set every published figure of a preset against what llmcalc computes from the rest of it:
 /// consistent, inconsistent, or off by a power of 1000 (a likely unit slip).
 #[derive(Args)]
-#[command(after_help = "Examples:\n  llmcalc audit gpt-4\n  llmcalc audit gpt-3 --tolerance 5%")]
+#[command(
+    allow_negative_numbers = true,
+    after_help = "Examples:\n  llmcalc audit gpt-4\n  llmcalc audit gpt-3 --tolerance 5%"
+)]
 pub struct AuditArgs {
     #[command(flatten)]
     model: ModelArgs,

@@ -17,6 +17,7 @@ use crate::render::{self, Format};
 /// tokens per parameter and how far it is over-trained.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc chinchilla --budget 2.15e25\n  llmcalc chinchilla --params 70B\n  llmcalc chinchilla --tokens 1.4T\n  llmcalc chinchilla llama-3.1-8b"
 )]
 pub struct ChinchillaArgs {

@@ -22,6 +22,7 @@ use crate::render::{self, Format};
 /// cost, energy, cost per trillion tokens, and whether the training state fits.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --price 'h100=$2.49/h' --price 'a100-80gb=$1.49/h'"
 )]
 pub struct CompareArgs {

@@ -13,6 +13,7 @@ use crate::render::{self, Format};
 /// Count FLOPs per token — forward, backward, training — part by part.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc flops llama-2-7b\n  llmcalc flops gpt-3 --seq-len 2048 --attention causal\n  llmcalc flops t5-11b --seq-len 512 --target-len 114\n  llmcalc flops gpt-4 --recompute full"
 )]
 pub struct FlopsArgs {

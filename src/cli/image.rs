@@ -12,6 +12,7 @@ use crate::render::{self, Format};
 /// cost at a price per million tokens.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc image-tokens 1024x1024\n  llmcalc image-tokens 2048x4096 --price-per-million '$2.50'\n  llmcalc image-tokens 4000x3000 --detail low"
 )]
 pub struct ImageArgs {

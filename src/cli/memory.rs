@@ -92,6 +92,7 @@ impl SetupArgs {
 /// (sequence parallelism, recompute, micro-batches in flight), reserve — and whether it fits.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc memory llama-2-70b --gpu a100-80gb --gpus 64 --tp 8 --pp 2 --zero 1 --sp --recompute selective\n  llmcalc memory gpt-4 --gpu a100-40gb --gpus 24960 --tp 8 --pp 15 --zero 1 --seq-len 8192 --global-batch-tokens 60M"
 )]
 pub struct MemoryArgs {

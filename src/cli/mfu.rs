@@ -19,6 +19,7 @@ use crate::render::{self, Format};
 /// batch, with PaLM's definition (attention included) and the attention-free variant beside it.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc mfu palm-540b --gpu tpu-v4 --gpus 6144 --tokens-per-second 238.3k --seq-len 2048\n  llmcalc mfu llama-2-7b --gpu a100-80gb --gpus 64 --step-time 18s --batch-tokens 4M"
 )]
 pub struct MfuArgs {

@@ -17,6 +17,7 @@ use crate::render::{self, Format};
 /// those that fit, and rank them by estimated step time, with MFU, training days and cost.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5"
 )]
 pub struct PlanArgs {
@@ -59,8 +60,12 @@ impl PlanArgs {
             self.top as usize,
         )?;
         write_chart(self.chart.as_deref(), || render::chart::plan(&result))?;
-        let none = (result.fitting == 0)
-            .then(|| format!("no layout of {gpus} GPUs fits the model and batch in memory"));
+        let none = (result.fitting == 0).then(|| {
+            format!(
+                "no layout of {} fits the model and batch in memory",
+                render::counted(gpus, "GPU", "GPUs")
+            )
+        });
         Ok(Answer::new(
             render::render(&result, |r| r.report(), format)?,
             none,

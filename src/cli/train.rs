@@ -23,6 +23,7 @@ use crate::render::{self, Format};
 /// figure may be a range (`0.32..0.36`).
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc train gpt-4\n  llmcalc train gpt-4 --tokens 13T --gpu a100-40gb --gpus 25000 --mfu 0.32..0.36 --price '$1/h'\n  llmcalc train --flops 2.15e25 --gpu h100 --gpus 8192 --days 55 --price '$2/h'\n  llmcalc train llama-2-70b --gpu a100-80gb --gpu-hours 1720320\n  llmcalc train llama-3.1-8b --tokens 15T --gpu h100 --days 30 --mfu 0.4 --explain\n  llmcalc train llama-3.1-70b --tokens 15T --gpu h100 --gpus 2048"
 )]
 pub struct TrainArgs {

@@ -96,9 +96,9 @@ impl CompareResult {
         ];
         for n in &self.no_layout {
             sections.push(Section::Line(format!(
-                "{}: no layout of {} GPUs holds the model in memory; left out",
+                "{}: no layout of {} holds the model in memory; left out",
                 n.gpu,
-                format::exact(n.gpus)
+                crate::render::counted(n.gpus, "GPU", "GPUs")
             )));
         }
         for r in &self.rows {

@@ -5,7 +5,7 @@ use crate::domain::model::flops::Recompute;
 use crate::domain::units::Information;
 use crate::domain::units::format;
 use crate::domain::units::unit::byte;
-use crate::render::{Cell, Column, Report, Section, Table};
+use crate::render::{Cell, Column, Report, Section, Table, counted};
 
 use crate::app::memory::*;
 
@@ -63,13 +63,11 @@ impl MemoryResult {
         let w = &self.workload;
         let m = self.stages[0].micro_batches;
         let running = self.layout.dp * self.layout.micro_batch * m;
-        let plural =
-            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let per_step = format!(
             "{} of {} tokens per step, {} per replica",
-            plural(running, "sequence", "sequences"),
+            counted(running, "sequence", "sequences"),
             w.seq_len,
-            plural(m, "micro-batch", "micro-batches"),
+            counted(m, "micro-batch", "micro-batches"),
         );
         if running == w.global_batch {
             per_step

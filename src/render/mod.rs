@@ -571,6 +571,11 @@ fn facts_text(facts: &[(String, Cell, String)]) -> String {
     out
 }
 
+/// A count with its noun, singular for one: `1 GPU`, `2,048 GPUs`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", format::exact(n), if n == 1 { one } else { many })
+}
+
 /// A range printed with `show` at each end, or one value.
 pub fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> String {
     if b.is_exact() {

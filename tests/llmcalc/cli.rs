@@ -407,7 +407,7 @@ fn no_answer_exits_3_with_the_report_and_the_reason() {
         "--global-batch-tokens",
         "8k",
     ]);
-    assert!(why.contains("no layout of 1 GPUs fits"), "{why}");
+    assert!(why.contains("no layout of 1 GPU fits"), "{why}");
     let (out, why) = no_answer(&[
         "train", "--flops", "1e25", "--gpu", "h100", "--gpus", "10", "--days", "1",
     ]);

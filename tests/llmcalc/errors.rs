@@ -375,3 +375,47 @@ fn files_that_would_hang_or_exhaust_memory() {
         assert!(err.contains("not a regular file"), "{err}");
     }
 }
+
+/// A negative number is a value refused with its range, not a flag clap suggests passing after `--`;
+/// `train` alone asks for a model first.
+#[test]
+fn negative_numbers_and_a_bare_train() {
+    let err = fails(&[
+        "train", "--flops", "1e24", "--gpu", "h100", "--gpus", "-5", "--days", "3",
+    ]);
+    assert!(
+        err.contains("`-5` must be above zero") && !err.contains("-- -5"),
+        "{err}"
+    );
+    let err = fails(&["memory", "llama-2-7b", "--gpu", "h100", "--gpus", "-8"]);
+    assert!(!err.contains("-- -8"), "{err}");
+    let err = fails(&["train"]);
+    assert!(err.starts_with("error: MODEL: give a model"), "{err}");
+}
+
+/// Durations as people write them: `850ms`, `90-100` days, `3 months` (a quarter of 365.25 days).
+#[test]
+fn durations_as_people_write_them() {
+    let r = crate::json(&[
+        "train", "--flops", "1e24", "--gpu", "h100", "--gpus", "1000", "--days", "90-100",
+    ]);
+    assert_eq!(r["wall_clock_seconds"]["low"], 90.0 * 86_400.0);
+    assert_eq!(r["wall_clock_seconds"]["high"], 100.0 * 86_400.0);
+    let r = crate::json(&[
+        "train", "--flops", "1e24", "--gpu", "h100", "--gpus", "1000", "--days", "3 months",
+    ]);
+    assert_eq!(r["wall_clock_seconds"]["low"], 0.25 * 365.25 * 86_400.0);
+    let r = crate::json(&[
+        "mfu",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--step-time",
+        "850ms",
+        "--batch-tokens",
+        "32k",
+    ]);
+    assert_eq!(r["tokens_per_second"], 32_000.0 / 0.85);
+}

@@ -149,10 +149,17 @@ pub fn time(t: Time) -> String {
         .find(|(_, factor)| round_sig(s.abs() / factor, 3) >= 1.0)
         .unwrap_or(UNITS[4]);
     let x = s / factor;
-    if unit == "days" && round_sig(x, 3) >= 10_000.0 {
+    if unit == "days" && round_sig(x, 3) >= 1e9 {
         format!("{} days", scientific(x))
     } else if unit == "days" && x >= 1000.0 {
-        format!("{x:.0} days")
+        // Whole days with separators, three significant digits from ten thousand on, so that 8,274 and
+        // 10,900 days read alike.
+        let shown = if x >= 10_000.0 {
+            round_sig(x, 3)
+        } else {
+            x.round()
+        };
+        format!("{} days", exact(shown as u64))
     } else {
         format!("{} {unit}", sig3(x))
     }
@@ -252,7 +259,10 @@ mod tests {
         assert_eq!(time(Time::new::<second>(0.12)), "120 ms");
         assert_eq!(time(Time::new::<second>(59.96)), "60.0 s");
         assert_eq!(time(Time::new::<second>(59.98)), "1.00 min");
-        assert_eq!(time(Time::new::<day>(1234.4)), "1234 days");
+        assert_eq!(time(Time::new::<day>(1234.4)), "1,234 days");
+        assert_eq!(time(Time::new::<day>(8274.0)), "8,274 days");
+        assert_eq!(time(Time::new::<day>(10_923.0)), "10,900 days");
+        assert_eq!(time(Time::new::<day>(2e9)), "2.00e9 days");
         assert_eq!(money(Money::new::<dollar>(59.8e6)), "$59.8M");
         assert_eq!(money(Money::new::<dollar>(200e3)), "$200k");
         assert_eq!(

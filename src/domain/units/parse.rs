@@ -7,8 +7,8 @@
 //! Units and prefixes are case-sensitive, as in SI: `M` is mega and `m` is not accepted as a prefix,
 //! `B` is a byte and `b` a bit (`Gb/s`), and `k` is kilo. Counts and money also take `K` for thousand and
 //! `B` (or `G`) for billion, as in `1.8B` parameters or `$1.2B`. `KB` is refused as ambiguous: write `kB`
-//! (1000 bytes) or `KiB` (1024 bytes). Time units accept `s`, `min`, `h`/`hr`/`hour(s)`, `d`/`day(s)`
-//! and `w`/`week(s)`. A price is per GPU-hour: `$2/h`, `$2/GPU-hour` and `$2/A100-hour` are the same.
+//! (1000 bytes) or `KiB` (1024 bytes). Time units accept `ms`, `s`, `min`, `h`/`hr`/`hour(s)`,
+//! `d`/`day(s)`, `w`/`week(s)`, `mo`/`month(s)` (a twelfth of 365.25 days) and `y`/`year(s)`. A price is per GPU-hour: `$2/h`, `$2/GPU-hour` and `$2/A100-hour` are the same.
 
 use std::fmt;
 
@@ -300,11 +300,15 @@ fn magnitude(unit: &str) -> Option<f64> {
 /// Seconds per time unit.
 fn time_unit(unit: &str) -> Option<f64> {
     Some(match unit {
+        "ms" | "msec" | "millisecond" | "milliseconds" => 1e-3,
         "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
         "min" | "mins" | "minute" | "minutes" => 60.0,
         "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
         "d" | "day" | "days" => 86_400.0,
         "w" | "wk" | "week" | "weeks" => 604_800.0,
+        // A month is a twelfth of the Julian year of 365.25 days.
+        "mo" | "month" | "months" => 365.25 * 86_400.0 / 12.0,
+        "y" | "yr" | "year" | "years" => 365.25 * 86_400.0,
         _ => return None,
     })
 }
@@ -424,10 +428,29 @@ pub fn read(text: &str, dim: Dimension, bare: Option<f64>) -> Result<f64, ParseE
     }
 }
 
-/// A range `low..high` of values, or a single value (`low == high`). A unit written only on the upper end
-/// applies to both (`90..100 days`).
+/// Where `text` splits into the two ends of a range: at `..`, or at a `-` between a number (or its unit)
+/// and the next number, as in `90-100` or `$53M-$60M` — not in an exponent (`1e-5`), a leading sign or
+/// `GPU-hour`.
+fn range_ends(text: &str) -> Option<(&str, &str)> {
+    if let Some(ends) = text.split_once("..") {
+        return Some(ends);
+    }
+    let bytes = text.as_bytes();
+    (1..bytes.len()).find_map(|i| {
+        let before = bytes[i - 1];
+        let after = bytes.get(i + 1).copied().unwrap_or(b' ');
+        let splits = bytes[i] == b'-'
+            && (before.is_ascii_alphanumeric() || before == b'%')
+            && !matches!(before, b'e' | b'E')
+            && (after.is_ascii_digit() || after == b'$' || after == b'.');
+        splits.then(|| (&text[..i], &text[i + 1..]))
+    })
+}
+
+/// A range `low..high` (or `low-high`) of values, or a single value (`low == high`). A unit written only
+/// on the upper end applies to both (`90..100 days`).
 pub fn read_range(text: &str, dim: Dimension, bare: Option<f64>) -> Result<(f64, f64), ParseError> {
-    let Some((low, high)) = text.split_once("..") else {
+    let Some((low, high)) = range_ends(text) else {
         let value = read(text, dim, bare)?;
         return Ok((value, value));
     };
@@ -562,6 +585,9 @@ mod tests {
             ("90 days", Time, 90.0 * 86_400.0),
             ("55d", Time, 55.0 * 86_400.0),
             ("12h", Time, 43_200.0),
+            ("850ms", Time, 0.85),
+            ("3 months", Time, 0.25 * 365.25 * 86_400.0),
+            ("1y", Time, 365.25 * 86_400.0),
             ("13T", Count, 13e12),
             ("1.8T", Count, 1.8e12),
             ("1.8B", Count, 1.8e9),
@@ -677,6 +703,23 @@ mod tests {
         assert!(close(lo, 90.0 * 86_400.0) && close(hi, 100.0 * 86_400.0));
         let (lo, hi) = read_range("$53M..$60M", Dimension::Money, None).unwrap();
         assert!(close(lo, 53e6) && close(hi, 60e6));
+        let (lo, hi) = read_range("90-100", Dimension::Time, Some(86_400.0)).unwrap();
+        assert!(close(lo, 90.0 * 86_400.0) && close(hi, 100.0 * 86_400.0));
+        let (lo, hi) = read_range("$53M-$60M", Dimension::Money, None).unwrap();
+        assert!(close(lo, 53e6) && close(hi, 60e6));
+        // Not ranges: an exponent, a sign, a price per GPU-hour.
+        assert_eq!(
+            read_range("1e-5", Dimension::Fraction, None).unwrap(),
+            (1e-5, 1e-5)
+        );
+        assert!(read_range("-5", Dimension::Count, None).is_ok());
+        let per_hour = 2.0 / 3600.0;
+        assert!(close(
+            read_range("$2/A100-hour", Dimension::MoneyRate, None)
+                .unwrap()
+                .0,
+            per_hour
+        ));
         let (lo, hi) = read_range("7", Dimension::Count, None).unwrap();
         assert!(close(lo, 7.0) && close(hi, 7.0));
         assert_eq!(
