@@ -111,6 +111,13 @@ pub enum Command {
 impl Cli {
     /// Runs the command and returns what it prints on standard output.
     pub fn run(self) -> Result<Answer> {
+        // A folder named with --presets must exist: a typo would silently drop the presets in it.
+        if let Some(dir) = self.presets.as_ref().filter(|dir| !dir.is_dir()) {
+            return Err(Error::Argument {
+                argument: "--presets".into(),
+                message: format!("`{}` is not a folder", dir.display()),
+            });
+        }
         let catalog = &Catalog::with_user_dir(Catalog::user_dir_from_env(self.presets));
         let format = self.format;
         let text = match self.command {
@@ -126,7 +133,7 @@ impl Cli {
             Command::ImageTokens(args) => args.run(format),
             Command::Chinchilla(args) => args.run(catalog, format),
             Command::Audit(args) => args.run(catalog, format),
-            Command::Import(args) => args.run(),
+            Command::Import(args) => args.run(format),
             Command::Completions(args) => Ok(args.run()),
             Command::Man => Ok(docs::man()),
             Command::Flops(args) => args.run(catalog, format),

@@ -159,17 +159,17 @@ impl Cell {
             | Cell::Percent(n)
             | Cell::Number(n, _)
             | Cell::Decimal(n, _)
-            | Cell::Dollars(n, _) => n.to_string(),
+            | Cell::Dollars(n, _) => tidy(*n),
             Cell::Exact(n) => n.to_string(),
-            Cell::Flop(c) => c.get::<flop>().to_string(),
-            Cell::Bytes(b) => b.get::<byte>().to_string(),
-            Cell::Time(t) => t.get::<second>().to_string(),
-            Cell::Money(m) => m.get::<dollar>().to_string(),
-            Cell::Price(p) => p.get::<dollar_per_second>().to_string(),
-            Cell::Bandwidth(b) => b.get::<byte_per_second>().to_string(),
-            Cell::Rate(r) => r.get::<flop_per_second>().to_string(),
-            Cell::Energy(e) => e.get::<joule>().to_string(),
-            Cell::Power(p) => p.get::<watt>().to_string(),
+            Cell::Flop(c) => tidy(c.get::<flop>()),
+            Cell::Bytes(b) => tidy(b.get::<byte>()),
+            Cell::Time(t) => tidy(t.get::<second>()),
+            Cell::Money(m) => tidy(m.get::<dollar>()),
+            Cell::Price(p) => tidy(p.get::<dollar_per_second>()),
+            Cell::Bandwidth(b) => tidy(b.get::<byte_per_second>()),
+            Cell::Rate(r) => tidy(r.get::<flop_per_second>()),
+            Cell::Energy(e) => tidy(e.get::<joule>()),
+            Cell::Power(p) => tidy(p.get::<watt>()),
             Cell::Range(low, high) => format!("{}..{}", low.raw(), high.raw()),
             Cell::Note(cell, _) => cell.raw(),
             Cell::Empty => String::new(),
@@ -571,6 +571,68 @@ fn facts_text(facts: &[(String, Cell, String)]) -> String {
     out
 }
 
+/// A number in base units for scripts: 15 significant digits, as [`format::tidy`].
+fn tidy(x: f64) -> String {
+    format::tidy(x).to_string()
+}
+
+/// JSON text with its fractional numbers rounded as [`format::tidy`]; integers, strings and the order
+/// of keys stay as they are.
+fn tidy_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    let mut number = String::new();
+    let flush = |number: &mut String, out: &mut String| {
+        match number.parse::<f64>() {
+            Ok(x) if number.contains(['.', 'e', 'E']) => {
+                match serde_json::to_string(&format::tidy(x)) {
+                    Ok(text) => out.push_str(&text),
+                    Err(_) => out.push_str(number),
+                }
+            }
+            _ => out.push_str(number),
+        }
+        number.clear();
+    };
+    for c in json.chars() {
+        if in_string {
+            (escaped, in_string) = (c == '\\' && !escaped, escaped || c != '"');
+            out.push(c);
+        } else if c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E') {
+            number.push(c);
+        } else {
+            flush(&mut number, &mut out);
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    flush(&mut number, &mut out);
+    out
+}
+
+/// Headline figures as a table for CSV: `figure` (the label in snake case: `training_compute`,
+/// `gpu_hours`), then `low` and `high` in base units (both the value for a single value).
+pub fn facts_table(facts: &[(String, Cell, String)]) -> Table {
+    let mut table = Table::with_columns(vec![
+        Column::new("figure", "figure"),
+        Column::split("value", "low", "high"),
+    ]);
+    for (label, value, _) in facts {
+        table.push(vec![Cell::Text(snake_case(label)), value.clone()]);
+    }
+    table
+}
+
+/// `tokens/s per GPU` → `tokens_s_per_gpu`.
+fn snake_case(label: &str) -> String {
+    let words: Vec<String> = label
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.join("_")
+}
+
 /// A count with its noun, singular for one: `1 GPU`, `2,048 GPUs`.
 pub fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", format::exact(n), if n == 1 { one } else { many })
@@ -602,7 +664,8 @@ pub fn render<T: Serialize>(
         Format::Markdown => report.to_markdown(),
         Format::Json => {
             // Serialising plain structs of numbers, strings and vectors cannot fail.
-            let mut json = serde_json::to_string_pretty(result).expect("result serialises");
+            let json = serde_json::to_string_pretty(result).expect("result serialises");
+            let mut json = tidy_json(&json);
             json.push('\n');
             json
         }
@@ -612,6 +675,15 @@ pub fn render<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_numbers_lose_their_last_bit_noise_and_nothing_else() {
+        let json = r#"{"b": 14.240000000000002, "a": [1, 2.5e-7, -3.0000000000000004e20], "s": "1.10000000000000001 \"x\""}"#;
+        assert_eq!(
+            tidy_json(json),
+            r#"{"b": 14.24, "a": [1, 2.5e-7, -3e+20], "s": "1.10000000000000001 \"x\""}"#
+        );
+    }
 
     #[test]
     fn csv_quotes_what_needs_quoting() {

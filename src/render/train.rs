@@ -95,7 +95,7 @@ impl TrainResult {
         lines
     }
 
-    /// The report for people and CSV; the training compute by part is the CSV.
+    /// The report for people and CSV; the CSV holds every headline figure and the compute by part.
     pub fn report(&self, explain: bool) -> Report {
         let mut sections = Vec::new();
         if let Some(model) = &self.model {
@@ -111,6 +111,14 @@ impl TrainResult {
         let mut facts = self.compute_facts();
         facts.extend(self.run_facts());
         facts.extend(self.cost_facts());
+        let mut csv = crate::render::facts_table(&facts);
+        for part in &self.compute_parts {
+            let flops = Cell::range(part.flops, Cell::Flop);
+            csv.push(vec![
+                Cell::Text(format!("compute_part: {}", part.part)),
+                flops,
+            ]);
+        }
         sections.push(Section::Facts(facts));
         for reason in &self.impossible {
             sections.push(Section::Line(format!("impossible: {}", reason.message)));
@@ -144,7 +152,7 @@ impl TrainResult {
                 self.explain().join("\n")
             )));
         }
-        Report::new(sections)
+        Report::with_csv(sections, csv)
     }
 
     /// Tokens and the compute they take.

@@ -548,3 +548,40 @@ fn every_help_example_runs() {
     }
     assert!(examples > 30, "{examples}");
 }
+
+/// For scripts: a `--presets` folder that does not exist is an error (a negotiated price in it would
+/// silently not apply), `import` refuses a format it cannot print, `train`'s CSV holds every headline
+/// figure, and JSON numbers carry no last-bit noise ($14.24/h, not 14.240000000000002).
+#[test]
+fn scripts_get_what_they_ask_for_or_an_error() {
+    let err = crate::fails(&["models", "--presets", "/nonexistent-llmcalc-folder"]);
+    assert!(
+        err.contains("--presets: `/nonexistent-llmcalc-folder` is not a folder"),
+        "{err}"
+    );
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hf/gpt2.json");
+    let err = crate::fails(&["import", config, "--format", "json"]);
+    assert!(
+        err.contains("import prints a preset, which is TOML"),
+        "{err}"
+    );
+    let csv = stdout(&[
+        "train", "--flops", "1e24", "--gpu", "h100", "--gpus", "1000", "--mfu", "0.4", "--format",
+        "csv",
+    ]);
+    assert!(csv.starts_with("figure,low,high\n"), "{csv}");
+    // 1e24 / (1000 × 989.4e12 × 0.4) s = 2,526,784 s, in hours 701.88.
+    let wall = csv.lines().find(|l| l.starts_with("wall_clock,")).unwrap();
+    let seconds: f64 = wall.split(',').nth(1).unwrap().parse().unwrap();
+    assert!(
+        (seconds - 1e24 / (1000.0 * 989.4e12 * 0.4)).abs() < 1e-3,
+        "{wall}"
+    );
+    let part = "\ncompute_part: given (--flops),1000000000000000000000000,";
+    assert!(csv.contains(part), "{csv}");
+    let gpus = stdout(&["gpus", "--format", "json"]);
+    assert!(
+        gpus.contains("\"price_usd_per_gpu_hour\": 14.24,"),
+        "{gpus}"
+    );
+}

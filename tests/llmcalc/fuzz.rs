@@ -118,7 +118,9 @@ fn assert_finite_text(args: &[String], text: &str) {
 fn run(args: Vec<String>) -> Result<(), TestCaseError> {
     let mut all = vec!["llmcalc".to_string()];
     all.extend(args.iter().cloned());
-    all.extend(["--presets".into(), "/nonexistent-llmcalc-presets".into()]);
+    let empty = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-user-presets");
+    std::fs::create_dir_all(&empty).unwrap();
+    all.extend(["--presets".into(), empty.display().to_string()]);
     let Ok(cli) = <Cli as clap::Parser>::try_parse_from(&all) else {
         return Ok(());
     };

@@ -26,6 +26,12 @@ fn round_sig(x: f64, digits: i32) -> f64 {
     format!("{x:.decimals$e}").parse().unwrap_or(x)
 }
 
+/// `x` rounded to 15 significant digits, for output in base units: the arithmetic's last-bit noise
+/// (`14.240000000000002`) goes, every digit a double holds reliably stays.
+pub fn tidy(x: f64) -> f64 {
+    round_sig(x, 15)
+}
+
 /// `x` with three significant digits, keeping trailing zeros (`1.80`, `93.8`, `320`).
 pub fn sig3(x: f64) -> String {
     let r = round_sig(x, 3);
