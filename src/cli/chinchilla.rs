@@ -10,7 +10,7 @@ use super::{load_model, write_chart};
 use crate::app::{self, chinchilla::ChinchillaRequest};
 use crate::domain::units::Compute;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Compute-optimal parameters and tokens under each published scaling-law fit (Chinchilla approach
 /// 3, the Epoch AI replication, 20 tokens per parameter), with predicted losses; for a model, its
@@ -43,7 +43,7 @@ pub struct ChinchillaArgs {
 }
 
 impl ChinchillaArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         let request = ChinchillaRequest {
             budget: self.budget,
             params: self.params,

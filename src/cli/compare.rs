@@ -16,7 +16,7 @@ use crate::domain::claims::{Days, Measure};
 use crate::domain::hardware::Precision;
 use crate::domain::units::{Bounds, MoneyRate, Time};
 use crate::error::{Error, Input, Result};
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Price one training run on several GPU types, cheapest first: GPUs needed (or days), GPU-hours,
 /// cost, energy, cost per trillion tokens, and whether the training state fits.
@@ -73,7 +73,7 @@ pub struct CompareArgs {
 }
 
 impl CompareArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         let fixed = match (self.days, self.gpus) {
             (Some(days), None) => Fixed::Duration(days),
             (None, Some(gpus)) => Fixed::Gpus(gpus),

@@ -8,7 +8,7 @@ use super::values::{choice, tokens};
 use crate::app::{self, flops::FlopsRequest};
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Count FLOPs per token — forward, backward, training — part by part.
 #[derive(Args)]
@@ -39,7 +39,7 @@ pub struct FlopsArgs {
 }
 
 impl FlopsArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         let model = self.model.load(catalog)?;
         let request = FlopsRequest {
             seq_len: self.seq_len,

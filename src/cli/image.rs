@@ -6,7 +6,7 @@ use super::values::{choice, image_size, single};
 use crate::app;
 use crate::domain::serving::Detail;
 use crate::domain::units::Money;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Tokens of an image under GPT-4o-style tiling (85 base tokens, 170 per 512-pixel tile), and its
 /// cost at a price per million tokens.
@@ -30,7 +30,7 @@ pub struct ImageArgs {
 }
 
 impl ImageArgs {
-    pub fn run(self, format: Format) -> crate::error::Result<String> {
+    pub fn run(self, format: Output) -> crate::error::Result<String> {
         let (width, height) = self.size;
         let result = app::image::image(width, height, self.detail, self.price_per_million);
         render::render(&result, |r| r.report(), format)

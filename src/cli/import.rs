@@ -4,7 +4,7 @@ use clap::Args;
 
 use crate::catalog::presets;
 use crate::error::{Error, Result};
-use crate::render::Format;
+use crate::render::{Format, Output};
 
 /// Convert a Hugging Face config.json (or a folder holding one) into a preset, printed as TOML to keep
 /// and edit. Fields not read and anything the preset cannot express are listed in its notes.
@@ -21,8 +21,8 @@ pub struct ImportArgs {
 impl ImportArgs {
     /// The preset as TOML; what it cannot express goes to standard error as warnings. A preset is TOML
     /// only: any other `--format` is refused rather than ignored.
-    pub fn run(self, format: Format) -> Result<String> {
-        if format != Format::Table {
+    pub fn run(self, format: Output) -> Result<String> {
+        if format.format != Format::Table {
             return Err(Error::Argument {
                 argument: "--format".into(),
                 message: "import prints a preset, which is TOML; leave --format out".into(),

@@ -16,7 +16,7 @@ use crate::domain::model::flops::Recompute;
 use crate::domain::parallel::{Pins, TrainingOptions};
 use crate::domain::units::Bandwidth;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// What `memory` and `plan` share: the model, the GPU, the batch and the cost model's assumptions.
 #[derive(Args)]
@@ -188,7 +188,7 @@ impl LayoutArgs {
 }
 
 impl MemoryArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<Answer> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
         let model = self.setup.model.load(catalog)?;
         let (setup, gpus) = self.setup.setup(catalog, model)?;
         let layout = self.layout.layout();

@@ -13,7 +13,7 @@ use crate::app::{
 use crate::domain::hardware::Precision;
 use crate::domain::units::Time;
 use crate::error::{Error, Input, Result};
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// MFU and HFU from an observed throughput: tokens/s (all GPUs or per GPU) or a step time with its
 /// batch, with PaLM's definition (attention included) and the attention-free variant beside it.
@@ -59,7 +59,7 @@ pub struct MfuArgs {
 }
 
 impl MfuArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         let request = MfuRequest {
             throughput: self.throughput()?,
             model: self.model.load(catalog)?,

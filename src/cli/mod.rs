@@ -34,7 +34,7 @@ use crate::catalog::Catalog;
 use crate::catalog::presets::Override;
 use crate::domain::model::Model;
 use crate::error::{Error, Input, Result};
-use crate::render::Format;
+use crate::render::{Format, Output};
 use values::choice;
 
 /// The arithmetic of training and serving large language models, from presets.
@@ -51,6 +51,11 @@ pub struct Cli {
     /// $XDG_CONFIG_HOME/llmcalc, else ~/.config/llmcalc]
     #[arg(long, value_name = "DIR", global = true)]
     pub presets: Option<PathBuf>,
+
+    /// Print tables as wide as they are; by default, on a terminal, their widest columns wrap to fit its
+    /// width ($COLUMNS, else the terminal's own). Output to a pipe or file is never wrapped.
+    #[arg(long, global = true)]
+    pub wide: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -119,7 +124,10 @@ impl Cli {
             });
         }
         let catalog = &Catalog::with_user_dir(Catalog::user_dir_from_env(self.presets));
-        let format = self.format;
+        let format = Output {
+            format: self.format,
+            width: if self.wide { None } else { terminal_width() },
+        };
         let text = match self.command {
             Command::Train(args) => return args.run(catalog, format),
             Command::Memory(args) => return args.run(catalog, format),
@@ -140,6 +148,30 @@ impl Cli {
         };
         text.map(Answer::from)
     }
+}
+
+/// The width of the terminal standard output goes to, or `None` when it goes to a pipe or a file:
+/// `$COLUMNS` when set, else what `stty size` reports for the terminal.
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    columns
+        .or_else(|| {
+            let tty = std::fs::File::open("/dev/tty").ok()?;
+            let size = std::process::Command::new("stty")
+                .arg("size")
+                .stdin(tty)
+                .output()
+                .ok()?;
+            let text = String::from_utf8(size.stdout).ok()?;
+            text.split_whitespace().nth(1)?.parse().ok()
+        })
+        .filter(|&w: &usize| w >= 40)
 }
 
 /// The `llmcalc` binary: parses the arguments, runs the command, prints, and returns the exit code.

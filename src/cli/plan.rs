@@ -11,7 +11,7 @@ use super::{Answer, write_chart};
 use crate::app;
 use crate::domain::units::MoneyRate;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Search every valid layout (TP, PP, DP, EP, SP, ZeRO, recompute, micro-batch, interleaving), keep
 /// those that fit, and rank them by estimated step time, with MFU, training days and cost.
@@ -45,7 +45,7 @@ pub struct PlanArgs {
 }
 
 impl PlanArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<Answer> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
         let model = self.setup.model.load(catalog)?;
         let tokens = self
             .tokens

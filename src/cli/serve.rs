@@ -10,7 +10,7 @@ use crate::domain::hardware::default_network;
 use crate::domain::serving::{KvFormat, WeightFormat};
 use crate::domain::units::MoneyRate;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// What serving takes: weights and KV cache per GPU, the largest batch or context that fits, time to
 /// first token, decode time per token and its bound, throughput and cost per million tokens; with
@@ -90,7 +90,7 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         // clap gives --draft, --acceptance and --lookahead all or none.
         let draft = match (&self.draft, self.acceptance, self.lookahead) {
             (Some(name), Some(acceptance), Some(lookahead)) => {

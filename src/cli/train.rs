@@ -14,7 +14,7 @@ use crate::domain::hardware::Precision;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::units::{Bounds, Compute, Money, MoneyRate, Time};
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Solve a training run: compute, GPUs, MFU, wall-clock, GPU-hours, cost and energy. Give three of
 /// compute (MODEL with --tokens, or --flops), --gpus, --mfu and --days — or --budget or
@@ -115,7 +115,7 @@ pub struct Counting {
 }
 
 impl TrainArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<Answer> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
         let model = self
             .model
             .as_deref()

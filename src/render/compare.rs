@@ -69,6 +69,13 @@ impl CompareResult {
             Column::low("cost per 1T tokens", "cost_per_trillion_tokens_usd"),
             Column::people("state fits? (16 B/param)"),
             Column::csv("fits"),
+        ])
+        .optional(&[
+            "energy",
+            "GPU-hours",
+            "state fits? (16 B/param)",
+            "cost per 1T tokens",
+            "layout",
         ]);
         for r in &self.rows {
             table.push(row(r));

@@ -21,7 +21,8 @@ pub mod train;
 use serde::Serialize;
 use tabled::builder::Builder;
 use tabled::settings::object::{Columns, Rows};
-use tabled::settings::{Alignment, Modify, Style};
+use tabled::settings::peaker::PriorityMax;
+use tabled::settings::{Alignment, Modify, Style, Width};
 
 use crate::domain::units::format;
 use crate::domain::units::unit::{
@@ -43,6 +44,22 @@ pub enum Format {
     Csv,
     /// The report as Markdown (GitHub tables), for pasting into documents.
     Markdown,
+}
+
+/// How a result is printed: the format, and the width tables must fit (`None`: as wide as they are).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    pub width: Option<usize>,
+}
+
+impl From<Format> for Output {
+    fn from(format: Format) -> Output {
+        Output {
+            format,
+            width: None,
+        }
+    }
 }
 
 /// A value in a report, kept typed until it is rendered: [`Cell::human`] for people,
@@ -290,6 +307,9 @@ impl Column {
 pub struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
+    /// Columns people can do without, by index, the first to leave first when the table is too wide
+    /// for the terminal; JSON and CSV keep them.
+    pub optional: Vec<usize>,
 }
 
 impl Table {
@@ -308,7 +328,17 @@ impl Table {
         Table {
             columns,
             rows: Vec::new(),
+            optional: Vec::new(),
         }
+    }
+
+    /// Marks the columns with these headings as ones people can do without, in the order they leave.
+    pub fn optional(mut self, headings: &[&str]) -> Table {
+        self.optional = headings
+            .iter()
+            .filter_map(|h| self.columns.iter().position(|c| c.heading == Some(*h)))
+            .collect();
+        self
     }
 
     /// Adds a row; it must have one cell per column.
@@ -333,7 +363,59 @@ impl Table {
 
     /// The table for people: numbers right-aligned.
     pub fn to_text(&self) -> String {
-        let columns = self.people_columns();
+        self.to_text_within(None)
+    }
+
+    /// The table for people, its widest columns wrapped (between words where it can) until it fits
+    /// `width` characters, when given.
+    pub fn to_text_within(&self, width: Option<usize>) -> String {
+        let mut columns = self.people_columns();
+        let mut table = self.build(&columns);
+        let Some(width) = width.filter(|&w| table.total_width() > w) else {
+            return table.to_string();
+        };
+        // Wrap text columns at 40 characters, then leave out optional columns while still too wide,
+        // then wrap the widest.
+        let narrow = |columns: &[(usize, &'static str)]| {
+            let mut table = self.build(columns);
+            for (shown, &(i, _)) in columns.iter().enumerate() {
+                if !self.is_numeric(i) {
+                    table.with(
+                        Modify::new(Columns::one(shown)).with(Width::wrap(40).keep_words(true)),
+                    );
+                }
+            }
+            table
+        };
+        table = narrow(&columns);
+        let mut hidden = Vec::new();
+        for &i in &self.optional {
+            if table.total_width() <= width {
+                break;
+            }
+            columns.retain(|&(c, _)| c != i);
+            hidden.extend(self.columns[i].heading);
+            table = narrow(&columns);
+        }
+        if table.total_width() > width {
+            table.with(
+                Width::wrap(width)
+                    .priority(PriorityMax::right())
+                    .keep_words(true),
+            );
+        }
+        let mut text = table.to_string();
+        if !hidden.is_empty() {
+            text.push_str(&format!(
+                "\nnot shown to fit the terminal: {}; --wide shows every column",
+                hidden.join(", ")
+            ));
+        }
+        text
+    }
+
+    /// The tabled table of `columns`, numbers right-aligned.
+    fn build(&self, columns: &[(usize, &'static str)]) -> tabled::Table {
         let mut builder = Builder::default();
         builder.push_record(columns.iter().map(|&(_, heading)| heading));
         for row in &self.rows {
@@ -347,7 +429,7 @@ impl Table {
             }
         }
         table.with(Modify::new(Rows::first()).with(Alignment::left()));
-        table.to_string()
+        table
     }
 
     /// The table in Markdown (GitHub-flavoured): numbers right-aligned, `|` escaped.
@@ -505,6 +587,11 @@ impl Report {
 
     /// The report for people.
     pub fn to_text(&self) -> String {
+        self.to_text_within(None)
+    }
+
+    /// The report for people, its tables fitted to `width` characters when given.
+    pub fn to_text_within(&self, width: Option<usize>) -> String {
         let mut out = String::new();
         for section in &self.sections {
             if !out.is_empty() {
@@ -519,7 +606,7 @@ impl Report {
                 Section::Table { title, table } => {
                     out.push_str(title);
                     out.push('\n');
-                    out.push_str(&table.to_text());
+                    out.push_str(&table.to_text_within(width));
                     out.push('\n');
                 }
             }
@@ -652,14 +739,15 @@ pub fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> S
 pub fn render<T: Serialize>(
     result: &T,
     report: impl FnOnce(&T) -> Report,
-    format: Format,
+    output: impl Into<Output>,
 ) -> Result<String> {
+    let Output { format, width } = output.into();
     let report = report(result);
     if let Some(figure) = report.non_finite() {
         return Err(Error::NotFinite { figure });
     }
     Ok(match format {
-        Format::Table => report.to_text(),
+        Format::Table => report.to_text_within(width),
         Format::Csv => report.to_csv(),
         Format::Markdown => report.to_markdown(),
         Format::Json => {
@@ -683,6 +771,36 @@ mod tests {
             tidy_json(json),
             r#"{"b": 14.24, "a": [1, 2.5e-7, -3e+20], "s": "1.10000000000000001 \"x\""}"#
         );
+    }
+
+    #[test]
+    fn a_table_too_wide_leaves_out_optional_columns_then_wraps() {
+        let mut table = Table::new(&[("layout", "layout"), ("step", "step"), ("detail", "detail")])
+            .optional(&["detail"]);
+        table.push(vec![
+            Cell::from("TP 8 × PP 16 × DP 64 with SP, ZeRO-1, full recompute, micro-batch 1"),
+            Cell::Time(Time::new::<second>(1.5)),
+            Cell::from("a long remark nobody needs on a narrow terminal"),
+        ]);
+        let width = |text: &str| text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        let full = table.to_text_within(None);
+        assert!(
+            width(&full) > 100 && full.contains("a long remark"),
+            "{full}"
+        );
+        let narrow = table.to_text_within(Some(60));
+        let (grid, note) = narrow.rsplit_once('\n').unwrap();
+        assert!(width(grid) <= 60, "{narrow}");
+        assert!(
+            !grid.contains("long remark") && grid.contains("1.50 s"),
+            "{narrow}"
+        );
+        assert_eq!(
+            note,
+            "not shown to fit the terminal: detail; --wide shows every column"
+        );
+        // CSV keeps every column.
+        assert!(table.to_csv().contains("a long remark"));
     }
 
     #[test]

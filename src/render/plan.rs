@@ -95,6 +95,17 @@ impl PlanResult {
             ("MFU", "mfu"),
             ("training", "training_seconds"),
             ("cost", "cost_usd"),
+        ])
+        .optional(&[
+            "optimizer",
+            "CP comm",
+            "EP comm",
+            "bubble",
+            "TP comm",
+            "DP comm",
+            "compute",
+            "batch",
+            "memory/GPU",
         ]);
         for row in &self.layouts {
             let c = &row.candidate;
