@@ -11,6 +11,7 @@ use crate::app::chinchilla::ChinchillaResult;
 use crate::app::compare::CompareResult;
 use crate::app::plan::PlanResult;
 use crate::domain::scaling::FITS;
+use crate::domain::units::format;
 use crate::domain::units::unit::{day, dollar};
 use crate::error::{Error, Result};
 
@@ -76,50 +77,64 @@ fn bar_area<'a, 'b>(
         .map_err(failed)
 }
 
-/// Labelled bars: one value per category.
+/// Labelled bars: one range per category, its low end solid and the rest up to its high end pale.
 fn bars(
     area: &DrawingArea<SVGBackend, Shift>,
     title: &str,
     unit: &str,
     labels: &[String],
-    values: &[f64],
+    values: &[(f64, f64)],
 ) -> Result<()> {
-    let top = values.iter().cloned().fold(0.0, f64::max) * 1.15;
+    let top = values.iter().map(|v| v.1).fold(0.0, f64::max) * 1.15;
     let n = labels.len() as u32;
     let mut chart = bar_area(area, title, n, top)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .y_desc(unit)
+        .y_label_formatter(&|v| format::count(*v))
         .x_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
             _ => String::new(),
         })
         .draw()
         .map_err(failed)?;
-    chart
-        .draw_series(
-            Histogram::vertical(&chart)
-                .margin(12)
-                .style(PALETTE[0].filled())
-                .data(values.iter().enumerate().map(|(i, &v)| (i as u32, v))),
-        )
-        .map_err(failed)?;
+    for (style, end) in [(PALETTE[0].mix(0.35).filled(), 1), (PALETTE[0].filled(), 0)] {
+        let data = values
+            .iter()
+            .enumerate()
+            .map(|(i, &(low, high))| (i as u32, if end == 0 { low } else { high }));
+        chart
+            .draw_series(
+                Histogram::vertical(&chart)
+                    .margin(12)
+                    .style(style)
+                    .data(data),
+            )
+            .map_err(failed)?;
+    }
     Ok(())
 }
 
 /// `compare`: cost and wall-clock days per GPU type, cheapest first.
 pub fn compare(result: &CompareResult) -> Result<String> {
     let labels: Vec<String> = result.rows.iter().map(|r| r.gpu.clone()).collect();
-    let cost: Vec<f64> = result
+    let cost: Vec<(f64, f64)> = result
         .rows
         .iter()
-        .map(|r| r.cost_usd.map_or(0.0, |c| c.low.get::<dollar>() / 1e6))
+        .map(|r| {
+            r.cost_usd.map_or((0.0, 0.0), |c| {
+                (c.low.get::<dollar>() / 1e6, c.high.get::<dollar>() / 1e6)
+            })
+        })
         .collect();
-    let days: Vec<f64> = result
+    let days: Vec<(f64, f64)> = result
         .rows
         .iter()
-        .map(|r| r.wall_clock_seconds.low.get::<day>())
+        .map(|r| {
+            let t = r.wall_clock_seconds;
+            (t.low.get::<day>(), t.high.get::<day>())
+        })
         .collect();
     // With the duration fixed every bar of days is the same: show the GPUs needed instead.
     let fixed_days = days.windows(2).all(|w| w[0] == w[1]);
@@ -133,10 +148,14 @@ pub fn compare(result: &CompareResult) -> Result<String> {
             &cost,
         )?;
         if fixed_days {
-            let gpus: Vec<f64> = result.rows.iter().map(|r| r.gpus.low).collect();
+            let gpus: Vec<(f64, f64)> = result
+                .rows
+                .iter()
+                .map(|r| (r.gpus.low, r.gpus.high))
+                .collect();
             bars(
                 &right,
-                &format!("GPUs needed for {:.0} days", days[0]),
+                &format!("GPUs needed for {:.0} days", days[0].0),
                 "GPUs",
                 &labels,
                 &gpus,
@@ -259,9 +278,19 @@ fn curves(low: f64, high: f64, budget: f64) -> Vec<Curve> {
 /// `--params` or `--tokens` the fits' budgets differ; the chart is drawn at the first fit's.
 pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
     let budget = result.fits[0].budget_flops;
-    // From a hundredth to a hundred times the first fit's optimum.
+    // The model itself, when one is given: at its budget it lies on the first fit's curve.
+    let own = result
+        .trained
+        .as_ref()
+        .zip(result.fits[0].model_loss)
+        .map(|(t, loss)| (t.model.clone(), (t.params, loss)));
+    // From a hundredth to a hundred times the first fit's optimum, and out to the model.
     let optimum = result.fits[0].optimal_params;
-    let (low, high) = (optimum / 100.0, optimum * 100.0);
+    let own_n = own.as_ref().map_or(optimum, |(_, (n, _))| *n);
+    let (low, high) = (
+        (optimum / 100.0).min(own_n / 2.0),
+        (optimum * 100.0).max(own_n * 2.0),
+    );
     let curves = curves(low, high, budget);
     let (y_low, y_high) = curves
         .iter()
@@ -303,6 +332,17 @@ pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
             chart
                 .draw_series(std::iter::once(Circle::new(*best, 6, color.filled())))
                 .map_err(failed)?;
+        }
+        if let Some((name, point)) = &own {
+            chart
+                .draw_series(std::iter::once(Cross::new(
+                    *point,
+                    8,
+                    BLACK.stroke_width(2),
+                )))
+                .map_err(failed)?
+                .label(name.as_str())
+                .legend(|(x, y)| Cross::new((x + 8, y), 5, BLACK.stroke_width(2)));
         }
         chart
             .configure_series_labels()
