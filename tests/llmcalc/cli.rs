@@ -585,3 +585,16 @@ fn scripts_get_what_they_ask_for_or_an_error() {
         "{gpus}"
     );
 }
+
+/// Shell completion offers the preset names for MODEL and --gpu (fish completes options only).
+#[test]
+fn completions_offer_model_and_gpu_names() {
+    for shell in ["bash", "zsh", "fish"] {
+        let script = stdout(&["completions", shell]);
+        let models = ["llama-2-7b", "mixtral-8x7b"];
+        let names: &[&str] = if shell == "fish" { &[] } else { &models };
+        for name in names.iter().chain(&["mi300x", "h100-sxm"]) {
+            assert!(script.contains(name), "{shell}: {name}");
+        }
+    }
+}
