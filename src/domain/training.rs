@@ -790,7 +790,8 @@ pub fn claim_differences(c: &Claims, run: &Run) -> Vec<ClaimDifference> {
 }
 
 /// Where a run's price per GPU-hour comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PriceSource {
     /// Given for the run.
     Given,

@@ -598,3 +598,28 @@ fn completions_offer_model_and_gpu_names() {
         }
     }
 }
+
+/// compare says where each price comes from: GPT-4's claimed $1/h applies on its claimed A100-40GB
+/// only; another GPU takes its preset's price, or the one given.
+#[test]
+fn compare_says_where_each_price_comes_from() {
+    let r = json(&[
+        "compare",
+        "gpt-4",
+        "--gpu",
+        "a100-40gb,a100-80gb,h100",
+        "--days",
+        "90",
+        "--mfu",
+        "0.35",
+        "--price",
+        "h100=$2/h",
+    ]);
+    let source = |gpu: &str| {
+        let rows = r["rows"].as_array().unwrap();
+        rows.iter().find(|row| row["gpu"] == gpu).unwrap()["price_source"].clone()
+    };
+    assert_eq!(source("a100-40gb"), "claims");
+    assert_eq!(source("a100-80gb"), "preset");
+    assert_eq!(source("h100"), "given");
+}
