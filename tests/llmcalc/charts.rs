@@ -100,36 +100,15 @@ fn chinchilla_chart_draws_each_fit_and_its_optimum() {
 #[test]
 fn extreme_inputs_do_not_hang_the_chart() {
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("extreme.svg");
-    let base = [
-        "compare",
-        "llama-2-7b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "8",
-        "--chart",
-        path.to_str().unwrap(),
-    ];
-    for extra in [
-        ["--tokens", "1e300"],
-        ["--mfu", "1e-300"],
-        ["--price", "h100=$1e308/h"],
-    ] {
-        let err = crate::fails(&[&base[..], &extra[..]].concat());
+    let chart_to = ["--chart", path.to_str().unwrap()];
+    for extra in [["--mfu", "1e-300"], ["--price", "h100=$1e308/h"]] {
+        let args = crate::errors::on_8_h100("compare", &[&extra[..], &chart_to[..]].concat());
+        let err = crate::fails(&args);
         assert!(err.contains("plausible range"), "{err}");
     }
     let start = std::time::Instant::now();
     let svg = chart(
-        &[
-            "compare",
-            "llama-2-7b",
-            "--gpu",
-            "h100",
-            "--gpus",
-            "8",
-            "--tokens",
-            "1e30",
-        ],
+        &crate::errors::on_8_h100("compare", &["--tokens", "1e30"]),
         "largest.svg",
     );
     assert!(

@@ -227,6 +227,12 @@ fn missing_inputs_are_named_by_their_flags() {
     );
 }
 
+/// `command llama-2-7b --gpu h100 --gpus 8`, then `extra`.
+pub fn on_8_h100<'a>(command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let on = [command, "llama-2-7b", "--gpu", "h100", "--gpus", "8"];
+    [&on[..], extra].concat()
+}
+
 /// Values whose size no real run has, by command line, preset or `--set`: refused with the input, the
 /// value and the plausible range, before a calculation can underflow or overflow into `NaN` or `inf`.
 #[test]
@@ -269,30 +275,12 @@ fn implausible_sizes_are_refused_by_name() {
             "0.0001%",
         ),
         (
-            &[
-                "compare",
-                "llama-2-7b",
-                "--gpu",
-                "h100",
-                "--gpus",
-                "8",
-                "--price",
-                "h100=$1e308/h",
-            ],
+            &on_8_h100("compare", &["--price", "h100=$1e308/h"]),
             "--price",
             "$0.0001/h to $10,000/h",
         ),
         (
-            &[
-                "compare",
-                "llama-2-7b",
-                "--gpu",
-                "h100",
-                "--gpus",
-                "8",
-                "--tokens",
-                "1e300",
-            ],
+            &on_8_h100("compare", &["--tokens", "1e300"]),
             "--tokens",
             "0.001 to 1e30",
         ),
@@ -405,18 +393,10 @@ fn durations_as_people_write_them() {
         "train", "--flops", "1e24", "--gpu", "h100", "--gpus", "1000", "--days", "3 months",
     ]);
     assert_eq!(r["wall_clock_seconds"]["low"], 0.25 * 365.25 * 86_400.0);
-    let r = crate::json(&[
+    let r = crate::json(&on_8_h100(
         "mfu",
-        "llama-2-7b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "8",
-        "--step-time",
-        "850ms",
-        "--batch-tokens",
-        "32k",
-    ]);
+        &["--step-time", "850ms", "--batch-tokens", "32k"],
+    ));
     let tokens_per_second = r["tokens_per_second"].as_f64().unwrap();
     assert!(
         (tokens_per_second / (32_000.0 / 0.85) - 1.0).abs() < 1e-14,

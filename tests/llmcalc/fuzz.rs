@@ -8,20 +8,6 @@ use llmcalc::cli::Cli;
 use llmcalc::domain::units::parse::{Dimension, read, read_range};
 use proptest::prelude::*;
 
-const DIMENSIONS: [Dimension; 11] = [
-    Dimension::Count,
-    Dimension::Fraction,
-    Dimension::Time,
-    Dimension::Information,
-    Dimension::Bandwidth,
-    Dimension::Compute,
-    Dimension::ComputeRate,
-    Dimension::Money,
-    Dimension::MoneyRate,
-    Dimension::Energy,
-    Dimension::Power,
-];
-
 /// A number as people type it, from the ordinary to the extreme.
 fn number() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -89,7 +75,7 @@ proptest! {
     /// The quantity parser reads or refuses; what it reads is finite and of plausible size.
     #[test]
     fn quantities_parse_to_plausible_finite_values(text in quantity()) {
-        for dim in DIMENSIONS {
+        for dim in Dimension::ALL {
             for bare in [None, Some(86_400.0)] {
                 if let Ok(v) = read(&text, dim, bare) {
                     let (floor, ceiling) = dim.plausible();

@@ -44,7 +44,8 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    const ALL: [Dimension; 11] = [
+    /// Every dimension.
+    pub const ALL: [Dimension; 11] = [
         Dimension::Count,
         Dimension::Fraction,
         Dimension::Time,
