@@ -42,7 +42,7 @@ pub struct MfuArgs {
     #[arg(long, value_name = "N", value_parser = count, group = "throughput")]
     tokens_per_second_per_gpu: Option<f64>,
 
-    /// Time of one optimizer step (with --batch-tokens): `4.2s`, `850ms` is not accepted, write `0.85s`
+    /// Time of one optimizer step (with --batch-tokens): `4.2s`, `850ms`; a bare number is seconds
     #[arg(long, value_name = "TIME", value_parser = single::<Time>(Some(1.0)), group = "throughput", requires = "batch_tokens")]
     step_time: Option<Time>,
 
@@ -56,6 +56,10 @@ pub struct MfuArgs {
 
     #[command(flatten)]
     counting: Counting,
+
+    /// Print each formula with its numbers and source
+    #[arg(long)]
+    explain: bool,
 }
 
 impl MfuArgs {
@@ -71,7 +75,7 @@ impl MfuArgs {
             recompute: self.counting.recompute,
         };
         let result = app::mfu::mfu(&request)?;
-        render::render(&result, |r| r.report(), format)
+        render::render(&result, |r| r.report(self.explain), format)
     }
 
     /// The one throughput given (clap lets through at most one).

@@ -487,3 +487,18 @@ fn a_run_given_whole_is_checked_within_a_tolerance() {
         "{err}"
     );
 }
+
+/// `mfu --explain` shows each step with its numbers: PaLM 540B at 238.3k tokens/s on 6,144 TPU v4 is
+/// 46.2% MFU (Chowdhery et al. 2022, Table 3).
+#[test]
+fn mfu_explains_its_steps() {
+    let text = stdout(&palm_mfu(&["--tokens-per-second", "238.3k", "--explain"]));
+    assert!(
+        text.contains("tokens/s per GPU = tokens/s / GPUs = 238 k / 6,144 = 38.8"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/ 275 TFLOP/s = 46.2% (Chowdhery et al. 2022, App. B"),
+        "{text}"
+    );
+}
