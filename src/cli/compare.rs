@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::values::{count, counts, fractions, gpu_counts, gpu_price, parse, precision, pue};
-use super::{ModelArgs, write_chart};
+use super::{Answer, ModelArgs, write_chart};
 use crate::app::{
     self,
     compare::{CompareRequest, Fixed},
@@ -73,7 +73,7 @@ pub struct CompareArgs {
 }
 
 impl CompareArgs {
-    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
         let fixed = match (self.days, self.gpus) {
             (Some(days), None) => Fixed::Duration(days),
             (None, Some(gpus)) => Fixed::Gpus(gpus),
@@ -110,7 +110,21 @@ impl CompareArgs {
             pue: self.pue,
         };
         let result = app::compare::compare(&request)?;
-        write_chart(self.chart.as_deref(), || render::chart::compare(&result))?;
-        render::render(&result, |r| r.report(), format)
+        // The chart needs a bar: with no GPU type holding the model there is none to draw.
+        if !result.rows.is_empty() {
+            write_chart(self.chart.as_deref(), || render::chart::compare(&result))?;
+        }
+        let none = result
+            .rows
+            .iter()
+            .all(|row| !row.impossible.is_empty())
+            .then(|| {
+                "no GPU type can run this: each holds no layout or has an impossible term"
+                    .to_string()
+            });
+        Ok(Answer::new(
+            render::render(&result, |r| r.report(), format)?,
+            none,
+        ))
     }
 }

@@ -4,9 +4,9 @@
 //! Exit codes: 0 with the answer on standard output; 2 for every error the user can cause, with the
 //! message on standard error and nothing on standard output; 3 when the question is well put but has
 //! no answer — no layout fits (`plan`), the layout does not fit (`memory`), a solved term cannot be
-//! (`train`: an MFU above 100%, fewer than one GPU) — with the report on standard output and the
-//! reason on standard error; 1 when standard output cannot be written. A reader that stops early
-//! (`llmcalc models | head -1`) is not an error.
+//! (`train`: an MFU above 100%, fewer than one GPU), no GPU type compared can run it (`compare`) —
+//! with the report on standard output and the reason on standard error; 1 when standard output cannot
+//! be written. A reader that stops early (`llmcalc models | head -1`) is not an error.
 
 mod audit;
 mod chinchilla;
@@ -132,11 +132,11 @@ impl Cli {
             Command::Train(args) => return args.run(catalog, format),
             Command::Memory(args) => return args.run(catalog, format),
             Command::Plan(args) => return args.run(catalog, format),
+            Command::Compare(args) => return args.run(catalog, format),
             Command::Models => listing::models(catalog, format),
             Command::Gpus => listing::gpus(catalog, format),
             Command::Params(args) => args.run(catalog, format),
             Command::Mfu(args) => args.run(catalog, format),
-            Command::Compare(args) => args.run(catalog, format),
             Command::Serve(args) => args.run(catalog, format),
             Command::ImageTokens(args) => args.run(format),
             Command::Chinchilla(args) => args.run(catalog, format),

@@ -413,6 +413,8 @@ fn no_answer_exits_3_with_the_report_and_the_reason() {
     ]);
     assert!(out.contains("impossible"), "{out}");
     assert!(why.contains("the run cannot be"), "{why}");
+    let (_, why) = no_answer(&["compare", "gpt-4", "--gpu", "rtx-4090", "--gpus", "8"]);
+    assert!(why.contains("no GPU type can run this"), "{why}");
     // An answer that fits exits 0.
     stdout(&[
         "memory",
