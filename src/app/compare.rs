@@ -201,10 +201,11 @@ fn mfu(
     }
     let solved = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
         let claimed = solve(request, gpu, compute, price, mfu)?;
-        Ok(claimed
+        let gpus = claimed
             .run
             .gpus
-            .expect("GPUs are solved with a fixed duration"))
+            .expect("GPUs are solved with a fixed duration");
+        super::train::plannable(gpus)
     };
     let count = match request.fixed {
         Fixed::Gpus(gpus) => GpuCount::Fixed(gpus),

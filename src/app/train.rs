@@ -118,6 +118,25 @@ pub struct TrainResult {
     pub differs_from_claims: Vec<ClaimNote>,
 }
 
+/// The most GPUs a layout is searched for, as `--gpus` allows.
+pub(crate) const MAX_PLANNED_GPUS: f64 = 1e9;
+
+/// A GPU count solved from a duration, refused when it is more than a layout could be planned on: the
+/// search over layouts would never finish, and no run of that size exists.
+pub(crate) fn plannable(gpus: Bounds<f64>) -> Result<Bounds<f64>> {
+    if gpus.high > MAX_PLANNED_GPUS {
+        return Err(invalid(
+            Input::Duration,
+            format!(
+                "in this time the run needs {:.3e} GPUs, more than the 1,000,000,000 a layout is planned for: give \
+                 a longer duration, or the MFU to solve without a layout",
+                gpus.high
+            ),
+        ));
+    }
+    Ok(gpus)
+}
+
 /// The input a run term is given by.
 fn input(term: Term) -> Input {
     match term {
@@ -242,8 +261,11 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
             } else {
                 MfuSource::Solved
             };
+            // A solved count beyond what a run could be planned on gets no layout beside it.
             let beside = match (model, c.run.gpus) {
-                (Some(m), Some(gpus)) => predicted(request, m, gpu, GpuCount::Fixed(gpus))?,
+                (Some(m), Some(gpus)) if gpus.high <= MAX_PLANNED_GPUS => {
+                    predicted(request, m, gpu, GpuCount::Fixed(gpus))?
+                }
                 _ => None,
             };
             (c, source, beside)
@@ -254,8 +276,10 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
             // Without a GPU count or a duration, an MFU fixes only the GPU-hours: nothing to predict.
             let gpus_at = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
                 let run = solve(Some(mfu)).map_err(unsolvable)?.run;
-                run.gpus
-                    .ok_or_else(|| unsolvable(SolveError::Underdetermined(unknown.clone())))
+                let gpus = run
+                    .gpus
+                    .ok_or_else(|| unsolvable(SolveError::Underdetermined(unknown.clone())))?;
+                plannable(gpus)
             };
             let count = match request.gpus {
                 Some(g) => GpuCount::Fixed(g),

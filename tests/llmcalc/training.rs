@@ -502,3 +502,31 @@ fn mfu_explains_its_steps() {
         "{text}"
     );
 }
+
+/// A duration so short that the run needs more GPUs than any layout is planned for is refused, naming
+/// the duration, instead of searching layouts for 2.3e17 GPUs without end; with the MFU given, the
+/// count is simply solved. Llama 2 7B's 2T tokens at about 46 GFLOP each (6N plus attention) are about
+/// 9.2e22 FLOP; over 1 ns at 40% of 989.4 TFLOP/s that is about 2.3e17 GPUs.
+#[test]
+fn a_run_too_short_to_plan_is_refused_by_its_duration() {
+    for command in ["train", "compare"] {
+        let err = fails(&[command, "llama-2-7b", "--gpu", "h100", "--days", "1e-9s"]);
+        assert!(
+            err.starts_with("error: --days: in this time the run needs 2.329e17 GPUs"),
+            "{err}"
+        );
+    }
+    let r = json(&[
+        "train",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--days",
+        "1e-9s",
+        "--mfu",
+        "0.4",
+    ]);
+    let gpus = r["gpus"]["low"].as_f64().unwrap();
+    assert!((gpus / 2.329e17 - 1.0).abs() < 1e-3, "{gpus}");
+    assert!(r["predicted_mfu"].is_null());
+}
