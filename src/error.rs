@@ -78,6 +78,12 @@ pub enum Error {
     /// the flag that gave it: each front end says where the user gave it (the CLI maps it to a flag).
     #[error("{input}: {message}")]
     Invalid { input: Input, message: String },
+    /// A result that came out as infinity or NaN: some input, though within its plausible range, is
+    /// too large or too small beside the others for the arithmetic to hold.
+    #[error(
+        "the result `{figure}` is not a finite number: the inputs are too far apart in size to compute it; bring them nearer to real figures"
+    )]
+    NotFinite { figure: String },
     /// A model whose sizes multiply to more than llmcalc can count.
     #[error("{model}: the parameter count exceeds 1.8e19; check the sizes in the preset")]
     TooLarge { model: String },

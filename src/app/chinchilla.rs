@@ -29,6 +29,9 @@ pub struct Trained {
     pub tokens_per_param: f64,
     /// 6ND.
     pub compute_flops: f64,
+    /// For a mixture of experts: that the fits, made on dense models, are applied to its active
+    /// parameters and are indicative only.
+    pub warning: Option<String>,
 }
 
 /// One fit's answer.
@@ -115,12 +118,26 @@ fn trained(model: &Model, tokens: Option<f64>) -> Result<Trained> {
     let tokens = super::training_tokens(tokens.map(Bounds::exact), model)?;
     let tokens = (tokens.low + tokens.high) / 2.0;
     let n = p.active_params as f64;
+    // Every fit was made on dense models (Hoffmann et al. 2022, §3; Besiroglu et al. 2024); sparse
+    // models follow laws of their own (Clark et al. 2022, "Unified Scaling Laws for Routed Language
+    // Models"), so for a MoE the dense fits at its active size are an indication only.
+    let warning = (p.active_params < p.total_params).then(|| {
+        format!(
+            "{} is a mixture of experts: the fits were made on dense models and are applied here to its {} active \
+             parameters (of {}); routed models follow scaling laws of their own (Clark et al. 2022), so treat the \
+             optimum as indicative",
+            model.id,
+            crate::domain::units::format::count(n),
+            crate::domain::units::format::count(p.total_params as f64)
+        )
+    });
     Ok(Trained {
         model: model.id.clone(),
         params: n,
         tokens,
         tokens_per_param: tokens / n,
         compute_flops: training_compute(n, tokens).get::<flop>(),
+        warning,
     })
 }
 

@@ -18,7 +18,7 @@ use crate::domain::memory::{Layout, Optimizer};
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::model::params;
-use crate::domain::training::{self, Given, Impossible, Known, Run};
+use crate::domain::training::{self, ClaimedRun, Given, Impossible, Known, PriceSource, Run};
 use crate::domain::units::unit::{byte, dollar, dollar_per_hour, hour};
 use crate::domain::units::{Bounds, Compute, Information, Money, MoneyRate, Time};
 use crate::error::{Input, Result};
@@ -70,6 +70,9 @@ pub struct CompareRow {
     pub wall_clock_seconds: Bounds<Time>,
     pub gpu_hours: Bounds<f64>,
     pub price_usd_per_gpu_hour: Option<Bounds<f64>>,
+    /// Where the price comes from: `given` (--price), `claims` (the model's claimed run, on the
+    /// claimed GPU only) or `preset` (the GPU preset's indicative price; its kind and date in `gpus`).
+    pub price_source: Option<PriceSource>,
     pub cost_usd: Option<Bounds<Money>>,
     pub energy_joules: Option<Bounds<crate::domain::units::Energy>>,
     pub cost_per_trillion_tokens_usd: Option<Bounds<Money>>,
@@ -131,8 +134,16 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
             .map(|(_, p)| *p);
         match mfu(request, gpu, compute, price)? {
             Ok((mfu, source, layout)) => {
-                let run = solve(request, gpu, compute, price, mfu)?;
-                rows.push(row(request, gpu, run, (mfu, source, layout), tokens, state));
+                let claimed = solve(request, gpu, compute, price, mfu)?;
+                let priced = (claimed.run, claimed.price_source);
+                rows.push(row(
+                    request,
+                    gpu,
+                    priced,
+                    (mfu, source, layout),
+                    tokens,
+                    state,
+                ));
             }
             Err(gpus) => no_layout.push(NoLayout {
                 gpu: gpu.id.clone(),
@@ -189,8 +200,12 @@ fn mfu(
         return Ok(Ok((mfu, MfuSource::Given, None)));
     }
     let solved = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
-        let run = solve(request, gpu, compute, price, mfu)?;
-        Ok(run.gpus.expect("GPUs are solved with a fixed duration"))
+        let claimed = solve(request, gpu, compute, price, mfu)?;
+        let gpus = claimed
+            .run
+            .gpus
+            .expect("GPUs are solved with a fixed duration");
+        super::train::plannable(gpus)
     };
     let count = match request.fixed {
         Fixed::Gpus(gpus) => GpuCount::Fixed(gpus),
@@ -208,7 +223,7 @@ fn solve(
     compute: Bounds<Compute>,
     price: Option<Bounds<MoneyRate>>,
     mfu: Bounds<f64>,
-) -> Result<Run> {
+) -> Result<ClaimedRun> {
     let (_, peak) = gpu.peak_for(request.precision)?;
     let (gpus, duration) = match request.fixed {
         Fixed::Duration(d) => (None, Some(d)),
@@ -229,7 +244,7 @@ fn solve(
         preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
     })
     .map_err(unsolvable)?;
-    Ok(claimed.run)
+    Ok(claimed)
 }
 
 /// One GPU type's row: the solved run, whole GPUs, the cost per trillion tokens and whether the
@@ -237,7 +252,7 @@ fn solve(
 fn row(
     request: &CompareRequest,
     gpu: &Gpu,
-    run: Run,
+    (run, price_source): (Run, Option<PriceSource>),
     (mfu, mfu_source, layout): RowMfu,
     tokens: Bounds<f64>,
     state: Information,
@@ -268,6 +283,7 @@ fn row(
         wall_clock_seconds: duration,
         gpu_hours: gpu_time.map(|t| t.get::<hour>()),
         price_usd_per_gpu_hour: run.price.map(|p| p.map(|r| r.get::<dollar_per_hour>())),
+        price_source,
         cost_usd: run.cost,
         energy_joules: gpu
             .power

@@ -12,8 +12,8 @@ use crate::domain::memory::Layout;
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::training::{
-    self, ClaimDifference, ComputePart, Given, Impossible, Known, PriceSource, Run, SolveError,
-    Term, TrainingCompute,
+    self, Agreement, ClaimDifference, ComputePart, Given, Impossible, Known, PriceSource, Run,
+    SolveError, Term, TrainingCompute,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{day, dollar_per_hour, flop, hour, second};
@@ -45,6 +45,8 @@ pub struct TrainRequest {
     pub recompute: Option<Recompute>,
     /// Tokens per optimizer step of the predicted layout; 4M when none.
     pub batch_tokens: Option<f64>,
+    /// How far apart the given figures of an over-determined run may be and still agree.
+    pub tolerance: f64,
 }
 
 /// Which GPU, and the peak the run is measured against.
@@ -108,9 +110,31 @@ pub struct TrainResult {
     pub impossible: Vec<Impossible>,
     /// The run terms those reasons are about.
     pub impossible_terms: Vec<Term>,
+    /// When more was given than the run needs (a published run checked whole): how far apart the given
+    /// figures are, within the tolerance, or the run is refused.
+    pub agreement: Option<Agreement>,
     /// Solved terms that differ from what the preset's claims record for the same run, each a code and
     /// the text; then the compute the run rests on.
     pub differs_from_claims: Vec<ClaimNote>,
+}
+
+/// The most GPUs a layout is searched for, as `--gpus` allows.
+pub(crate) const MAX_PLANNED_GPUS: f64 = 1e9;
+
+/// A GPU count solved from a duration, refused when it is more than a layout could be planned on: the
+/// search over layouts would never finish, and no run of that size exists.
+pub(crate) fn plannable(gpus: Bounds<f64>) -> Result<Bounds<f64>> {
+    if gpus.high > MAX_PLANNED_GPUS {
+        return Err(invalid(
+            Input::Duration,
+            format!(
+                "in this time the run needs {:.3e} GPUs, more than the 1,000,000,000 a layout is planned for: give \
+                 a longer duration, or the MFU to solve without a layout",
+                gpus.high
+            ),
+        ));
+    }
+    Ok(gpus)
 }
 
 /// The input a run term is given by.
@@ -126,14 +150,12 @@ fn input(term: Term) -> Input {
 }
 
 /// A run that cannot be solved, named by the input to change: the price for a budget without one, the
-/// first term still unknown, or the last one given of an over-determined run.
+/// first term still unknown, or the given term an over-determined run's disagreement is said through.
 pub(crate) fn unsolvable(e: SolveError) -> Error {
     let input = match &e {
         SolveError::NoPrice => Input::Price,
         SolveError::Underdetermined(unknown) => unknown.first().map_or(Input::Mfu, |&t| input(t)),
-        SolveError::Overdetermined { terms, .. } => {
-            terms.last().map_or(Input::Flops, |&t| input(t))
-        }
+        SolveError::Overdetermined { side, .. } => input(*side),
     };
     invalid(input, e.to_string())
 }
@@ -190,6 +212,12 @@ fn price_source(source: PriceSource, gpu: &Gpu) -> String {
 /// Solves a training run.
 pub fn train(request: &TrainRequest) -> Result<TrainResult> {
     let model = request.model.as_ref();
+    if model.is_none() && request.flops.is_none() {
+        return Err(invalid(
+            Input::Model,
+            "give a model (`llmcalc models` lists them), or the training compute in its place",
+        ));
+    }
     let gpu = request.gpu.as_ref().ok_or_else(|| {
         invalid(
             Input::Gpu,
@@ -218,6 +246,7 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
                 budget: request.budget,
                 price: request.price,
                 peak,
+                tolerance: request.tolerance,
             },
             claims,
             preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
@@ -232,8 +261,11 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
             } else {
                 MfuSource::Solved
             };
+            // A solved count beyond what a run could be planned on gets no layout beside it.
             let beside = match (model, c.run.gpus) {
-                (Some(m), Some(gpus)) => predicted(request, m, gpu, GpuCount::Fixed(gpus))?,
+                (Some(m), Some(gpus)) if gpus.high <= MAX_PLANNED_GPUS => {
+                    predicted(request, m, gpu, GpuCount::Fixed(gpus))?
+                }
                 _ => None,
             };
             (c, source, beside)
@@ -244,8 +276,10 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
             // Without a GPU count or a duration, an MFU fixes only the GPU-hours: nothing to predict.
             let gpus_at = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
                 let run = solve(Some(mfu)).map_err(unsolvable)?.run;
-                run.gpus
-                    .ok_or_else(|| unsolvable(SolveError::Underdetermined(unknown.clone())))
+                let gpus = run
+                    .gpus
+                    .ok_or_else(|| unsolvable(SolveError::Underdetermined(unknown.clone())))?;
+                plannable(gpus)
             };
             let count = match request.gpus {
                 Some(g) => GpuCount::Fixed(g),
@@ -433,6 +467,7 @@ fn result(
         price_source,
         impossible: run.impossible,
         impossible_terms: run.impossible_terms,
+        agreement: run.agreement,
         differs_from_claims,
     }
 }

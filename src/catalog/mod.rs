@@ -7,6 +7,7 @@
 //! on nothing outside the binary.
 
 pub mod import;
+pub mod limits;
 pub mod presets;
 
 use std::path::{Path, PathBuf};
@@ -76,11 +77,31 @@ impl Catalog {
     /// TOML file by path; then applies the overrides.
     pub fn load<P: Preset>(&self, reference: &str, overrides: &[Override]) -> Result<P> {
         let wanted = reference.to_lowercase();
-        if let Some(file) = self
+        let files: Vec<&UserFile> = self
             .user_files::<P>()
-            .find(|f| f.stem.eq_ignore_ascii_case(&wanted))
-        {
-            return presets::read_file(&file.path, overrides, wanted);
+            .filter(|f| f.stem.eq_ignore_ascii_case(&wanted))
+            .collect();
+        match files[..] {
+            [] => {}
+            [file] => return presets::read_file(&file.path, overrides, wanted),
+            [first, ..] => {
+                let names: Vec<String> =
+                    files.iter().map(|f| format!("`{}.toml`", f.stem)).collect();
+                return Err(Error::PresetFile {
+                    origin: first
+                        .path
+                        .parent()
+                        .unwrap_or(&first.path)
+                        .display()
+                        .to_string(),
+                    message: format!(
+                        "{} {} name the {} `{wanted}` (names are read in any case); rename or remove all but one",
+                        names.join(" and "),
+                        if names.len() == 2 { "both" } else { "all" },
+                        P::KIND
+                    ),
+                });
+            }
         }
         if let Some(preset) = presets::builtin(&wanted, overrides) {
             return preset;
@@ -90,12 +111,45 @@ impl Catalog {
         if path.is_file() || looks_like_path {
             return presets::read_file(path, overrides, reference.to_string());
         }
+        let variants = self.variants::<P>(&wanted);
+        if let [only] = &variants[..] {
+            return self.load(only, overrides);
+        }
         Err(Error::UnknownPreset {
             kind: P::KIND,
             name: reference.to_string(),
-            suggestions: self.suggest::<P>(reference),
+            suggestions: if variants.is_empty() {
+                self.suggest::<P>(reference)
+            } else {
+                variants
+            },
             list: P::LIST,
         })
+    }
+
+    /// The presets a family name stands for: those whose name or alias starts with `wanted` followed
+    /// by a separator or a letter (`a100` → `a100-40gb`, `a100-80gb`; `mi300` → `mi300x`), each once.
+    fn variants<P: Preset>(&self, wanted: &str) -> Vec<String> {
+        let extends = |name: &str| {
+            name.strip_prefix(wanted).is_some_and(|rest| {
+                rest.starts_with(['-', '_']) || rest.starts_with(char::is_alphabetic)
+            })
+        };
+        let mut found: Vec<String> = self
+            .list::<P>()
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| extends(name))
+            .chain(
+                P::ALIASES
+                    .iter()
+                    .filter(|(alias, _)| extends(alias))
+                    .map(|(_, name)| name.to_string()),
+            )
+            .collect();
+        found.sort();
+        found.dedup();
+        found
     }
 
     /// Loads a model preset, as [`Catalog::load`] does, or a Hugging Face `config.json` (or a folder
@@ -125,7 +179,9 @@ impl Catalog {
         for file in self.user_files::<P>() {
             let name = file.stem.to_lowercase();
             match list.iter_mut().find(|(n, _)| *n == name) {
-                Some(entry) => entry.1 = Origin::UserOverridesBuiltIn,
+                Some(entry) if entry.1 == Origin::BuiltIn => entry.1 = Origin::UserOverridesBuiltIn,
+                // Another user file of the same name in another case: loading it says so.
+                Some(_) => {}
                 None => list.push((name, Origin::User)),
             }
         }
@@ -164,7 +220,7 @@ impl Catalog {
 
 /// The `.toml` files in `dir/folder`, with their stems; none if the folder cannot be read.
 fn toml_files(dir: &Path, folder: &'static str) -> Vec<UserFile> {
-    std::fs::read_dir(dir.join(folder))
+    let mut files: Vec<UserFile> = std::fs::read_dir(dir.join(folder))
         .into_iter()
         .flatten()
         .filter_map(|entry| {
@@ -176,7 +232,9 @@ fn toml_files(dir: &Path, folder: &'static str) -> Vec<UserFile> {
                 path,
             })
         })
-        .collect()
+        .collect();
+    files.sort_by(|a, b| a.stem.cmp(&b.stem));
+    files
 }
 
 #[cfg(test)]
@@ -232,6 +290,54 @@ mod tests {
         };
         assert_eq!(origin(&user).unwrap().1, Origin::UserOverridesBuiltIn);
         assert_eq!(origin(&builtin).unwrap().1, Origin::BuiltIn);
+    }
+
+    #[test]
+    fn two_user_files_of_one_name_in_different_cases_are_refused_by_name() {
+        let dir = TempDir::new("user-presets-case");
+        let models = dir.0.join("models");
+        std::fs::create_dir_all(&models).unwrap();
+        for stem in ["foo", "Foo"] {
+            std::fs::write(
+                models.join(format!("{stem}.toml")),
+                include_str!("../../tests/fixtures/tiny.toml"),
+            )
+            .unwrap();
+        }
+        let user = Catalog::with_user_dir(Some(dir.0.clone()));
+        let listed: Vec<_> = user
+            .list::<Model>()
+            .into_iter()
+            .filter(|(n, _)| n == "foo")
+            .collect();
+        assert_eq!(listed, [("foo".to_string(), Origin::User)]);
+        for name in ["foo", "FOO"] {
+            let err = user.model(name, &[]).unwrap_err().to_string();
+            assert!(
+                err.contains("`Foo.toml` and `foo.toml` both name the model `foo`"),
+                "{err}"
+            );
+        }
+        assert!(user.models().is_err());
+    }
+
+    #[test]
+    fn a_family_name_resolves_to_its_one_preset_or_lists_its_variants() {
+        let catalog = Catalog::builtin();
+        assert_eq!(catalog.gpu("mi300").unwrap().id, "mi300x");
+        assert_eq!(catalog.gpu("MI355").unwrap().id, "mi355x");
+        for (family, variants) in [
+            ("a100", "`a100-40gb`, `a100-80gb`"),
+            ("a100-sxm", "`a100-40gb`, `a100-80gb`"),
+        ] {
+            let err = catalog.gpu(family).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("did you mean one of {variants}?")),
+                "{err}"
+            );
+        }
+        // A name that is a preset is that preset, not a family.
+        assert_eq!(catalog.gpu("h100").unwrap().id, "h100");
     }
 
     #[test]

@@ -132,6 +132,21 @@ impl<'a> Document<'a> {
 
     /// The file and overrides as one spanned TOML table.
     fn table(&self) -> Result<Spanned<DeTable<'_>>> {
+        let deep = |at: usize| {
+            let message = format!(
+                "nested more than {} levels deep; a preset nests three (`[decoder.moe]`)",
+                super::limits::MAX_DEPTH
+            );
+            self.error(Some(at..at + 1), message)
+        };
+        if let Some(at) = super::limits::too_deep(self.file) {
+            return Err(deep(at));
+        }
+        for (i, line) in self.lines.iter().enumerate() {
+            if let Some(at) = super::limits::too_deep(line) {
+                return Err(deep(self.line_start(i) + at));
+            }
+        }
         let mut table =
             DeTable::parse(self.file).map_err(|e| self.error(e.span(), e.message().to_string()))?;
         for (i, line) in self.lines.iter().enumerate() {
@@ -337,10 +352,7 @@ pub(super) fn read<P: Preset>(
 
 /// Reads a preset file of kind `P` given by path.
 pub(super) fn read_file<P: Preset>(path: &Path, overrides: &[Override], id: String) -> Result<P> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text = super::limits::read_text(path)?;
     read(path.display().to_string(), &text, overrides, id)
 }
 
@@ -378,10 +390,7 @@ pub fn config_path(reference: &str) -> Option<PathBuf> {
 
 /// Reads and imports a `config.json`; the model is named for its folder, or the file's stem.
 pub fn import_config(path: &Path) -> Result<(String, crate::catalog::import::Imported)> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text = super::limits::read_text(path)?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("model");
     let name = if stem == "config" {
         path.parent()

@@ -7,12 +7,15 @@ use super::ModelArgs;
 use super::values::fraction;
 use crate::app;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Set every published figure of a preset against what llmcalc computes from the rest of it:
 /// consistent, inconsistent, or off by a power of 1000 (a likely unit slip).
 #[derive(Args)]
-#[command(after_help = "Examples:\n  llmcalc audit gpt-4\n  llmcalc audit gpt-3 --tolerance 5%")]
+#[command(
+    allow_negative_numbers = true,
+    after_help = "Examples:\n  llmcalc audit gpt-4\n  llmcalc audit gpt-3 --tolerance 5%"
+)]
 pub struct AuditArgs {
     #[command(flatten)]
     model: ModelArgs,
@@ -23,10 +26,10 @@ pub struct AuditArgs {
 }
 
 impl AuditArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         let model = self.model.load(catalog)?;
         let claimed_gpu = catalog.claimed_gpu(&model)?;
         let result = app::audit::audit(&model, claimed_gpu.as_ref(), self.tolerance)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

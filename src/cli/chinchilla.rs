@@ -10,13 +10,14 @@ use super::{load_model, write_chart};
 use crate::app::{self, chinchilla::ChinchillaRequest};
 use crate::domain::units::Compute;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Compute-optimal parameters and tokens under each published scaling-law fit (Chinchilla approach
 /// 3, the Epoch AI replication, 20 tokens per parameter), with predicted losses; for a model, its
 /// tokens per parameter and how far it is over-trained.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc chinchilla --budget 2.15e25\n  llmcalc chinchilla --params 70B\n  llmcalc chinchilla --tokens 1.4T\n  llmcalc chinchilla llama-3.1-8b"
 )]
 pub struct ChinchillaArgs {
@@ -42,7 +43,7 @@ pub struct ChinchillaArgs {
 }
 
 impl ChinchillaArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         let request = ChinchillaRequest {
             budget: self.budget,
             params: self.params,
@@ -54,6 +55,6 @@ impl ChinchillaArgs {
         };
         let result = app::chinchilla::chinchilla(&request)?;
         write_chart(self.chart.as_deref(), || render::chart::chinchilla(&result))?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::values::{count, counts, fractions, gpu_counts, gpu_price, parse, precision, pue};
-use super::{ModelArgs, write_chart};
+use super::{Answer, ModelArgs, write_chart};
 use crate::app::{
     self,
     compare::{CompareRequest, Fixed},
@@ -16,13 +16,14 @@ use crate::domain::claims::{Days, Measure};
 use crate::domain::hardware::Precision;
 use crate::domain::units::{Bounds, MoneyRate, Time};
 use crate::error::{Error, Input, Result};
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Price one training run on several GPU types, cheapest first: GPUs needed (or days), GPU-hours,
 /// cost, energy, cost per trillion tokens, and whether the training state fits.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  llmcalc compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --price h100=$2.49/h --price a100-80gb=$1.49/h"
+    allow_negative_numbers = true,
+    after_help = "Examples:\n  llmcalc compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --price 'h100=$2.49/h' --price 'a100-80gb=$1.49/h'"
 )]
 pub struct CompareArgs {
     #[command(flatten)]
@@ -72,7 +73,7 @@ pub struct CompareArgs {
 }
 
 impl CompareArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
         let fixed = match (self.days, self.gpus) {
             (Some(days), None) => Fixed::Duration(days),
             (None, Some(gpus)) => Fixed::Gpus(gpus),
@@ -109,7 +110,21 @@ impl CompareArgs {
             pue: self.pue,
         };
         let result = app::compare::compare(&request)?;
-        write_chart(self.chart.as_deref(), || render::chart::compare(&result))?;
-        Ok(render::render(&result, |r| r.report(), format))
+        // The chart needs a bar: with no GPU type holding the model there is none to draw.
+        if !result.rows.is_empty() {
+            write_chart(self.chart.as_deref(), || render::chart::compare(&result))?;
+        }
+        let none = result
+            .rows
+            .iter()
+            .all(|row| !row.impossible.is_empty())
+            .then(|| {
+                "no GPU type can run this: each holds no layout or has an impossible term"
+                    .to_string()
+            });
+        Ok(Answer::new(
+            render::render(&result, |r| r.report(), format)?,
+            none,
+        ))
     }
 }

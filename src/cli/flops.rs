@@ -8,11 +8,12 @@ use super::values::{choice, tokens};
 use crate::app::{self, flops::FlopsRequest};
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Count FLOPs per token — forward, backward, training — part by part.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc flops llama-2-7b\n  llmcalc flops gpt-3 --seq-len 2048 --attention causal\n  llmcalc flops t5-11b --seq-len 512 --target-len 114\n  llmcalc flops gpt-4 --recompute full"
 )]
 pub struct FlopsArgs {
@@ -38,7 +39,7 @@ pub struct FlopsArgs {
 }
 
 impl FlopsArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         let model = self.model.load(catalog)?;
         let request = FlopsRequest {
             seq_len: self.seq_len,
@@ -47,6 +48,6 @@ impl FlopsArgs {
             recompute: self.recompute,
         };
         let result = app::flops::flops(&model, &request)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -6,13 +6,14 @@ use super::values::{choice, image_size, single};
 use crate::app;
 use crate::domain::serving::Detail;
 use crate::domain::units::Money;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Tokens of an image under GPT-4o-style tiling (85 base tokens, 170 per 512-pixel tile), and its
 /// cost at a price per million tokens.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  llmcalc image-tokens 1024x1024\n  llmcalc image-tokens 2048x4096 --price-per-million $2.50\n  llmcalc image-tokens 4000x3000 --detail low"
+    allow_negative_numbers = true,
+    after_help = "Examples:\n  llmcalc image-tokens 1024x1024\n  llmcalc image-tokens 2048x4096 --price-per-million '$2.50'\n  llmcalc image-tokens 4000x3000 --detail low"
 )]
 pub struct ImageArgs {
     /// Image size in pixels: WIDTHxHEIGHT
@@ -29,7 +30,7 @@ pub struct ImageArgs {
 }
 
 impl ImageArgs {
-    pub fn run(self, format: Format) -> String {
+    pub fn run(self, format: Output) -> crate::error::Result<String> {
         let (width, height) = self.size;
         let result = app::image::image(width, height, self.detail, self.price_per_million);
         render::render(&result, |r| r.report(), format)

@@ -3,7 +3,8 @@
 use clap::Args;
 
 use crate::catalog::presets;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::render::{Format, Output};
 
 /// Convert a Hugging Face config.json (or a folder holding one) into a preset, printed as TOML to keep
 /// and edit. Fields not read and anything the preset cannot express are listed in its notes.
@@ -18,8 +19,15 @@ pub struct ImportArgs {
 }
 
 impl ImportArgs {
-    /// The preset as TOML; what it cannot express goes to standard error as warnings.
-    pub fn run(self) -> Result<String> {
+    /// The preset as TOML; what it cannot express goes to standard error as warnings. A preset is TOML
+    /// only: any other `--format` is refused rather than ignored.
+    pub fn run(self, format: Output) -> Result<String> {
+        if format.format != Format::Table {
+            return Err(Error::Argument {
+                argument: "--format".into(),
+                message: "import prints a preset, which is TOML; leave --format out".into(),
+            });
+        }
         let path = presets::config_path(&self.config).unwrap_or_else(|| self.config.clone().into());
         let (_, imported) = presets::import_config(&path)?;
         for warning in &imported.warnings {

@@ -3,16 +3,16 @@
 use crate::app;
 use crate::catalog::Catalog;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// The model presets.
-pub fn models(catalog: &Catalog, format: Format) -> Result<String> {
+pub fn models(catalog: &Catalog, format: Output) -> Result<String> {
     let list = app::models::models(&catalog.models()?)?;
-    Ok(render::render(&list, |l| l.report(), format))
+    render::render(&list, |l| l.report(), format)
 }
 
 /// The GPU presets.
-pub fn gpus(catalog: &Catalog, format: Format) -> Result<String> {
+pub fn gpus(catalog: &Catalog, format: Output) -> Result<String> {
     let list = app::gpus::gpus(&catalog.gpus()?);
-    Ok(render::render(&list, |l| l.report(), format))
+    render::render(&list, |l| l.report(), format)
 }

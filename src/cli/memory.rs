@@ -3,8 +3,8 @@
 use crate::catalog::Catalog;
 use clap::Args;
 
-use super::ModelArgs;
 use super::values::{choice, count, fraction, precision, reserve, share, single, tokens, whole};
+use super::{Answer, ModelArgs};
 use crate::app::{
     self,
     memory::{Setup, SetupRequest},
@@ -16,7 +16,7 @@ use crate::domain::model::flops::Recompute;
 use crate::domain::parallel::{Pins, TrainingOptions};
 use crate::domain::units::Bandwidth;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// What `memory` and `plan` share: the model, the GPU, the batch and the cost model's assumptions.
 #[derive(Args)]
@@ -92,6 +92,7 @@ impl SetupArgs {
 /// (sequence parallelism, recompute, micro-batches in flight), reserve — and whether it fits.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc memory llama-2-70b --gpu a100-80gb --gpus 64 --tp 8 --pp 2 --zero 1 --sp --recompute selective\n  llmcalc memory gpt-4 --gpu a100-40gb --gpus 24960 --tp 8 --pp 15 --zero 1 --seq-len 8192 --global-batch-tokens 60M"
 )]
 pub struct MemoryArgs {
@@ -187,11 +188,16 @@ impl LayoutArgs {
 }
 
 impl MemoryArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
         let model = self.setup.model.load(catalog)?;
         let (setup, gpus) = self.setup.setup(catalog, model)?;
         let layout = self.layout.layout();
         let result = app::memory::memory(&setup, gpus, layout)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        let none =
+            (!result.fits).then(|| "the layout does not fit in the GPU's memory".to_string());
+        Ok(Answer::new(
+            render::render(&result, |r| r.report(), format)?,
+            none,
+        ))
     }
 }

@@ -13,13 +13,14 @@ use crate::app::{
 use crate::domain::hardware::Precision;
 use crate::domain::units::Time;
 use crate::error::{Error, Input, Result};
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// MFU and HFU from an observed throughput: tokens/s (all GPUs or per GPU) or a step time with its
 /// batch, with PaLM's definition (attention included) and the attention-free variant beside it.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  llmcalc mfu palm-540b --gpu tpu-v4 --gpus 6144 --tokens-per-second 238.3k --seq-len 2048\n  llmcalc mfu llama-2-7b --gpu a100-80gb --gpus 64 --step-time 4.2s --batch-tokens 4M"
+    allow_negative_numbers = true,
+    after_help = "Examples:\n  llmcalc mfu palm-540b --gpu tpu-v4 --gpus 6144 --tokens-per-second 238.3k --seq-len 2048\n  llmcalc mfu llama-2-7b --gpu a100-80gb --gpus 64 --step-time 18s --batch-tokens 4M"
 )]
 pub struct MfuArgs {
     #[command(flatten)]
@@ -41,7 +42,7 @@ pub struct MfuArgs {
     #[arg(long, value_name = "N", value_parser = count, group = "throughput")]
     tokens_per_second_per_gpu: Option<f64>,
 
-    /// Time of one optimizer step (with --batch-tokens): `4.2s`, `850ms` is not accepted, write `0.85s`
+    /// Time of one optimizer step (with --batch-tokens): `4.2s`, `850ms`; a bare number is seconds
     #[arg(long, value_name = "TIME", value_parser = single::<Time>(Some(1.0)), group = "throughput", requires = "batch_tokens")]
     step_time: Option<Time>,
 
@@ -55,10 +56,14 @@ pub struct MfuArgs {
 
     #[command(flatten)]
     counting: Counting,
+
+    /// Print each formula with its numbers and source
+    #[arg(long)]
+    explain: bool,
 }
 
 impl MfuArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         let request = MfuRequest {
             throughput: self.throughput()?,
             model: self.model.load(catalog)?,
@@ -70,7 +75,7 @@ impl MfuArgs {
             recompute: self.counting.recompute,
         };
         let result = app::mfu::mfu(&request)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(self.explain), format)
     }
 
     /// The one throughput given (clap lets through at most one).

@@ -2,8 +2,11 @@
 //! arguments and turns them into a request for [`crate::app`], then renders the result.
 //!
 //! Exit codes: 0 with the answer on standard output; 2 for every error the user can cause, with the
-//! message on standard error and nothing on standard output; 1 when standard output cannot be
-//! written. A reader that stops early (`llmcalc models | head -1`) is not an error.
+//! message on standard error and nothing on standard output; 3 when the question is well put but has
+//! no answer — no layout fits (`plan`), the layout does not fit (`memory`), a solved term cannot be
+//! (`train`: an MFU above 100%, fewer than one GPU), no GPU type compared can run it (`compare`) —
+//! with the report on standard output and the reason on standard error; 1 when standard output cannot
+//! be written. A reader that stops early (`llmcalc models | head -1`) is not an error.
 
 mod audit;
 mod chinchilla;
@@ -31,7 +34,7 @@ use crate::catalog::Catalog;
 use crate::catalog::presets::Override;
 use crate::domain::model::Model;
 use crate::error::{Error, Input, Result};
-use crate::render::Format;
+use crate::render::{Format, Output};
 use values::choice;
 
 /// The arithmetic of training and serving large language models, from presets.
@@ -49,8 +52,37 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", global = true)]
     pub presets: Option<PathBuf>,
 
+    /// Print tables as wide as they are; by default, on a terminal, their widest columns wrap to fit its
+    /// width ($COLUMNS, else the terminal's own). Output to a pipe or file is never wrapped.
+    #[arg(long, global = true)]
+    pub wide: bool,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Exit code when the question has no answer: see the module documentation.
+pub const NO_ANSWER: u8 = 3;
+
+/// What a command prints, and, when the question has no answer, why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    pub text: String,
+    /// Why no answer exists (the report says it in full), or `None` for an answer.
+    pub none: Option<String>,
+}
+
+impl Answer {
+    /// The report, which answers the question unless `none` says why it cannot.
+    fn new(text: String, none: Option<String>) -> Answer {
+        Answer { text, none }
+    }
+}
+
+impl From<String> for Answer {
+    fn from(text: String) -> Answer {
+        Answer { text, none: None }
+    }
 }
 
 /// The commands, in the order `--help` lists them.
@@ -83,34 +115,80 @@ pub enum Command {
 
 impl Cli {
     /// Runs the command and returns what it prints on standard output.
-    pub fn run(self) -> Result<String> {
+    pub fn run(self) -> Result<Answer> {
+        // A folder named with --presets must exist: a typo would silently drop the presets in it.
+        if let Some(dir) = self.presets.as_ref().filter(|dir| !dir.is_dir()) {
+            return Err(Error::Argument {
+                argument: "--presets".into(),
+                message: format!("`{}` is not a folder", dir.display()),
+            });
+        }
         let catalog = &Catalog::with_user_dir(Catalog::user_dir_from_env(self.presets));
-        let format = self.format;
-        match self.command {
+        let format = Output {
+            format: self.format,
+            width: if self.wide { None } else { terminal_width() },
+        };
+        let text = match self.command {
+            Command::Train(args) => return args.run(catalog, format),
+            Command::Memory(args) => return args.run(catalog, format),
+            Command::Plan(args) => return args.run(catalog, format),
+            Command::Compare(args) => return args.run(catalog, format),
             Command::Models => listing::models(catalog, format),
             Command::Gpus => listing::gpus(catalog, format),
             Command::Params(args) => args.run(catalog, format),
-            Command::Train(args) => args.run(catalog, format),
             Command::Mfu(args) => args.run(catalog, format),
-            Command::Compare(args) => args.run(catalog, format),
-            Command::Memory(args) => args.run(catalog, format),
-            Command::Plan(args) => args.run(catalog, format),
             Command::Serve(args) => args.run(catalog, format),
-            Command::ImageTokens(args) => Ok(args.run(format)),
+            Command::ImageTokens(args) => args.run(format),
             Command::Chinchilla(args) => args.run(catalog, format),
             Command::Audit(args) => args.run(catalog, format),
-            Command::Import(args) => args.run(),
+            Command::Import(args) => args.run(format),
             Command::Completions(args) => Ok(args.run()),
             Command::Man => Ok(docs::man()),
             Command::Flops(args) => args.run(catalog, format),
-        }
+        };
+        text.map(Answer::from)
     }
+}
+
+/// The width of the terminal standard output goes to, or `None` when it goes to a pipe or a file:
+/// `$COLUMNS` when set, else what `stty size` reports for the terminal.
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    columns
+        .or_else(|| {
+            let tty = std::fs::File::open("/dev/tty").ok()?;
+            let size = std::process::Command::new("stty")
+                .arg("size")
+                .stdin(tty)
+                .output()
+                .ok()?;
+            let text = String::from_utf8(size.stdout).ok()?;
+            text.split_whitespace().nth(1)?.parse().ok()
+        })
+        .filter(|&w: &usize| w >= 40)
 }
 
 /// The `llmcalc` binary: parses the arguments, runs the command, prints, and returns the exit code.
 pub fn main() -> ExitCode {
     match Cli::parse().run() {
-        Ok(output) => print(&output),
+        Ok(Answer { text, none: None }) => print(&text),
+        Ok(Answer {
+            text,
+            none: Some(why),
+        }) => {
+            let printed = print(&text);
+            if printed != ExitCode::SUCCESS {
+                return printed;
+            }
+            eprintln!("no answer: {why}");
+            ExitCode::from(NO_ANSWER)
+        }
         Err(error) => {
             eprintln!("error: {}", message(&error));
             ExitCode::from(2)

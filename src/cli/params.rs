@@ -6,7 +6,7 @@ use clap::Args;
 use super::ModelArgs;
 use crate::app;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Count a model's parameters, part by part, and set them against its published counts.
 #[derive(Args)]
@@ -19,8 +19,8 @@ pub struct ParamsArgs {
 }
 
 impl ParamsArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         let result = app::params::params(&self.model.load(catalog)?)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

@@ -7,16 +7,17 @@ use clap::Args;
 
 use super::memory::{LayoutArgs, SetupArgs};
 use super::values::{count, single, whole};
-use super::write_chart;
+use super::{Answer, write_chart};
 use crate::app;
 use crate::domain::units::MoneyRate;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Search every valid layout (TP, PP, DP, EP, SP, ZeRO, recompute, micro-batch, interleaving), keep
 /// those that fit, and rank them by estimated step time, with MFU, training days and cost.
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5"
 )]
 pub struct PlanArgs {
@@ -44,7 +45,7 @@ pub struct PlanArgs {
 }
 
 impl PlanArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
         let model = self.setup.model.load(catalog)?;
         let tokens = self
             .tokens
@@ -59,6 +60,15 @@ impl PlanArgs {
             self.top as usize,
         )?;
         write_chart(self.chart.as_deref(), || render::chart::plan(&result))?;
-        Ok(render::render(&result, |r| r.report(), format))
+        let none = (result.fitting == 0).then(|| {
+            format!(
+                "no layout of {} fits the model and batch in memory",
+                render::counted(gpus, "GPU", "GPUs")
+            )
+        });
+        Ok(Answer::new(
+            render::render(&result, |r| r.report(), format)?,
+            none,
+        ))
     }
 }

@@ -10,14 +10,15 @@ use crate::domain::hardware::default_network;
 use crate::domain::serving::{KvFormat, WeightFormat};
 use crate::domain::units::MoneyRate;
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// What serving takes: weights and KV cache per GPU, the largest batch or context that fits, time to
 /// first token, decode time per token and its bound, throughput and cost per million tokens; with
 /// --draft, speculative decoding.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --weights fp8 --kv fp8 --price $2/h\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64"
+    allow_negative_numbers = true,
+    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
 )]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -89,7 +90,7 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
         // clap gives --draft, --acceptance and --lookahead all or none.
         let draft = match (&self.draft, self.acceptance, self.lookahead) {
             (Some(name), Some(acceptance), Some(lookahead)) => {
@@ -116,6 +117,6 @@ impl ServeArgs {
             draft,
         };
         let result = app::serve::serve(&request)?;
-        Ok(render::render(&result, |r| r.report(), format))
+        render::render(&result, |r| r.report(), format)
     }
 }

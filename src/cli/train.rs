@@ -3,8 +3,10 @@
 use crate::catalog::Catalog;
 use clap::Args;
 
-use super::load_model;
-use super::values::{choice, count, counts, fractions, gpu_counts, parse, precision, pue, tokens};
+use super::values::{
+    choice, count, counts, fraction, fractions, gpu_counts, parse, precision, pue, tokens,
+};
+use super::{Answer, load_model};
 use crate::app::{self, train::TrainRequest};
 use crate::catalog::presets::Override;
 use crate::domain::claims::{Days, Measure, UsdPerHour};
@@ -12,7 +14,7 @@ use crate::domain::hardware::Precision;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::units::{Bounds, Compute, Money, MoneyRate, Time};
 use crate::error::Result;
-use crate::render::{self, Format};
+use crate::render::{self, Output};
 
 /// Solve a training run: compute, GPUs, MFU, wall-clock, GPU-hours, cost and energy. Give three of
 /// compute (MODEL with --tokens, or --flops), --gpus, --mfu and --days — or --budget or
@@ -21,6 +23,7 @@ use crate::render::{self, Format};
 /// figure may be a range (`0.32..0.36`).
 #[derive(Args)]
 #[command(
+    allow_negative_numbers = true,
     after_help = "Examples:\n  llmcalc train gpt-4\n  llmcalc train gpt-4 --tokens 13T --gpu a100-40gb --gpus 25000 --mfu 0.32..0.36 --price '$1/h'\n  llmcalc train --flops 2.15e25 --gpu h100 --gpus 8192 --days 55 --price '$2/h'\n  llmcalc train llama-2-70b --gpu a100-80gb --gpu-hours 1720320\n  llmcalc train llama-3.1-8b --tokens 15T --gpu h100 --days 30 --mfu 0.4 --explain\n  llmcalc train llama-3.1-70b --tokens 15T --gpu h100 --gpus 2048"
 )]
 pub struct TrainArgs {
@@ -82,6 +85,11 @@ pub struct TrainArgs {
     #[arg(long, value_name = "RATIO", default_value_t = 1.0, value_parser = pue)]
     pue: f64,
 
+    /// When compute, GPUs, MFU and duration are all given (a published run), how far apart they may
+    /// be and still agree, as `audit` allows
+    #[arg(long, value_name = "FRACTION", default_value = "10%", value_parser = fraction)]
+    tolerance: f64,
+
     #[command(flatten)]
     counting: Counting,
 
@@ -107,7 +115,7 @@ pub struct Counting {
 }
 
 impl TrainArgs {
-    pub fn run(self, catalog: &Catalog, format: Format) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
         let model = self
             .model
             .as_deref()
@@ -136,8 +144,12 @@ impl TrainArgs {
             seq_len: self.counting.seq_len,
             masking: Some(self.counting.attention),
             recompute: Some(self.counting.recompute),
+            tolerance: self.tolerance,
         };
         let result = app::train::train(&request)?;
-        Ok(render::render(&result, |r| r.report(self.explain), format))
+        let none = (!result.impossible.is_empty())
+            .then(|| "the run cannot be: see the lines marked `impossible`".to_string());
+        let text = render::render(&result, |r| r.report(self.explain), format)?;
+        Ok(Answer::new(text, none))
     }
 }

@@ -27,11 +27,25 @@ pub fn parse<Q: Quantity + Copy + PartialOrd + Send + Sync + 'static>(
     bare: Option<f64>,
 ) -> impl Fn(&str) -> Result<Bounds<Q>, String> + Clone {
     move |text: &str| {
-        let bounds = read_bounds::<Q>(text, bare).map_err(|e| e.to_string())?;
+        let bounds = read_bounds::<Q>(text, bare)
+            .map_err(|e| dollar_hint(text, Q::DIMENSION, e.to_string()))?;
         if bounds.low <= Q::from_base(0.0) {
             return Err(format!("`{text}` must be above zero"));
         }
         Ok(bounds)
+    }
+}
+
+/// `message`, and for money typed without its `$` a hint that the shell may have taken it: unquoted,
+/// `--budget $63M` reaches llmcalc as `3M` (`$6` is an empty shell variable).
+fn dollar_hint(text: &str, dimension: Dimension, message: String) -> String {
+    let money = matches!(dimension, Dimension::Money | Dimension::MoneyRate);
+    if money && !text.contains('$') {
+        format!(
+            "{message}; if you typed a `$`, the shell took it and the digit after it: quote the value, as in '$63M'"
+        )
+    } else {
+        message
     }
 }
 
@@ -261,6 +275,18 @@ mod tests {
         assert_eq!(bare, price);
         rejects(gpu_price, "h100", "is not `GPU=PRICE`");
         rejects(gpu_price, "h100=$0/h", "must be above zero");
+    }
+
+    #[test]
+    fn money_whose_dollar_the_shell_took_gets_a_hint() {
+        use crate::domain::units::Money;
+        // `--budget $63M` unquoted arrives as `3M`, `--price h100=$2.49/h` as `h100=.49/h`.
+        rejects(parse::<Money>(None), "3M", "quote the value, as in '$63M'");
+        rejects(gpu_price, "h100=.49/h", "the shell took it");
+        rejects(single::<MoneyRate>(None), "/h", "the shell took it");
+        // A value with its `$` that is wrong for another reason gets no hint.
+        let message = parse::<Money>(None)("$5 days").unwrap_err();
+        assert!(!message.contains("shell"), "{message}");
     }
 
     #[test]

@@ -133,6 +133,9 @@ impl<'de, M: Measure> Deserialize<'de> for Figure<M> {
             low: f64,
             high: f64,
         ) -> Result<Figure<M>, E> {
+            for value in [low, high] {
+                M::DIMENSION.check(text, value).map_err(E::custom)?;
+            }
             if !(low > 0.0 && high.is_finite()) {
                 return Err(E::custom(format!(
                     "`{text}` is not above zero and finite: a published figure is {}",

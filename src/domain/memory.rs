@@ -20,9 +20,11 @@
 //!   MLP), which gives those numbers for the GPT shapes of the paper: Q, K, V and the attention output
 //!   input take 2·s·b·(2q + 2kv) bytes, a two-matrix MLP 4·s·b·f and a gated one 8·s·b·f, a MoE layer
 //!   that per routed expert a token visits. Selective recompute (§5) drops the 5as²b score terms; full
-//!   recompute keeps only each layer's 2sbh input. The 5as²b attention scores are counted as stored, as
-//!   the paper does; attention kernels that never store them (FlashAttention) behave like selective
-//!   recompute here.
+//!   recompute keeps only each layer's 2sbh input. The 5as²b attention scores are never counted: current
+//!   frameworks (Megatron-LM, PyTorch's scaled_dot_product_attention, DeepSpeed) run FlashAttention-style
+//!   kernels that compute the scores block by block and never store them (Dao et al. 2022,
+//!   "FlashAttention", §3.1: extra memory linear in s), so without recompute a layer holds what
+//!   selective recompute leaves.
 //! - In flight (§4.2.3): under 1F1B the first stage holds `min(p, m)` micro-batches of its L/p layers, L
 //!   layers' worth when m ≥ p; the interleaved schedule with v chunks per stage holds
 //!   `L·(1 + (p−1)/(p·v))`. The first stage also keeps the embedding output's dropout mask, the last
@@ -709,15 +711,12 @@ pub fn activations_per_layer(shape: &Shape, layout: &Layout, seq_len: u64) -> f6
     let inside = sb * (4.0 * q + shape.mlp_activation_width);
     // Key/value heads fewer than the TP ranks are replicated, one per rank, with their activations.
     let kv_per_rank = sb * 4.0 * (shape.head_dim * kv_heads_per_rank(shape.kv_heads, layout.tp));
-    let scores = if layout.recompute == Recompute::Selective {
-        0.0
-    } else {
-        5.0 * shape.heads as f64 * sb * s
-    };
+    // The paper's 5as²b bytes of attention scores are not stored: FlashAttention-style kernels, which
+    // current frameworks run, recompute them block by block (Dao et al. 2022, §3.1).
     if layout.sp {
-        (outside + inside + scores) / t + kv_per_rank
+        (outside + inside) / t + kv_per_rank
     } else {
-        outside + (inside + scores) / t + kv_per_rank
+        outside + inside / t + kv_per_rank
     }
 }
 
@@ -953,23 +952,21 @@ mod tests {
 
     #[test]
     fn activations_match_korthikanti() {
-        // Korthikanti et al. 2022 for GPT-3 at s = 2048, b = 1: 5as/h = 5 × 96 × 2048 / 12288 = 80.
+        // Korthikanti et al. 2022 for GPT-3 at s = 2048, b = 1, less the 5as/h score terms that
+        // FlashAttention does not store.
         let shape = gpt3_shape();
         let (s, h, t) = (2048.0, 12288.0, 8.0);
         let sbh = s * h;
         let per = |l: Layout| activations_per_layer(&shape, &l, 2048);
-        // eq. 1: sbh(34 + 5as/h).
-        assert_eq!(per(layout(1, false, Recompute::None)), sbh * (34.0 + 80.0));
-        // eq. 2: sbh(10 + 24/t + 5as/(ht)).
+        // eq. 1 without 5as/h: 34 sbh.
+        assert_eq!(per(layout(1, false, Recompute::None)), sbh * 34.0);
+        // eq. 2 without 5as/(ht): sbh(10 + 24/t).
         assert_eq!(
             per(layout(8, false, Recompute::None)),
-            sbh * (10.0 + 24.0 / t + 80.0 / t)
+            sbh * (10.0 + 24.0 / t)
         );
-        // eq. 3: sbh/t (34 + 5as/h).
-        assert_eq!(
-            per(layout(8, true, Recompute::None)),
-            sbh / t * (34.0 + 80.0)
-        );
+        // eq. 3 without 5as/h: 34 sbh / t.
+        assert_eq!(per(layout(8, true, Recompute::None)), sbh / t * 34.0);
         // §5, selective recompute with sequence parallelism: 34 sbh / t.
         assert_eq!(per(layout(8, true, Recompute::Selective)), sbh * 34.0 / t);
         // Full recompute keeps the 2sbh input of each layer.

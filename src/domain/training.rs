@@ -75,6 +75,23 @@ impl Term {
     fn index(self) -> usize {
         self as usize
     }
+
+    /// A range of the term in base units, as people read it.
+    fn show(self, (low, high): (f64, f64)) -> String {
+        use crate::domain::units::format;
+        let one = |v: f64| match self {
+            Term::Compute => format::compute(Compute::new::<flop>(v)),
+            Term::GpuTime => format!(
+                "{} GPU-hours",
+                format::count(Time::new::<second>(v).get::<hour>())
+            ),
+            Term::Cost => format::money(Money::new::<dollar>(v)),
+            Term::Mfu => format::percent(v),
+            Term::Duration => format::time(Time::new::<second>(v)),
+            Term::Gpus => format::count(v),
+        };
+        crate::render::range(Bounds::new(low, high), one)
+    }
 }
 
 /// What is known about a run before solving. Ranges are allowed everywhere.
@@ -92,6 +109,20 @@ pub struct Known {
     pub price: Option<Bounds<MoneyRate>>,
     /// Dense peak per GPU at the training precision.
     pub peak: ComputeRate,
+    /// How far apart, as a fraction, the two sides of a relation whose every term was given may be and
+    /// still agree (rounded published figures rarely agree exactly); zero asks for agreement to
+    /// rounding error.
+    pub tolerance: f64,
+}
+
+/// How well the figures of an over-determined run agree.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Agreement {
+    /// The largest relative difference, over the relations, between the side a relation sets and what
+    /// its other terms give (zero where their ranges overlap, or within rounding error).
+    pub difference: f64,
+    /// The largest difference allowed.
+    pub tolerance: f64,
 }
 
 /// A solved run: every term that could be determined, as a range (low = high for a single value).
@@ -115,6 +146,8 @@ pub struct Run {
     pub impossible: Vec<Impossible>,
     /// The terms those reasons are about.
     pub impossible_terms: Vec<Term>,
+    /// When more was given than the relations need: how well the given figures agree.
+    pub agreement: Option<Agreement>,
 }
 
 /// Why a solved value cannot be, as a stable code for scripts.
@@ -141,10 +174,16 @@ pub enum SolveError {
     Underdetermined(Vec<Term>),
     /// A budget without a price to turn it into GPU-hours.
     NoPrice,
-    /// More was given than the relations allow, and the given terms disagree.
+    /// More was given than the relations allow, and the given terms disagree beyond the tolerance.
     Overdetermined {
         relation: &'static str,
         terms: Vec<Term>,
+        /// The side the relation sets and its range as given, in base units.
+        side: Term,
+        given: (f64, f64),
+        /// What the other terms give for it.
+        implied: (f64, f64),
+        tolerance: f64,
     },
 }
 
@@ -169,11 +208,23 @@ impl fmt::Display for SolveError {
                  GPU-hours with two of them",
                 names(unknown)
             ),
-            SolveError::Overdetermined { relation, terms } => write!(
+            SolveError::Overdetermined {
+                relation,
+                terms,
+                side,
+                given,
+                implied,
+                tolerance,
+            } => write!(
                 f,
-                "over-determined: {} were all given, and {relation} does not hold for them; leave one out \
-                 and llmcalc solves it",
-                names(terms)
+                "over-determined: {} were all given, and {relation} does not hold for them within {}: the {} \
+                 given is {}, the others give {}; leave one out and llmcalc solves it, or allow a larger \
+                 tolerance",
+                names(terms),
+                crate::domain::units::format::percent(*tolerance),
+                side.name(),
+                side.show(*given),
+                side.show(*implied),
             ),
         }
     }
@@ -203,22 +254,25 @@ const RELATIONS: [Relation; 3] = [
     ("cost = GPU-time × price", Term::Cost, Term::GpuTime, None),
 ];
 
-/// Applies the relations until nothing changes, then checks that every relation whose terms are all
-/// known holds. `price` is in USD per GPU-second; without it the cost relation does not apply.
-fn propagate(
-    mut x: Point,
-    peak: f64,
-    price: Option<f64>,
-    given: &[Term],
-) -> Result<Point, SolveError> {
+/// Each relation's set side and what the other terms give for it, where all its terms are known.
+type Sides = [Option<(f64, f64)>; 3];
+
+/// Over all corners: the range of each relation's set side and of what the other terms give.
+type SideRanges = [Option<((f64, f64), (f64, f64))>; 3];
+
+/// Applies the relations until nothing changes, then returns, for every relation that solved nothing
+/// and whose terms are all known (an over-determined one), both its sides. `price` is in USD per GPU-second; without it the cost relation does not apply.
+fn propagate(mut x: Point, peak: f64, price: Option<f64>) -> (Point, Sides) {
     let factor = |(_, a, _, _): &Relation| match a {
         Term::Compute => Some(peak),
         Term::GpuTime => Some(1.0),
         _ => price,
     };
+    // A relation that solved a term holds by construction; one that never did is a check.
+    let mut used = [false; 3];
     loop {
         let mut changed = false;
-        for relation in &RELATIONS {
+        for (used, relation) in used.iter_mut().zip(&RELATIONS) {
             let (_, a, b, c) = *relation;
             let Some(k) = factor(relation) else { continue };
             let vc = c.map_or(Some(1.0), |c| x[c.index()]);
@@ -228,27 +282,65 @@ fn propagate(
                 (Some(va), Some(vb), None, Some(c)) => x[c.index()] = Some(va / (vb * k)),
                 _ => continue,
             }
-            changed = true;
+            (changed, *used) = (true, true);
         }
         if !changed {
             break;
         }
     }
-    for relation in &RELATIONS {
-        let (name, a, b, c) = *relation;
-        let Some(k) = factor(relation) else { continue };
+    let mut sides: Sides = [None; 3];
+    for ((side, relation), used) in sides.iter_mut().zip(&RELATIONS).zip(used) {
+        let (_, a, b, c) = *relation;
+        let Some(k) = factor(relation).filter(|_| !used) else {
+            continue;
+        };
         let vc = c.map_or(Some(1.0), |c| x[c.index()]);
         if let (Some(va), Some(vb), Some(vc)) = (x[a.index()], x[b.index()], vc) {
-            let expected = vb * vc * k;
-            if (va - expected).abs() > 1e-9 * expected.abs().max(va.abs()) {
-                return Err(SolveError::Overdetermined {
-                    relation: name,
-                    terms: given.to_vec(),
-                });
-            }
+            *side = Some((va, vb * vc * k));
         }
     }
-    Ok(x)
+    (x, sides)
+}
+
+/// Checks each over-determined relation over all corners: the range its set side takes and the range
+/// the other terms give must overlap, each widened by `tolerance` (at least rounding error).
+fn agree(
+    sides: &SideRanges,
+    tolerance: f64,
+    given: &[Term],
+) -> Result<Option<Agreement>, SolveError> {
+    const ROUNDING: f64 = 1e-9;
+    let tolerance = tolerance.max(ROUNDING);
+    let mut agreement: Option<Agreement> = None;
+    for (relation, side) in RELATIONS.iter().zip(sides) {
+        let Some((set, implied)) = *side else {
+            continue;
+        };
+        // How far apart the two ranges are, relative to the larger value at the gap.
+        let gap = |a: (f64, f64), b: (f64, f64)| ((b.0 - a.1) / b.0.abs().max(a.1.abs())).max(0.0);
+        let difference = gap(set, implied).max(gap(implied, set));
+        if difference > tolerance {
+            return Err(SolveError::Overdetermined {
+                relation: relation.0,
+                terms: given.to_vec(),
+                side: relation.1,
+                given: set,
+                implied,
+                tolerance,
+            });
+        }
+        let difference = if difference <= ROUNDING {
+            0.0
+        } else {
+            difference
+        };
+        let largest = agreement.map_or(0.0, |a| a.difference).max(difference);
+        agreement = Some(Agreement {
+            difference: largest,
+            tolerance,
+        });
+    }
+    Ok(agreement)
 }
 
 /// Every combination of the ends of the given ranges.
@@ -289,6 +381,13 @@ struct Envelope {
     /// Compute over duration at each corner: the aggregate FLOP/s, whose ends are not the ratio of
     /// the other terms' ends (more GPUs and less time go together).
     rate: Option<(f64, f64)>,
+    /// How well an over-determined run's figures agree.
+    agreement: Option<Agreement>,
+}
+
+/// Widens `range` to take in `v`.
+fn widen(range: Option<(f64, f64)>, v: f64) -> Option<(f64, f64)> {
+    Some(range.map_or((v, v), |(l, h)| (l.min(v), h.max(v))))
 }
 
 /// Solves the run at every corner of the given ranges (`ranges` in [`Term`] order, then the
@@ -296,23 +395,30 @@ struct Envelope {
 fn envelope(
     ranges: &[Option<(f64, f64)>],
     peak: f64,
+    tolerance: f64,
     given: &[Term],
 ) -> Result<Envelope, SolveError> {
     let mut low: Point = [None; 6];
     let mut high: Point = [None; 6];
     let mut rate: Option<(f64, f64)> = None;
+    let mut sides: SideRanges = [None; 3];
     for corner in corners(ranges) {
         let point: Point = [
             corner[0], corner[1], corner[2], corner[3], corner[4], corner[5],
         ];
         let price = corner[6];
-        let solved = propagate(point, peak, price, given)?;
+        let (solved, corner_sides) = propagate(point, peak, price);
+        for (range, side) in sides.iter_mut().zip(corner_sides) {
+            if let Some((set, implied)) = side {
+                let (s, i) = range.unzip();
+                *range = widen(s, set).zip(widen(i, implied));
+            }
+        }
         if let (Some(c), Some(t)) = (
             solved[Term::Compute.index()],
             solved[Term::Duration.index()],
         ) {
-            let r = c / t;
-            rate = Some(rate.map_or((r, r), |(l, h)| (l.min(r), h.max(r))));
+            rate = widen(rate, c / t);
         }
         for (i, value) in solved.iter().enumerate() {
             if let Some(v) = value {
@@ -321,7 +427,13 @@ fn envelope(
             }
         }
     }
-    Ok(Envelope { low, high, rate })
+    let agreement = agree(&sides, tolerance, given)?;
+    Ok(Envelope {
+        low,
+        high,
+        rate,
+        agreement,
+    })
 }
 
 /// Solved values that cannot be — an MFU above 100%, fewer than one GPU — with the terms they are
@@ -384,7 +496,13 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
         .into_iter()
         .filter(|t| inputs[t.index()].is_some())
         .collect();
-    let Envelope { low, high, rate } = envelope(&ranges, peak, &given)?;
+    let Envelope {
+        low,
+        high,
+        rate,
+        agreement,
+    } = envelope(&ranges, peak, known.tolerance, &given)
+        .map_err(|e| left_out(known, &given).unwrap_or(e))?;
     let bounds = |t: Term| Some(Bounds::new(low[t.index()]?, high[t.index()]?));
     let solved: Vec<Term> = Term::ALL
         .into_iter()
@@ -414,7 +532,80 @@ pub fn solve(known: &Known) -> Result<Run, SolveError> {
         solved,
         impossible,
         impossible_terms,
+        agreement,
     })
+}
+
+/// An over-determined run's disagreement said through one given term — the MFU if it was given, else
+/// the duration, the GPUs, the GPU-hours, the compute or the budget: its value as given and what the
+/// other given terms solve it to. `None` when leaving no single term out makes the rest solvable.
+fn left_out(known: &Known, given: &[Term]) -> Option<SolveError> {
+    let order = [
+        Term::Mfu,
+        Term::Duration,
+        Term::Gpus,
+        Term::GpuTime,
+        Term::Compute,
+        Term::Cost,
+    ];
+    order
+        .into_iter()
+        .filter(|t| given.contains(t))
+        .find_map(|side| {
+            let mut rest = known.clone();
+            let value = take(&mut rest, side)?;
+            let run = solve(&rest).ok()?;
+            let implied = run_term(&run, side)?;
+            let (relation, ..) = RELATIONS
+                .iter()
+                .find(|(_, a, b, c)| [Some(*a), Some(*b), *c].contains(&Some(side)))?;
+            Some(SolveError::Overdetermined {
+                relation,
+                terms: given.to_vec(),
+                side,
+                given: value,
+                implied,
+                tolerance: known.tolerance.max(1e-9),
+            })
+        })
+}
+
+/// Removes a term from what is known, returning its range in base units.
+fn take(known: &mut Known, term: Term) -> Option<(f64, f64)> {
+    let ends = |b: Bounds<f64>| (b.low, b.high);
+    match term {
+        Term::Compute => known
+            .compute
+            .take()
+            .map(|b| ends(b.map(|c| c.get::<flop>()))),
+        Term::Gpus => known.gpus.take().map(ends),
+        Term::Mfu => known.mfu.take().map(ends),
+        Term::Duration => known
+            .duration
+            .take()
+            .map(|b| ends(b.map(|t| t.get::<second>()))),
+        Term::GpuTime => known
+            .gpu_time
+            .take()
+            .map(|b| ends(b.map(|t| t.get::<second>()))),
+        Term::Cost => known
+            .budget
+            .take()
+            .map(|b| ends(b.map(|m| m.get::<dollar>()))),
+    }
+}
+
+/// A solved run's range of a term in base units.
+fn run_term(run: &Run, term: Term) -> Option<(f64, f64)> {
+    let ends = |b: Bounds<f64>| (b.low, b.high);
+    match term {
+        Term::Compute => run.compute.map(|b| ends(b.map(|c| c.get::<flop>()))),
+        Term::Gpus => run.gpus.map(ends),
+        Term::Mfu => run.mfu.map(ends),
+        Term::Duration => run.duration.map(|b| ends(b.map(|t| t.get::<second>()))),
+        Term::GpuTime => run.gpu_time.map(|b| ends(b.map(|t| t.get::<second>()))),
+        Term::Cost => run.cost.map(|b| ends(b.map(|m| m.get::<dollar>()))),
+    }
 }
 
 /// One part of the training compute.
@@ -599,7 +790,8 @@ pub fn claim_differences(c: &Claims, run: &Run) -> Vec<ClaimDifference> {
 }
 
 /// Where a run's price per GPU-hour comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PriceSource {
     /// Given for the run.
     Given,
@@ -807,6 +999,50 @@ mod tests {
                 .contains("compute, GPUs, MFU, duration were all given"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_run_given_whole_is_accepted_within_the_tolerance() {
+        // 1e24 FLOP on 100,000 A100s (312 TFLOP/s) for 30 days (2,592,000 s):
+        // MFU = 1e24 / (100,000 × 2,592,000 × 312e12) = 1.2366%.
+        let known = |mfu: f64, tolerance: f64| Known {
+            compute: Some(Bounds::exact(Compute::new::<flop>(1e24))),
+            gpus: Some(Bounds::exact(100_000.0)),
+            mfu: Some(Bounds::exact(mfu)),
+            duration: Some(Bounds::exact(Time::new::<day>(30.0))),
+            peak: a100(),
+            tolerance,
+            ..Known::default()
+        };
+        let implied = 1e24 / (100_000.0 * 30.0 * 86_400.0 * 312e12);
+        let run = solve(&known(implied * 1.05, 0.10)).unwrap();
+        let agreement = run.agreement.unwrap();
+        // The sides are 1e24 and 1.05e24: 1 - 1/1.05 = 4.76% apart.
+        assert!(
+            close(agreement.difference, 1.0 - 1.0 / 1.05, 1e-9),
+            "{agreement:?}"
+        );
+        assert!(run.solved.contains(&Term::GpuTime) && run.given.contains(&Term::Mfu));
+        let err = solve(&known(implied * 1.2, 0.10)).unwrap_err();
+        let SolveError::Overdetermined {
+            side, implied: got, ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*side, Term::Mfu);
+        assert!(close(got.0, implied, 1e-9), "{got:?}");
+        assert!(
+            err.to_string()
+                .contains("the MFU given is 1.48%, the others give 1.24%"),
+            "{err}"
+        );
+        // Ranges agree when they overlap: 1.0..1.3 × the implied MFU contains it.
+        let ranged = Known {
+            mfu: Some(Bounds::new(implied, implied * 1.3)),
+            ..known(0.0, 0.0)
+        };
+        assert_eq!(solve(&ranged).unwrap().agreement.unwrap().difference, 0.0);
     }
 
     fn claims(text: &str) -> Claims {

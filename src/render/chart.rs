@@ -11,6 +11,7 @@ use crate::app::chinchilla::ChinchillaResult;
 use crate::app::compare::CompareResult;
 use crate::app::plan::PlanResult;
 use crate::domain::scaling::FITS;
+use crate::domain::units::format;
 use crate::domain::units::unit::{day, dollar};
 use crate::error::{Error, Result};
 
@@ -28,6 +29,18 @@ fn failed(e: impl std::fmt::Display) -> Error {
         argument: "--chart".into(),
         message: format!("cannot draw the chart: {e}"),
     }
+}
+
+/// Refuses an axis from `low` to `high` that is not finite or spans more than 10^200 (plotters steps
+/// through its ticks and would not finish), before anything is drawn.
+fn axis(low: f64, high: f64) -> Result<std::ops::Range<f64>> {
+    let span_ok = low.abs().max(high.abs()) < 1e200;
+    if !(low.is_finite() && high.is_finite() && low < high && span_ok) {
+        return Err(failed(format!(
+            "an axis from {low:e} to {high:e} cannot be drawn; bring the inputs nearer to real figures"
+        )));
+    }
+    Ok(low..high)
 }
 
 /// Draws into an SVG string.
@@ -59,55 +72,69 @@ fn bar_area<'a, 'b>(
         .y_label_area_size(64)
         .build_cartesian_2d(
             (0..n.saturating_sub(1)).into_segmented(),
-            0.0..top.max(1e-12),
+            axis(0.0, top.max(1e-12))?,
         )
         .map_err(failed)
 }
 
-/// Labelled bars: one value per category.
+/// Labelled bars: one range per category, its low end solid and the rest up to its high end pale.
 fn bars(
     area: &DrawingArea<SVGBackend, Shift>,
     title: &str,
     unit: &str,
     labels: &[String],
-    values: &[f64],
+    values: &[(f64, f64)],
 ) -> Result<()> {
-    let top = values.iter().cloned().fold(0.0, f64::max) * 1.15;
+    let top = values.iter().map(|v| v.1).fold(0.0, f64::max) * 1.15;
     let n = labels.len() as u32;
     let mut chart = bar_area(area, title, n, top)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .y_desc(unit)
+        .y_label_formatter(&|v| format::count(*v))
         .x_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
             _ => String::new(),
         })
         .draw()
         .map_err(failed)?;
-    chart
-        .draw_series(
-            Histogram::vertical(&chart)
-                .margin(12)
-                .style(PALETTE[0].filled())
-                .data(values.iter().enumerate().map(|(i, &v)| (i as u32, v))),
-        )
-        .map_err(failed)?;
+    for (style, end) in [(PALETTE[0].mix(0.35).filled(), 1), (PALETTE[0].filled(), 0)] {
+        let data = values
+            .iter()
+            .enumerate()
+            .map(|(i, &(low, high))| (i as u32, if end == 0 { low } else { high }));
+        chart
+            .draw_series(
+                Histogram::vertical(&chart)
+                    .margin(12)
+                    .style(style)
+                    .data(data),
+            )
+            .map_err(failed)?;
+    }
     Ok(())
 }
 
 /// `compare`: cost and wall-clock days per GPU type, cheapest first.
 pub fn compare(result: &CompareResult) -> Result<String> {
     let labels: Vec<String> = result.rows.iter().map(|r| r.gpu.clone()).collect();
-    let cost: Vec<f64> = result
+    let cost: Vec<(f64, f64)> = result
         .rows
         .iter()
-        .map(|r| r.cost_usd.map_or(0.0, |c| c.low.get::<dollar>() / 1e6))
+        .map(|r| {
+            r.cost_usd.map_or((0.0, 0.0), |c| {
+                (c.low.get::<dollar>() / 1e6, c.high.get::<dollar>() / 1e6)
+            })
+        })
         .collect();
-    let days: Vec<f64> = result
+    let days: Vec<(f64, f64)> = result
         .rows
         .iter()
-        .map(|r| r.wall_clock_seconds.low.get::<day>())
+        .map(|r| {
+            let t = r.wall_clock_seconds;
+            (t.low.get::<day>(), t.high.get::<day>())
+        })
         .collect();
     // With the duration fixed every bar of days is the same: show the GPUs needed instead.
     let fixed_days = days.windows(2).all(|w| w[0] == w[1]);
@@ -121,10 +148,14 @@ pub fn compare(result: &CompareResult) -> Result<String> {
             &cost,
         )?;
         if fixed_days {
-            let gpus: Vec<f64> = result.rows.iter().map(|r| r.gpus.low).collect();
+            let gpus: Vec<(f64, f64)> = result
+                .rows
+                .iter()
+                .map(|r| (r.gpus.low, r.gpus.high))
+                .collect();
             bars(
                 &right,
-                &format!("GPUs needed for {:.0} days", days[0]),
+                &format!("GPUs needed for {:.0} days", days[0].0),
                 "GPUs",
                 &labels,
                 &gpus,
@@ -247,9 +278,19 @@ fn curves(low: f64, high: f64, budget: f64) -> Vec<Curve> {
 /// `--params` or `--tokens` the fits' budgets differ; the chart is drawn at the first fit's.
 pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
     let budget = result.fits[0].budget_flops;
-    // From a hundredth to a hundred times the first fit's optimum.
+    // The model itself, when one is given: at its budget it lies on the first fit's curve.
+    let own = result
+        .trained
+        .as_ref()
+        .zip(result.fits[0].model_loss)
+        .map(|(t, loss)| (t.model.clone(), (t.params, loss)));
+    // From a hundredth to a hundred times the first fit's optimum, and out to the model.
     let optimum = result.fits[0].optimal_params;
-    let (low, high) = (optimum / 100.0, optimum * 100.0);
+    let own_n = own.as_ref().map_or(optimum, |(_, (n, _))| *n);
+    let (low, high) = (
+        (optimum / 100.0).min(own_n / 2.0),
+        (optimum * 100.0).max(own_n * 2.0),
+    );
     let curves = curves(low, high, budget);
     let (y_low, y_high) = curves
         .iter()
@@ -265,8 +306,8 @@ pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
             .x_label_area_size(40)
             .y_label_area_size(64)
             .build_cartesian_2d(
-                (low..high).log_scale(),
-                y_low * 0.98..y_high.min(y_low * 1.6),
+                axis(low, high)?.log_scale(),
+                axis(y_low * 0.98, y_high.min(y_low * 1.6))?,
             )
             .map_err(failed)?;
         chart
@@ -292,6 +333,17 @@ pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
                 .draw_series(std::iter::once(Circle::new(*best, 6, color.filled())))
                 .map_err(failed)?;
         }
+        if let Some((name, point)) = &own {
+            chart
+                .draw_series(std::iter::once(Cross::new(
+                    *point,
+                    8,
+                    BLACK.stroke_width(2),
+                )))
+                .map_err(failed)?
+                .label(name.as_str())
+                .legend(|(x, y)| Cross::new((x + 8, y), 5, BLACK.stroke_width(2)));
+        }
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
@@ -299,4 +351,22 @@ pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
             .draw()
             .map_err(failed)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_beyond_what_can_be_drawn_are_refused() {
+        assert_eq!(axis(0.0, 10.0).unwrap(), 0.0..10.0);
+        for (low, high) in [
+            (0.0, f64::INFINITY),
+            (0.0, 1e300),
+            (f64::NAN, 1.0),
+            (2.0, 1.0),
+        ] {
+            assert!(axis(low, high).is_err(), "{low}..{high}");
+        }
+    }
 }

@@ -61,6 +61,9 @@ impl ChinchillaResult {
     /// The report for people and CSV; the table of fits is the CSV.
     pub fn report(&self) -> Report {
         let mut sections: Vec<Section> = self.trained.iter().map(trained_facts).collect();
+        if let Some(warning) = self.trained.as_ref().and_then(|t| t.warning.as_ref()) {
+            sections.push(Section::Line(format!("warning: {warning}")));
+        }
         sections.push(Section::Line(
             "L(N, D) = E + A/N^α + B/D^β; under C = 6ND the optimum is N = G(C/6)^(β/(α+β)), D = (C/6)^(α/(α+β))/G, \
              G = (αA/(βB))^(1/(α+β)) (Hoffmann et al. 2022, eq. 2 and 4). Over-training: tokens over the optimal \

@@ -1,6 +1,7 @@
 //! How `compare` shows its result: tables and headline figures for people, from which every format is derived.
 
 use crate::app::predict::MfuSource;
+use crate::domain::training::PriceSource;
 use crate::domain::units::format;
 use crate::domain::units::{Bounds, Money};
 use crate::render::memory::split;
@@ -41,8 +42,14 @@ fn row(r: &CompareRow) -> Vec<Cell> {
         ),
         Cell::range(r.wall_clock_seconds, Cell::Time),
         Cell::range(r.gpu_hours, Cell::Count),
-        r.price_usd_per_gpu_hour
-            .map_or(Cell::Empty, |p| Cell::range(p, |p| Cell::Dollars(p, 2))),
+        r.price_usd_per_gpu_hour.map_or(Cell::Empty, |p| {
+            let source = match r.price_source {
+                Some(PriceSource::Given) => " given",
+                Some(PriceSource::Claims) => " claimed",
+                Some(PriceSource::Preset) | None => " preset",
+            };
+            Cell::range(p, |p| Cell::Dollars(p, 2)).note(source)
+        }),
         money(r.cost_usd),
         r.energy_joules
             .map_or(Cell::Empty, |e| Cell::range(e, Cell::Energy)),
@@ -69,6 +76,13 @@ impl CompareResult {
             Column::low("cost per 1T tokens", "cost_per_trillion_tokens_usd"),
             Column::people("state fits? (16 B/param)"),
             Column::csv("fits"),
+        ])
+        .optional(&[
+            "energy",
+            "GPU-hours",
+            "state fits? (16 B/param)",
+            "cost per 1T tokens",
+            "layout",
         ]);
         for r in &self.rows {
             table.push(row(r));
@@ -96,9 +110,9 @@ impl CompareResult {
         ];
         for n in &self.no_layout {
             sections.push(Section::Line(format!(
-                "{}: no layout of {} GPUs holds the model in memory; left out",
+                "{}: no layout of {} holds the model in memory; left out",
                 n.gpu,
-                format::exact(n.gpus)
+                crate::render::counted(n.gpus, "GPU", "GPUs")
             )));
         }
         for r in &self.rows {

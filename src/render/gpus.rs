@@ -77,7 +77,8 @@ impl GpuList {
             ("scale-up (bidir.)", "interconnect_bytes_per_second"),
             ("power", "power_watts"),
             ("$/GPU-hour", "price_usd_per_gpu_hour"),
-        ]);
+        ])
+        .optional(&["power", "scale-up (bidir.)", "fp8 dense"]);
         for g in &self.gpus {
             table.push(row(g));
         }

@@ -5,7 +5,7 @@ use crate::domain::model::flops::Recompute;
 use crate::domain::units::Information;
 use crate::domain::units::format;
 use crate::domain::units::unit::byte;
-use crate::render::{Cell, Column, Report, Section, Table};
+use crate::render::{Cell, Column, Report, Section, Table, counted};
 
 use crate::app::memory::*;
 
@@ -19,18 +19,16 @@ impl MemoryResult {
     /// CSV breakdown) and whether it fits.
     pub fn report(&self) -> Report {
         let first = &self.stages[0];
-        let w = &self.workload;
         let sections = vec![
             self.model.heading(),
             Section::Line(format!(
-                "{} GPUs of {} ({}); {}\n{} sequences of {} tokens per step, {} micro-batches per replica; {:?} optimizer",
+                "{} GPU{} of {} ({}); {}\n{}; {:?} optimizer",
                 format::exact(self.gpus),
+                if self.gpus == 1 { "" } else { "s" },
                 self.gpu.name,
                 self.gpu.id,
                 describe(&self.layout),
-                w.global_batch,
-                w.seq_len,
-                first.micro_batches,
+                self.batch_line(),
                 self.optimizer
             )),
             Section::Facts(vec![
@@ -42,7 +40,7 @@ impl MemoryResult {
                 (
                     "activations per layer".into(),
                     bytes(first.activations_per_layer),
-                    "one micro-batch (Korthikanti et al. 2022)".into(),
+                    "one micro-batch (Korthikanti et al. 2022), attention scores not stored (FlashAttention)".into(),
                 ),
                 (
                     "layers in flight".into(),
@@ -57,6 +55,28 @@ impl MemoryResult {
             Section::Line(self.verdict()),
         ];
         Report::new(sections)
+    }
+
+    /// The sequences a step runs and the micro-batches behind them; when the batch asked for is not a
+    /// multiple of DP × micro-batch, what runs is said beside it.
+    fn batch_line(&self) -> String {
+        let w = &self.workload;
+        let m = self.stages[0].micro_batches;
+        let running = self.layout.dp * self.layout.micro_batch * m;
+        let per_step = format!(
+            "{} of {} tokens per step, {} per replica",
+            counted(running, "sequence", "sequences"),
+            w.seq_len,
+            counted(m, "micro-batch", "micro-batches"),
+        );
+        if running == w.global_batch {
+            per_step
+        } else {
+            format!(
+                "{per_step} ({} asked for; a step runs a whole number of micro-batches on every replica)",
+                w.global_batch
+            )
+        }
     }
 
     /// Memory of the first and last pipeline stage, part by part. People read the embedding row as

@@ -36,7 +36,7 @@ impl MfuResult {
     }
 
     /// The report for people and CSV; the utilisation table is the CSV.
-    pub fn report(&self) -> Report {
+    pub fn report(&self, explain: bool) -> Report {
         let mut sections = vec![
             self.model.heading(),
             Section::Line(format!(
@@ -74,6 +74,45 @@ impl MfuResult {
         if let Some(warning) = &self.warning {
             sections.push(Section::Line(format!("warning: {warning}")));
         }
+        if explain {
+            sections.push(Section::Line(format!(
+                "Formulas\n{}",
+                self.explain().join("\n")
+            )));
+        }
         Report::new(sections)
+    }
+
+    /// Each step from the observed throughput to the utilisation, with its numbers and source.
+    pub fn explain(&self) -> Vec<String> {
+        let peak = self.gpu.peak_flops_per_second;
+        vec![
+            format!(
+                "tokens/s per GPU = tokens/s / GPUs = {} / {} = {}",
+                format::count(self.tokens_per_second),
+                format::exact(self.gpus as u64),
+                format::count(self.tokens_per_second_per_gpu)
+            ),
+            format!(
+                "achieved per GPU = tokens/s per GPU × model FLOP per token = {} × {} = {}",
+                format::count(self.tokens_per_second_per_gpu),
+                format::compute(self.model_flops_per_token),
+                format::compute_rate(self.achieved_flops_per_second_per_gpu)
+            ),
+            format!(
+                "MFU = achieved per GPU / dense peak = {} / {} = {} (Chowdhery et al. 2022, App. B: model \
+                 FLOPs count the weights, 6N, and attention over the context, 12·L·H·Q·T)",
+                format::compute_rate(self.achieved_flops_per_second_per_gpu),
+                format::compute_rate(peak),
+                format::percent(self.mfu)
+            ),
+            format!(
+                "HFU = MFU × hardware FLOP / model FLOP per token = {} × {} / {} = {} (recompute counted)",
+                format::percent(self.mfu),
+                format::compute(self.hardware_flops_per_token),
+                format::compute(self.model_flops_per_token),
+                format::percent(self.hfu)
+            ),
+        ]
     }
 }

@@ -21,7 +21,8 @@ pub mod train;
 use serde::Serialize;
 use tabled::builder::Builder;
 use tabled::settings::object::{Columns, Rows};
-use tabled::settings::{Alignment, Modify, Style};
+use tabled::settings::peaker::PriorityMax;
+use tabled::settings::{Alignment, Modify, Style, Width};
 
 use crate::domain::units::format;
 use crate::domain::units::unit::{
@@ -30,6 +31,7 @@ use crate::domain::units::unit::{
 use crate::domain::units::{
     Bandwidth, Bounds, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
 };
+use crate::error::{Error, Result};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -42,6 +44,22 @@ pub enum Format {
     Csv,
     /// The report as Markdown (GitHub tables), for pasting into documents.
     Markdown,
+}
+
+/// How a result is printed: the format, and the width tables must fit (`None`: as wide as they are).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    pub width: Option<usize>,
+}
+
+impl From<Format> for Output {
+    fn from(format: Format) -> Output {
+        Output {
+            format,
+            width: None,
+        }
+    }
 }
 
 /// A value in a report, kept typed until it is rendered: [`Cell::human`] for people,
@@ -158,21 +176,46 @@ impl Cell {
             | Cell::Percent(n)
             | Cell::Number(n, _)
             | Cell::Decimal(n, _)
-            | Cell::Dollars(n, _) => n.to_string(),
+            | Cell::Dollars(n, _) => tidy(*n),
             Cell::Exact(n) => n.to_string(),
-            Cell::Flop(c) => c.get::<flop>().to_string(),
-            Cell::Bytes(b) => b.get::<byte>().to_string(),
-            Cell::Time(t) => t.get::<second>().to_string(),
-            Cell::Money(m) => m.get::<dollar>().to_string(),
-            Cell::Price(p) => p.get::<dollar_per_second>().to_string(),
-            Cell::Bandwidth(b) => b.get::<byte_per_second>().to_string(),
-            Cell::Rate(r) => r.get::<flop_per_second>().to_string(),
-            Cell::Energy(e) => e.get::<joule>().to_string(),
-            Cell::Power(p) => p.get::<watt>().to_string(),
+            Cell::Flop(c) => tidy(c.get::<flop>()),
+            Cell::Bytes(b) => tidy(b.get::<byte>()),
+            Cell::Time(t) => tidy(t.get::<second>()),
+            Cell::Money(m) => tidy(m.get::<dollar>()),
+            Cell::Price(p) => tidy(p.get::<dollar_per_second>()),
+            Cell::Bandwidth(b) => tidy(b.get::<byte_per_second>()),
+            Cell::Rate(r) => tidy(r.get::<flop_per_second>()),
+            Cell::Energy(e) => tidy(e.get::<joule>()),
+            Cell::Power(p) => tidy(p.get::<watt>()),
             Cell::Range(low, high) => format!("{}..{}", low.raw(), high.raw()),
             Cell::Note(cell, _) => cell.raw(),
             Cell::Empty => String::new(),
         }
+    }
+
+    /// Whether the cell holds a number that is not finite (NaN or infinite).
+    fn is_non_finite(&self) -> bool {
+        let number = match self {
+            Cell::Text(_) | Cell::Empty | Cell::Exact(_) => return false,
+            Cell::Range(low, high) => return low.is_non_finite() || high.is_non_finite(),
+            Cell::Note(cell, _) => return cell.is_non_finite(),
+            Cell::Count(n)
+            | Cell::Ratio(n)
+            | Cell::Percent(n)
+            | Cell::Number(n, _)
+            | Cell::Decimal(n, _)
+            | Cell::Dollars(n, _) => *n,
+            Cell::Flop(c) => c.value,
+            Cell::Bytes(b) => b.value,
+            Cell::Time(t) => t.value,
+            Cell::Money(m) => m.value,
+            Cell::Price(p) => p.value,
+            Cell::Bandwidth(b) => b.value,
+            Cell::Rate(r) => r.value,
+            Cell::Energy(e) => e.value,
+            Cell::Power(p) => p.value,
+        };
+        !number.is_finite()
     }
 
     fn is_numeric(&self) -> bool {
@@ -264,6 +307,9 @@ impl Column {
 pub struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
+    /// Columns people can do without, by index, the first to leave first when the table is too wide
+    /// for the terminal; JSON and CSV keep them.
+    pub optional: Vec<usize>,
 }
 
 impl Table {
@@ -282,7 +328,17 @@ impl Table {
         Table {
             columns,
             rows: Vec::new(),
+            optional: Vec::new(),
         }
+    }
+
+    /// Marks the columns with these headings as ones people can do without, in the order they leave.
+    pub fn optional(mut self, headings: &[&str]) -> Table {
+        self.optional = headings
+            .iter()
+            .filter_map(|h| self.columns.iter().position(|c| c.heading == Some(*h)))
+            .collect();
+        self
     }
 
     /// Adds a row; it must have one cell per column.
@@ -307,7 +363,59 @@ impl Table {
 
     /// The table for people: numbers right-aligned.
     pub fn to_text(&self) -> String {
-        let columns = self.people_columns();
+        self.to_text_within(None)
+    }
+
+    /// The table for people, its widest columns wrapped (between words where it can) until it fits
+    /// `width` characters, when given.
+    pub fn to_text_within(&self, width: Option<usize>) -> String {
+        let mut columns = self.people_columns();
+        let mut table = self.build(&columns);
+        let Some(width) = width.filter(|&w| table.total_width() > w) else {
+            return table.to_string();
+        };
+        // Wrap text columns at 40 characters, then leave out optional columns while still too wide,
+        // then wrap the widest.
+        let narrow = |columns: &[(usize, &'static str)]| {
+            let mut table = self.build(columns);
+            for (shown, &(i, _)) in columns.iter().enumerate() {
+                if !self.is_numeric(i) {
+                    table.with(
+                        Modify::new(Columns::one(shown)).with(Width::wrap(40).keep_words(true)),
+                    );
+                }
+            }
+            table
+        };
+        table = narrow(&columns);
+        let mut hidden = Vec::new();
+        for &i in &self.optional {
+            if table.total_width() <= width {
+                break;
+            }
+            columns.retain(|&(c, _)| c != i);
+            hidden.extend(self.columns[i].heading);
+            table = narrow(&columns);
+        }
+        if table.total_width() > width {
+            table.with(
+                Width::wrap(width)
+                    .priority(PriorityMax::right())
+                    .keep_words(true),
+            );
+        }
+        let mut text = table.to_string();
+        if !hidden.is_empty() {
+            text.push_str(&format!(
+                "\nnot shown to fit the terminal: {}; --wide shows every column",
+                hidden.join(", ")
+            ));
+        }
+        text
+    }
+
+    /// The tabled table of `columns`, numbers right-aligned.
+    fn build(&self, columns: &[(usize, &'static str)]) -> tabled::Table {
         let mut builder = Builder::default();
         builder.push_record(columns.iter().map(|&(_, heading)| heading));
         for row in &self.rows {
@@ -321,7 +429,7 @@ impl Table {
             }
         }
         table.with(Modify::new(Rows::first()).with(Alignment::left()));
-        table.to_string()
+        table
     }
 
     /// The table in Markdown (GitHub-flavoured): numbers right-aligned, `|` escaped.
@@ -444,8 +552,46 @@ impl Report {
         self.breakdown().map_or(String::new(), Table::to_csv)
     }
 
+    /// The label of the first figure that is not a finite number, or the heading of its column.
+    pub fn non_finite(&self) -> Option<String> {
+        let in_table = |table: &Table| {
+            table.rows.iter().find_map(|row| {
+                let i = row.iter().position(Cell::is_non_finite)?;
+                let column = &table.columns[i];
+                Some(
+                    column
+                        .heading
+                        .map(str::to_string)
+                        .or_else(|| match column.csv {
+                            Csv::Raw(name) | Csv::Low(name) | Csv::Split(name, _) => {
+                                Some(name.to_string())
+                            }
+                            Csv::Omit => None,
+                        })
+                        .unwrap_or_default(),
+                )
+            })
+        };
+        self.sections
+            .iter()
+            .find_map(|section| match section {
+                Section::Line(_) => None,
+                Section::Facts(facts) => facts
+                    .iter()
+                    .find(|(_, value, _)| value.is_non_finite())
+                    .map(|(label, _, _)| label.clone()),
+                Section::Table { table, .. } => in_table(table),
+            })
+            .or_else(|| self.csv.as_ref().and_then(in_table))
+    }
+
     /// The report for people.
     pub fn to_text(&self) -> String {
+        self.to_text_within(None)
+    }
+
+    /// The report for people, its tables fitted to `width` characters when given.
+    pub fn to_text_within(&self, width: Option<usize>) -> String {
         let mut out = String::new();
         for section in &self.sections {
             if !out.is_empty() {
@@ -460,7 +606,7 @@ impl Report {
                 Section::Table { title, table } => {
                     out.push_str(title);
                     out.push('\n');
-                    out.push_str(&table.to_text());
+                    out.push_str(&table.to_text_within(width));
                     out.push('\n');
                 }
             }
@@ -512,6 +658,73 @@ fn facts_text(facts: &[(String, Cell, String)]) -> String {
     out
 }
 
+/// A number in base units for scripts: 15 significant digits, as [`format::tidy`].
+fn tidy(x: f64) -> String {
+    format::tidy(x).to_string()
+}
+
+/// JSON text with its fractional numbers rounded as [`format::tidy`]; integers, strings and the order
+/// of keys stay as they are.
+fn tidy_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    let mut number = String::new();
+    let flush = |number: &mut String, out: &mut String| {
+        match number.parse::<f64>() {
+            Ok(x) if number.contains(['.', 'e', 'E']) => {
+                match serde_json::to_string(&format::tidy(x)) {
+                    Ok(text) => out.push_str(&text),
+                    Err(_) => out.push_str(number),
+                }
+            }
+            _ => out.push_str(number),
+        }
+        number.clear();
+    };
+    for c in json.chars() {
+        if in_string {
+            (escaped, in_string) = (c == '\\' && !escaped, escaped || c != '"');
+            out.push(c);
+        } else if c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E') {
+            number.push(c);
+        } else {
+            flush(&mut number, &mut out);
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    flush(&mut number, &mut out);
+    out
+}
+
+/// Headline figures as a table for CSV: `figure` (the label in snake case: `training_compute`,
+/// `gpu_hours`), then `low` and `high` in base units (both the value for a single value).
+pub fn facts_table(facts: &[(String, Cell, String)]) -> Table {
+    let mut table = Table::with_columns(vec![
+        Column::new("figure", "figure"),
+        Column::split("value", "low", "high"),
+    ]);
+    for (label, value, _) in facts {
+        table.push(vec![Cell::Text(snake_case(label)), value.clone()]);
+    }
+    table
+}
+
+/// `tokens/s per GPU` → `tokens_s_per_gpu`.
+fn snake_case(label: &str) -> String {
+    let words: Vec<String> = label
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.join("_")
+}
+
+/// A count with its noun, singular for one: `1 GPU`, `2,048 GPUs`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", format::exact(n), if n == 1 { one } else { many })
+}
+
 /// A range printed with `show` at each end, or one value.
 pub fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> String {
     if b.is_exact() {
@@ -521,28 +734,74 @@ pub fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> S
     }
 }
 
-/// Renders a command's result in the chosen format.
+/// Renders a command's result in the chosen format; a figure that is not a finite number is an error in
+/// every format, never printed as `NaN` or `inf` (nor as JSON `null`).
 pub fn render<T: Serialize>(
     result: &T,
     report: impl FnOnce(&T) -> Report,
-    format: Format,
-) -> String {
-    match format {
-        Format::Table => report(result).to_text(),
-        Format::Csv => report(result).to_csv(),
-        Format::Markdown => report(result).to_markdown(),
+    output: impl Into<Output>,
+) -> Result<String> {
+    let Output { format, width } = output.into();
+    let report = report(result);
+    if let Some(figure) = report.non_finite() {
+        return Err(Error::NotFinite { figure });
+    }
+    Ok(match format {
+        Format::Table => report.to_text_within(width),
+        Format::Csv => report.to_csv(),
+        Format::Markdown => report.to_markdown(),
         Format::Json => {
             // Serialising plain structs of numbers, strings and vectors cannot fail.
-            let mut json = serde_json::to_string_pretty(result).expect("result serialises");
+            let json = serde_json::to_string_pretty(result).expect("result serialises");
+            let mut json = tidy_json(&json);
             json.push('\n');
             json
         }
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_numbers_lose_their_last_bit_noise_and_nothing_else() {
+        let json = r#"{"b": 14.240000000000002, "a": [1, 2.5e-7, -3.0000000000000004e20], "s": "1.10000000000000001 \"x\""}"#;
+        assert_eq!(
+            tidy_json(json),
+            r#"{"b": 14.24, "a": [1, 2.5e-7, -3e+20], "s": "1.10000000000000001 \"x\""}"#
+        );
+    }
+
+    #[test]
+    fn a_table_too_wide_leaves_out_optional_columns_then_wraps() {
+        let mut table = Table::new(&[("layout", "layout"), ("step", "step"), ("detail", "detail")])
+            .optional(&["detail"]);
+        table.push(vec![
+            Cell::from("TP 8 × PP 16 × DP 64 with SP, ZeRO-1, full recompute, micro-batch 1"),
+            Cell::Time(Time::new::<second>(1.5)),
+            Cell::from("a long remark nobody needs on a narrow terminal"),
+        ]);
+        let width = |text: &str| text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        let full = table.to_text_within(None);
+        assert!(
+            width(&full) > 100 && full.contains("a long remark"),
+            "{full}"
+        );
+        let narrow = table.to_text_within(Some(60));
+        let (grid, note) = narrow.rsplit_once('\n').unwrap();
+        assert!(width(grid) <= 60, "{narrow}");
+        assert!(
+            !grid.contains("long remark") && grid.contains("1.50 s"),
+            "{narrow}"
+        );
+        assert_eq!(
+            note,
+            "not shown to fit the terminal: detail; --wide shows every column"
+        );
+        // CSV keeps every column.
+        assert!(table.to_csv().contains("a long remark"));
+    }
 
     #[test]
     fn csv_quotes_what_needs_quoting() {
@@ -608,6 +867,37 @@ mod tests {
             table.to_markdown(),
             "| span | from | note |\n|---:|---:|---|\n| 1.00 days .. 2.00 days | 1.00 days .. 2.00 days | x |\n\
              | 5 | - | y |\n"
+        );
+    }
+
+    #[test]
+    fn a_figure_that_is_not_finite_is_an_error_in_every_format() {
+        let mut table = Table::new(&[("GPUs", "gpus")]);
+        table.push(vec![Cell::range(
+            Bounds::new(1.0, f64::INFINITY),
+            Cell::Count,
+        )]);
+        let report = |_: &()| {
+            Report::new(vec![Section::Table {
+                title: "t".into(),
+                table: table.clone(),
+            }])
+        };
+        for format in [Format::Table, Format::Json, Format::Csv, Format::Markdown] {
+            match render(&(), report, format) {
+                Err(Error::NotFinite { figure }) => assert_eq!(figure, "GPUs"),
+                other => panic!("{format:?}: {other:?}"),
+            }
+        }
+        let facts = |_: &()| {
+            Report::new(vec![Section::Facts(vec![(
+                "MFU".into(),
+                Cell::Percent(f64::NAN).note("?"),
+                String::new(),
+            )])])
+        };
+        assert!(
+            matches!(render(&(), facts, Format::Table), Err(Error::NotFinite { figure }) if figure == "MFU")
         );
     }
 

@@ -5,7 +5,7 @@ use crate::domain::units::unit::{byte_per_second, dollar, second};
 use crate::domain::units::{Bandwidth, Money, Time};
 use crate::render::memory::bytes;
 use crate::render::memory::describe;
-use crate::render::{Cell, Report, Section, Table};
+use crate::render::{Cell, Report, Section, Table, counted};
 
 use crate::app::plan::*;
 
@@ -41,16 +41,16 @@ impl PlanResult {
     /// The GPUs, the batch and what the step time is made of.
     fn setup(&self) -> String {
         format!(
-            "{} GPUs of {} ({}), {} dense peak; up to {} sequences of {} tokens per step (the batch each layout \
+            "{} of {} ({}), {} dense peak; up to {} of {} tokens per step (the batch each layout \
              runs is the largest multiple of DP × micro-batch within it)\n\
              step time = each layer's matrix products (large ones at {} of peak), attention and element-wise \
              work + pipeline bubble + tensor-, context-, expert- and data-parallel communication + optimizer \
              (network {} per GPU, {} of the data-parallel traffic overlapped); calibrated on measured runs",
-            format::exact(self.gpus),
+            counted(self.gpus, "GPU", "GPUs"),
             self.gpu.name,
             self.gpu.id,
             format::compute_rate(self.gpu.peak_flops_per_second),
-            self.global_batch,
+            counted(self.global_batch, "sequence", "sequences"),
             self.seq_len,
             format::percent(self.kernel_efficiency),
             format::bandwidth(Bandwidth::new::<byte_per_second>(
@@ -65,10 +65,10 @@ impl PlanResult {
     fn advice(&self) -> String {
         match (self.evaluated, self.smallest_batch) {
             (0, Some(dp)) => format!(
-                "no layout fits: the global batch of {} sequences is smaller than the narrowest data-parallel \
+                "no layout fits: the global batch of {} is smaller than the narrowest data-parallel \
                  width the GPUs allow ({dp}); give a global batch of at least {dp} sequences ({} tokens), or \
                  fewer GPUs",
-                format::exact(self.global_batch),
+                counted(self.global_batch, "sequence", "sequences"),
                 format::exact(dp * self.seq_len)
             ),
             _ => "no layout fits in memory, even with ZeRO-3 and full recompute: more GPUs (more ways to split \
@@ -95,6 +95,17 @@ impl PlanResult {
             ("MFU", "mfu"),
             ("training", "training_seconds"),
             ("cost", "cost_usd"),
+        ])
+        .optional(&[
+            "optimizer",
+            "CP comm",
+            "EP comm",
+            "bubble",
+            "TP comm",
+            "DP comm",
+            "compute",
+            "batch",
+            "memory/GPU",
         ]);
         for row in &self.layouts {
             let c = &row.candidate;

@@ -95,7 +95,7 @@ impl TrainResult {
         lines
     }
 
-    /// The report for people and CSV; the training compute by part is the CSV.
+    /// The report for people and CSV; the CSV holds every headline figure and the compute by part.
     pub fn report(&self, explain: bool) -> Report {
         let mut sections = Vec::new();
         if let Some(model) = &self.model {
@@ -111,9 +111,26 @@ impl TrainResult {
         let mut facts = self.compute_facts();
         facts.extend(self.run_facts());
         facts.extend(self.cost_facts());
+        let mut csv = crate::render::facts_table(&facts);
+        for part in &self.compute_parts {
+            let flops = Cell::range(part.flops, Cell::Flop);
+            csv.push(vec![
+                Cell::Text(format!("compute_part: {}", part.part)),
+                flops,
+            ]);
+        }
         sections.push(Section::Facts(facts));
         for reason in &self.impossible {
             sections.push(Section::Line(format!("impossible: {}", reason.message)));
+        }
+        if let Some(agreement) = self.agreement {
+            let given: Vec<&str> = self.given.iter().map(|t| t.name()).collect();
+            sections.push(Section::Line(format!(
+                "consistent: {} were all given, and agree within {} (tolerance {})",
+                given.join(", "),
+                format::percent(agreement.difference),
+                format::percent(agreement.tolerance)
+            )));
         }
         if !self.differs_from_claims.is_empty() {
             sections.push(Section::Line(format!(
@@ -135,7 +152,7 @@ impl TrainResult {
                 self.explain().join("\n")
             )));
         }
-        Report::new(sections)
+        Report::with_csv(sections, csv)
     }
 
     /// Tokens and the compute they take.

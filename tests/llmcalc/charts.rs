@@ -94,3 +94,58 @@ fn chinchilla_chart_draws_each_fit_and_its_optimum() {
         "{labels:?}"
     );
 }
+
+/// Extreme inputs no longer hang the chart: values no run has are refused before anything is drawn,
+/// and the largest plausible ones draw in well under a second.
+#[test]
+fn extreme_inputs_do_not_hang_the_chart() {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("extreme.svg");
+    let chart_to = ["--chart", path.to_str().unwrap()];
+    for extra in [["--mfu", "1e-300"], ["--price", "h100=$1e308/h"]] {
+        let args = crate::errors::on_8_h100("compare", &[&extra[..], &chart_to[..]].concat());
+        let err = crate::fails(&args);
+        assert!(err.contains("plausible range"), "{err}");
+    }
+    let start = std::time::Instant::now();
+    let svg = chart(
+        &crate::errors::on_8_h100("compare", &["--tokens", "1e30"]),
+        "largest.svg",
+    );
+    assert!(
+        start.elapsed().as_secs() < 10 && svg.contains("cost"),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// Ranges draw both ends (the low end solid, up to the high end pale), axis labels read as counts
+/// (`30.0 k`, not `30000.0`), and the chinchilla chart marks the model itself.
+#[test]
+fn ranges_axes_and_the_model_itself() {
+    let svg = chart(
+        &[
+            "compare",
+            "gpt-4",
+            "--gpu",
+            "a100-40gb,h100",
+            "--days",
+            "90..100",
+            "--mfu",
+            "0.32..0.36",
+        ],
+        "ranges.svg",
+    );
+    let labels = texts(&svg);
+    assert!(
+        !labels.iter().any(|t| t.ends_with(".0") && t.len() > 5),
+        "{labels:?}"
+    );
+    let pale = svg.matches("opacity=\"0.35\"").count();
+    assert!(pale >= 2, "no pale range bars:\n{svg}");
+    let svg = chart(&["chinchilla", "llama-3.1-8b"], "own-point.svg");
+    assert!(
+        texts(&svg).iter().any(|t| t == "llama-3.1-8b"),
+        "{:?}",
+        texts(&svg)
+    );
+}

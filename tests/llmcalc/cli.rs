@@ -346,3 +346,282 @@ fn markdown_output() {
     assert!(md.contains("| part | stack | each |"), "{md}");
     assert!(md.contains("| token embedding | - | 131,072,000 |"), "{md}");
 }
+
+/// `memory` says how many sequences run: 500k tokens is 122 sequences of 4096, but 64 replicas of one
+/// micro-batch of one sequence run 64 (122 / 64 = 1 micro-batch each, rounded down).
+#[test]
+fn memory_says_how_many_sequences_run() {
+    let out = crate::stdout(&[
+        "memory",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "64",
+        "--global-batch-tokens",
+        "500k",
+        "--zero",
+        "3",
+        "--recompute",
+        "full",
+    ]);
+    assert!(
+        out.contains(
+            "64 sequences of 4096 tokens per step, 1 micro-batch per replica (122 asked for"
+        ),
+        "{out}"
+    );
+}
+
+/// Runs llmcalc with `args`, expects exit code 3 (the question has no answer) with the report on
+/// standard output and the reason on standard error, and returns both.
+pub fn no_answer(args: &[&str]) -> (String, String) {
+    let output = llmcalc().args(args).output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(3), "llmcalc {args:?}: {stderr}");
+    assert!(stderr.starts_with("no answer: "), "{stderr}");
+    (String::from_utf8(output.stdout).unwrap(), stderr)
+}
+
+/// As [`no_answer`], the report as JSON.
+pub fn no_answer_json(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    serde_json::from_str(&no_answer(&all).0).unwrap()
+}
+
+/// Exit code 3 where no answer exists, for each command that can find that: no layout fits (`plan`),
+/// the layout does not fit (`memory`), a solved term cannot be (`train`).
+#[test]
+fn no_answer_exits_3_with_the_report_and_the_reason() {
+    let (out, why) = no_answer(&["memory", "llama-2-70b", "--gpu", "h100", "--gpus", "8"]);
+    assert!(out.contains("does not fit"), "{out}");
+    assert!(why.contains("the layout does not fit"), "{why}");
+    let (_, why) = no_answer(&[
+        "plan",
+        "llama-2-70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1",
+        "--global-batch-tokens",
+        "8k",
+    ]);
+    assert!(why.contains("no layout of 1 GPU fits"), "{why}");
+    let (out, why) = no_answer(&[
+        "train", "--flops", "1e25", "--gpu", "h100", "--gpus", "10", "--days", "1",
+    ]);
+    assert!(out.contains("impossible"), "{out}");
+    assert!(why.contains("the run cannot be"), "{why}");
+    let (_, why) = no_answer(&["compare", "gpt-4", "--gpu", "rtx-4090", "--gpus", "8"]);
+    assert!(why.contains("no GPU type can run this"), "{why}");
+    // An answer that fits exits 0.
+    stdout(&[
+        "memory",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--zero",
+        "3",
+        "--recompute",
+        "full",
+    ]);
+}
+
+/// `memory` assumes FlashAttention-style kernels, as current frameworks run, which never store the
+/// s × s attention scores. Llama 3.1 8B (d_model 4096, 8 KV heads of 128, gated MLP 14336) at s = 8192,
+/// b = 1, from Korthikanti et al. 2022's tensors: 10sbh outside the attention and MLP blocks,
+/// sb·(4·4096) for Q and the attention output input, sb·8·14336 for the gated MLP and sb·4·(8·128)
+/// for K and V: sb × 176,128 = 1,442,840,576 bytes per layer, 32 layers = 43.0 GiB. Storing the
+/// 5as²b scores would add 5 × 32 × 8192² bytes = 10 GiB per layer.
+#[test]
+fn memory_assumes_attention_scores_are_not_stored() {
+    let r = crate::cli::no_answer_json(&["memory", "llama-3.1-8b", "--gpu", "h100", "--gpus", "1"]);
+    let stage = &r["stages"][0];
+    assert_eq!(
+        stage["activations_per_layer"].as_f64().unwrap(),
+        8192.0 * 176_128.0
+    );
+    assert_eq!(
+        stage["activations"].as_f64().unwrap(),
+        32.0 * 8192.0 * 176_128.0
+    );
+}
+
+/// Every preset cites a public source or says it has none: no preset points at text only its authors
+/// could read.
+#[test]
+fn preset_sources_are_public() {
+    let models = json(&["models"]);
+    for model in models["models"].as_array().unwrap() {
+        let source = model["source"].as_str().unwrap();
+        for private in ["origin notes", "issue 2", "llmcalc "] {
+            assert!(!source.contains(private), "{}: {source}", model["id"]);
+        }
+    }
+    let gpt_4o = &models["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "gpt-4o")
+        .unwrap();
+    assert!(
+        gpt_4o["source"]
+            .as_str()
+            .unwrap()
+            .contains("arXiv:2412.19260")
+    );
+    assert_eq!(gpt_4o["total_params"], 200e9);
+}
+
+/// The words of a shell command line: split on spaces, with '…' and "…" quoting.
+pub fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut word, mut quote, mut started) = (Vec::new(), String::new(), None, false);
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '\'' | '"') => (quote, started) = (Some(c), true),
+            (Some(q), c) if c == q => quote = None,
+            (None, ' ') => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                }
+                started = false;
+            }
+            _ => (word, started) = (word + &c.to_string(), true),
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
+}
+
+/// Every example in `--help` runs as a shell would run it — in a folder holding the files the examples
+/// name — and answers: exit 0, or 3 where no answer exists. A `$` in an example is quoted, or the shell
+/// would take it.
+#[test]
+fn every_help_example_runs() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("help-examples");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (folder, config) in [
+        ("Llama-2-7b-hf", "llama-2-7b.json"),
+        ("mixtral-8x7b", "mixtral-8x7b.json"),
+    ] {
+        std::fs::create_dir_all(dir.join(folder)).unwrap();
+        std::fs::copy(
+            fixtures.join("hf").join(config),
+            dir.join(folder).join("config.json"),
+        )
+        .unwrap();
+    }
+    std::fs::copy(fixtures.join("tiny.toml"), dir.join("my-model.toml")).unwrap();
+    let mut examples = 0;
+    for sub in Cli::command().get_subcommands() {
+        let help = sub
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        for line in help
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("llmcalc "))
+        {
+            // What the shell does with the rest (`> file`, `&& man …`) is not llmcalc's.
+            let command = line.split(['>', '&']).next().unwrap();
+            for word in command.split_whitespace().filter(|w| w.contains('$')) {
+                assert!(word.starts_with('\''), "`{line}`: quote `{word}`");
+            }
+            let args = shell_words(command);
+            let output = binary().args(&args).current_dir(&dir).output().unwrap();
+            let code = output.status.code();
+            assert!(
+                code == Some(0) || code == Some(3),
+                "`llmcalc {line}` exited {code:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let out = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                !out.contains("impossible") && !out.contains("above 100%"),
+                "`llmcalc {line}`:\n{out}"
+            );
+            examples += 1;
+        }
+    }
+    assert!(examples > 30, "{examples}");
+}
+
+/// For scripts: a `--presets` folder that does not exist is an error (a negotiated price in it would
+/// silently not apply), `import` refuses a format it cannot print, `train`'s CSV holds every headline
+/// figure, and JSON numbers carry no last-bit noise ($14.24/h, not 14.240000000000002).
+#[test]
+fn scripts_get_what_they_ask_for_or_an_error() {
+    let err = crate::fails(&["models", "--presets", "/nonexistent-llmcalc-folder"]);
+    assert!(
+        err.contains("--presets: `/nonexistent-llmcalc-folder` is not a folder"),
+        "{err}"
+    );
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hf/gpt2.json");
+    let err = crate::fails(&["import", config, "--format", "json"]);
+    assert!(
+        err.contains("import prints a preset, which is TOML"),
+        "{err}"
+    );
+    let csv = stdout(&[
+        "train", "--flops", "1e24", "--gpu", "h100", "--gpus", "1000", "--mfu", "0.4", "--format",
+        "csv",
+    ]);
+    assert!(csv.starts_with("figure,low,high\n"), "{csv}");
+    // 1e24 / (1000 × 989.4e12 × 0.4) s = 2,526,784 s, in hours 701.88.
+    let wall = csv.lines().find(|l| l.starts_with("wall_clock,")).unwrap();
+    let seconds: f64 = wall.split(',').nth(1).unwrap().parse().unwrap();
+    assert!(
+        (seconds - 1e24 / (1000.0 * 989.4e12 * 0.4)).abs() < 1e-3,
+        "{wall}"
+    );
+    let part = "\ncompute_part: given (--flops),1000000000000000000000000,";
+    assert!(csv.contains(part), "{csv}");
+    let gpus = stdout(&["gpus", "--format", "json"]);
+    assert!(
+        gpus.contains("\"price_usd_per_gpu_hour\": 14.24,"),
+        "{gpus}"
+    );
+}
+
+/// Shell completion offers the preset names for MODEL and --gpu (fish completes options only).
+#[test]
+fn completions_offer_model_and_gpu_names() {
+    for shell in ["bash", "zsh", "fish"] {
+        let script = stdout(&["completions", shell]);
+        let models = ["llama-2-7b", "mixtral-8x7b"];
+        let names: &[&str] = if shell == "fish" { &[] } else { &models };
+        for name in names.iter().chain(&["mi300x", "h100-sxm"]) {
+            assert!(script.contains(name), "{shell}: {name}");
+        }
+    }
+}
+
+/// compare says where each price comes from: GPT-4's claimed $1/h applies on its claimed A100-40GB
+/// only; another GPU takes its preset's price, or the one given.
+#[test]
+fn compare_says_where_each_price_comes_from() {
+    let r = json(&[
+        "compare",
+        "gpt-4",
+        "--gpu",
+        "a100-40gb,a100-80gb,h100",
+        "--days",
+        "90",
+        "--mfu",
+        "0.35",
+        "--price",
+        "h100=$2/h",
+    ]);
+    let source = |gpu: &str| {
+        let rows = r["rows"].as_array().unwrap();
+        rows.iter().find(|row| row["gpu"] == gpu).unwrap()["price_source"].clone()
+    };
+    assert_eq!(source("a100-40gb"), "claims");
+    assert_eq!(source("a100-80gb"), "preset");
+    assert_eq!(source("h100"), "given");
+}

@@ -226,3 +226,180 @@ fn missing_inputs_are_named_by_their_flags() {
         "{err}"
     );
 }
+
+/// `command llama-2-7b --gpu h100 --gpus 8`, then `extra`.
+pub fn on_8_h100<'a>(command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let on = [command, "llama-2-7b", "--gpu", "h100", "--gpus", "8"];
+    [&on[..], extra].concat()
+}
+
+/// Values whose size no real run has, by command line, preset or `--set`: refused with the input, the
+/// value and the plausible range, before a calculation can underflow or overflow into `NaN` or `inf`.
+#[test]
+fn implausible_sizes_are_refused_by_name() {
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &[
+                "mfu",
+                "llama-2-7b",
+                "--gpu",
+                "h100",
+                "--gpus",
+                "8",
+                "--step-time",
+                "1e-320",
+                "--batch-tokens",
+                "4M",
+            ],
+            "--step-time",
+            "1 ns to 10,000 years",
+        ),
+        (
+            &[
+                "train", "--flops", "2e25", "--gpu", "h100", "--gpus", "1000", "--days", "1e-320",
+            ],
+            "--days",
+            "plausible range of a time",
+        ),
+        // Underflow, not over-determination, is what is wrong here.
+        (
+            &[
+                "train", "--flops", "1e-300", "--gpu", "h100", "--gpus", "1", "--mfu", "0.4",
+            ],
+            "--flops",
+            "1 FLOP to 1e35 FLOP",
+        ),
+        (
+            &["audit", "gpt-4", "--tolerance", "1e-320"],
+            "--tolerance",
+            "0.0001%",
+        ),
+        (
+            &on_8_h100("compare", &["--price", "h100=$1e308/h"]),
+            "--price",
+            "$0.0001/h to $10,000/h",
+        ),
+        (
+            &on_8_h100("compare", &["--tokens", "1e300"]),
+            "--tokens",
+            "0.001 to 1e30",
+        ),
+        (
+            &[
+                "train",
+                "llama-2-7b",
+                "--set",
+                "claims.training_tokens=\"1..1e300\"",
+            ],
+            "claims.training_tokens",
+            "plausible range of a count",
+        ),
+    ];
+    for (args, input, range) in cases {
+        let err = fails(args);
+        assert!(
+            err.contains(input) && err.contains(range),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("over-determined"), "{args:?}: {err}");
+    }
+}
+
+/// A GPU preset with a peak of 5e-324 FLOP/s or a power of 1e300 W is refused where it is written.
+#[test]
+fn implausible_gpu_figures_in_a_preset() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("implausible-gpus");
+    let gpus = dir.join("gpus");
+    std::fs::create_dir_all(&gpus).unwrap();
+    let h100 = include_str!("../../presets/gpus/h100.toml");
+    let peak = h100.find("bf16 = \"").expect("a bf16 peak");
+    let end = peak + h100[peak..].find('\n').unwrap();
+    std::fs::write(
+        gpus.join("tiny-peak.toml"),
+        format!("{}bf16 = \"5e-324 FLOP/s\"{}", &h100[..peak], &h100[end..]),
+    )
+    .unwrap();
+    let err = fails(&[
+        "train",
+        "llama-2-7b",
+        "--gpu",
+        "tiny-peak",
+        "--gpus",
+        "8",
+        "--days",
+        "30",
+        "--presets",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("tiny-peak.toml") && err.contains("1 MFLOP/s to 1e24 FLOP/s"),
+        "{err}"
+    );
+}
+
+/// What is read is capped: a file nested thousands deep is refused at the place it gets too deep, in
+/// well under a second; a device or a FIFO is refused without reading from it.
+#[test]
+fn files_that_would_hang_or_exhaust_memory() {
+    let headers: String = (1..3000)
+        .map(|k| format!("[{}]\n", vec!["a"; k].join(".")))
+        .take(40)
+        .collect();
+    let path = write_preset("deep.toml", &headers);
+    let start = std::time::Instant::now();
+    let err = fails(&["params", path.to_str().unwrap()]);
+    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    assert!(
+        err.contains("deep.toml:17:") && err.contains("nested more than 16 levels"),
+        "{err}"
+    );
+    let err = fails(&["params", "/dev/zero"]);
+    assert!(err.contains("/dev/zero: not a regular file"), "{err}");
+    let fifo = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fifo.toml");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let err = fails(&["params", fifo.to_str().unwrap()]);
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+}
+
+/// A negative number is a value refused with its range, not a flag clap suggests passing after `--`;
+/// `train` alone asks for a model first.
+#[test]
+fn negative_numbers_and_a_bare_train() {
+    let err = fails(&[
+        "train", "--flops", "1e24", "--gpu", "h100", "--gpus", "-5", "--days", "3",
+    ]);
+    assert!(
+        err.contains("`-5` must be above zero") && !err.contains("-- -5"),
+        "{err}"
+    );
+    let err = fails(&["memory", "llama-2-7b", "--gpu", "h100", "--gpus", "-8"]);
+    assert!(!err.contains("-- -8"), "{err}");
+    let err = fails(&["train"]);
+    assert!(err.starts_with("error: MODEL: give a model"), "{err}");
+}
+
+/// Durations as people write them: `850ms`, `90-100` days, `3 months` (a quarter of 365.25 days).
+#[test]
+fn durations_as_people_write_them() {
+    let r = crate::json(&[
+        "train", "--flops", "1e24", "--gpu", "h100", "--gpus", "1000", "--days", "90-100",
+    ]);
+    assert_eq!(r["wall_clock_seconds"]["low"], 90.0 * 86_400.0);
+    assert_eq!(r["wall_clock_seconds"]["high"], 100.0 * 86_400.0);
+    let r = crate::json(&[
+        "train", "--flops", "1e24", "--gpu", "h100", "--gpus", "1000", "--days", "3 months",
+    ]);
+    assert_eq!(r["wall_clock_seconds"]["low"], 0.25 * 365.25 * 86_400.0);
+    let r = crate::json(&on_8_h100(
+        "mfu",
+        &["--step-time", "850ms", "--batch-tokens", "32k"],
+    ));
+    let tokens_per_second = r["tokens_per_second"].as_f64().unwrap();
+    assert!(
+        (tokens_per_second / (32_000.0 / 0.85) - 1.0).abs() < 1e-14,
+        "{tokens_per_second}"
+    );
+}

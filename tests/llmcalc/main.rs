@@ -5,6 +5,7 @@ mod calibration;
 mod charts;
 mod cli;
 mod errors;
+mod fuzz;
 mod gpus;
 mod import;
 mod modern;
@@ -52,6 +53,20 @@ pub fn json(args: &[&str]) -> serde_json::Value {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
     serde_json::from_str(&stdout(&all)).unwrap()
+}
+
+/// Runs llmcalc with `args` in JSON where the answer may be "no answer" (exit code 3, as when a layout
+/// does not fit), and returns the JSON it printed.
+pub fn answer_json(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let output = llmcalc().args(&all).output().unwrap();
+    let code = output.status.code();
+    assert!(
+        code == Some(0) || code == Some(3),
+        "llmcalc {all:?}: {code:?}"
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 /// Runs llmcalc with `args`, expects exit code 2 and nothing on standard output, and returns stderr.

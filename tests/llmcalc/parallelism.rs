@@ -1,7 +1,7 @@
 //! Memory per GPU and the layout search through the binary, against hand calculations from the ZeRO and
 //! Korthikanti et al. formulas.
 
-use crate::{LLAMA_70B_LAYOUT, fails, json, stdout};
+use crate::{LLAMA_70B_LAYOUT, fails, json};
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
@@ -78,14 +78,14 @@ fn gpt_4_origin_layout_is_evaluated_and_does_not_fit_an_a100_40gb() {
         "--recompute",
         "full",
     ];
-    let r = json(&args);
+    let r = crate::cli::no_answer_json(&args);
     assert_eq!(r["layout"]["dp"], 208);
     assert_eq!(r["fits"], false);
     // Weights and gradients alone: 2 + 2 bytes × (1.8T / 120) ≈ 61 GB, above 40 GiB.
     let first = &r["stages"][0];
     let states = first["weights"].as_f64().unwrap() + first["gradients"].as_f64().unwrap();
     assert!(states > 40.0 * GIB, "{states}");
-    let text = stdout(&args);
+    let (text, _) = crate::cli::no_answer(&args);
     assert!(text.contains("does not fit: needs"), "{text}");
     assert!(text.contains("the largest part is weights"), "{text}");
     // ZeRO-3 shards the weights too, and then it fits.

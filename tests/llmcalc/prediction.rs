@@ -1,7 +1,7 @@
 //! Predicted step times and MFU against published runs the calibration did not see, and the ways a
 //! user asks for them: one layout pinned, a layout search, predicted MFU in `train` and `compare`.
 
-use crate::{fails, json, stdout};
+use crate::{fails, json};
 
 fn best(r: &serde_json::Value) -> &serde_json::Value {
     &r["layouts"][0]
@@ -170,7 +170,7 @@ fn an_impossible_pin_is_refused_with_its_reason() {
 fn a_batch_too_small_names_the_smallest_that_works() {
     // 64 GPUs and 8 sequences of 4,096 tokens: even TP 8 × PP 8 leaves one replica; TP 4 × PP 2 needs
     // 8; the narrowest data-parallel width that fits… is reported when nothing is evaluated.
-    let out = stdout(&[
+    let (out, _) = crate::cli::no_answer(&[
         "plan",
         "llama-2-7b",
         "--gpu",

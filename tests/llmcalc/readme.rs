@@ -1,19 +1,21 @@
 //! The README's examples are real: every ```console block starting with `$ llmcalc ARGS` must hold
-//! exactly what the binary prints for ARGS (standard output, or standard error when it fails).
+//! exactly what the binary prints for ARGS (standard output, or standard error when it fails), ARGS
+//! split as a shell splits them; a `$` in ARGS must be quoted, as a shell would otherwise take it.
 //! `LLMCALC_UPDATE_README=1 cargo test readme` rewrites the blocks from the binary; review the diff.
 
 use std::path::Path;
 
 use crate::llmcalc;
 
-/// What llmcalc prints for a command line from the README.
+/// What llmcalc prints for a command line from the README: standard output for an answer, then
+/// standard error when there is no answer (exit code 3), or standard error alone for an error.
 fn run(command: &str) -> String {
-    let args: Vec<&str> = command.split_whitespace().collect();
+    let args = crate::cli::shell_words(command);
     let output = llmcalc().args(&args).output().unwrap();
-    let text = if output.status.success() {
-        output.stdout
-    } else {
-        output.stderr
+    let text = match output.status.code() {
+        Some(0) => output.stdout,
+        Some(3) => [output.stdout, output.stderr].concat(),
+        _ => output.stderr,
     };
     String::from_utf8(text).unwrap()
 }
@@ -32,6 +34,9 @@ fn readme_examples_match_the_binary() {
         let block = &rest[body_start..end];
         let (first, expected) = block.split_once('\n').unwrap_or((block, ""));
         let command = first.trim_start_matches("$ llmcalc ");
+        for word in command.split_whitespace().filter(|w| w.contains('$')) {
+            assert!(word.starts_with('\''), "`{command}`: quote `{word}`");
+        }
         let actual = run(command);
         if actual != expected {
             stale.push(command.to_string());

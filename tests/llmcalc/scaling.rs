@@ -164,3 +164,16 @@ fn a_preset_without_claims_says_so() {
         "{text}"
     );
 }
+
+/// The fits were made on dense models: applied to a mixture of experts, they come with a warning.
+#[test]
+fn dense_fits_on_a_moe_model_are_flagged() {
+    let r = crate::json(&["chinchilla", "mixtral-8x7b", "--tokens", "8T"]);
+    let warning = r["trained"]["warning"].as_str().unwrap();
+    assert!(
+        warning.contains("mixture of experts") && warning.contains("Clark et al. 2022"),
+        "{warning}"
+    );
+    let r = crate::json(&["chinchilla", "llama-3.1-8b"]);
+    assert!(r["trained"]["warning"].is_null());
+}

@@ -195,10 +195,10 @@ fn solving_for_gpus_and_for_mfu() {
 #[test]
 fn impossible_answers_are_named() {
     let args = train("1e25", "h100", &["--gpus", "100", "--days", "1"]);
-    let text = stdout(&args);
+    let (text, _) = crate::cli::no_answer(&args);
     assert!(text.contains("impossible"), "{text}");
     assert!(text.contains("above 100%"), "{text}");
-    let r = json(&args);
+    let r = crate::cli::no_answer_json(&args);
     assert_eq!(r["impossible"].as_array().unwrap().len(), 1);
     // A script reads the code; the message is for people.
     assert_eq!(r["impossible"][0]["code"], "mfu_above_one");
@@ -208,7 +208,7 @@ fn impossible_answers_are_named() {
             .unwrap()
             .contains("above 100%")
     );
-    let r = json(&train(
+    let r = crate::cli::no_answer_json(&train(
         "1e19",
         "h100",
         &["--gpu-hours", "10", "--days", "1"],
@@ -435,11 +435,98 @@ fn gpu_counts_are_whole() {
 #[test]
 fn only_an_impossible_term_is_marked() {
     // 1e19 FLOP in 10 GPU-hours over 1 day: 0.417 GPUs is impossible, the MFU (28%) is not.
-    let text = stdout(&train(
+    let (text, _) = crate::cli::no_answer(&train(
         "1e19",
         "h100",
         &["--gpu-hours", "10", "--days", "1"],
     ));
     assert!(text.contains("below one GPU"), "{text}");
     assert!(text.contains("28.1%"), "{text}");
+}
+
+/// All four figures of a run, as a leak gives them, are checked against each other: 1e24 FLOP on 1,000
+/// H100s (989.4 TFLOP/s dense bf16) for 30 days (2,592,000 s) is an MFU of
+/// 1e24 / (1000 × 2,592,000 × 989.4e12) = 38.99%; 39% agrees, 40% agrees within 10% (2.5% apart), 60%
+/// does not, and the error says so through the MFU.
+#[test]
+fn a_run_given_whole_is_checked_within_a_tolerance() {
+    let run = |mfu: &'static str, tolerance: &'static str| {
+        vec![
+            "train",
+            "--flops",
+            "1e24",
+            "--gpu",
+            "h100",
+            "--gpus",
+            "1000",
+            "--days",
+            "30",
+            "--mfu",
+            mfu,
+            "--tolerance",
+            tolerance,
+        ]
+    };
+    let r = json(&(run("0.39", "10%")));
+    assert!(
+        r["agreement"]["difference"].as_f64().unwrap() < 0.001,
+        "{r}"
+    );
+    let r = json(&(run("0.40", "10%")));
+    let difference = r["agreement"]["difference"].as_f64().unwrap();
+    // 1e24 against 1000 × 2,592,000 × 989.4e12 × 0.40 = 1.0258e24: 2.52% apart.
+    assert!(
+        (difference - (1.0 - 1.0 / 1.02585)).abs() < 1e-3,
+        "{difference}"
+    );
+    let err = fails(&(run("0.40", "1%")));
+    assert!(err.starts_with("error: --mfu: over-determined"), "{err}");
+    let err = fails(&(run("0.6", "10%")));
+    assert!(
+        err.contains("the MFU given is 60.0%, the others give 39.0%"),
+        "{err}"
+    );
+}
+
+/// `mfu --explain` shows each step with its numbers: PaLM 540B at 238.3k tokens/s on 6,144 TPU v4 is
+/// 46.2% MFU (Chowdhery et al. 2022, Table 3).
+#[test]
+fn mfu_explains_its_steps() {
+    let text = stdout(&palm_mfu(&["--tokens-per-second", "238.3k", "--explain"]));
+    assert!(
+        text.contains("tokens/s per GPU = tokens/s / GPUs = 238 k / 6,144 = 38.8"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/ 275 TFLOP/s = 46.2% (Chowdhery et al. 2022, App. B"),
+        "{text}"
+    );
+}
+
+/// A duration so short that the run needs more GPUs than any layout is planned for is refused, naming
+/// the duration, instead of searching layouts for 2.3e17 GPUs without end; with the MFU given, the
+/// count is simply solved. Llama 2 7B's 2T tokens at about 46 GFLOP each (6N plus attention) are about
+/// 9.2e22 FLOP; over 1 ns at 40% of 989.4 TFLOP/s that is about 2.3e17 GPUs.
+#[test]
+fn a_run_too_short_to_plan_is_refused_by_its_duration() {
+    for command in ["train", "compare"] {
+        let err = fails(&[command, "llama-2-7b", "--gpu", "h100", "--days", "1e-9s"]);
+        assert!(
+            err.starts_with("error: --days: in this time the run needs 2.329e17 GPUs"),
+            "{err}"
+        );
+    }
+    let r = json(&[
+        "train",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--days",
+        "1e-9s",
+        "--mfu",
+        "0.4",
+    ]);
+    let gpus = r["gpus"]["low"].as_f64().unwrap();
+    assert!((gpus / 2.329e17 - 1.0).abs() < 1e-3, "{gpus}");
+    assert!(r["predicted_mfu"].is_null());
 }

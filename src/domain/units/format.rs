@@ -18,7 +18,18 @@ fn round_sig(x: f64, digits: i32) -> f64 {
         return x;
     }
     let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
-    (x * scale).round() / scale
+    if scale.is_finite() {
+        return (x * scale).round() / scale;
+    }
+    // Below about 1e-306 the scale overflows: round through decimal scientific notation instead.
+    let decimals = (digits - 1).max(0) as usize;
+    format!("{x:.decimals$e}").parse().unwrap_or(x)
+}
+
+/// `x` rounded to 15 significant digits, for output in base units: the arithmetic's last-bit noise
+/// (`14.240000000000002`) goes, every digit a double holds reliably stays.
+pub fn tidy(x: f64) -> f64 {
+    round_sig(x, 15)
 }
 
 /// `x` with three significant digits, keeping trailing zeros (`1.80`, `93.8`, `320`).
@@ -31,6 +42,8 @@ pub fn sig3(x: f64) -> String {
         format!("{r:.1}")
     } else if a >= 1.0 {
         format!("{r:.2}")
+    } else if a < 1e-6 {
+        format!("{r:.2e}")
     } else {
         // Below one: as many decimals as three significant digits need.
         let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
@@ -142,10 +155,17 @@ pub fn time(t: Time) -> String {
         .find(|(_, factor)| round_sig(s.abs() / factor, 3) >= 1.0)
         .unwrap_or(UNITS[4]);
     let x = s / factor;
-    if unit == "days" && round_sig(x, 3) >= 10_000.0 {
+    if unit == "days" && round_sig(x, 3) >= 1e9 {
         format!("{} days", scientific(x))
     } else if unit == "days" && x >= 1000.0 {
-        format!("{x:.0} days")
+        // Whole days with separators, three significant digits from ten thousand on, so that 8,274 and
+        // 10,900 days read alike.
+        let shown = if x >= 10_000.0 {
+            round_sig(x, 3)
+        } else {
+            x.round()
+        };
+        format!("{} days", exact(shown as u64))
     } else {
         format!("{} {unit}", sig3(x))
     }
@@ -195,6 +215,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tiny_values_keep_their_digits() {
+        // Scaling 1e-310 by 10^312 overflows to infinity; the rounding must not go through it.
+        assert_eq!(round_sig(1.234e-310, 3), 1.23e-310);
+        assert_eq!(sig3(1.234e-310), "1.23e-310");
+        assert_eq!(sig3(5e-324), "4.94e-324");
+        assert_eq!(sig3(0.000123), "0.000123");
+    }
+
+    #[test]
     fn three_significant_digits() {
         assert_eq!(sig3(1.8), "1.80");
         assert_eq!(sig3(93.75), "93.8");
@@ -236,7 +265,10 @@ mod tests {
         assert_eq!(time(Time::new::<second>(0.12)), "120 ms");
         assert_eq!(time(Time::new::<second>(59.96)), "60.0 s");
         assert_eq!(time(Time::new::<second>(59.98)), "1.00 min");
-        assert_eq!(time(Time::new::<day>(1234.4)), "1234 days");
+        assert_eq!(time(Time::new::<day>(1234.4)), "1,234 days");
+        assert_eq!(time(Time::new::<day>(8274.0)), "8,274 days");
+        assert_eq!(time(Time::new::<day>(10_923.0)), "10,900 days");
+        assert_eq!(time(Time::new::<day>(2e9)), "2.00e9 days");
         assert_eq!(money(Money::new::<dollar>(59.8e6)), "$59.8M");
         assert_eq!(money(Money::new::<dollar>(200e3)), "$200k");
         assert_eq!(

@@ -7,8 +7,8 @@
 //! Units and prefixes are case-sensitive, as in SI: `M` is mega and `m` is not accepted as a prefix,
 //! `B` is a byte and `b` a bit (`Gb/s`), and `k` is kilo. Counts and money also take `K` for thousand and
 //! `B` (or `G`) for billion, as in `1.8B` parameters or `$1.2B`. `KB` is refused as ambiguous: write `kB`
-//! (1000 bytes) or `KiB` (1024 bytes). Time units accept `s`, `min`, `h`/`hr`/`hour(s)`, `d`/`day(s)`
-//! and `w`/`week(s)`. A price is per GPU-hour: `$2/h`, `$2/GPU-hour` and `$2/A100-hour` are the same.
+//! (1000 bytes) or `KiB` (1024 bytes). Time units accept `ms`, `s`, `min`, `h`/`hr`/`hour(s)`,
+//! `d`/`day(s)`, `w`/`week(s)`, `mo`/`month(s)` (a twelfth of 365.25 days) and `y`/`year(s)`. A price is per GPU-hour: `$2/h`, `$2/GPU-hour` and `$2/A100-hour` are the same.
 
 use std::fmt;
 
@@ -44,7 +44,8 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    const ALL: [Dimension; 11] = [
+    /// Every dimension.
+    pub const ALL: [Dimension; 11] = [
         Dimension::Count,
         Dimension::Fraction,
         Dimension::Time,
@@ -73,6 +74,69 @@ impl Dimension {
             Dimension::Energy => "an amount of energy (e.g. `1287 MWh`, `3.6 GJ`)",
             Dimension::Power => "a power (e.g. `700 W`, `1.2 kW`)",
         }
+    }
+
+    /// The plausible magnitudes of a value, in base units: `(floor, ceiling)`. Zero is left to each field
+    /// to allow or refuse; any other value whose size is outside these bounds is refused, because a
+    /// calculation on it would underflow or overflow into a result that means nothing. The bounds are
+    /// far wider than anything real, so that no real input is refused:
+    /// - counts: 0.001 to 10^30 (parameters, tokens and GPUs of any conceivable run);
+    /// - fractions: 10^-6 (0.0001%) to 10^6;
+    /// - time: 1 ns to 10,000 years;
+    /// - memory: 1 byte to 10^21 bytes (1 ZB); bandwidth: 1 kB/s to 10^18 B/s (1 EB/s);
+    /// - compute: 1 FLOP to 10^35 FLOP; compute rates: 1 MFLOP/s to 10^24 FLOP/s (per GPU or cluster);
+    /// - money: $10^-6 to $10^15; prices: $0.0001 to $10,000 per GPU-hour;
+    /// - energy: 1 J to 10^22 J; power: 1 mW to 10 GW.
+    pub fn plausible(self) -> (f64, f64) {
+        const YEAR: f64 = 365.25 * 86_400.0;
+        match self {
+            Dimension::Count => (1e-3, 1e30),
+            Dimension::Fraction => (1e-6, 1e6),
+            Dimension::Time => (1e-9, 1e4 * YEAR),
+            Dimension::Information => (1.0, 1e21),
+            Dimension::Bandwidth => (1e3, 1e18),
+            Dimension::Compute => (1.0, 1e35),
+            Dimension::ComputeRate => (1e6, 1e24),
+            Dimension::Money => (1e-6, 1e15),
+            Dimension::MoneyRate => (1e-4 / 3600.0, 1e4 / 3600.0),
+            Dimension::Energy => (1.0, 1e22),
+            Dimension::Power => (1e-3, 1e10),
+        }
+    }
+
+    /// The plausible range as people read it, in the field's usual units.
+    fn plausible_text(self) -> &'static str {
+        match self {
+            Dimension::Count => "0.001 to 1e30",
+            Dimension::Fraction => "0.0001% to 1e6",
+            Dimension::Time => "1 ns to 10,000 years",
+            Dimension::Information => "1 byte to 1e21 bytes",
+            Dimension::Bandwidth => "1 kB/s to 1e18 B/s",
+            Dimension::Compute => "1 FLOP to 1e35 FLOP",
+            Dimension::ComputeRate => "1 MFLOP/s to 1e24 FLOP/s",
+            Dimension::Money => "$0.000001 to $1e15",
+            Dimension::MoneyRate => "$0.0001/h to $10,000/h",
+            Dimension::Energy => "1 J to 1e22 J",
+            Dimension::Power => "1 mW to 10 GW",
+        }
+    }
+
+    /// Refuses a value (in base units) whose size is outside [`Dimension::plausible`], or that is not
+    /// finite; zero and the sign are left to the field.
+    pub fn check(self, text: &str, value: f64) -> Result<f64, ParseError> {
+        let error = |reason| ParseError {
+            input: text.to_string(),
+            expected: self,
+            reason,
+        };
+        if !value.is_finite() {
+            return Err(error(Reason::NotFinite));
+        }
+        let (floor, ceiling) = self.plausible();
+        if value != 0.0 && !(floor..=ceiling).contains(&value.abs()) {
+            return Err(error(Reason::Implausible));
+        }
+        Ok(value)
     }
 
     /// Short name, for saying what a value was instead.
@@ -121,6 +185,8 @@ pub enum Reason {
     Ambiguous(&'static str),
     /// A range whose two ends are not in order or not both given.
     BadRange,
+    /// A value outside [`Dimension::plausible`].
+    Implausible,
 }
 
 impl fmt::Display for ParseError {
@@ -140,6 +206,12 @@ impl fmt::Display for ParseError {
             ),
             Reason::MissingUnit => write!(f, "`{input}` needs a unit; expected {expected}"),
             Reason::Ambiguous(hint) => write!(f, "`{input}` is ambiguous: {hint}"),
+            Reason::Implausible => write!(
+                f,
+                "`{input}` is outside the plausible range of {} ({}); expected {expected}",
+                self.expected.noun(),
+                self.expected.plausible_text()
+            ),
             Reason::BadRange => write!(
                 f,
                 "`{input}` is not a range `low..high` with low <= high; expected {expected} at each end"
@@ -229,11 +301,15 @@ fn magnitude(unit: &str) -> Option<f64> {
 /// Seconds per time unit.
 fn time_unit(unit: &str) -> Option<f64> {
     Some(match unit {
+        "ms" | "msec" | "millisecond" | "milliseconds" => 1e-3,
         "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
         "min" | "mins" | "minute" | "minutes" => 60.0,
         "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
         "d" | "day" | "days" => 86_400.0,
         "w" | "wk" | "week" | "weeks" => 604_800.0,
+        // A month is a twelfth of the Julian year of 365.25 days.
+        "mo" | "month" | "months" => 365.25 * 86_400.0 / 12.0,
+        "y" | "yr" | "year" | "years" => 365.25 * 86_400.0,
         _ => return None,
     })
 }
@@ -334,12 +410,7 @@ pub fn read(text: &str, dim: Dimension, bare: Option<f64>) -> Result<f64, ParseE
     }
     let bare = bare.filter(|_| unit.is_empty() && !dollar_sign);
     if let Some(factor) = bare.or_else(|| factor(dim, unit, dollar_sign)) {
-        let value = number * factor;
-        return if value.is_finite() {
-            Ok(value)
-        } else {
-            Err(error(Reason::NotFinite))
-        };
+        return dim.check(text, number * factor);
     }
     if unit.starts_with("KB") || unit.starts_with("Kb") {
         return Err(error(Reason::Ambiguous(
@@ -358,10 +429,29 @@ pub fn read(text: &str, dim: Dimension, bare: Option<f64>) -> Result<f64, ParseE
     }
 }
 
-/// A range `low..high` of values, or a single value (`low == high`). A unit written only on the upper end
-/// applies to both (`90..100 days`).
+/// Where `text` splits into the two ends of a range: at `..`, or at a `-` between a number (or its unit)
+/// and the next number, as in `90-100` or `$53M-$60M` — not in an exponent (`1e-5`), a leading sign or
+/// `GPU-hour`.
+fn range_ends(text: &str) -> Option<(&str, &str)> {
+    if let Some(ends) = text.split_once("..") {
+        return Some(ends);
+    }
+    let bytes = text.as_bytes();
+    (1..bytes.len()).find_map(|i| {
+        let before = bytes[i - 1];
+        let after = bytes.get(i + 1).copied().unwrap_or(b' ');
+        let splits = bytes[i] == b'-'
+            && (before.is_ascii_alphanumeric() || before == b'%')
+            && !matches!(before, b'e' | b'E')
+            && (after.is_ascii_digit() || after == b'$' || after == b'.');
+        splits.then(|| (&text[..i], &text[i + 1..]))
+    })
+}
+
+/// A range `low..high` (or `low-high`) of values, or a single value (`low == high`). A unit written only
+/// on the upper end applies to both (`90..100 days`).
 pub fn read_range(text: &str, dim: Dimension, bare: Option<f64>) -> Result<(f64, f64), ParseError> {
-    let Some((low, high)) = text.split_once("..") else {
+    let Some((low, high)) = range_ends(text) else {
         let value = read(text, dim, bare)?;
         return Ok((value, value));
     };
@@ -496,6 +586,9 @@ mod tests {
             ("90 days", Time, 90.0 * 86_400.0),
             ("55d", Time, 55.0 * 86_400.0),
             ("12h", Time, 43_200.0),
+            ("850ms", Time, 0.85),
+            ("3 months", Time, 0.25 * 365.25 * 86_400.0),
+            ("1y", Time, 365.25 * 86_400.0),
             ("13T", Count, 13e12),
             ("1.8T", Count, 1.8e12),
             ("1.8B", Count, 1.8e9),
@@ -611,6 +704,23 @@ mod tests {
         assert!(close(lo, 90.0 * 86_400.0) && close(hi, 100.0 * 86_400.0));
         let (lo, hi) = read_range("$53M..$60M", Dimension::Money, None).unwrap();
         assert!(close(lo, 53e6) && close(hi, 60e6));
+        let (lo, hi) = read_range("90-100", Dimension::Time, Some(86_400.0)).unwrap();
+        assert!(close(lo, 90.0 * 86_400.0) && close(hi, 100.0 * 86_400.0));
+        let (lo, hi) = read_range("$53M-$60M", Dimension::Money, None).unwrap();
+        assert!(close(lo, 53e6) && close(hi, 60e6));
+        // Not ranges: an exponent, a sign, a price per GPU-hour.
+        assert_eq!(
+            read_range("1e-5", Dimension::Fraction, None).unwrap(),
+            (1e-5, 1e-5)
+        );
+        assert!(read_range("-5", Dimension::Count, None).is_ok());
+        let per_hour = 2.0 / 3600.0;
+        assert!(close(
+            read_range("$2/A100-hour", Dimension::MoneyRate, None)
+                .unwrap()
+                .0,
+            per_hour
+        ));
         let (lo, hi) = read_range("7", Dimension::Count, None).unwrap();
         assert!(close(lo, 7.0) && close(hi, 7.0));
         assert_eq!(
