@@ -216,12 +216,13 @@ proptest! {
     ) {
         let Ok(set) = format!("{key}={value}").parse::<Override>() else { return Ok(()) };
         if Catalog::builtin().model(model, &[set]).is_ok() {
-            let overrides = vec![format!("{key}={value}")];
-            let mut args = vec!["params".to_string(), model.to_string()];
-            for o in overrides {
-                args.extend(["--set".to_string(), o]);
+            let set = ["--set", &format!("{key}={value}")].map(str::to_string);
+            for command in [&["params"][..], &["flops"], &["memory", "--gpu", "h100", "--gpus", "8"]] {
+                let mut args: Vec<String> = command.iter().map(|a| a.to_string()).collect();
+                args.push(model.to_string());
+                args.extend(set.iter().cloned());
+                run(args)?;
             }
-            run(args)?;
         }
     }
 

@@ -229,3 +229,23 @@ fn absurd_batches_and_reserves_are_refused() {
         "{err}"
     );
 }
+
+/// A trillion GPUs are searched in well under a second (no layout fits a 1,024-sequence batch), where
+/// listing the divisors one candidate at a time took minutes.
+#[test]
+fn a_huge_gpu_count_is_searched_quickly() {
+    let start = std::time::Instant::now();
+    let (_, why) = crate::cli::no_answer(&[
+        "plan",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1000000000000",
+    ]);
+    assert!(
+        why.contains("no layout of 1,000,000,000,000 GPUs fits"),
+        "{why}"
+    );
+    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+}
