@@ -7,7 +7,6 @@ use crate::domain::model::Model;
 use crate::domain::model::architecture::{Architecture, Kind};
 use crate::domain::model::params::{self, ParamBreakdown};
 use crate::error::Result;
-use crate::render::Section;
 
 /// Who the model is, at the top of every result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -30,16 +29,6 @@ impl ModelInfo {
             architecture: describe(arch),
             source: model.source.clone(),
         }
-    }
-}
-
-impl ModelInfo {
-    /// The heading of a report: name, architecture, source.
-    pub fn heading(&self) -> Section {
-        Section::Line(format!(
-            "{} ({})\n{}\nsource: {}",
-            self.name, self.id, self.architecture, self.source
-        ))
     }
 }
 

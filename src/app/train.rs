@@ -19,7 +19,6 @@ use crate::domain::units::format;
 use crate::domain::units::unit::{day, dollar_per_hour, flop, hour, second};
 use crate::domain::units::{Bounds, Compute, ComputeRate, Energy, Money, MoneyRate, Power, Time};
 use crate::error::{Error, Input, Result};
-use crate::render::range;
 
 /// What `llmcalc train` was asked. Every run figure may be a range.
 #[derive(Clone, Debug, Default)]
@@ -380,8 +379,8 @@ fn claim_notes(
                 code,
                 message: format!(
                     "solved {name} {} differ from the claimed {} ({}×)",
-                    range(d.solved, show),
-                    range(d.claimed, show),
+                    format::range(d.solved, show),
+                    format::range(d.claimed, show),
                     format::sig3(d.ratio)
                 ),
             }
@@ -394,7 +393,7 @@ fn claim_notes(
             code: ClaimNoteCode::ComputeBasis,
             message: format!(
                 "the run rests on llmcalc's compute of {} (weights and attention over the context); the claims give {}",
-                range(compute, format::compute),
+                format::range(compute, format::compute),
                 format::compute(Compute::new::<flop>(claimed.mid()))
             ),
         });
@@ -516,19 +515,5 @@ impl Rates {
                 .filter(|(model, hardware)| hardware > model)
                 .map(|(model, hardware)| mfu.map(|m| m * (hardware / model).value)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_print_both_ends() {
-        assert_eq!(
-            range(Bounds::new(0.32, 0.36), format::percent),
-            "32.0% .. 36.0%"
-        );
-        assert_eq!(range(Bounds::exact(0.34), format::percent), "34.0%");
     }
 }

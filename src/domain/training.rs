@@ -90,7 +90,7 @@ impl Term {
             Term::Duration => format::time(Time::new::<second>(v)),
             Term::Gpus => format::count(v),
         };
-        crate::render::range(Bounds::new(low, high), one)
+        format::range(Bounds::new(low, high), one)
     }
 }
 

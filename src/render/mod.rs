@@ -725,14 +725,7 @@ pub fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", format::exact(n), if n == 1 { one } else { many })
 }
 
-/// A range printed with `show` at each end, or one value.
-pub fn range<T: Copy + PartialEq>(b: Bounds<T>, show: impl Fn(T) -> String) -> String {
-    if b.is_exact() {
-        show(b.low)
-    } else {
-        format!("{} .. {}", show(b.low), show(b.high))
-    }
-}
+pub use crate::domain::units::format::range;
 
 /// Renders a command's result in the chosen format; a figure that is not a finite number is an error in
 /// every format, never printed as `NaN` or `inf` (nor as JSON `null`).

@@ -105,3 +105,13 @@ pub fn claims_table(checks: &[ClaimCheck], cell: impl Fn(f64) -> Cell) -> Table 
     }
     table
 }
+
+impl ModelInfo {
+    /// The heading of a report: name, architecture, source.
+    pub fn heading(&self) -> Section {
+        Section::Line(format!(
+            "{} ({})\n{}\nsource: {}",
+            self.name, self.id, self.architecture, self.source
+        ))
+    }
+}

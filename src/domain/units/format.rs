@@ -210,9 +210,28 @@ pub fn percent(f: f64) -> String {
     format!("{}%", sig3(f * 100.0))
 }
 
+/// A range printed with `show` at each end, or one value.
+pub fn range<T: Copy + PartialEq>(
+    b: crate::domain::units::Bounds<T>,
+    show: impl Fn(T) -> String,
+) -> String {
+    if b.is_exact() {
+        show(b.low)
+    } else {
+        format!("{} .. {}", show(b.low), show(b.high))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_print_both_ends() {
+        use crate::domain::units::Bounds;
+        assert_eq!(range(Bounds::new(0.32, 0.36), percent), "32.0% .. 36.0%");
+        assert_eq!(range(Bounds::exact(0.34), percent), "34.0%");
+    }
 
     #[test]
     fn tiny_values_keep_their_digits() {
