@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::catalog::Origin;
 use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::kernels::Generation;
 use crate::domain::units::unit::{byte, byte_per_second, dollar_per_hour, flop_per_second, watt};
 
 /// One accelerator in the list, numbers in base units.
@@ -24,6 +25,10 @@ pub struct GpuEntry {
     /// Per GPU, both directions.
     pub interconnect_bytes_per_second: Option<f64>,
     pub gpus_per_node: Option<u64>,
+    /// Scale-out network per GPU, one direction: the preset's, else the 400 Gb/s default.
+    pub scale_out_bytes_per_second: f64,
+    /// The generation whose attention kernels the step-time model assumes.
+    pub generation: Generation,
     pub power_watts: Option<f64>,
     pub price_usd_per_gpu_hour: Option<f64>,
     pub price_source: Option<String>,
@@ -60,6 +65,8 @@ impl GpuEntry {
                 .and_then(|i| i.bandwidth)
                 .map(|b| b.get::<byte_per_second>()),
             gpus_per_node: g.interconnect.as_ref().map(|i| i.gpus_per_node),
+            scale_out_bytes_per_second: g.scale_out_bandwidth().get::<byte_per_second>(),
+            generation: g.generation,
             power_watts: g.power.map(|p| p.get::<watt>()),
             price_usd_per_gpu_hour: g
                 .price
