@@ -3,6 +3,13 @@
 
 use crate::{fails, json};
 
+/// `llmcalc plan MODEL --gpu GPU --gpus N FLAGS…` in JSON.
+fn plan(model: &str, gpu: &str, gpus: &str, flags: &[&str]) -> serde_json::Value {
+    let mut args = vec!["plan", model, "--gpu", gpu, "--gpus", gpus];
+    args.extend_from_slice(flags);
+    json(&args)
+}
+
 fn best(r: &serde_json::Value) -> &serde_json::Value {
     &r["layouts"][0]
 }
@@ -11,24 +18,23 @@ fn best(r: &serde_json::Value) -> &serde_json::Value {
 fn llama_3_405b_on_metas_layout_lands_near_metas_mfu() {
     // Llama Team 2024, Table 4: 8,192 H100, TP 8, CP 1, PP 16, DP 64, 8,192-token sequences,
     // 16M-token batches: 430 TFLOP/s per GPU, 43% BF16 MFU.
-    let r = json(&[
-        "plan",
+    let r = plan(
         "llama-3.1-405b",
-        "--gpu",
         "h100",
-        "--gpus",
         "8192",
-        "--tp",
-        "8",
-        "--cp",
-        "1",
-        "--pp",
-        "16",
-        "--global-batch-tokens",
-        "16M",
-        "--top",
-        "1",
-    ]);
+        &[
+            "--tp",
+            "8",
+            "--cp",
+            "1",
+            "--pp",
+            "16",
+            "--global-batch-tokens",
+            "16M",
+            "--top",
+            "1",
+        ],
+    );
     let l = &best(&r)["layout"];
     assert_eq!(
         (l["tp"].as_u64(), l["pp"].as_u64(), l["dp"].as_u64()),
@@ -46,28 +52,27 @@ fn the_long_context_stage_can_be_evaluated() {
     // Table 4's 131,072-token stage: 16,384 H100, TP 8 × CP 16 × PP 16 × DP 8, 38% MFU. The model
     // predicts it lower (README: long-context attention on Hopper is its weakest point); here it must
     // at least be expressible and evaluated with context parallelism.
-    let r = json(&[
-        "plan",
+    let r = plan(
         "llama-3.1-405b",
-        "--gpu",
         "h100",
-        "--gpus",
         "16384",
-        "--tp",
-        "8",
-        "--cp",
-        "16",
-        "--pp",
-        "16",
-        "--seq-len",
-        "131072",
-        "--set",
-        "architecture.context=131072",
-        "--global-batch-tokens",
-        "16M",
-        "--top",
-        "1",
-    ]);
+        &[
+            "--tp",
+            "8",
+            "--cp",
+            "16",
+            "--pp",
+            "16",
+            "--seq-len",
+            "131072",
+            "--set",
+            "architecture.context=131072",
+            "--global-batch-tokens",
+            "16M",
+            "--top",
+            "1",
+        ],
+    );
     let l = &best(&r)["layout"];
     assert_eq!(l["cp"], 16);
     assert_eq!(l["dp"], 8);
@@ -78,69 +83,51 @@ fn the_long_context_stage_can_be_evaluated() {
 #[test]
 fn gpt4_on_25000_a100s_lands_near_the_leak() {
     // The leaked run: ~25,000 A100, 60M-token batches (the preset's claimed batch), 32–36% MFU.
-    let r = json(&[
-        "plan",
-        "gpt-4",
-        "--gpu",
-        "a100-40gb",
-        "--gpus",
-        "25000",
-        "--top",
-        "1",
-    ]);
+    let r = plan("gpt-4", "a100-40gb", "25000", &["--top", "1"]);
     let mfu = best(&r)["mfu"].as_f64().unwrap();
     assert!(
         (0.27..0.41).contains(&mfu),
         "predicted {mfu}, leaked 0.32..0.36"
     );
     // The leaked layout, TP 8 × PP 15 (on 24,960 GPUs, a multiple of 120), is evaluated as pinned.
-    let r = json(&[
-        "plan",
+    let r = plan(
         "gpt-4",
-        "--gpu",
         "a100-40gb",
-        "--gpus",
         "24960",
-        "--tp",
-        "8",
-        "--pp",
-        "15",
-        "--top",
-        "1",
-    ]);
+        &["--tp", "8", "--pp", "15", "--top", "1"],
+    );
     let l = &best(&r)["layout"];
     assert_eq!((l["tp"].as_u64(), l["pp"].as_u64()), (Some(8), Some(15)));
 }
 
 #[test]
 fn a_fully_pinned_layout_is_the_one_evaluated() {
-    let r = json(&[
-        "plan",
+    let r = plan(
         "llama-2-7b",
-        "--gpu",
         "h100",
-        "--gpus",
         "16",
-        "--tp",
-        "2",
-        "--pp",
-        "2",
-        "--cp",
-        "1",
-        "--ep",
-        "1",
-        "--dp",
-        "4",
-        "--sp",
-        "--zero",
-        "1",
-        "--recompute",
-        "selective",
-        "--micro-batch",
-        "2",
-        "--interleave",
-        "2",
-    ]);
+        &[
+            "--tp",
+            "2",
+            "--pp",
+            "2",
+            "--cp",
+            "1",
+            "--ep",
+            "1",
+            "--dp",
+            "4",
+            "--sp",
+            "--zero",
+            "1",
+            "--recompute",
+            "selective",
+            "--micro-batch",
+            "2",
+            "--interleave",
+            "2",
+        ],
+    );
     assert_eq!(r["evaluated"], 1);
     let l = &best(&r)["layout"];
     assert_eq!(l["micro_batch"], 2);
@@ -192,16 +179,7 @@ fn a_batch_too_small_names_the_smallest_that_works() {
 
 #[test]
 fn a_huge_top_does_not_reserve_memory_up_front() {
-    let r = json(&[
-        "plan",
-        "pythia-70m",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "1",
-        "--top",
-        "1000000000",
-    ]);
+    let r = plan("pythia-70m", "h100", "1", &["--top", "1000000000"]);
     assert!(r["layouts"].as_array().unwrap().len() as u64 <= r["fitting"].as_u64().unwrap());
 }
 
