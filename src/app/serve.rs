@@ -8,11 +8,12 @@ use super::invalid;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
 use crate::domain::hardware::Gpu;
+use crate::domain::memory::Reserve;
 use crate::domain::model::Model;
 use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
     DecodeStep, Deployment, Fit, Hardware, KvFormat, Served, Speculation, WeightFormat,
-    cost_per_million,
+    cost_per_million, fit,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{byte, dollar, dollar_per_hour, flop, second};
@@ -37,8 +38,8 @@ pub struct ServeRequest {
     pub compute_efficiency: f64,
     /// Fraction of the memory bandwidth decode reaches.
     pub bandwidth_efficiency: f64,
-    /// Fraction of GPU memory kept free of weights and KV cache.
-    pub reserve: f64,
+    /// GPU memory kept free of weights and KV cache: a share or an amount.
+    pub reserve: Reserve,
     /// A draft model for speculative decoding, with its acceptance rate and lookahead.
     pub draft: Option<(Model, f64, u64)>,
     /// Scale-out bandwidth per GPU, one direction: the tensor-parallel link of a GPU without a
@@ -99,10 +100,15 @@ pub struct SpeculativeResult {
     pub expectation: Speculation,
     /// The target's decode time per token with speculation.
     pub decode_seconds_per_token: f64,
+    /// The draft's weights and its KV cache of the batch on one GPU, counted in the memory per GPU.
+    pub draft_weight_bytes_per_gpu: f64,
+    pub draft_kv_cache_bytes_per_gpu: f64,
 }
 
 /// The memory side of a replica: weights and KV cache per GPU against what the GPU has.
 struct MemoryFit {
+    /// Weights and KV cache per GPU of each model: the target, then the draft.
+    parts: Vec<(f64, f64)>,
     weights: f64,
     kv: f64,
     total: f64,
@@ -112,20 +118,29 @@ struct MemoryFit {
 }
 
 impl MemoryFit {
-    fn new(r: &ServeRequest, target: &Served, d: &Deployment, context: u64) -> MemoryFit {
-        let weights = target.weights_per_gpu(d);
-        let kv = r.batch as f64 * target.kv_per_gpu_sequence(d, context).get::<byte>();
+    /// The weights and the batch's KV cache of every one of `models` (a target and its draft) per
+    /// GPU.
+    fn new(r: &ServeRequest, models: &[&Served], d: &Deployment, context: u64) -> MemoryFit {
+        let parts: Vec<(f64, f64)> = models
+            .iter()
+            .map(|m| {
+                let kv = m.kv_per_gpu_sequence(d, context).get::<byte>();
+                (m.weights_per_gpu(d).get::<byte>(), r.batch as f64 * kv)
+            })
+            .collect();
+        let weights = parts.iter().map(|p| p.0).sum();
+        let kv = parts.iter().map(|p| p.1).sum();
         let capacity = r.gpu.memory.get::<byte>();
-        let usable = capacity * (1.0 - r.reserve);
-        let free = Information::new::<byte>(usable) - weights;
-        let weights = weights.get::<byte>();
+        let usable = (capacity - r.reserve.bytes(capacity)).max(0.0);
+        let free = Information::new::<byte>(usable - weights);
         MemoryFit {
+            parts,
             weights,
             kv,
             total: weights + kv,
             capacity,
             usable,
-            fit: target.fit(d, free, r.batch, context),
+            fit: fit(models, d, free, r.batch, context),
         }
     }
 
@@ -221,33 +236,39 @@ fn check_draft<'a>(
     Ok(served)
 }
 
-/// Speculative decoding with the request's draft, if it has one.
+/// Speculative decoding with the request's `draft` model, if it has one.
 fn speculative(
     r: &ServeRequest,
-    target: &Served,
+    draft: Option<&Served>,
     d: &Deployment,
     hw: &Hardware,
     decode: &DecodeStep,
     mean_context: u64,
-) -> Result<Option<SpeculativeResult>> {
-    let Some((draft, acceptance, lookahead)) = &r.draft else {
-        return Ok(None);
+    memory: &MemoryFit,
+) -> Option<SpeculativeResult> {
+    let (Some(served), Some((_, acceptance, lookahead))) = (draft, &r.draft) else {
+        return None;
     };
-    let served = check_draft(r, draft, target, d.tp)?;
     let draft_step = served.decode(d, hw, r.batch, mean_context);
     let expectation = decode.speculate(&draft_step, d.pp, *acceptance, *lookahead);
-    Ok(Some(SpeculativeResult {
-        draft: draft.id.clone(),
+    Some(SpeculativeResult {
+        draft: served.id.to_string(),
         draft_decode_seconds_per_token: draft_step.seconds,
         decode_seconds_per_token: decode.seconds / expectation.speedup,
         expectation,
-    }))
+        draft_weight_bytes_per_gpu: memory.parts[1].0,
+        draft_kv_cache_bytes_per_gpu: memory.parts[1].1,
+    })
 }
 
 /// Computes what serving takes.
 pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let target = Served::new(&r.model)?;
     let tp = check(r, &target)?;
+    let draft = match &r.draft {
+        Some((model, _, _)) => Some(check_draft(r, model, &target, tp)?),
+        None => None,
+    };
     let d = Deployment {
         tp,
         pp: r.pp,
@@ -263,11 +284,12 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
         r.bandwidth_efficiency,
     );
     let context = r.prompt_tokens + r.output_tokens;
-    let memory = MemoryFit::new(r, &target, &d, context);
+    let models: Vec<&Served> = std::iter::once(&target).chain(draft.as_ref()).collect();
+    let memory = MemoryFit::new(r, &models, &d, context);
     let prefill = target.prefill(&d, &hw, r.batch, r.prompt_tokens)?;
     let mean_context = r.prompt_tokens + r.output_tokens / 2;
     let decode = target.decode(&d, &hw, r.batch, mean_context);
-    let speculative = speculative(r, &target, &d, &hw, &decode, mean_context)?;
+    let speculative = speculative(r, draft.as_ref(), &d, &hw, &decode, mean_context, &memory);
     let gpu = GpuInfo {
         id: r.gpu.id.clone(),
         name: r.gpu.name.clone(),
@@ -303,6 +325,10 @@ fn result(
     let context = r.prompt_tokens + r.output_tokens;
     let kv_sequence = target.kv_per_sequence(d.kv, context).get::<byte>();
     let ttft = ttft.get::<second>();
+    // A draft makes several tokens per target step: its time per token is the one that counts.
+    let per_token = speculative
+        .as_ref()
+        .map_or(decode.seconds, |s| s.decode_seconds_per_token);
     let replica_gpus = (d.tp * d.pp) as f64;
     let price = r.price.or(r.gpu.price.as_ref().map(|p| p.per_gpu_hour));
     let (input_cost, output_cost) = price.map_or((None, None), |p| {
@@ -311,7 +337,7 @@ fn result(
         };
         (
             per_million(ttft * replica_gpus / (r.batch as f64 * r.prompt_tokens as f64)),
-            per_million(decode.seconds * replica_gpus / r.batch as f64),
+            per_million(per_token * replica_gpus / r.batch as f64),
         )
     });
     ServeResult {
@@ -325,12 +351,12 @@ fn result(
         prompt_tokens: r.prompt_tokens,
         output_tokens: r.output_tokens,
         weights: r.weights,
-        weight_bytes_per_gpu: memory.weights,
+        weight_bytes_per_gpu: memory.parts[0].0,
         kv_cache_bytes_per_token: kv_sequence / context as f64,
         kv_cache_formula: kv_formula(target.stack),
         kv_cache_bytes_per_sequence: kv_sequence,
         kv_cache_bytes_per_batch: kv_sequence * r.batch as f64,
-        kv_cache_bytes_per_gpu: memory.kv,
+        kv_cache_bytes_per_gpu: memory.parts[0].1,
         per_gpu_bytes: memory.total,
         capacity_bytes: memory.capacity,
         usable_bytes: memory.usable,
@@ -341,10 +367,10 @@ fn result(
         prefill_flops,
         time_to_first_token_seconds: ttft,
         decode,
-        decode_seconds_per_token: decode.seconds,
-        tokens_per_second_per_sequence: 1.0 / decode.seconds,
-        tokens_per_second_per_gpu: r.batch as f64 / (decode.seconds * replica_gpus),
-        request_seconds: ttft + r.output_tokens.saturating_sub(1) as f64 * decode.seconds,
+        decode_seconds_per_token: per_token,
+        tokens_per_second_per_sequence: 1.0 / per_token,
+        tokens_per_second_per_gpu: r.batch as f64 / (per_token * replica_gpus),
+        request_seconds: ttft + r.output_tokens.saturating_sub(1) as f64 * per_token,
         price_usd_per_gpu_hour: price.map(|p| p.get::<dollar_per_hour>()),
         cost_per_million_input_tokens_usd: input_cost,
         cost_per_million_output_tokens_usd: output_cost,

@@ -3,10 +3,11 @@
 use crate::catalog::Catalog;
 use clap::Args;
 
-use super::values::{choice, fraction, share, single, whole};
+use super::values::{choice, fraction, reserve, single, whole};
 use super::{ModelArgs, load_model};
 use crate::app::{self, serve::ServeRequest};
 use crate::domain::hardware::default_network;
+use crate::domain::memory::Reserve;
 use crate::domain::serving::{KvFormat, WeightFormat};
 use crate::domain::units::MoneyRate;
 use crate::error::Result;
@@ -72,9 +73,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FRACTION", default_value = "0.8", value_parser = fraction)]
     bandwidth_efficiency: f64,
 
-    /// Share of GPU memory kept free of weights and KV cache
-    #[arg(long, value_name = "FRACTION", default_value = "10%", value_parser = share)]
-    reserve: f64,
+    /// Memory kept free of weights and KV cache: a share of the GPU (`10%`) or an amount (`4GiB`)
+    #[arg(long, value_name = "AMOUNT", default_value = "10%", value_parser = reserve)]
+    reserve: Reserve,
 
     /// A draft model for speculative decoding (with --acceptance and --lookahead)
     #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]

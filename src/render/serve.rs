@@ -22,24 +22,25 @@ impl ServeResult {
     /// The report for people and CSV: the set-up, headline figures, the decode step (the CSV
     /// breakdown) and, with a draft model, the speculative-decoding figures.
     pub fn report(&self) -> Report {
-        let mut sections = vec![
-            self.model.heading(),
-            Section::Line(self.setup()),
-            Section::Facts(self.facts()),
-            Section::Table {
-                title: format!(
-                    "Decode step of one pipeline stage for a micro-batch of {} sequences at a mean context of {} \
-                     tokens (the longer bound, plus communication; a token's latency is PP × this)",
-                    self.decode.micro_batch,
-                    self.prompt_tokens + self.output_tokens / 2
-                ),
-                table: self.decode_table(),
-            },
-        ];
-        if let Some(overflow) = &self.overflow {
-            sections.push(Section::Line(format!("does not fit: {overflow}")));
+        let mut sections = vec![self.model.heading(), Section::Line(self.setup())];
+        // A batch that does not fit has no throughput or cost to show: what does not fit comes first.
+        match &self.overflow {
+            Some(overflow) => sections.extend([
+                Section::Facts(self.memory_facts()),
+                Section::Line(format!("does not fit: {overflow}")),
+            ]),
+            None => sections.push(Section::Facts(self.facts())),
         }
-        if let Some(s) = &self.speculative {
+        sections.push(Section::Table {
+            title: format!(
+                "Decode step of one pipeline stage for a micro-batch of {} sequences at a mean context of {} \
+                 tokens (the longer bound, plus communication; a token's latency is PP × this)",
+                self.decode.micro_batch,
+                self.prompt_tokens + self.output_tokens / 2
+            ),
+            table: self.decode_table(),
+        });
+        if let (Some(s), None) = (&self.speculative, &self.overflow) {
             sections.push(Section::Facts(speculative_facts(s)));
         }
         Report::new(sections)
@@ -79,9 +80,22 @@ impl ServeResult {
         facts
     }
 
-    /// Weights, KV cache and memory per GPU, and the largest batch and context that fit.
+    /// Weights, KV cache and memory per GPU (with a draft's), and the largest batch and context that
+    /// fit.
     fn memory_facts(&self) -> Vec<Fact> {
-        vec![
+        let draft = self.speculative.as_ref().map(|s| {
+            (
+                "draft per GPU".into(),
+                bytes(s.draft_weight_bytes_per_gpu + s.draft_kv_cache_bytes_per_gpu),
+                format!(
+                    "{}: weights {} + KV cache {}",
+                    s.draft,
+                    format::bytes(Information::new::<byte>(s.draft_weight_bytes_per_gpu)),
+                    format::bytes(Information::new::<byte>(s.draft_kv_cache_bytes_per_gpu))
+                ),
+            )
+        });
+        let mut facts = vec![
             (
                 "weights per GPU".into(),
                 bytes(self.weight_bytes_per_gpu),
@@ -102,6 +116,9 @@ impl ServeResult {
                 bytes(self.kv_cache_bytes_per_batch),
                 format!("{} sequences", self.batch),
             ),
+        ];
+        facts.extend(draft);
+        facts.extend([
             (
                 "memory per GPU".into(),
                 bytes(self.per_gpu_bytes),
@@ -120,7 +137,8 @@ impl ServeResult {
                 Cell::Exact(self.max_context),
                 "at this batch, within the model's context".into(),
             ),
-        ]
+        ]);
+        facts
     }
 
     /// Time to first token, decode time, throughput and the time of a whole request.
@@ -134,7 +152,13 @@ impl ServeResult {
             (
                 "decode per token".into(),
                 secs(self.decode_seconds_per_token),
-                format!("{}-bound", self.decode.bound),
+                match &self.speculative {
+                    Some(s) => format!(
+                        "{}-bound steps, {:.3}× faster with speculation",
+                        self.decode.bound, s.expectation.speedup
+                    ),
+                    None => format!("{}-bound", self.decode.bound),
+                },
             ),
             (
                 "tokens/s per sequence".into(),
@@ -237,11 +261,6 @@ fn speculative_facts(s: &SpeculativeResult) -> Vec<Fact> {
             "speedup".into(),
             Cell::Number(e.speedup, "×"),
             "Leviathan et al. 2023, Thm. 3.8".into(),
-        ),
-        (
-            "decode per token".into(),
-            secs(s.decode_seconds_per_token),
-            "with speculation".into(),
         ),
     ]
 }

@@ -146,14 +146,80 @@ fn speculative_decoding() {
     let s = &r["speculative"];
     // Leviathan et al. 2023: (1 − 0.8⁵)/(1 − 0.8) = 3.3616 tokens per target step.
     assert!(close(s["tokens_per_step"].as_f64().unwrap(), 3.3616, 1e-12));
-    let c = s["draft_decode_seconds_per_token"].as_f64().unwrap()
-        / r["decode_seconds_per_token"].as_f64().unwrap();
+    let step = r["decode"]["seconds"].as_f64().unwrap();
+    let c = s["draft_decode_seconds_per_token"].as_f64().unwrap() / step;
     assert!(close(s["cost_ratio"].as_f64().unwrap(), c, 1e-12));
+    let speedup = 3.3616 / (4.0 * c + 1.0);
+    assert!(close(s["speedup"].as_f64().unwrap(), speedup, 1e-12));
+    // The speedup reaches the headline: time per token, throughput, request time and cost.
+    let per_token = step / speedup;
+    let headline = |key: &str| r[key].as_f64().unwrap();
     assert!(close(
-        s["speedup"].as_f64().unwrap(),
-        3.3616 / (4.0 * c + 1.0),
+        headline("decode_seconds_per_token"),
+        per_token,
         1e-12
     ));
+    assert!(close(
+        headline("tokens_per_second_per_gpu"),
+        1.0 / (8.0 * per_token),
+        1e-12
+    ));
+    let request = headline("time_to_first_token_seconds") + 499.0 * per_token;
+    assert!(close(headline("request_seconds"), request, 1e-12));
+    let cost = per_token * 8.0 * r["price_usd_per_gpu_hour"].as_f64().unwrap() / 3600.0 * 1e6;
+    assert!(close(
+        headline("cost_per_million_output_tokens_usd"),
+        cost,
+        1e-12
+    ));
+}
+
+#[test]
+fn a_drafts_weights_and_cache_take_memory() {
+    let alone = serve("llama-2-70b", &["--batch", "32"]);
+    let r = serve(
+        "llama-2-70b",
+        &[&["--batch", "32"][..], &draft("llama-2-7b")].concat(),
+    );
+    // Llama 2 7B over 8 ranks: 6,738,415,616 bf16 weights; 32 sequences of 2500 tokens at
+    // 524,288 bytes a token, its 32 heads split 4 a rank.
+    let weights = 6_738_415_616.0 * 2.0 / 8.0;
+    let kv = 32.0 * 2500.0 * 524_288.0 / 8.0;
+    let s = &r["speculative"];
+    assert!(close(
+        s["draft_weight_bytes_per_gpu"].as_f64().unwrap(),
+        weights,
+        1e-12
+    ));
+    assert!(close(
+        s["draft_kv_cache_bytes_per_gpu"].as_f64().unwrap(),
+        kv,
+        1e-12
+    ));
+    let more = r["per_gpu_bytes"].as_f64().unwrap() - alone["per_gpu_bytes"].as_f64().unwrap();
+    assert!(close(more, weights + kv, 1e-9));
+    // 72 GiB usable less both models' weights, over both caches per sequence.
+    let free = 0.9 * 80.0 * 1024f64.powi(3) - 68_976_648_192.0 * 2.0 / 8.0 - weights;
+    let per_sequence = 2500.0 * (327_680.0 + 524_288.0) / 8.0;
+    assert_eq!(r["max_batch"], (free / per_sequence).floor());
+}
+
+#[test]
+fn an_over_full_batch_shows_no_throughput_or_cost() {
+    let args = serve_args("llama-2-70b", &["--batch", "1000"]);
+    let text = stdout(&args);
+    assert!(text.contains("does not fit"), "{text}");
+    for figure in ["tokens/s per GPU", "cost per 1M", "time per request"] {
+        assert!(!text.contains(figure), "{text}");
+    }
+}
+
+#[test]
+fn the_reserve_is_a_share_or_an_amount() {
+    let r = serve("llama-2-70b", &["--reserve", "4GiB"]);
+    assert_eq!(r["usable_bytes"], 76.0 * 1024f64.powi(3));
+    let err = fails(&serve_args("llama-2-70b", &["--reserve", "4"]));
+    assert!(err.contains("needs `%` or a unit"), "{err}");
 }
 
 #[test]

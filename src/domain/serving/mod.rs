@@ -27,7 +27,7 @@ mod formats;
 mod replica;
 
 pub use formats::{KvFormat, WeightFormat};
-pub use replica::{DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million};
+pub use replica::{DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million, fit};
 
 use serde::Serialize;
 

@@ -185,31 +185,6 @@ impl<'a> Served<'a> {
         self.kv_per_sequence(d.kv, context) * self.kv_rank_share(d.tp) * self.stage_share(d.pp)
     }
 
-    /// The largest batch of `context`-token sequences, and the longest context of `batch` sequences,
-    /// whose KV cache fits in `free` per GPU.
-    pub fn fit(&self, d: &Deployment, free: Information, batch: u64, context: u64) -> Fit {
-        let free = free.get::<byte>();
-        if free <= 0.0 {
-            return Fit {
-                max_batch: 0,
-                max_context: 0,
-            };
-        }
-        let per_sequence = self.kv_per_gpu_sequence(d, context).get::<byte>();
-        let per_element =
-            d.kv.bytes().get::<byte>() * self.kv_rank_share(d.tp) * self.stage_share(d.pp);
-        let elements = free / batch as f64 / per_element;
-        Fit {
-            max_batch: (free / per_sequence).floor() as u64,
-            // Memory allows this much; the model was trained for at most its context.
-            max_context: self
-                .stack
-                .kv_context_for(elements)
-                .floor()
-                .min(self.arch.context as f64) as u64,
-        }
-    }
-
     /// Prefill: the prompts' forward FLOPs with a causal mask. The batch's prompts pass the pipeline as
     /// m = min(PP, batch) micro-batches: m + PP − 1 stage times, each stage doing 1/PP of the layers
     /// for 1/m of the batch (one stage time when PP is 1).
@@ -351,6 +326,39 @@ impl DecodeStep {
             draft.seconds / self.seconds,
             verify / self.seconds,
         )
+    }
+}
+
+/// The largest batch of `context`-token sequences, and the longest context of `batch` sequences, whose
+/// KV cache in every one of `models` (a target and its draft) fits in `free` per GPU. The context is
+/// at most the first model's.
+pub fn fit(models: &[&Served], d: &Deployment, free: Information, batch: u64, context: u64) -> Fit {
+    let free = free.get::<byte>();
+    let cache = |c: u64| -> f64 {
+        models
+            .iter()
+            .map(|m| m.kv_per_gpu_sequence(d, c).get::<byte>())
+            .sum()
+    };
+    if free <= 0.0 {
+        return Fit {
+            max_batch: 0,
+            max_context: 0,
+        };
+    }
+    // The cache grows with the context: the longest that fits, by bisection over whole tokens.
+    let fits = |c: u64| batch as f64 * cache(c) <= free;
+    let (mut low, mut high) = (0, models[0].arch.context);
+    if fits(high) {
+        low = high;
+    }
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if fits(mid) { low = mid } else { high = mid }
+    }
+    Fit {
+        max_batch: (free / cache(context)).floor() as u64,
+        max_context: low,
     }
 }
 
