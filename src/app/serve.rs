@@ -12,8 +12,8 @@ use crate::domain::memory::Reserve;
 use crate::domain::model::Model;
 use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
-    DecodeStep, Deployment, Fit, Hardware, KvFormat, Served, Speculation, WeightFormat,
-    cost_per_million, fit,
+    DecodeStep, Deployment, Engine, Fit, Hardware, KvFormat, Served, Speculation, TOKEN_BUDGET,
+    WeightFormat, cost_per_million, fit,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{byte, dollar, dollar_per_hour, flop, second};
@@ -38,8 +38,11 @@ pub struct ServeRequest {
     pub compute_efficiency: f64,
     /// Fraction of the memory bandwidth decode reaches.
     pub bandwidth_efficiency: f64,
-    /// GPU memory kept free of weights and KV cache: a share or an amount.
+    /// GPU memory kept free of weights and KV cache: a share or an amount (without an engine).
     pub reserve: Reserve,
+    /// The engine whose rule sizes the KV pool, and its memory fraction (its default when none).
+    pub engine: Option<Engine>,
+    pub memory_fraction: Option<f64>,
     /// A draft model for speculative decoding, with its acceptance rate and lookahead.
     pub draft: Option<(Model, f64, u64)>,
     /// Scale-out bandwidth per GPU, one direction: the tensor-parallel link of a GPU without a
@@ -72,6 +75,17 @@ pub struct ServeResult {
     pub per_gpu_bytes: f64,
     pub capacity_bytes: f64,
     pub usable_bytes: f64,
+    /// The engine sizing the KV pool, its memory fraction, and the activation workspace of its token
+    /// budget per GPU; none without an engine.
+    pub engine: Option<Engine>,
+    pub memory_fraction: Option<f64>,
+    pub workspace_bytes_per_gpu: Option<f64>,
+    /// Tokens per KV-cache block (1 without an engine).
+    pub kv_block_tokens: u64,
+    /// Memory per GPU for the KV cache: usable less the weights.
+    pub kv_pool_bytes_per_gpu: f64,
+    /// Tokens the pool holds at this context's cache per token, in whole blocks.
+    pub kv_pool_tokens: u64,
     pub fits: bool,
     pub overflow: Option<String>,
     /// The largest batch of these sequences that fits.
@@ -105,6 +119,37 @@ pub struct SpeculativeResult {
     pub draft_kv_cache_bytes_per_gpu: f64,
 }
 
+/// How the KV pool is sized: an engine's rule, or a reserve kept free.
+struct Pool {
+    engine: Option<Engine>,
+    fraction: Option<f64>,
+    workspace: Option<f64>,
+    block: u64,
+}
+
+impl Pool {
+    fn new(r: &ServeRequest, target: &Served, d: &Deployment) -> Pool {
+        let workspace = |_| target.workspace_per_gpu(d, TOKEN_BUDGET).get::<byte>();
+        Pool {
+            engine: r.engine,
+            fraction: r
+                .engine
+                .map(|e| r.memory_fraction.unwrap_or(e.default_fraction(d.tp))),
+            workspace: r.engine.map(workspace),
+            block: r.engine.map_or(1, Engine::block_tokens),
+        }
+    }
+
+    /// Bytes per GPU the weights and the KV cache may take together.
+    fn usable(&self, r: &ServeRequest, capacity: f64, weights: f64) -> f64 {
+        match (self.engine, self.fraction, self.workspace) {
+            (Some(e), Some(f), Some(w)) => e.usable(f, capacity, weights, w),
+            _ => capacity - r.reserve.bytes(capacity),
+        }
+        .max(0.0)
+    }
+}
+
 /// The memory side of a replica: weights and KV cache per GPU against what the GPU has.
 struct MemoryFit {
     /// Weights and KV cache per GPU of each model: the target, then the draft.
@@ -114,6 +159,7 @@ struct MemoryFit {
     total: f64,
     capacity: f64,
     usable: f64,
+    pool: Pool,
     fit: Fit,
 }
 
@@ -121,17 +167,19 @@ impl MemoryFit {
     /// The weights and the batch's KV cache of every one of `models` (a target and its draft) per
     /// GPU.
     fn new(r: &ServeRequest, models: &[&Served], d: &Deployment, context: u64) -> MemoryFit {
+        let pool = Pool::new(r, models[0], d);
+        let held = context.div_ceil(pool.block) * pool.block;
         let parts: Vec<(f64, f64)> = models
             .iter()
             .map(|m| {
-                let kv = m.kv_per_gpu_sequence(d, context).get::<byte>();
+                let kv = m.kv_per_gpu_sequence(d, held).get::<byte>();
                 (m.weights_per_gpu(d).get::<byte>(), r.batch as f64 * kv)
             })
             .collect();
         let weights = parts.iter().map(|p| p.0).sum();
         let kv = parts.iter().map(|p| p.1).sum();
         let capacity = r.gpu.memory.get::<byte>();
-        let usable = (capacity - r.reserve.bytes(capacity)).max(0.0);
+        let usable = pool.usable(r, capacity, weights);
         let free = Information::new::<byte>(usable - weights);
         MemoryFit {
             parts,
@@ -140,7 +188,8 @@ impl MemoryFit {
             total: weights + kv,
             capacity,
             usable,
-            fit: fit(models, d, free, r.batch, context),
+            fit: fit(models, d, free, pool.block, (r.batch, context)),
+            pool,
         }
     }
 
@@ -360,6 +409,12 @@ fn result(
         per_gpu_bytes: memory.total,
         capacity_bytes: memory.capacity,
         usable_bytes: memory.usable,
+        engine: memory.pool.engine,
+        memory_fraction: memory.pool.fraction,
+        workspace_bytes_per_gpu: memory.pool.workspace,
+        kv_block_tokens: memory.pool.block,
+        kv_pool_bytes_per_gpu: (memory.usable - memory.weights).max(0.0),
+        kv_pool_tokens: memory.fit.pool_tokens,
         fits: memory.total <= memory.usable,
         overflow: memory.overflow(r.batch, context),
         max_batch: memory.fit.max_batch,

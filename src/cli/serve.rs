@@ -8,7 +8,7 @@ use super::{ModelArgs, load_model};
 use crate::app::{self, serve::ServeRequest};
 use crate::domain::hardware::default_network;
 use crate::domain::memory::Reserve;
-use crate::domain::serving::{KvFormat, WeightFormat};
+use crate::domain::serving::{Engine, KvFormat, WeightFormat};
 use crate::domain::units::MoneyRate;
 use crate::error::Result;
 use crate::render::{self, Output};
@@ -73,9 +73,19 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FRACTION", default_value = "0.8", value_parser = fraction)]
     bandwidth_efficiency: f64,
 
-    /// Memory kept free of weights and KV cache: a share of the GPU (`10%`) or an amount (`4GiB`)
+    /// Memory kept free of weights and KV cache: a share of the GPU (`10%`) or an amount (`4GiB`);
+    /// with --engine, the engine's rule instead
     #[arg(long, value_name = "AMOUNT", default_value = "10%", value_parser = reserve)]
     reserve: Reserve,
+
+    /// Size the KV pool as this engine does, with its default memory fraction
+    #[arg(long, value_enum, value_parser = choice::<Engine>(), conflicts_with = "reserve")]
+    engine: Option<Engine>,
+
+    /// The engine's memory fraction (vLLM gpu_memory_utilization, SGLang mem_fraction_static,
+    /// TensorRT-LLM kv_cache_free_gpu_mem_fraction) [default: the engine's]
+    #[arg(long, value_name = "FRACTION", value_parser = fraction, requires = "engine")]
+    memory_fraction: Option<f64>,
 
     /// A draft model for speculative decoding (with --acceptance and --lookahead)
     #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]
@@ -115,6 +125,8 @@ impl ServeArgs {
             compute_efficiency: self.compute_efficiency,
             bandwidth_efficiency: self.bandwidth_efficiency,
             reserve: self.reserve,
+            engine: self.engine,
+            memory_fraction: self.memory_fraction,
             draft,
         };
         let result = app::serve::serve(&request)?;

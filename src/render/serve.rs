@@ -6,6 +6,7 @@ use crate::domain::units::{Information, MoneyRate, Time};
 use crate::render::{Cell, Report, Section, Table};
 
 use crate::app::serve::*;
+use crate::domain::serving::Engine;
 
 fn secs(s: f64) -> Cell {
     Cell::Time(Time::new::<second>(s))
@@ -118,6 +119,7 @@ impl ServeResult {
             ),
         ];
         facts.extend(draft);
+        facts.extend(self.pool_facts());
         facts.extend([
             (
                 "memory per GPU".into(),
@@ -139,6 +141,43 @@ impl ServeResult {
             ),
         ]);
         facts
+    }
+
+    /// With an engine: its KV pool per GPU, in bytes and in tokens.
+    fn pool_facts(&self) -> Vec<Fact> {
+        let (Some(engine), Some(fraction), Some(workspace)) = (
+            self.engine,
+            self.memory_fraction,
+            self.workspace_bytes_per_gpu,
+        ) else {
+            return Vec::new();
+        };
+        let show = |b: f64| format::bytes(Information::new::<byte>(b));
+        let rule = match engine {
+            Engine::Vllm => format!(
+                "vllm: {fraction} × GPU − weights − workspace {}",
+                show(workspace)
+            ),
+            Engine::Sglang => format!("sglang: {fraction} × GPU − weights"),
+            Engine::Trtllm => {
+                format!(
+                    "trtllm: {fraction} × (GPU − weights − workspace {})",
+                    show(workspace)
+                )
+            }
+        };
+        vec![
+            (
+                "KV pool per GPU".into(),
+                bytes(self.kv_pool_bytes_per_gpu),
+                rule,
+            ),
+            (
+                "KV pool".into(),
+                Cell::Exact(self.kv_pool_tokens),
+                format!("tokens, in blocks of {}", self.kv_block_tokens),
+            ),
+        ]
     }
 
     /// Time to first token, decode time, throughput and the time of a whole request.

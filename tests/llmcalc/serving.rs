@@ -424,3 +424,56 @@ fn a_gpu_without_a_scale_up_figure_talks_over_the_network_in_every_command() {
     let communication = r["decode"]["communication_seconds"].as_f64().unwrap();
     assert!(close(communication, expected, 1e-12), "{communication}");
 }
+
+#[test]
+fn engines_size_the_kv_pool_by_their_rules() {
+    let flags = |engine: &'static str| {
+        let io = ["--prompt-tokens", "1000", "--output-tokens", "1000"];
+        [&["--gpus", "1", "--engine", engine][..], &io].concat()
+    };
+    let gib = 1024f64.powi(3);
+    // Llama 3.1 8B on one H100: 8,030,261,248 bf16 weights; 2 × 32 layers × 8 kv heads × 128 × 2 bytes
+    // = 131,072 bytes a token. The workspace of 8192 tokens: 2 × 4096 hidden plus the larger of QKV,
+    // (32 + 2 × 8) × 128 = 6144, and 3 × 14,336 = 43,008 MLP outputs, 2 bytes each.
+    let weights = 8_030_261_248.0 * 2.0;
+    let workspace = 8192.0 * (8192.0 + 43_008.0) * 2.0;
+    let per_token = 131_072.0;
+    let pool_tokens = |pool: f64, block: f64| (pool / per_token / block).floor() * block;
+    // vLLM: 0.9 of the GPU, less the weights and the profiled workspace; blocks of 16 tokens.
+    let vllm = serve("llama-3.1-8b", &flags("vllm"));
+    let pool = 0.9 * 80.0 * gib - weights - workspace;
+    assert!(close(
+        vllm["kv_pool_bytes_per_gpu"].as_f64().unwrap(),
+        pool,
+        1e-12
+    ));
+    assert_eq!(vllm["kv_pool_tokens"], pool_tokens(pool, 16.0));
+    // 2000 tokens are 125 blocks of 16.
+    assert_eq!(vllm["max_batch"], (pool / (2000.0 * per_token)).floor());
+    // SGLang on one GPU: 0.88 of the GPU holds weights and pool, token by token.
+    let sglang = serve("llama-3.1-8b", &flags("sglang"));
+    let pool = 0.88 * 80.0 * gib - weights;
+    assert_eq!(sglang["kv_pool_tokens"], pool_tokens(pool, 1.0));
+    // TensorRT-LLM: 0.9 of what the weights and workspace leave, in blocks of 64: 2000 tokens hold
+    // 32 blocks, 2048 tokens.
+    let trtllm = serve("llama-3.1-8b", &flags("trtllm"));
+    let pool = 0.9 * (80.0 * gib - weights - workspace);
+    assert_eq!(trtllm["kv_pool_tokens"], pool_tokens(pool, 64.0));
+    assert_eq!(trtllm["max_batch"], (pool / (2048.0 * per_token)).floor());
+    // A fraction of one's own.
+    let half = serve(
+        "llama-3.1-8b",
+        &[flags("vllm"), vec!["--memory-fraction", "0.5"]].concat(),
+    );
+    let pool = 0.5 * 80.0 * gib - weights - workspace;
+    assert!(close(
+        half["kv_pool_bytes_per_gpu"].as_f64().unwrap(),
+        pool,
+        1e-12
+    ));
+    let err = fails(&serve_args(
+        "llama-3.1-8b",
+        &["--engine", "vllm", "--reserve", "5%"],
+    ));
+    assert!(err.contains("cannot be used with"), "{err}");
+}

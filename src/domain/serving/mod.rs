@@ -23,9 +23,11 @@
 //!   assumes verifying γ + 1 tokens costs one decode step, true while decode is memory-bound; llmcalc
 //!   uses the verification's own time v (the larger of the weight read and γ + 1 tokens' FLOPs).
 
+mod engine;
 mod formats;
 mod replica;
 
+pub use engine::{Engine, TOKEN_BUDGET};
 pub use formats::{KvFormat, WeightFormat};
 pub use replica::{DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million, fit};
 

@@ -69,10 +69,12 @@ impl Hardware {
 /// The largest batch and the longest context that fit beside the weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fit {
-    /// Sequences of the requested context.
+    /// Sequences of the requested context: the largest concurrency.
     pub max_batch: u64,
     /// Tokens per sequence at the requested batch, at most the model's context.
     pub max_context: u64,
+    /// Tokens the pool holds at the requested context's cache per token, in whole blocks.
+    pub pool_tokens: u64,
 }
 
 /// Prefill of a batch's prompts.
@@ -167,6 +169,21 @@ impl<'a> Served<'a> {
     /// windowed layers capped at the window, MLA's latent and rotary key).
     pub fn kv_per_sequence(&self, kv: KvFormat, context: u64) -> Information {
         kv.bytes() * self.stack.kv_elements(context)
+    }
+
+    /// Activation workspace on one GPU of a forward pass of `tokens` tokens: the 16-bit hidden state in
+    /// and out of a layer (2·d) beside the larger of the rank's query, key and value projections and
+    /// its MLP's gate, up and activated outputs (3 × its share of the MLP width, the routed and shared
+    /// experts' for a MoE token). The logits of the few sampled tokens are small and not counted.
+    pub fn workspace_per_gpu(&self, d: &Deployment, tokens: u64) -> Information {
+        let s = self.stack;
+        let mlp = match &s.moe {
+            Some(m) => (m.top_k + m.shared_experts) * m.expert_ffn,
+            None => s.ffn,
+        } as f64;
+        let qkv = ((s.heads + 2 * s.kv_heads) * s.head_dim) as f64;
+        let width = 2.0 * self.arch.d_model as f64 + (qkv.max(3.0 * mlp) / d.tp as f64);
+        Precision::Bf16.bytes() * (tokens as f64 * width)
     }
 
     /// The share of a layer's cache one tensor-parallel rank holds: its [`kv_heads_per_rank`] heads,
@@ -330,20 +347,29 @@ impl DecodeStep {
 }
 
 /// The largest batch of `context`-token sequences, and the longest context of `batch` sequences, whose
-/// KV cache in every one of `models` (a target and its draft) fits in `free` per GPU. The context is
-/// at most the first model's.
-pub fn fit(models: &[&Served], d: &Deployment, free: Information, batch: u64, context: u64) -> Fit {
+/// KV cache in every one of `models` (a target and its draft) fits in `free` per GPU, each sequence
+/// holding whole blocks of `block` tokens; and the tokens the pool holds. The context is at most the
+/// first model's.
+pub fn fit(
+    models: &[&Served],
+    d: &Deployment,
+    free: Information,
+    block: u64,
+    (batch, context): (u64, u64),
+) -> Fit {
     let free = free.get::<byte>();
+    let held = |c: u64| c.div_ceil(block) * block;
     let cache = |c: u64| -> f64 {
         models
             .iter()
-            .map(|m| m.kv_per_gpu_sequence(d, c).get::<byte>())
+            .map(|m| m.kv_per_gpu_sequence(d, held(c)).get::<byte>())
             .sum()
     };
     if free <= 0.0 {
         return Fit {
             max_batch: 0,
             max_context: 0,
+            pool_tokens: 0,
         };
     }
     // The cache grows with the context: the longest that fits, by bisection over whole tokens.
@@ -356,9 +382,11 @@ pub fn fit(models: &[&Served], d: &Deployment, free: Information, batch: u64, co
         let mid = low + (high - low) / 2;
         if fits(mid) { low = mid } else { high = mid }
     }
+    let per_token = cache(context) / held(context) as f64;
     Fit {
         max_batch: (free / cache(context)).floor() as u64,
         max_context: low,
+        pool_tokens: (free / per_token / block as f64).floor() as u64 * block,
     }
 }
 
