@@ -7,16 +7,20 @@ use serde::Serialize;
 use super::invalid;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
-use crate::domain::hardware::Gpu;
+use crate::domain::collectives::{Fabric, LinkConstants};
+use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::kernels::{AttentionKernel, Device, KernelConstants};
 use crate::domain::memory::Reserve;
 use crate::domain::model::Model;
 use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
-    DecodeStep, Deployment, Engine, Fit, Hardware, KvFormat, Served, Speculation, TOKEN_BUDGET,
-    WeightFormat, cost_per_million, fit,
+    DecodeStep, Deployment, Engine, Fit, Hardware, KvFormat, Machine, STEP_OVERHEAD, Served,
+    Speculation, SteadyState, TOKEN_BUDGET, WeightFormat, cost_per_million, fit,
 };
 use crate::domain::units::format;
-use crate::domain::units::unit::{byte, dollar, dollar_per_hour, flop, second};
+use crate::domain::units::unit::{
+    byte, byte_per_second, dollar, dollar_per_hour, flop, flop_per_second, second,
+};
 use crate::domain::units::{Bandwidth, Information, MoneyRate, Time};
 use crate::error::{Error, Input, Result};
 
@@ -43,6 +47,8 @@ pub struct ServeRequest {
     /// The engine whose rule sizes the KV pool, and its memory fraction (its default when none).
     pub engine: Option<Engine>,
     pub memory_fraction: Option<f64>,
+    /// Sequences served together under continuous batching [default: the most that fit].
+    pub concurrency: Option<u64>,
     /// A draft model for speculative decoding, with its acceptance rate and lookahead.
     pub draft: Option<(Model, f64, u64)>,
     /// Scale-out bandwidth per GPU, one direction: the tensor-parallel link of a GPU without a
@@ -103,6 +109,11 @@ pub struct ServeResult {
     pub cost_per_million_input_tokens_usd: Option<f64>,
     pub cost_per_million_output_tokens_usd: Option<f64>,
     pub speculative: Option<SpeculativeResult>,
+    /// Continuous batching in steady state at the concurrency; none when no sequence fits.
+    pub continuous_batching: Option<SteadyState>,
+    /// End-to-end output tokens/s per GPU and time per output token under continuous batching.
+    pub output_tokens_per_second_per_gpu: Option<f64>,
+    pub time_per_output_token_seconds: Option<f64>,
 }
 
 /// Speculative decoding with a draft model.
@@ -310,6 +321,46 @@ fn speculative(
     })
 }
 
+/// The operation model of `gpu` serving at `precision` with `weights`: training's kernels and links
+/// with their fitted constants, the engine's token budget and step cost.
+fn machine(r: &ServeRequest, precision: Precision, weights: WeightFormat) -> Machine {
+    let peak = |p| r.gpu.peak(p).map_or(0.0, |c| c.get::<flop_per_second>());
+    Machine {
+        device: Device {
+            gemm_peak: peak(precision),
+            attention_peak: peak(r.gpu.training_precision()),
+            memory_bandwidth: r.gpu.memory_bandwidth.get::<byte_per_second>(),
+            input_bytes: weights.bytes().get::<byte>(),
+            generation: r.gpu.generation,
+            attention_kernel: AttentionKernel::Fused,
+            constants: KernelConstants::CALIBRATED,
+        },
+        fabric: Fabric {
+            scale_up: r.gpu.scale_up_bandwidth(r.network).get::<byte_per_second>(),
+            domain: r.gpu.gpus_per_scale_up_domain(),
+            scale_out: r.network.get::<byte_per_second>(),
+            constants: LinkConstants::CALIBRATED,
+        },
+        budget: TOKEN_BUDGET,
+        step_overhead: STEP_OVERHEAD,
+    }
+}
+
+/// Continuous batching at the request's concurrency, or the most sequences that fit.
+fn continuous(
+    r: &ServeRequest,
+    target: &Served,
+    d: &Deployment,
+    precision: Precision,
+    max_batch: u64,
+) -> Option<SteadyState> {
+    let concurrency = r.concurrency.unwrap_or(max_batch);
+    (concurrency > 0).then(|| {
+        let m = machine(r, precision, d.weights);
+        target.steady_state(d, &m, concurrency, (r.prompt_tokens, r.output_tokens))
+    })
+}
+
 /// Computes what serving takes.
 pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let target = Served::new(&r.model)?;
@@ -339,6 +390,7 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let mean_context = r.prompt_tokens + r.output_tokens / 2;
     let decode = target.decode(&d, &hw, r.batch, mean_context);
     let speculative = speculative(r, draft.as_ref(), &d, &hw, &decode, mean_context, &memory);
+    let continuous = continuous(r, &target, &d, precision, memory.fit.max_batch);
     let gpu = GpuInfo {
         id: r.gpu.id.clone(),
         name: r.gpu.name.clone(),
@@ -355,7 +407,8 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
         prefill.time,
         decode,
         speculative,
-    ))
+    )
+    .with(continuous))
 }
 
 /// Assembles the result: throughput, request time and cost per token from the step times.
@@ -430,6 +483,22 @@ fn result(
         cost_per_million_input_tokens_usd: input_cost,
         cost_per_million_output_tokens_usd: output_cost,
         speculative,
+        continuous_batching: None,
+        output_tokens_per_second_per_gpu: None,
+        time_per_output_token_seconds: None,
+    }
+}
+
+impl ServeResult {
+    /// The result with continuous batching in steady state.
+    fn with(self, continuous: Option<SteadyState>) -> ServeResult {
+        ServeResult {
+            output_tokens_per_second_per_gpu: continuous
+                .map(|c| c.output_tokens_per_second_per_gpu),
+            time_per_output_token_seconds: continuous.map(|c| c.time_per_output_token_seconds),
+            continuous_batching: continuous,
+            ..self
+        }
     }
 }
 

@@ -87,6 +87,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FRACTION", value_parser = fraction, requires = "engine")]
     memory_fraction: Option<f64>,
 
+    /// Sequences served together under continuous batching [default: the most that fit]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    concurrency: Option<u64>,
+
     /// A draft model for speculative decoding (with --acceptance and --lookahead)
     #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]
     draft: Option<String>,
@@ -127,6 +131,7 @@ impl ServeArgs {
             reserve: self.reserve,
             engine: self.engine,
             memory_fraction: self.memory_fraction,
+            concurrency: self.concurrency,
             draft,
         };
         let result = app::serve::serve(&request)?;

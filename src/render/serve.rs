@@ -69,6 +69,7 @@ impl ServeResult {
     /// and the cost per token when they apply.
     fn facts(&self) -> Vec<Fact> {
         let mut facts = self.memory_facts();
+        facts.extend(self.continuous_facts());
         facts.extend(self.speed_facts());
         if let Some(t) = self.decode.experts_touched {
             facts.push((
@@ -180,13 +181,43 @@ impl ServeResult {
         ]
     }
 
+    /// Continuous batching in steady state: end-to-end throughput per GPU, TPOT and TTFT.
+    fn continuous_facts(&self) -> Vec<Fact> {
+        let Some(c) = &self.continuous_batching else {
+            return Vec::new();
+        };
+        vec![
+            (
+                "output tokens/s per GPU".into(),
+                Cell::Count(c.output_tokens_per_second_per_gpu),
+                format!(
+                    "continuous batching of {} sequences, prefill included",
+                    c.concurrency
+                ),
+            ),
+            (
+                "time per output token".into(),
+                secs(c.time_per_output_token_seconds),
+                format!(
+                    "steps of {:.0} tokens, {:.0} of them prefill",
+                    c.tokens_per_step, c.prefill_tokens_per_step
+                ),
+            ),
+            (
+                "time to first token (steady)".into(),
+                secs(c.time_to_first_token_seconds),
+                "chunked prefill beside the decodes, no queueing".into(),
+            ),
+        ]
+    }
+
     /// Time to first token, decode time, throughput and the time of a whole request.
     fn speed_facts(&self) -> Vec<Fact> {
         vec![
             (
                 "time to first token".into(),
                 secs(self.time_to_first_token_seconds),
-                "prefill, compute-bound".into(),
+                format!("prefill of the batch of {}, compute-bound", self.batch),
             ),
             (
                 "decode per token".into(),
@@ -205,9 +236,9 @@ impl ServeResult {
                 String::new(),
             ),
             (
-                "tokens/s per GPU".into(),
+                "decode tokens/s per GPU".into(),
                 Cell::Count(self.tokens_per_second_per_gpu),
-                String::new(),
+                format!("batch {}, decode only", self.batch),
             ),
             (
                 "time per request".into(),

@@ -477,3 +477,90 @@ fn engines_size_the_kv_pool_by_their_rules() {
     ));
     assert!(err.contains("cannot be used with"), "{err}");
 }
+
+#[test]
+fn continuous_batching_of_llama_3_1_8b_on_one_h100_by_hand() {
+    let r = serve(
+        "llama-3.1-8b",
+        &[
+            "--gpus",
+            "1",
+            "--concurrency",
+            "64",
+            "--prompt-tokens",
+            "1000",
+            "--output-tokens",
+            "1000",
+        ],
+    );
+    // 64 sequences decode; 64/1000 finish a step and as many enter, 64 × 1000/1000 prompt tokens of
+    // chunked prefill a step: 128 tokens.
+    let c = &r["continuous_batching"];
+    assert_eq!(c["tokens_per_step"], 128.0);
+    // Training's operation model: a product at 92% of the 989.4 TFLOP/s bf16 peak or the bytes over
+    // 3.35 TB/s, plus 48.75 µs a kernel.
+    let gemm = |m: f64, n: f64, k: f64| {
+        let compute = 2.0 * m * n * k / (989.4e12 * 0.92);
+        let memory = ((m * k + k * n) * 2.0 + 2.0 * m * n) / 3.35e12;
+        compute.max(memory) + 48.75e-6
+    };
+    // Per layer: QKV (4096 + 2 × 1024), output, gate and up (2 × 14,336), down; the head for the 64
+    // sampled tokens over the 128,256-token vocabulary.
+    let layer = gemm(128.0, 6144.0, 4096.0)
+        + gemm(128.0, 4096.0, 4096.0)
+        + gemm(128.0, 28_672.0, 4096.0)
+        + gemm(128.0, 4096.0, 14_336.0);
+    let gemms = 32.0 * layer + gemm(64.0, 128_256.0, 4096.0);
+    let step = &c["step"];
+    assert!(close(step["gemm_seconds"].as_f64().unwrap(), gemms, 1e-9));
+    // The cache of 64 sequences at a mean of 1500 tokens, 131,072 bytes a token, read once.
+    let kv = 64.0 * 1500.0 * 131_072.0 / 3.35e12;
+    assert!(close(step["kv_read_seconds"].as_f64().unwrap(), kv, 1e-9));
+    // Prefill attention: 4 × 4096 × 64 tokens × 500 earlier ones a layer, at Hopper's fitted 21.32%.
+    let attention = 32.0 * 4.0 * 4096.0 * 64.0 * 500.0 / (989.4e12 * 0.2132);
+    // Element-wise: 32 layers × 128 tokens × (8 × 2 × 4096 + 3 × 2 × 14,336) bytes × 4.351.
+    let elementwise = 32.0 * 128.0 * (16.0 * 4096.0 + 6.0 * 14_336.0) * 4.351 / 3.35e12;
+    let tpot = gemms + kv + attention + elementwise + 2e-3;
+    assert!(close(
+        r["time_per_output_token_seconds"].as_f64().unwrap(),
+        tpot,
+        1e-9
+    ));
+    assert!(close(
+        r["output_tokens_per_second_per_gpu"].as_f64().unwrap(),
+        64.0 / tpot,
+        1e-9
+    ));
+    // The 1000-token prompt fits in one step beside the 64 decodes (budget 8192).
+    assert!(close(
+        c["time_to_first_token_seconds"].as_f64().unwrap(),
+        tpot,
+        1e-9
+    ));
+}
+
+#[test]
+fn an_over_budget_round_takes_several_steps() {
+    // 2000 sequences of 2000 prompt and 100 output tokens: 2000 × 21 = 42,000 tokens a round, 5.13
+    // steps of the 8192-token budget.
+    let r = serve(
+        "llama-3.1-8b",
+        &[
+            "--gpus",
+            "1",
+            "--concurrency",
+            "2000",
+            "--prompt-tokens",
+            "2000",
+            "--output-tokens",
+            "100",
+        ],
+    );
+    let c = &r["continuous_batching"];
+    assert!(close(
+        c["steps_per_round"].as_f64().unwrap(),
+        42_000.0 / 8192.0,
+        1e-12
+    ));
+    assert!(close(c["tokens_per_step"].as_f64().unwrap(), 8192.0, 1e-12));
+}

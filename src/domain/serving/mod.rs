@@ -26,10 +26,12 @@
 mod engine;
 mod formats;
 mod replica;
+mod steady;
 
 pub use engine::{Engine, TOKEN_BUDGET};
 pub use formats::{KvFormat, WeightFormat};
 pub use replica::{DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million, fit};
+pub use steady::{Machine, STEP_OVERHEAD, SteadyState, StepTerms};
 
 use serde::Serialize;
 
