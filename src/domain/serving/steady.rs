@@ -94,7 +94,10 @@ impl Served<'_> {
             (Some(m), true) => {
                 let f = m.expert_ffn as f64;
                 let touched = expected_experts(m.experts, m.top_k, tokens.ceil() as u64);
-                let routed = touched * mlp(tokens * m.top_k as f64 / touched, f);
+                // The touched experts run as one grouped product per matrix (the fused MoE
+                // kernels of vLLM and TensorRT-LLM): the work of each, one launch for all.
+                let launches = (touched - 1.0) * 2.0 * e.constants.kernel_overhead;
+                let routed = touched * mlp(tokens * m.top_k as f64 / touched, f) - launches;
                 let shared = if m.shared_experts > 0 {
                     mlp(tokens, f * m.shared_experts as f64)
                 } else {
