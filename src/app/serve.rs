@@ -49,6 +49,9 @@ pub struct ServeRequest {
     pub memory_fraction: Option<f64>,
     /// Sequences served together under continuous batching [default: the most that fit].
     pub concurrency: Option<u64>,
+    /// Latency targets: time to first token and time per output token under continuous batching.
+    pub ttft: Option<Time>,
+    pub tpot: Option<Time>,
     /// A draft model for speculative decoding, with its acceptance rate and lookahead.
     pub draft: Option<(Model, f64, u64)>,
     /// Scale-out bandwidth per GPU, one direction: the tensor-parallel link of a GPU without a
@@ -109,8 +112,12 @@ pub struct ServeResult {
     pub cost_per_million_input_tokens_usd: Option<f64>,
     pub cost_per_million_output_tokens_usd: Option<f64>,
     pub speculative: Option<SpeculativeResult>,
-    /// Continuous batching in steady state at the concurrency; none when no sequence fits.
+    /// Continuous batching in steady state at the concurrency; none when no sequence fits or none
+    /// meets the latency targets.
     pub continuous_batching: Option<SteadyState>,
+    /// The latency targets, when given.
+    pub ttft_target_seconds: Option<f64>,
+    pub tpot_target_seconds: Option<f64>,
     /// End-to-end output tokens/s per GPU and time per output token under continuous batching.
     pub output_tokens_per_second_per_gpu: Option<f64>,
     pub time_per_output_token_seconds: Option<f64>,
@@ -346,7 +353,8 @@ fn machine(r: &ServeRequest, precision: Precision, weights: WeightFormat) -> Mac
     }
 }
 
-/// Continuous batching at the request's concurrency, or the most sequences that fit.
+/// Continuous batching at the request's concurrency, or the most sequences that fit; with latency
+/// targets, the most sequences up to that which meet them (none when even one does not).
 fn continuous(
     r: &ServeRequest,
     target: &Served,
@@ -354,11 +362,32 @@ fn continuous(
     precision: Precision,
     max_batch: u64,
 ) -> Option<SteadyState> {
-    let concurrency = r.concurrency.unwrap_or(max_batch);
-    (concurrency > 0).then(|| {
-        let m = machine(r, precision, d.weights);
-        target.steady_state(d, &m, concurrency, (r.prompt_tokens, r.output_tokens))
-    })
+    let most = r.concurrency.unwrap_or(max_batch);
+    let m = machine(r, precision, d.weights);
+    let at = |c: u64| target.steady_state(d, &m, c, (r.prompt_tokens, r.output_tokens));
+    let meets = |s: &SteadyState| {
+        r.ttft
+            .is_none_or(|t| s.time_to_first_token_seconds <= t.get::<second>())
+            && r.tpot
+                .is_none_or(|t| s.time_per_output_token_seconds <= t.get::<second>())
+    };
+    if most == 0 || !meets(&at(1)) {
+        return None;
+    }
+    // Latency grows with the concurrency: the most that meets the targets, by bisection.
+    let (mut low, mut high) = (1, most);
+    if meets(&at(most)) {
+        low = most;
+    }
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if meets(&at(mid)) {
+            low = mid
+        } else {
+            high = mid
+        }
+    }
+    Some(at(low))
 }
 
 /// Computes what serving takes.
@@ -484,6 +513,8 @@ fn result(
         cost_per_million_output_tokens_usd: output_cost,
         speculative,
         continuous_batching: None,
+        ttft_target_seconds: r.ttft.map(|t| t.get::<second>()),
+        tpot_target_seconds: r.tpot.map(|t| t.get::<second>()),
         output_tokens_per_second_per_gpu: None,
         time_per_output_token_seconds: None,
     }

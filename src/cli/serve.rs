@@ -9,17 +9,19 @@ use crate::app::{self, serve::ServeRequest};
 use crate::domain::hardware::default_network;
 use crate::domain::memory::Reserve;
 use crate::domain::serving::{Engine, KvFormat, WeightFormat};
-use crate::domain::units::MoneyRate;
+use crate::domain::units::{MoneyRate, Time};
 use crate::error::Result;
 use crate::render::{self, Output};
 
-/// What serving takes: weights and KV cache per GPU, the largest batch or context that fits, time to
-/// first token, decode time per token and its bound, throughput and cost per million tokens; with
-/// --draft, speculative decoding.
+/// What serving takes: weights and KV cache per GPU, the largest batch or context that fit (with
+/// --engine, the KV pool as vLLM, SGLang or TensorRT-LLM size it), end-to-end output tokens/s per GPU,
+/// time per output token and time to first token under continuous batching (with --ttft/--tpot, at
+/// the most sequences that meet them), the static batch's decode time and bound, throughput and cost
+/// per million tokens; with --draft, speculative decoding.
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
+    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
 )]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -91,6 +93,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = whole)]
     concurrency: Option<u64>,
 
+    /// Time-to-first-token target: serve the most sequences that meet it
+    #[arg(long, value_name = "TIME", value_parser = single::<Time>(Some(1.0)))]
+    ttft: Option<Time>,
+
+    /// Time-per-output-token target: serve the most sequences that meet it
+    #[arg(long, value_name = "TIME", value_parser = single::<Time>(Some(1.0)))]
+    tpot: Option<Time>,
+
     /// A draft model for speculative decoding (with --acceptance and --lookahead)
     #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]
     draft: Option<String>,
@@ -132,6 +142,8 @@ impl ServeArgs {
             engine: self.engine,
             memory_fraction: self.memory_fraction,
             concurrency: self.concurrency,
+            ttft: self.ttft,
+            tpot: self.tpot,
             draft,
         };
         let result = app::serve::serve(&request)?;

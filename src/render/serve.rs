@@ -183,10 +183,30 @@ impl ServeResult {
 
     /// Continuous batching in steady state: end-to-end throughput per GPU, TPOT and TTFT.
     fn continuous_facts(&self) -> Vec<Fact> {
+        let targets = self.targets();
         let Some(c) = &self.continuous_batching else {
-            return Vec::new();
+            return targets
+                .map(|t| {
+                    let none = "none".to_string();
+                    vec![(
+                        "latency targets".into(),
+                        Cell::Text(none),
+                        format!("{t}: not met by one sequence"),
+                    )]
+                })
+                .unwrap_or_default();
         };
-        vec![
+        let mut facts: Vec<Fact> = targets
+            .map(|t| {
+                (
+                    "latency targets".into(),
+                    Cell::Exact(c.concurrency),
+                    format!("{t}: the most sequences that meet them"),
+                )
+            })
+            .into_iter()
+            .collect();
+        facts.extend([
             (
                 "output tokens/s per GPU".into(),
                 Cell::Count(c.output_tokens_per_second_per_gpu),
@@ -208,7 +228,23 @@ impl ServeResult {
                 secs(c.time_to_first_token_seconds),
                 "chunked prefill beside the decodes, no queueing".into(),
             ),
+        ]);
+        facts
+    }
+
+    /// The latency targets as the report states them, when given.
+    fn targets(&self) -> Option<String> {
+        let show = |name: &str, t: Option<f64>| {
+            t.map(|t| format!("{name} ≤ {}", format::time(Time::new::<second>(t))))
+        };
+        let parts: Vec<String> = [
+            show("TTFT", self.ttft_target_seconds),
+            show("TPOT", self.tpot_target_seconds),
         ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
     }
 
     /// Time to first token, decode time, throughput and the time of a whole request.

@@ -564,3 +564,34 @@ fn an_over_budget_round_takes_several_steps() {
     ));
     assert!(close(c["tokens_per_step"].as_f64().unwrap(), 8192.0, 1e-12));
 }
+
+#[test]
+fn latency_targets_pick_the_most_sequences_that_meet_them() {
+    let one = [
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+    ];
+    let r = serve(
+        "llama-3.1-8b",
+        &[&one[..], &["--ttft", "200ms", "--tpot", "20ms"]].concat(),
+    );
+    let chosen = r["continuous_batching"]["concurrency"].as_u64().unwrap();
+    assert_eq!(r["tpot_target_seconds"], 0.02);
+    let tpot = |c: u64| {
+        let c = c.to_string();
+        serve("llama-3.1-8b", &[&one[..], &["--concurrency", &c]].concat())
+            ["time_per_output_token_seconds"]
+            .as_f64()
+            .unwrap()
+    };
+    // The chosen concurrency meets 20 ms a token; one more sequence does not.
+    assert!(tpot(chosen) <= 0.02 && tpot(chosen + 1) > 0.02);
+    // A target even one sequence misses: no continuous-batching figures.
+    let r = serve("llama-3.1-8b", &[&one[..], &["--tpot", "1ms"]].concat());
+    assert!(r["continuous_batching"].is_null());
+    assert!(r["output_tokens_per_second_per_gpu"].is_null());
+}
