@@ -551,3 +551,45 @@ fn kv_formula(s: &Stack) -> String {
         None => per_layer,
     }
 }
+
+/// `llmcalc serve` on several GPUs: one result per GPU, each with its best layout.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServeComparison {
+    pub rows: Vec<ServeResult>,
+}
+
+/// The request served on each of `gpus`.
+pub fn compare(r: &ServeRequest, gpus: &[Gpu]) -> Result<ServeComparison> {
+    let rows = gpus
+        .iter()
+        .map(|gpu| {
+            best_layout(&ServeRequest {
+                gpu: gpu.clone(),
+                ..r.clone()
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(ServeComparison { rows })
+}
+
+/// The request at its tensor-parallel degree, or when it gives none, at the degree (a divisor of
+/// the GPUs per pipeline stage, within a scale-up domain, that the model splits over) that serves the
+/// most output tokens per GPU under continuous batching; replicas take the GPUs it leaves.
+fn best_layout(r: &ServeRequest) -> Result<ServeResult> {
+    if r.tp.is_some() || r.pp == 0 {
+        return serve(r);
+    }
+    let per_stage = r.gpus / r.pp;
+    let throughput = |s: &ServeResult| s.output_tokens_per_second_per_gpu.unwrap_or(-1.0);
+    (1..=per_stage.min(r.gpu.gpus_per_scale_up_domain()))
+        .filter(|t| per_stage.is_multiple_of(*t))
+        .filter_map(|t| {
+            serve(&ServeRequest {
+                tp: Some(t),
+                ..r.clone()
+            })
+            .ok()
+        })
+        .max_by(|a, b| throughput(a).total_cmp(&throughput(b)))
+        .map_or_else(|| serve(r), Ok)
+}

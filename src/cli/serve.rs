@@ -27,8 +27,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     model: ModelArgs,
 
-    /// GPU preset or TOML file
-    #[arg(long, value_name = "GPU")]
+    /// GPU preset or TOML file; several, comma-separated, compare them (each with its best TP)
+    #[arg(long, value_name = "GPU[,GPU…]")]
     gpu: String,
 
     /// Number of GPUs; more than TP × PP makes replicas
@@ -123,9 +123,14 @@ impl ServeArgs {
             }
             _ => None,
         };
+        let gpus = self
+            .gpu
+            .split(',')
+            .map(|g| catalog.gpu(g.trim()))
+            .collect::<Result<Vec<_>>>()?;
         let request = ServeRequest {
             model: self.model.load(catalog)?,
-            gpu: catalog.gpu(&self.gpu)?,
+            gpu: gpus[0].clone(),
             gpus: self.gpus,
             tp: self.tp,
             pp: self.pp,
@@ -146,6 +151,10 @@ impl ServeArgs {
             tpot: self.tpot,
             draft,
         };
+        if gpus.len() > 1 {
+            let comparison = app::serve::compare(&request, &gpus)?;
+            return render::render(&comparison, |c| c.report(), format);
+        }
         let result = app::serve::serve(&request)?;
         render::render(&result, |r| r.report(), format)
     }

@@ -370,3 +370,66 @@ fn speculative_facts(s: &SpeculativeResult) -> Vec<Fact> {
         ),
     ]
 }
+
+impl ServeComparison {
+    /// One row per GPU: its layout, pool, and continuous batching's throughput, latency and cost.
+    pub fn report(&self) -> Report {
+        let Some(first) = self.rows.first() else {
+            return Report::new(Vec::new());
+        };
+        let mut table = Table::new(&[
+            ("GPU", "gpu"),
+            ("TP × PP", "layout"),
+            ("KV pool (tokens)", "kv_pool_tokens"),
+            ("sequences", "concurrency"),
+            (
+                "output tokens/s per GPU",
+                "output_tokens_per_second_per_gpu",
+            ),
+            ("TTFT", "time_to_first_token_seconds"),
+            ("TPOT", "time_per_output_token_seconds"),
+            (
+                "$ per 1M output tokens",
+                "cost_per_million_output_tokens_usd",
+            ),
+        ]);
+        for r in &self.rows {
+            table.push(r.comparison_row());
+        }
+        Report::new(vec![
+            first.model.heading(),
+            Section::Line(format!(
+                "{} GPUs each; {} prompt + {} output tokens; continuous batching, the TP degree serving \
+                 most per GPU unless --tp is given; cost with the prefill included",
+                first.gpus, first.prompt_tokens, first.output_tokens
+            )),
+            Section::Table {
+                title: "Serving on each GPU".into(),
+                table,
+            },
+        ])
+    }
+}
+
+impl ServeResult {
+    /// This result as a row of the comparison.
+    fn comparison_row(&self) -> Vec<Cell> {
+        let c = self.continuous_batching.as_ref();
+        let or_empty = |v: Option<Cell>| v.unwrap_or(Cell::Empty);
+        // A GPU-hour buys 3600 s of the GPU's output tokens.
+        let cost = self
+            .price_usd_per_gpu_hour
+            .zip(self.output_tokens_per_second_per_gpu)
+            .map(|(p, t)| Cell::Dollars(p / 3600.0 / t * 1e6, 3));
+        vec![
+            Cell::Text(format!("{} ({})", self.gpu.name, self.gpu.id)),
+            Cell::Text(format!("{} × {}", self.tp, self.pp)),
+            Cell::Exact(self.kv_pool_tokens),
+            or_empty(c.map(|c| Cell::Exact(c.concurrency))),
+            or_empty(c.map(|c| Cell::Count(c.output_tokens_per_second_per_gpu))),
+            or_empty(c.map(|c| secs(c.time_to_first_token_seconds))),
+            or_empty(c.map(|c| secs(c.time_per_output_token_seconds))),
+            or_empty(cost),
+        ]
+    }
+}

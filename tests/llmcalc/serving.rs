@@ -595,3 +595,32 @@ fn latency_targets_pick_the_most_sequences_that_meet_them() {
     assert!(r["continuous_batching"].is_null());
     assert!(r["output_tokens_per_second_per_gpu"].is_null());
 }
+
+#[test]
+fn several_gpus_compare_each_at_its_best_tensor_parallel_degree() {
+    let io = ["--prompt-tokens", "1000", "--output-tokens", "500"];
+    let flags = [&io[..], &["--gpus", "4", "--gpu", "h100,b200"]].concat();
+    let r = serve("llama-3.1-70b", &flags);
+    let rows = r["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["gpu"]["id"], "b200");
+    // On four H100s, TP 1 cannot hold the 141 GB of bf16 weights; of TP 2 and 4, the row is the one
+    // that serves more output tokens per GPU.
+    let per_gpu = |tp: &str| {
+        serve(
+            "llama-3.1-70b",
+            &[&io[..], &["--gpus", "4", "--tp", tp]].concat(),
+        )["output_tokens_per_second_per_gpu"]
+            .as_f64()
+    };
+    assert_eq!(per_gpu("1"), None);
+    let best = per_gpu("2").unwrap().max(per_gpu("4").unwrap());
+    assert_eq!(
+        rows[0]["output_tokens_per_second_per_gpu"].as_f64(),
+        Some(best)
+    );
+    let text = stdout(&serve_args("llama-3.1-70b", &flags));
+    assert!(text.contains("NVIDIA B200"), "{text}");
+    let err = fails(&serve_args("llama-3.1-70b", &["--gpu", "h100,nonesuch"]));
+    assert!(err.contains("nonesuch"), "{err}");
+}
