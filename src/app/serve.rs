@@ -15,7 +15,7 @@ use crate::domain::model::Model;
 use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
     DecodeStep, Deployment, Engine, Fit, Hardware, KvFormat, Machine, STEP_OVERHEAD, Served,
-    Speculation, SteadyState, TOKEN_BUDGET, WeightFormat, cost_per_million, fit,
+    Speculation, SteadyState, TOKEN_BUDGET, WeightFormat, cost_per_million, fit, largest,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{
@@ -374,20 +374,8 @@ fn continuous(
     if most == 0 || !meets(&at(1)) {
         return None;
     }
-    // Latency grows with the concurrency: the most that meets the targets, by bisection.
-    let (mut low, mut high) = (1, most);
-    if meets(&at(most)) {
-        low = most;
-    }
-    while high - low > 1 {
-        let mid = low + (high - low) / 2;
-        if meets(&at(mid)) {
-            low = mid
-        } else {
-            high = mid
-        }
-    }
-    Some(at(low))
+    // Latency grows with the concurrency: the most that meets the targets.
+    Some(at(largest(1, most, |c| meets(&at(c)))))
 }
 
 /// Computes what serving takes.

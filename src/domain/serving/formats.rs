@@ -65,3 +65,14 @@ impl KvFormat {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nvfp4_stores_four_and_a_half_bits() {
+        // 16 E2M1 values of 4 bits share one 8-bit scale: (16 × 4 + 8) / 16 = 4.5 bits.
+        assert_eq!(WeightFormat::Fp4.bytes().get::<byte>(), 0.5625);
+    }
+}

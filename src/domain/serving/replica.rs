@@ -372,22 +372,29 @@ pub fn fit(
             pool_tokens: 0,
         };
     }
-    // The cache grows with the context: the longest that fits, by bisection over whole tokens.
+    // The cache grows with the context: the longest that fits.
     let fits = |c: u64| batch as f64 * cache(c) <= free;
-    let (mut low, mut high) = (0, models[0].arch.context);
-    if fits(high) {
-        low = high;
-    }
-    while high - low > 1 {
-        let mid = low + (high - low) / 2;
-        if fits(mid) { low = mid } else { high = mid }
-    }
+    let longest = largest(0, models[0].arch.context, fits);
     let per_token = cache(context) / held(context) as f64;
     Fit {
         max_batch: (free / cache(context)).floor() as u64,
-        max_context: low,
+        max_context: longest,
         pool_tokens: (free / per_token / block as f64).floor() as u64 * block,
     }
+}
+
+/// The largest n from `low` to `high` for which `holds`, true at `low` and from some n on false, is
+/// true: bisection.
+pub fn largest(low: u64, high: u64, holds: impl Fn(u64) -> bool) -> u64 {
+    if holds(high) {
+        return high;
+    }
+    let (mut low, mut high) = (low, high);
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if holds(mid) { low = mid } else { high = mid }
+    }
+    low
 }
 
 /// The cost of a million tokens that take `gpu_time_per_token` of GPU time each, at `price` per
