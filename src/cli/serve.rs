@@ -43,8 +43,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
     pp: u64,
 
-    /// Sequences decoded together per replica
-    #[arg(long, value_name = "N", value_parser = whole)]
+    /// Sequences decoded together per replica in the static batch
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
     batch: u64,
 
     /// Prompt tokens per sequence
