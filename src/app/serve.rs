@@ -7,15 +7,20 @@ use serde::Serialize;
 use super::invalid;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
-use crate::domain::hardware::Gpu;
+use crate::domain::collectives::{Fabric, LinkConstants};
+use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::kernels::{AttentionKernel, Device, KernelConstants};
+use crate::domain::memory::Reserve;
 use crate::domain::model::Model;
 use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
-    DecodeStep, Deployment, Fit, Hardware, KvFormat, Served, Speculation, WeightFormat,
-    cost_per_million,
+    DecodeStep, Deployment, Engine, Fit, Hardware, KvFormat, Machine, STEP_OVERHEAD, Served,
+    Speculation, SteadyState, TOKEN_BUDGET, WeightFormat, cost_per_million, fit, largest,
 };
 use crate::domain::units::format;
-use crate::domain::units::unit::{byte, dollar, dollar_per_hour, flop, second};
+use crate::domain::units::unit::{
+    byte, byte_per_second, dollar, dollar_per_hour, flop, flop_per_second, second,
+};
 use crate::domain::units::{Bandwidth, Information, MoneyRate, Time};
 use crate::error::{Error, Input, Result};
 
@@ -37,8 +42,16 @@ pub struct ServeRequest {
     pub compute_efficiency: f64,
     /// Fraction of the memory bandwidth decode reaches.
     pub bandwidth_efficiency: f64,
-    /// Fraction of GPU memory kept free of weights and KV cache.
-    pub reserve: f64,
+    /// GPU memory kept free of weights and KV cache: a share or an amount (without an engine).
+    pub reserve: Reserve,
+    /// The engine whose rule sizes the KV pool, and its memory fraction (its default when none).
+    pub engine: Option<Engine>,
+    pub memory_fraction: Option<f64>,
+    /// Sequences served together under continuous batching [default: the most that fit].
+    pub concurrency: Option<u64>,
+    /// Latency targets: time to first token and time per output token under continuous batching.
+    pub ttft: Option<Time>,
+    pub tpot: Option<Time>,
     /// A draft model for speculative decoding, with its acceptance rate and lookahead.
     pub draft: Option<(Model, f64, u64)>,
     /// Scale-out bandwidth per GPU, one direction: the tensor-parallel link of a GPU without a
@@ -71,6 +84,17 @@ pub struct ServeResult {
     pub per_gpu_bytes: f64,
     pub capacity_bytes: f64,
     pub usable_bytes: f64,
+    /// The engine sizing the KV pool, its memory fraction, and the activation workspace of its token
+    /// budget per GPU; none without an engine.
+    pub engine: Option<Engine>,
+    pub memory_fraction: Option<f64>,
+    pub workspace_bytes_per_gpu: Option<f64>,
+    /// Tokens per KV-cache block (1 without an engine).
+    pub kv_block_tokens: u64,
+    /// Memory per GPU for the KV cache: usable less the weights.
+    pub kv_pool_bytes_per_gpu: f64,
+    /// Tokens the pool holds at this context's cache per token, in whole blocks.
+    pub kv_pool_tokens: u64,
     pub fits: bool,
     pub overflow: Option<String>,
     /// The largest batch of these sequences that fits.
@@ -88,6 +112,15 @@ pub struct ServeResult {
     pub cost_per_million_input_tokens_usd: Option<f64>,
     pub cost_per_million_output_tokens_usd: Option<f64>,
     pub speculative: Option<SpeculativeResult>,
+    /// Continuous batching in steady state at the concurrency; none when no sequence fits or none
+    /// meets the latency targets.
+    pub continuous_batching: Option<SteadyState>,
+    /// The latency targets, when given.
+    pub ttft_target_seconds: Option<f64>,
+    pub tpot_target_seconds: Option<f64>,
+    /// End-to-end output tokens/s per GPU and time per output token under continuous batching.
+    pub output_tokens_per_second_per_gpu: Option<f64>,
+    pub time_per_output_token_seconds: Option<f64>,
 }
 
 /// Speculative decoding with a draft model.
@@ -99,33 +132,82 @@ pub struct SpeculativeResult {
     pub expectation: Speculation,
     /// The target's decode time per token with speculation.
     pub decode_seconds_per_token: f64,
+    /// The draft's weights and its KV cache of the batch on one GPU, counted in the memory per GPU.
+    pub draft_weight_bytes_per_gpu: f64,
+    pub draft_kv_cache_bytes_per_gpu: f64,
+}
+
+/// How the KV pool is sized: an engine's rule, or a reserve kept free.
+struct Pool {
+    engine: Option<Engine>,
+    fraction: Option<f64>,
+    workspace: Option<f64>,
+    block: u64,
+}
+
+impl Pool {
+    fn new(r: &ServeRequest, target: &Served, d: &Deployment) -> Pool {
+        let workspace = |_| target.workspace_per_gpu(d, TOKEN_BUDGET).get::<byte>();
+        Pool {
+            engine: r.engine,
+            fraction: r
+                .engine
+                .map(|e| r.memory_fraction.unwrap_or(e.default_fraction(d.tp))),
+            workspace: r.engine.map(workspace),
+            block: r.engine.map_or(1, Engine::block_tokens),
+        }
+    }
+
+    /// Bytes per GPU the weights and the KV cache may take together.
+    fn usable(&self, r: &ServeRequest, capacity: f64, weights: f64) -> f64 {
+        match (self.engine, self.fraction, self.workspace) {
+            (Some(e), Some(f), Some(w)) => e.usable(f, capacity, weights, w),
+            _ => capacity - r.reserve.bytes(capacity),
+        }
+        .max(0.0)
+    }
 }
 
 /// The memory side of a replica: weights and KV cache per GPU against what the GPU has.
 struct MemoryFit {
+    /// Weights and KV cache per GPU of each model: the target, then the draft.
+    parts: Vec<(f64, f64)>,
     weights: f64,
     kv: f64,
     total: f64,
     capacity: f64,
     usable: f64,
+    pool: Pool,
     fit: Fit,
 }
 
 impl MemoryFit {
-    fn new(r: &ServeRequest, target: &Served, d: &Deployment, context: u64) -> MemoryFit {
-        let weights = target.weights_per_gpu(d);
-        let kv = r.batch as f64 * target.kv_per_gpu_sequence(d, context).get::<byte>();
+    /// The weights and the batch's KV cache of every one of `models` (a target and its draft) per
+    /// GPU.
+    fn new(r: &ServeRequest, models: &[&Served], d: &Deployment, context: u64) -> MemoryFit {
+        let pool = Pool::new(r, models[0], d);
+        let held = context.div_ceil(pool.block) * pool.block;
+        let parts: Vec<(f64, f64)> = models
+            .iter()
+            .map(|m| {
+                let kv = m.kv_per_gpu_sequence(d, held).get::<byte>();
+                (m.weights_per_gpu(d).get::<byte>(), r.batch as f64 * kv)
+            })
+            .collect();
+        let weights = parts.iter().map(|p| p.0).sum();
+        let kv = parts.iter().map(|p| p.1).sum();
         let capacity = r.gpu.memory.get::<byte>();
-        let usable = capacity * (1.0 - r.reserve);
-        let free = Information::new::<byte>(usable) - weights;
-        let weights = weights.get::<byte>();
+        let usable = pool.usable(r, capacity, weights);
+        let free = Information::new::<byte>(usable - weights);
         MemoryFit {
+            parts,
             weights,
             kv,
             total: weights + kv,
             capacity,
             usable,
-            fit: target.fit(d, free, r.batch, context),
+            fit: fit(models, d, free, pool.block, (r.batch, context)),
+            pool,
         }
     }
 
@@ -221,33 +303,89 @@ fn check_draft<'a>(
     Ok(served)
 }
 
-/// Speculative decoding with the request's draft, if it has one.
+/// Speculative decoding with the request's `draft` model, if it has one.
 fn speculative(
     r: &ServeRequest,
-    target: &Served,
+    draft: Option<&Served>,
     d: &Deployment,
     hw: &Hardware,
     decode: &DecodeStep,
     mean_context: u64,
-) -> Result<Option<SpeculativeResult>> {
-    let Some((draft, acceptance, lookahead)) = &r.draft else {
-        return Ok(None);
+    memory: &MemoryFit,
+) -> Option<SpeculativeResult> {
+    let (Some(served), Some((_, acceptance, lookahead))) = (draft, &r.draft) else {
+        return None;
     };
-    let served = check_draft(r, draft, target, d.tp)?;
     let draft_step = served.decode(d, hw, r.batch, mean_context);
     let expectation = decode.speculate(&draft_step, d.pp, *acceptance, *lookahead);
-    Ok(Some(SpeculativeResult {
-        draft: draft.id.clone(),
+    Some(SpeculativeResult {
+        draft: served.id.to_string(),
         draft_decode_seconds_per_token: draft_step.seconds,
         decode_seconds_per_token: decode.seconds / expectation.speedup,
         expectation,
-    }))
+        draft_weight_bytes_per_gpu: memory.parts[1].0,
+        draft_kv_cache_bytes_per_gpu: memory.parts[1].1,
+    })
+}
+
+/// The operation model of `gpu` serving at `precision` with `weights`: training's kernels and links
+/// with their fitted constants, the engine's token budget and step cost.
+fn machine(r: &ServeRequest, precision: Precision, weights: WeightFormat) -> Machine {
+    let peak = |p| r.gpu.peak(p).map_or(0.0, |c| c.get::<flop_per_second>());
+    Machine {
+        device: Device {
+            gemm_peak: peak(precision),
+            attention_peak: peak(r.gpu.training_precision()),
+            memory_bandwidth: r.gpu.memory_bandwidth.get::<byte_per_second>(),
+            input_bytes: weights.bytes().get::<byte>(),
+            generation: r.gpu.generation,
+            attention_kernel: AttentionKernel::Fused,
+            constants: KernelConstants::CALIBRATED,
+        },
+        fabric: Fabric {
+            scale_up: r.gpu.scale_up_bandwidth(r.network).get::<byte_per_second>(),
+            domain: r.gpu.gpus_per_scale_up_domain(),
+            scale_out: r.network.get::<byte_per_second>(),
+            constants: LinkConstants::CALIBRATED,
+        },
+        budget: TOKEN_BUDGET,
+        step_overhead: STEP_OVERHEAD,
+    }
+}
+
+/// Continuous batching at the request's concurrency, or the most sequences that fit; with latency
+/// targets, the most sequences up to that which meet them (none when even one does not).
+fn continuous(
+    r: &ServeRequest,
+    target: &Served,
+    d: &Deployment,
+    precision: Precision,
+    max_batch: u64,
+) -> Option<SteadyState> {
+    let most = r.concurrency.unwrap_or(max_batch);
+    let m = machine(r, precision, d.weights);
+    let at = |c: u64| target.steady_state(d, &m, c, (r.prompt_tokens, r.output_tokens));
+    let meets = |s: &SteadyState| {
+        r.ttft
+            .is_none_or(|t| s.time_to_first_token_seconds <= t.get::<second>())
+            && r.tpot
+                .is_none_or(|t| s.time_per_output_token_seconds <= t.get::<second>())
+    };
+    if most == 0 || !meets(&at(1)) {
+        return None;
+    }
+    // Latency grows with the concurrency: the most that meets the targets.
+    Some(at(largest(1, most, |c| meets(&at(c)))))
 }
 
 /// Computes what serving takes.
 pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let target = Served::new(&r.model)?;
     let tp = check(r, &target)?;
+    let draft = match &r.draft {
+        Some((model, _, _)) => Some(check_draft(r, model, &target, tp)?),
+        None => None,
+    };
     let d = Deployment {
         tp,
         pp: r.pp,
@@ -263,11 +401,13 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
         r.bandwidth_efficiency,
     );
     let context = r.prompt_tokens + r.output_tokens;
-    let memory = MemoryFit::new(r, &target, &d, context);
+    let models: Vec<&Served> = std::iter::once(&target).chain(draft.as_ref()).collect();
+    let memory = MemoryFit::new(r, &models, &d, context);
     let prefill = target.prefill(&d, &hw, r.batch, r.prompt_tokens)?;
     let mean_context = r.prompt_tokens + r.output_tokens / 2;
     let decode = target.decode(&d, &hw, r.batch, mean_context);
-    let speculative = speculative(r, &target, &d, &hw, &decode, mean_context)?;
+    let speculative = speculative(r, draft.as_ref(), &d, &hw, &decode, mean_context, &memory);
+    let continuous = continuous(r, &target, &d, precision, memory.fit.max_batch);
     let gpu = GpuInfo {
         id: r.gpu.id.clone(),
         name: r.gpu.name.clone(),
@@ -284,7 +424,8 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
         prefill.time,
         decode,
         speculative,
-    ))
+    )
+    .with(continuous))
 }
 
 /// Assembles the result: throughput, request time and cost per token from the step times.
@@ -303,6 +444,10 @@ fn result(
     let context = r.prompt_tokens + r.output_tokens;
     let kv_sequence = target.kv_per_sequence(d.kv, context).get::<byte>();
     let ttft = ttft.get::<second>();
+    // A draft makes several tokens per target step: its time per token is the one that counts.
+    let per_token = speculative
+        .as_ref()
+        .map_or(decode.seconds, |s| s.decode_seconds_per_token);
     let replica_gpus = (d.tp * d.pp) as f64;
     let price = r.price.or(r.gpu.price.as_ref().map(|p| p.per_gpu_hour));
     let (input_cost, output_cost) = price.map_or((None, None), |p| {
@@ -311,7 +456,7 @@ fn result(
         };
         (
             per_million(ttft * replica_gpus / (r.batch as f64 * r.prompt_tokens as f64)),
-            per_million(decode.seconds * replica_gpus / r.batch as f64),
+            per_million(per_token * replica_gpus / r.batch as f64),
         )
     });
     ServeResult {
@@ -325,15 +470,21 @@ fn result(
         prompt_tokens: r.prompt_tokens,
         output_tokens: r.output_tokens,
         weights: r.weights,
-        weight_bytes_per_gpu: memory.weights,
+        weight_bytes_per_gpu: memory.parts[0].0,
         kv_cache_bytes_per_token: kv_sequence / context as f64,
         kv_cache_formula: kv_formula(target.stack),
         kv_cache_bytes_per_sequence: kv_sequence,
         kv_cache_bytes_per_batch: kv_sequence * r.batch as f64,
-        kv_cache_bytes_per_gpu: memory.kv,
+        kv_cache_bytes_per_gpu: memory.parts[0].1,
         per_gpu_bytes: memory.total,
         capacity_bytes: memory.capacity,
         usable_bytes: memory.usable,
+        engine: memory.pool.engine,
+        memory_fraction: memory.pool.fraction,
+        workspace_bytes_per_gpu: memory.pool.workspace,
+        kv_block_tokens: memory.pool.block,
+        kv_pool_bytes_per_gpu: (memory.usable - memory.weights).max(0.0),
+        kv_pool_tokens: memory.fit.pool_tokens,
         fits: memory.total <= memory.usable,
         overflow: memory.overflow(r.batch, context),
         max_batch: memory.fit.max_batch,
@@ -341,14 +492,32 @@ fn result(
         prefill_flops,
         time_to_first_token_seconds: ttft,
         decode,
-        decode_seconds_per_token: decode.seconds,
-        tokens_per_second_per_sequence: 1.0 / decode.seconds,
-        tokens_per_second_per_gpu: r.batch as f64 / (decode.seconds * replica_gpus),
-        request_seconds: ttft + r.output_tokens.saturating_sub(1) as f64 * decode.seconds,
+        decode_seconds_per_token: per_token,
+        tokens_per_second_per_sequence: 1.0 / per_token,
+        tokens_per_second_per_gpu: r.batch as f64 / (per_token * replica_gpus),
+        request_seconds: ttft + r.output_tokens.saturating_sub(1) as f64 * per_token,
         price_usd_per_gpu_hour: price.map(|p| p.get::<dollar_per_hour>()),
         cost_per_million_input_tokens_usd: input_cost,
         cost_per_million_output_tokens_usd: output_cost,
         speculative,
+        continuous_batching: None,
+        ttft_target_seconds: r.ttft.map(|t| t.get::<second>()),
+        tpot_target_seconds: r.tpot.map(|t| t.get::<second>()),
+        output_tokens_per_second_per_gpu: None,
+        time_per_output_token_seconds: None,
+    }
+}
+
+impl ServeResult {
+    /// The result with continuous batching in steady state.
+    fn with(self, continuous: Option<SteadyState>) -> ServeResult {
+        ServeResult {
+            output_tokens_per_second_per_gpu: continuous
+                .map(|c| c.output_tokens_per_second_per_gpu),
+            time_per_output_token_seconds: continuous.map(|c| c.time_per_output_token_seconds),
+            continuous_batching: continuous,
+            ..self
+        }
     }
 }
 
@@ -369,4 +538,46 @@ fn kv_formula(s: &Stack) -> String {
         ),
         None => per_layer,
     }
+}
+
+/// `llmcalc serve` on several GPUs: one result per GPU, each with its best layout.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServeComparison {
+    pub rows: Vec<ServeResult>,
+}
+
+/// The request served on each of `gpus`.
+pub fn compare(r: &ServeRequest, gpus: &[Gpu]) -> Result<ServeComparison> {
+    let rows = gpus
+        .iter()
+        .map(|gpu| {
+            best_layout(&ServeRequest {
+                gpu: gpu.clone(),
+                ..r.clone()
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(ServeComparison { rows })
+}
+
+/// The request at its tensor-parallel degree, or when it gives none, at the degree (a divisor of
+/// the GPUs per pipeline stage, within a scale-up domain, that the model splits over) that serves the
+/// most output tokens per GPU under continuous batching; replicas take the GPUs it leaves.
+fn best_layout(r: &ServeRequest) -> Result<ServeResult> {
+    if r.tp.is_some() || r.pp == 0 {
+        return serve(r);
+    }
+    let per_stage = r.gpus / r.pp;
+    let throughput = |s: &ServeResult| s.output_tokens_per_second_per_gpu.unwrap_or(-1.0);
+    (1..=per_stage.min(r.gpu.gpus_per_scale_up_domain()))
+        .filter(|t| per_stage.is_multiple_of(*t))
+        .filter_map(|t| {
+            serve(&ServeRequest {
+                tp: Some(t),
+                ..r.clone()
+            })
+            .ok()
+        })
+        .max_by(|a, b| throughput(a).total_cmp(&throughput(b)))
+        .map_or_else(|| serve(r), Ok)
 }

@@ -3,29 +3,32 @@
 use crate::catalog::Catalog;
 use clap::Args;
 
-use super::values::{choice, fraction, share, single, whole};
+use super::values::{choice, fraction, reserve, single, whole};
 use super::{ModelArgs, load_model};
 use crate::app::{self, serve::ServeRequest};
 use crate::domain::hardware::default_network;
-use crate::domain::serving::{KvFormat, WeightFormat};
-use crate::domain::units::MoneyRate;
+use crate::domain::memory::Reserve;
+use crate::domain::serving::{Engine, KvFormat, WeightFormat};
+use crate::domain::units::{MoneyRate, Time};
 use crate::error::Result;
 use crate::render::{self, Output};
 
-/// What serving takes: weights and KV cache per GPU, the largest batch or context that fits, time to
-/// first token, decode time per token and its bound, throughput and cost per million tokens; with
-/// --draft, speculative decoding.
+/// What serving takes: weights and KV cache per GPU, the largest batch or context that fit (with
+/// --engine, the KV pool as vLLM, SGLang or TensorRT-LLM size it), end-to-end output tokens/s per GPU,
+/// time per output token and time to first token under continuous batching (with --ttft/--tpot, at
+/// the most sequences that meet them), the static batch's decode time and bound, throughput and cost
+/// per million tokens; with --draft, speculative decoding.
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
+    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
 )]
 pub struct ServeArgs {
     #[command(flatten)]
     model: ModelArgs,
 
-    /// GPU preset or TOML file
-    #[arg(long, value_name = "GPU")]
+    /// GPU preset or TOML file; several, comma-separated, compare them (each with its best TP)
+    #[arg(long, value_name = "GPU[,GPU…]")]
     gpu: String,
 
     /// Number of GPUs; more than TP × PP makes replicas
@@ -40,8 +43,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
     pp: u64,
 
-    /// Sequences decoded together per replica
-    #[arg(long, value_name = "N", value_parser = whole)]
+    /// Sequences decoded together per replica in the static batch
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
     batch: u64,
 
     /// Prompt tokens per sequence
@@ -72,9 +75,31 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FRACTION", default_value = "0.8", value_parser = fraction)]
     bandwidth_efficiency: f64,
 
-    /// Share of GPU memory kept free of weights and KV cache
-    #[arg(long, value_name = "FRACTION", default_value = "10%", value_parser = share)]
-    reserve: f64,
+    /// Memory kept free of weights and KV cache: a share of the GPU (`10%`) or an amount (`4GiB`);
+    /// with --engine, the engine's rule instead
+    #[arg(long, value_name = "AMOUNT", default_value = "10%", value_parser = reserve)]
+    reserve: Reserve,
+
+    /// Size the KV pool as this engine does, with its default memory fraction
+    #[arg(long, value_enum, value_parser = choice::<Engine>(), conflicts_with = "reserve")]
+    engine: Option<Engine>,
+
+    /// The engine's memory fraction (vLLM gpu_memory_utilization, SGLang mem_fraction_static,
+    /// TensorRT-LLM kv_cache_free_gpu_mem_fraction) [default: the engine's]
+    #[arg(long, value_name = "FRACTION", value_parser = fraction, requires = "engine")]
+    memory_fraction: Option<f64>,
+
+    /// Sequences served together under continuous batching [default: the most that fit]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    concurrency: Option<u64>,
+
+    /// Time-to-first-token target: serve the most sequences that meet it
+    #[arg(long, value_name = "TIME", value_parser = single::<Time>(Some(1.0)))]
+    ttft: Option<Time>,
+
+    /// Time-per-output-token target: serve the most sequences that meet it
+    #[arg(long, value_name = "TIME", value_parser = single::<Time>(Some(1.0)))]
+    tpot: Option<Time>,
 
     /// A draft model for speculative decoding (with --acceptance and --lookahead)
     #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]
@@ -98,9 +123,14 @@ impl ServeArgs {
             }
             _ => None,
         };
+        let gpus = self
+            .gpu
+            .split(',')
+            .map(|g| catalog.gpu(g.trim()))
+            .collect::<Result<Vec<_>>>()?;
         let request = ServeRequest {
             model: self.model.load(catalog)?,
-            gpu: catalog.gpu(&self.gpu)?,
+            gpu: gpus[0].clone(),
             gpus: self.gpus,
             tp: self.tp,
             pp: self.pp,
@@ -114,8 +144,17 @@ impl ServeArgs {
             compute_efficiency: self.compute_efficiency,
             bandwidth_efficiency: self.bandwidth_efficiency,
             reserve: self.reserve,
+            engine: self.engine,
+            memory_fraction: self.memory_fraction,
+            concurrency: self.concurrency,
+            ttft: self.ttft,
+            tpot: self.tpot,
             draft,
         };
+        if gpus.len() > 1 {
+            let comparison = app::serve::compare(&request, &gpus)?;
+            return render::render(&comparison, |c| c.report(), format);
+        }
         let result = app::serve::serve(&request)?;
         render::render(&result, |r| r.report(), format)
     }

@@ -6,6 +6,7 @@ use crate::domain::units::{Information, MoneyRate, Time};
 use crate::render::{Cell, Report, Section, Table};
 
 use crate::app::serve::*;
+use crate::domain::serving::Engine;
 
 fn secs(s: f64) -> Cell {
     Cell::Time(Time::new::<second>(s))
@@ -22,24 +23,25 @@ impl ServeResult {
     /// The report for people and CSV: the set-up, headline figures, the decode step (the CSV
     /// breakdown) and, with a draft model, the speculative-decoding figures.
     pub fn report(&self) -> Report {
-        let mut sections = vec![
-            self.model.heading(),
-            Section::Line(self.setup()),
-            Section::Facts(self.facts()),
-            Section::Table {
-                title: format!(
-                    "Decode step of one pipeline stage for a micro-batch of {} sequences at a mean context of {} \
-                     tokens (the longer bound, plus communication; a token's latency is PP × this)",
-                    self.decode.micro_batch,
-                    self.prompt_tokens + self.output_tokens / 2
-                ),
-                table: self.decode_table(),
-            },
-        ];
-        if let Some(overflow) = &self.overflow {
-            sections.push(Section::Line(format!("does not fit: {overflow}")));
+        let mut sections = vec![self.model.heading(), Section::Line(self.setup())];
+        // A batch that does not fit has no throughput or cost to show: what does not fit comes first.
+        match &self.overflow {
+            Some(overflow) => sections.extend([
+                Section::Facts(self.memory_facts()),
+                Section::Line(format!("does not fit: {overflow}")),
+            ]),
+            None => sections.push(Section::Facts(self.facts())),
         }
-        if let Some(s) = &self.speculative {
+        sections.push(Section::Table {
+            title: format!(
+                "Decode step of one pipeline stage for a micro-batch of {} sequences at a mean context of {} \
+                 tokens (the longer bound, plus communication; a token's latency is PP × this)",
+                self.decode.micro_batch,
+                self.prompt_tokens + self.output_tokens / 2
+            ),
+            table: self.decode_table(),
+        });
+        if let (Some(s), None) = (&self.speculative, &self.overflow) {
             sections.push(Section::Facts(speculative_facts(s)));
         }
         Report::new(sections)
@@ -67,6 +69,7 @@ impl ServeResult {
     /// and the cost per token when they apply.
     fn facts(&self) -> Vec<Fact> {
         let mut facts = self.memory_facts();
+        facts.extend(self.continuous_facts());
         facts.extend(self.speed_facts());
         if let Some(t) = self.decode.experts_touched {
             facts.push((
@@ -79,9 +82,22 @@ impl ServeResult {
         facts
     }
 
-    /// Weights, KV cache and memory per GPU, and the largest batch and context that fit.
+    /// Weights, KV cache and memory per GPU (with a draft's), and the largest batch and context that
+    /// fit.
     fn memory_facts(&self) -> Vec<Fact> {
-        vec![
+        let draft = self.speculative.as_ref().map(|s| {
+            (
+                "draft per GPU".into(),
+                bytes(s.draft_weight_bytes_per_gpu + s.draft_kv_cache_bytes_per_gpu),
+                format!(
+                    "{}: weights {} + KV cache {}",
+                    s.draft,
+                    format::bytes(Information::new::<byte>(s.draft_weight_bytes_per_gpu)),
+                    format::bytes(Information::new::<byte>(s.draft_kv_cache_bytes_per_gpu))
+                ),
+            )
+        });
+        let mut facts = vec![
             (
                 "weights per GPU".into(),
                 bytes(self.weight_bytes_per_gpu),
@@ -102,6 +118,10 @@ impl ServeResult {
                 bytes(self.kv_cache_bytes_per_batch),
                 format!("{} sequences", self.batch),
             ),
+        ];
+        facts.extend(draft);
+        facts.extend(self.pool_facts());
+        facts.extend([
             (
                 "memory per GPU".into(),
                 bytes(self.per_gpu_bytes),
@@ -120,7 +140,111 @@ impl ServeResult {
                 Cell::Exact(self.max_context),
                 "at this batch, within the model's context".into(),
             ),
+        ]);
+        facts
+    }
+
+    /// With an engine: its KV pool per GPU, in bytes and in tokens.
+    fn pool_facts(&self) -> Vec<Fact> {
+        let (Some(engine), Some(fraction), Some(workspace)) = (
+            self.engine,
+            self.memory_fraction,
+            self.workspace_bytes_per_gpu,
+        ) else {
+            return Vec::new();
+        };
+        let show = |b: f64| format::bytes(Information::new::<byte>(b));
+        let rule = match engine {
+            Engine::Vllm => format!(
+                "vllm: {fraction} × GPU − weights − workspace {}",
+                show(workspace)
+            ),
+            Engine::Sglang => format!("sglang: {fraction} × GPU − weights"),
+            Engine::Trtllm => {
+                format!(
+                    "trtllm: {fraction} × (GPU − weights − workspace {})",
+                    show(workspace)
+                )
+            }
+        };
+        vec![
+            (
+                "KV pool per GPU".into(),
+                bytes(self.kv_pool_bytes_per_gpu),
+                rule,
+            ),
+            (
+                "KV pool".into(),
+                Cell::Exact(self.kv_pool_tokens),
+                format!("tokens, in blocks of {}", self.kv_block_tokens),
+            ),
         ]
+    }
+
+    /// Continuous batching in steady state: end-to-end throughput per GPU, TPOT and TTFT.
+    fn continuous_facts(&self) -> Vec<Fact> {
+        let targets = self.targets();
+        let Some(c) = &self.continuous_batching else {
+            return targets
+                .map(|t| {
+                    let none = "none".to_string();
+                    vec![(
+                        "latency targets".into(),
+                        Cell::Text(none),
+                        format!("{t}: not met by one sequence"),
+                    )]
+                })
+                .unwrap_or_default();
+        };
+        let mut facts: Vec<Fact> = targets
+            .map(|t| {
+                (
+                    "latency targets".into(),
+                    Cell::Exact(c.concurrency),
+                    format!("{t}: the most sequences that meet them"),
+                )
+            })
+            .into_iter()
+            .collect();
+        facts.extend([
+            (
+                "output tokens/s per GPU".into(),
+                Cell::Count(c.output_tokens_per_second_per_gpu),
+                format!(
+                    "continuous batching of {} sequences, prefill included",
+                    c.concurrency
+                ),
+            ),
+            (
+                "time per output token".into(),
+                secs(c.time_per_output_token_seconds),
+                format!(
+                    "steps of {:.0} tokens, {:.0} of them prefill",
+                    c.tokens_per_step, c.prefill_tokens_per_step
+                ),
+            ),
+            (
+                "time to first token (steady)".into(),
+                secs(c.time_to_first_token_seconds),
+                "chunked prefill beside the decodes, no queueing".into(),
+            ),
+        ]);
+        facts
+    }
+
+    /// The latency targets as the report states them, when given.
+    fn targets(&self) -> Option<String> {
+        let show = |name: &str, t: Option<f64>| {
+            t.map(|t| format!("{name} ≤ {}", format::time(Time::new::<second>(t))))
+        };
+        let parts: Vec<String> = [
+            show("TTFT", self.ttft_target_seconds),
+            show("TPOT", self.tpot_target_seconds),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
     }
 
     /// Time to first token, decode time, throughput and the time of a whole request.
@@ -129,12 +253,18 @@ impl ServeResult {
             (
                 "time to first token".into(),
                 secs(self.time_to_first_token_seconds),
-                "prefill, compute-bound".into(),
+                format!("prefill of the batch of {}, compute-bound", self.batch),
             ),
             (
                 "decode per token".into(),
                 secs(self.decode_seconds_per_token),
-                format!("{}-bound", self.decode.bound),
+                match &self.speculative {
+                    Some(s) => format!(
+                        "{}-bound steps, {:.3}× faster with speculation",
+                        self.decode.bound, s.expectation.speedup
+                    ),
+                    None => format!("{}-bound", self.decode.bound),
+                },
             ),
             (
                 "tokens/s per sequence".into(),
@@ -142,9 +272,9 @@ impl ServeResult {
                 String::new(),
             ),
             (
-                "tokens/s per GPU".into(),
+                "decode tokens/s per GPU".into(),
                 Cell::Count(self.tokens_per_second_per_gpu),
-                String::new(),
+                format!("batch {}, decode only", self.batch),
             ),
             (
                 "time per request".into(),
@@ -238,10 +368,68 @@ fn speculative_facts(s: &SpeculativeResult) -> Vec<Fact> {
             Cell::Number(e.speedup, "×"),
             "Leviathan et al. 2023, Thm. 3.8".into(),
         ),
-        (
-            "decode per token".into(),
-            secs(s.decode_seconds_per_token),
-            "with speculation".into(),
-        ),
     ]
+}
+
+impl ServeComparison {
+    /// One row per GPU: its layout, pool, and continuous batching's throughput, latency and cost.
+    pub fn report(&self) -> Report {
+        let Some(first) = self.rows.first() else {
+            return Report::new(Vec::new());
+        };
+        let mut table = Table::new(&[
+            ("GPU", "gpu"),
+            ("TP × PP", "layout"),
+            ("KV pool (tokens)", "kv_pool_tokens"),
+            ("sequences", "concurrency"),
+            (
+                "output tokens/s per GPU",
+                "output_tokens_per_second_per_gpu",
+            ),
+            ("TTFT", "time_to_first_token_seconds"),
+            ("TPOT", "time_per_output_token_seconds"),
+            (
+                "$ per 1M output tokens",
+                "cost_per_million_output_tokens_usd",
+            ),
+        ]);
+        for r in &self.rows {
+            table.push(r.comparison_row());
+        }
+        Report::new(vec![
+            first.model.heading(),
+            Section::Line(format!(
+                "{} GPUs each; {} prompt + {} output tokens; continuous batching, the TP degree serving \
+                 most per GPU unless --tp is given; cost with the prefill included",
+                first.gpus, first.prompt_tokens, first.output_tokens
+            )),
+            Section::Table {
+                title: "Serving on each GPU".into(),
+                table,
+            },
+        ])
+    }
+}
+
+impl ServeResult {
+    /// This result as a row of the comparison.
+    fn comparison_row(&self) -> Vec<Cell> {
+        let c = self.continuous_batching.as_ref();
+        let or_empty = |v: Option<Cell>| v.unwrap_or(Cell::Empty);
+        // A GPU-hour buys 3600 s of the GPU's output tokens.
+        let cost = self
+            .price_usd_per_gpu_hour
+            .zip(self.output_tokens_per_second_per_gpu)
+            .map(|(p, t)| Cell::Dollars(p / 3600.0 / t * 1e6, 3));
+        vec![
+            Cell::Text(format!("{} ({})", self.gpu.name, self.gpu.id)),
+            Cell::Text(format!("{} × {}", self.tp, self.pp)),
+            Cell::Exact(self.kv_pool_tokens),
+            or_empty(c.map(|c| Cell::Exact(c.concurrency))),
+            or_empty(c.map(|c| Cell::Count(c.output_tokens_per_second_per_gpu))),
+            or_empty(c.map(|c| secs(c.time_to_first_token_seconds))),
+            or_empty(c.map(|c| secs(c.time_per_output_token_seconds))),
+            or_empty(cost),
+        ]
+    }
 }

@@ -15,6 +15,7 @@ mod published;
 mod readme;
 mod scaling;
 mod serving;
+mod serving_calibration;
 mod snapshots;
 mod training;
 

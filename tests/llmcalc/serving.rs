@@ -146,14 +146,80 @@ fn speculative_decoding() {
     let s = &r["speculative"];
     // Leviathan et al. 2023: (1 − 0.8⁵)/(1 − 0.8) = 3.3616 tokens per target step.
     assert!(close(s["tokens_per_step"].as_f64().unwrap(), 3.3616, 1e-12));
-    let c = s["draft_decode_seconds_per_token"].as_f64().unwrap()
-        / r["decode_seconds_per_token"].as_f64().unwrap();
+    let step = r["decode"]["seconds"].as_f64().unwrap();
+    let c = s["draft_decode_seconds_per_token"].as_f64().unwrap() / step;
     assert!(close(s["cost_ratio"].as_f64().unwrap(), c, 1e-12));
+    let speedup = 3.3616 / (4.0 * c + 1.0);
+    assert!(close(s["speedup"].as_f64().unwrap(), speedup, 1e-12));
+    // The speedup reaches the headline: time per token, throughput, request time and cost.
+    let per_token = step / speedup;
+    let headline = |key: &str| r[key].as_f64().unwrap();
     assert!(close(
-        s["speedup"].as_f64().unwrap(),
-        3.3616 / (4.0 * c + 1.0),
+        headline("decode_seconds_per_token"),
+        per_token,
         1e-12
     ));
+    assert!(close(
+        headline("tokens_per_second_per_gpu"),
+        1.0 / (8.0 * per_token),
+        1e-12
+    ));
+    let request = headline("time_to_first_token_seconds") + 499.0 * per_token;
+    assert!(close(headline("request_seconds"), request, 1e-12));
+    let cost = per_token * 8.0 * r["price_usd_per_gpu_hour"].as_f64().unwrap() / 3600.0 * 1e6;
+    assert!(close(
+        headline("cost_per_million_output_tokens_usd"),
+        cost,
+        1e-12
+    ));
+}
+
+#[test]
+fn a_drafts_weights_and_cache_take_memory() {
+    let alone = serve("llama-2-70b", &["--batch", "32"]);
+    let r = serve(
+        "llama-2-70b",
+        &[&["--batch", "32"][..], &draft("llama-2-7b")].concat(),
+    );
+    // Llama 2 7B over 8 ranks: 6,738,415,616 bf16 weights; 32 sequences of 2500 tokens at
+    // 524,288 bytes a token, its 32 heads split 4 a rank.
+    let weights = 6_738_415_616.0 * 2.0 / 8.0;
+    let kv = 32.0 * 2500.0 * 524_288.0 / 8.0;
+    let s = &r["speculative"];
+    assert!(close(
+        s["draft_weight_bytes_per_gpu"].as_f64().unwrap(),
+        weights,
+        1e-12
+    ));
+    assert!(close(
+        s["draft_kv_cache_bytes_per_gpu"].as_f64().unwrap(),
+        kv,
+        1e-12
+    ));
+    let more = r["per_gpu_bytes"].as_f64().unwrap() - alone["per_gpu_bytes"].as_f64().unwrap();
+    assert!(close(more, weights + kv, 1e-9));
+    // 72 GiB usable less both models' weights, over both caches per sequence.
+    let free = 0.9 * 80.0 * 1024f64.powi(3) - 68_976_648_192.0 * 2.0 / 8.0 - weights;
+    let per_sequence = 2500.0 * (327_680.0 + 524_288.0) / 8.0;
+    assert_eq!(r["max_batch"], (free / per_sequence).floor());
+}
+
+#[test]
+fn an_over_full_batch_shows_no_throughput_or_cost() {
+    let args = serve_args("llama-2-70b", &["--batch", "1000"]);
+    let text = stdout(&args);
+    assert!(text.contains("does not fit"), "{text}");
+    for figure in ["tokens/s per GPU", "cost per 1M", "time per request"] {
+        assert!(!text.contains(figure), "{text}");
+    }
+}
+
+#[test]
+fn the_reserve_is_a_share_or_an_amount() {
+    let r = serve("llama-2-70b", &["--reserve", "4GiB"]);
+    assert_eq!(r["usable_bytes"], 76.0 * 1024f64.powi(3));
+    let err = fails(&serve_args("llama-2-70b", &["--reserve", "4"]));
+    assert!(err.contains("needs `%` or a unit"), "{err}");
 }
 
 #[test]
@@ -357,4 +423,204 @@ fn a_gpu_without_a_scale_up_figure_talks_over_the_network_in_every_command() {
     let expected = 40.0 * 2.0 * 2.0 * 3.0 / 4.0 * bytes / network;
     let communication = r["decode"]["communication_seconds"].as_f64().unwrap();
     assert!(close(communication, expected, 1e-12), "{communication}");
+}
+
+#[test]
+fn engines_size_the_kv_pool_by_their_rules() {
+    let flags = |engine: &'static str| {
+        let io = ["--prompt-tokens", "1000", "--output-tokens", "1000"];
+        [&["--gpus", "1", "--engine", engine][..], &io].concat()
+    };
+    let gib = 1024f64.powi(3);
+    // Llama 3.1 8B on one H100: 8,030,261,248 bf16 weights; 2 × 32 layers × 8 kv heads × 128 × 2 bytes
+    // = 131,072 bytes a token. The workspace of 8192 tokens: 2 × 4096 hidden plus the larger of QKV,
+    // (32 + 2 × 8) × 128 = 6144, and 3 × 14,336 = 43,008 MLP outputs, 2 bytes each.
+    let weights = 8_030_261_248.0 * 2.0;
+    let workspace = 8192.0 * (8192.0 + 43_008.0) * 2.0;
+    let per_token = 131_072.0;
+    let pool_tokens = |pool: f64, block: f64| (pool / per_token / block).floor() * block;
+    // vLLM: 0.9 of the GPU, less the weights and the profiled workspace; blocks of 16 tokens.
+    let vllm = serve("llama-3.1-8b", &flags("vllm"));
+    let pool = 0.9 * 80.0 * gib - weights - workspace;
+    assert!(close(
+        vllm["kv_pool_bytes_per_gpu"].as_f64().unwrap(),
+        pool,
+        1e-12
+    ));
+    assert_eq!(vllm["kv_pool_tokens"], pool_tokens(pool, 16.0));
+    // 2000 tokens are 125 blocks of 16.
+    assert_eq!(vllm["max_batch"], (pool / (2000.0 * per_token)).floor());
+    // SGLang on one GPU: 0.88 of the GPU holds weights and pool, token by token.
+    let sglang = serve("llama-3.1-8b", &flags("sglang"));
+    let pool = 0.88 * 80.0 * gib - weights;
+    assert_eq!(sglang["kv_pool_tokens"], pool_tokens(pool, 1.0));
+    // TensorRT-LLM: 0.9 of what the weights and workspace leave, in blocks of 64: 2000 tokens hold
+    // 32 blocks, 2048 tokens.
+    let trtllm = serve("llama-3.1-8b", &flags("trtllm"));
+    let pool = 0.9 * (80.0 * gib - weights - workspace);
+    assert_eq!(trtllm["kv_pool_tokens"], pool_tokens(pool, 64.0));
+    assert_eq!(trtllm["max_batch"], (pool / (2048.0 * per_token)).floor());
+    // A fraction of one's own.
+    let half = serve(
+        "llama-3.1-8b",
+        &[flags("vllm"), vec!["--memory-fraction", "0.5"]].concat(),
+    );
+    let pool = 0.5 * 80.0 * gib - weights - workspace;
+    assert!(close(
+        half["kv_pool_bytes_per_gpu"].as_f64().unwrap(),
+        pool,
+        1e-12
+    ));
+    let err = fails(&serve_args(
+        "llama-3.1-8b",
+        &["--engine", "vllm", "--reserve", "5%"],
+    ));
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
+#[test]
+fn continuous_batching_of_llama_3_1_8b_on_one_h100_by_hand() {
+    let r = serve(
+        "llama-3.1-8b",
+        &[
+            "--gpus",
+            "1",
+            "--concurrency",
+            "64",
+            "--prompt-tokens",
+            "1000",
+            "--output-tokens",
+            "1000",
+        ],
+    );
+    // 64 sequences decode; 64/1000 finish a step and as many enter, 64 × 1000/1000 prompt tokens of
+    // chunked prefill a step: 128 tokens.
+    let c = &r["continuous_batching"];
+    assert_eq!(c["tokens_per_step"], 128.0);
+    // Training's operation model: a product at 92% of the 989.4 TFLOP/s bf16 peak or the bytes over
+    // 3.35 TB/s, plus 48.75 µs a kernel.
+    let gemm = |m: f64, n: f64, k: f64| {
+        let compute = 2.0 * m * n * k / (989.4e12 * 0.92);
+        let memory = ((m * k + k * n) * 2.0 + 2.0 * m * n) / 3.35e12;
+        compute.max(memory) + 48.75e-6
+    };
+    // Per layer: QKV (4096 + 2 × 1024), output, gate and up (2 × 14,336), down; the head for the 64
+    // sampled tokens over the 128,256-token vocabulary.
+    let layer = gemm(128.0, 6144.0, 4096.0)
+        + gemm(128.0, 4096.0, 4096.0)
+        + gemm(128.0, 28_672.0, 4096.0)
+        + gemm(128.0, 4096.0, 14_336.0);
+    let gemms = 32.0 * layer + gemm(64.0, 128_256.0, 4096.0);
+    let step = &c["step"];
+    assert!(close(step["gemm_seconds"].as_f64().unwrap(), gemms, 1e-9));
+    // The cache of 64 sequences at a mean of 1500 tokens, 131,072 bytes a token, read once.
+    let kv = 64.0 * 1500.0 * 131_072.0 / 3.35e12;
+    assert!(close(step["kv_read_seconds"].as_f64().unwrap(), kv, 1e-9));
+    // Prefill attention: 4 × 4096 × 64 tokens × 500 earlier ones a layer, at Hopper's fitted 21.32%.
+    let attention = 32.0 * 4.0 * 4096.0 * 64.0 * 500.0 / (989.4e12 * 0.2132);
+    // Element-wise: 32 layers × 128 tokens × (8 × 2 × 4096 + 3 × 2 × 14,336) bytes × 4.351.
+    let elementwise = 32.0 * 128.0 * (16.0 * 4096.0 + 6.0 * 14_336.0) * 4.351 / 3.35e12;
+    let tpot = gemms + kv + attention + elementwise + 2e-3;
+    assert!(close(
+        r["time_per_output_token_seconds"].as_f64().unwrap(),
+        tpot,
+        1e-9
+    ));
+    assert!(close(
+        r["output_tokens_per_second_per_gpu"].as_f64().unwrap(),
+        64.0 / tpot,
+        1e-9
+    ));
+    // The 1000-token prompt fits in one step beside the 64 decodes (budget 8192).
+    assert!(close(
+        c["time_to_first_token_seconds"].as_f64().unwrap(),
+        tpot,
+        1e-9
+    ));
+}
+
+#[test]
+fn an_over_budget_round_takes_several_steps() {
+    // 2000 sequences of 2000 prompt and 100 output tokens: 2000 × 21 = 42,000 tokens a round, 5.13
+    // steps of the 8192-token budget.
+    let r = serve(
+        "llama-3.1-8b",
+        &[
+            "--gpus",
+            "1",
+            "--concurrency",
+            "2000",
+            "--prompt-tokens",
+            "2000",
+            "--output-tokens",
+            "100",
+        ],
+    );
+    let c = &r["continuous_batching"];
+    assert!(close(
+        c["steps_per_round"].as_f64().unwrap(),
+        42_000.0 / 8192.0,
+        1e-12
+    ));
+    assert!(close(c["tokens_per_step"].as_f64().unwrap(), 8192.0, 1e-12));
+}
+
+#[test]
+fn latency_targets_pick_the_most_sequences_that_meet_them() {
+    let one = [
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+    ];
+    let r = serve(
+        "llama-3.1-8b",
+        &[&one[..], &["--ttft", "200ms", "--tpot", "20ms"]].concat(),
+    );
+    let chosen = r["continuous_batching"]["concurrency"].as_u64().unwrap();
+    assert_eq!(r["tpot_target_seconds"], 0.02);
+    let tpot = |c: u64| {
+        let c = c.to_string();
+        serve("llama-3.1-8b", &[&one[..], &["--concurrency", &c]].concat())
+            ["time_per_output_token_seconds"]
+            .as_f64()
+            .unwrap()
+    };
+    // The chosen concurrency meets 20 ms a token; one more sequence does not.
+    assert!(tpot(chosen) <= 0.02 && tpot(chosen + 1) > 0.02);
+    // A target even one sequence misses: no continuous-batching figures.
+    let r = serve("llama-3.1-8b", &[&one[..], &["--tpot", "1ms"]].concat());
+    assert!(r["continuous_batching"].is_null());
+    assert!(r["output_tokens_per_second_per_gpu"].is_null());
+}
+
+#[test]
+fn several_gpus_compare_each_at_its_best_tensor_parallel_degree() {
+    let io = ["--prompt-tokens", "1000", "--output-tokens", "500"];
+    let flags = [&io[..], &["--gpus", "4", "--gpu", "h100,b200"]].concat();
+    let r = serve("llama-3.1-70b", &flags);
+    let rows = r["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["gpu"]["id"], "b200");
+    // On four H100s, TP 1 cannot hold the 141 GB of bf16 weights; of TP 2 and 4, the row is the one
+    // that serves more output tokens per GPU.
+    let per_gpu = |tp: &str| {
+        serve(
+            "llama-3.1-70b",
+            &[&io[..], &["--gpus", "4", "--tp", tp]].concat(),
+        )["output_tokens_per_second_per_gpu"]
+            .as_f64()
+    };
+    assert_eq!(per_gpu("1"), None);
+    let best = per_gpu("2").unwrap().max(per_gpu("4").unwrap());
+    assert_eq!(
+        rows[0]["output_tokens_per_second_per_gpu"].as_f64(),
+        Some(best)
+    );
+    let text = stdout(&serve_args("llama-3.1-70b", &flags));
+    assert!(text.contains("NVIDIA B200"), "{text}");
+    let err = fails(&serve_args("llama-3.1-70b", &["--gpu", "h100,nonesuch"]));
+    assert!(err.contains("nonesuch"), "{err}");
 }

@@ -14,6 +14,7 @@ pub enum WeightFormat {
     Fp8,
     Int8,
     Int4,
+    Fp4,
 }
 
 impl WeightFormat {
@@ -25,18 +26,25 @@ impl WeightFormat {
             WeightFormat::Fp8 => Precision::Fp8.bytes(),
             WeightFormat::Int8 => Precision::Int8.bytes(),
             WeightFormat::Int4 => Information::new::<byte>(0.5),
+            // NVFP4: 4-bit E2M1 values with one 8-bit E4M3 scale per block of 16 (NVIDIA, "Introducing
+            // NVFP4 for Efficient and Accurate Low-Precision Inference", 2025): 4.5 bits.
+            WeightFormat::Fp4 => Information::new::<byte>(4.5 / 8.0),
         }
     }
 
-    /// The peak the matrix products run at: fp8 and int8 weights at their own peak where the GPU has
-    /// one; int4 weights are dequantised to bf16 (weight-only quantisation).
+    /// The peak the matrix products run at: fp8, int8 and fp4 weights at their own peak where the GPU
+    /// has one (fp4 where it has none at fp8's, or else 16 bits); int4 weights are dequantised to bf16
+    /// (weight-only quantisation).
     pub fn precision(self, gpu: &Gpu) -> Precision {
-        let own = match self {
-            WeightFormat::Fp8 => Some(Precision::Fp8),
-            WeightFormat::Int8 => Some(Precision::Int8),
-            WeightFormat::Bf16 | WeightFormat::Int4 => None,
+        let own: &[Precision] = match self {
+            WeightFormat::Fp8 => &[Precision::Fp8],
+            WeightFormat::Int8 => &[Precision::Int8],
+            WeightFormat::Fp4 => &[Precision::Fp4, Precision::Fp8],
+            WeightFormat::Bf16 | WeightFormat::Int4 => &[],
         };
-        own.filter(|p| gpu.peak(*p).is_some())
+        own.iter()
+            .copied()
+            .find(|p| gpu.peak(*p).is_some())
             .unwrap_or_else(|| gpu.training_precision())
     }
 }
@@ -55,5 +63,16 @@ impl KvFormat {
             KvFormat::Bf16 => Precision::Bf16.bytes(),
             KvFormat::Fp8 => Precision::Fp8.bytes(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nvfp4_stores_four_and_a_half_bits() {
+        // 16 E2M1 values of 4 bits share one 8-bit scale: (16 × 4 + 8) / 16 = 4.5 bits.
+        assert_eq!(WeightFormat::Fp4.bytes().get::<byte>(), 0.5625);
     }
 }

@@ -23,11 +23,17 @@
 //!   assumes verifying γ + 1 tokens costs one decode step, true while decode is memory-bound; llmcalc
 //!   uses the verification's own time v (the larger of the weight read and γ + 1 tokens' FLOPs).
 
+mod engine;
 mod formats;
 mod replica;
+mod steady;
 
+pub use engine::{Engine, TOKEN_BUDGET};
 pub use formats::{KvFormat, WeightFormat};
-pub use replica::{DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million};
+pub use replica::{
+    DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million, fit, largest,
+};
+pub use steady::{Machine, STEP_OVERHEAD, SteadyState, StepTerms};
 
 use serde::Serialize;
 
@@ -159,6 +165,13 @@ mod tests {
         assert_eq!(speculation(1.0, 4, 0.0, 1.0).tokens_per_step, 5.0);
         // A verification costing twice a decode step halves the gain.
         assert!((speculation(0.8, 4, 0.0, 2.0).speedup - 3.3616 / 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_largest_that_holds() {
+        assert_eq!(largest(0, 100, |n| n * n <= 50), 7);
+        assert_eq!(largest(1, 10, |_| true), 10);
+        assert_eq!(largest(1, 10, |n| n == 1), 1);
     }
 
     #[test]

@@ -69,10 +69,12 @@ impl Hardware {
 /// The largest batch and the longest context that fit beside the weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fit {
-    /// Sequences of the requested context.
+    /// Sequences of the requested context: the largest concurrency.
     pub max_batch: u64,
     /// Tokens per sequence at the requested batch, at most the model's context.
     pub max_context: u64,
+    /// Tokens the pool holds at the requested context's cache per token, in whole blocks.
+    pub pool_tokens: u64,
 }
 
 /// Prefill of a batch's prompts.
@@ -169,6 +171,21 @@ impl<'a> Served<'a> {
         kv.bytes() * self.stack.kv_elements(context)
     }
 
+    /// Activation workspace on one GPU of a forward pass of `tokens` tokens: the 16-bit hidden state in
+    /// and out of a layer (2·d) beside the larger of the rank's query, key and value projections and
+    /// its MLP's gate, up and activated outputs (3 × its share of the MLP width, the routed and shared
+    /// experts' for a MoE token). The logits of the few sampled tokens are small and not counted.
+    pub fn workspace_per_gpu(&self, d: &Deployment, tokens: u64) -> Information {
+        let s = self.stack;
+        let mlp = match &s.moe {
+            Some(m) => (m.top_k + m.shared_experts) * m.expert_ffn,
+            None => s.ffn,
+        } as f64;
+        let qkv = ((s.heads + 2 * s.kv_heads) * s.head_dim) as f64;
+        let width = 2.0 * self.arch.d_model as f64 + (qkv.max(3.0 * mlp) / d.tp as f64);
+        Precision::Bf16.bytes() * (tokens as f64 * width)
+    }
+
     /// The share of a layer's cache one tensor-parallel rank holds: its [`kv_heads_per_rank`] heads,
     /// or all of MLA's latent, which every head reads and each rank keeps whole (as vLLM and SGLang
     /// do for DeepSeek-V2/V3).
@@ -183,31 +200,6 @@ impl<'a> Served<'a> {
     /// KV cache of one sequence of `context` tokens on one GPU: the stage's layers, the rank's share.
     pub fn kv_per_gpu_sequence(&self, d: &Deployment, context: u64) -> Information {
         self.kv_per_sequence(d.kv, context) * self.kv_rank_share(d.tp) * self.stage_share(d.pp)
-    }
-
-    /// The largest batch of `context`-token sequences, and the longest context of `batch` sequences,
-    /// whose KV cache fits in `free` per GPU.
-    pub fn fit(&self, d: &Deployment, free: Information, batch: u64, context: u64) -> Fit {
-        let free = free.get::<byte>();
-        if free <= 0.0 {
-            return Fit {
-                max_batch: 0,
-                max_context: 0,
-            };
-        }
-        let per_sequence = self.kv_per_gpu_sequence(d, context).get::<byte>();
-        let per_element =
-            d.kv.bytes().get::<byte>() * self.kv_rank_share(d.tp) * self.stage_share(d.pp);
-        let elements = free / batch as f64 / per_element;
-        Fit {
-            max_batch: (free / per_sequence).floor() as u64,
-            // Memory allows this much; the model was trained for at most its context.
-            max_context: self
-                .stack
-                .kv_context_for(elements)
-                .floor()
-                .min(self.arch.context as f64) as u64,
-        }
     }
 
     /// Prefill: the prompts' forward FLOPs with a causal mask. The batch's prompts pass the pipeline as
@@ -352,6 +344,57 @@ impl DecodeStep {
             verify / self.seconds,
         )
     }
+}
+
+/// The largest batch of `context`-token sequences, and the longest context of `batch` sequences, whose
+/// KV cache in every one of `models` (a target and its draft) fits in `free` per GPU, each sequence
+/// holding whole blocks of `block` tokens; and the tokens the pool holds. The context is at most the
+/// first model's.
+pub fn fit(
+    models: &[&Served],
+    d: &Deployment,
+    free: Information,
+    block: u64,
+    (batch, context): (u64, u64),
+) -> Fit {
+    let free = free.get::<byte>();
+    let held = |c: u64| c.div_ceil(block) * block;
+    let cache = |c: u64| -> f64 {
+        models
+            .iter()
+            .map(|m| m.kv_per_gpu_sequence(d, held(c)).get::<byte>())
+            .sum()
+    };
+    if free <= 0.0 {
+        return Fit {
+            max_batch: 0,
+            max_context: 0,
+            pool_tokens: 0,
+        };
+    }
+    // The cache grows with the context: the longest that fits.
+    let fits = |c: u64| batch as f64 * cache(c) <= free;
+    let longest = largest(0, models[0].arch.context, fits);
+    let per_token = cache(context) / held(context) as f64;
+    Fit {
+        max_batch: (free / cache(context)).floor() as u64,
+        max_context: longest,
+        pool_tokens: (free / per_token / block as f64).floor() as u64 * block,
+    }
+}
+
+/// The largest n from `low` to `high` for which `holds`, true at `low` and from some n on false, is
+/// true: bisection.
+pub fn largest(low: u64, high: u64, holds: impl Fn(u64) -> bool) -> u64 {
+    if holds(high) {
+        return high;
+    }
+    let (mut low, mut high) = (low, high);
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if holds(mid) { low = mid } else { high = mid }
+    }
+    low
 }
 
 /// The cost of a million tokens that take `gpu_time_per_token` of GPU time each, at `price` per

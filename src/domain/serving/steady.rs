@@ -1,0 +1,190 @@
+//! Continuous batching in steady state (Yu et al. 2022, Orca, iteration-level scheduling; Agrawal et
+//! al. 2024, Sarathi-Serve, chunked prefill with a token budget).
+//!
+//! C sequences decode together on one replica; each lives O decode steps, so C/O sequences finish per
+//! step, and as many new ones enter: a step carries the C decode tokens and C·I/O prompt tokens of
+//! chunked prefill, N = C(1 + I/O) tokens in all. When N exceeds the engine's token budget B, a round
+//! in which every sequence gains a token takes N/B full steps. With pipeline parallelism the C
+//! sequences run as PP micro-batches, each stage doing its layers for one.
+//!
+//! A step is timed with the operation model of training ([`crate::domain::kernels`]): each matrix
+//! product by its shape on one tensor-parallel rank ([`Device::gemm`]: the weights are read once per
+//! step, so a small step is bound by the HBM), the decode attention by the KV cache it reads at the
+//! HBM bandwidth, the prefill attention by its FLOPs ([`Device::attention`]), the element-wise work by
+//! its bytes, and two all-reduces of the step's hidden states per layer with their latency
+//! ([`Fabric::all_reduce`]); plus a fixed cost per step ([`STEP_OVERHEAD`]: scheduling, sampling,
+//! launching the step), fitted on TensorRT-LLM's published maximum throughputs
+//! (`tests/llmcalc/serving_calibration.rs`).
+//!
+//! Time per output token (TPOT) is the round's time; the time to first token (TTFT) is the steps a
+//! new prompt needs at the budget the decode tokens leave. Queueing before admission is not modelled.
+
+use serde::Serialize;
+
+use super::{Deployment, Served, expected_experts};
+use crate::domain::collectives::Fabric;
+use crate::domain::kernels::{Device, elementwise_bytes};
+use crate::domain::units::unit::byte;
+
+/// Fixed seconds per engine step: scheduling, sampling and launching the step's kernels, fitted on
+/// the serving calibration set only.
+pub const STEP_OVERHEAD: f64 = 2.0e-3;
+
+/// What a replica's GPUs do a step with, and the engine's token budget.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Machine {
+    pub device: Device,
+    pub fabric: Fabric,
+    pub budget: u64,
+    pub step_overhead: f64,
+}
+
+/// The time of one step of a pipeline stage, by term.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct StepTerms {
+    pub gemm_seconds: f64,
+    pub kv_read_seconds: f64,
+    pub prefill_attention_seconds: f64,
+    pub elementwise_seconds: f64,
+    pub communication_seconds: f64,
+    pub overhead_seconds: f64,
+}
+
+impl StepTerms {
+    pub fn total(&self) -> f64 {
+        self.gemm_seconds
+            + self.kv_read_seconds
+            + self.prefill_attention_seconds
+            + self.elementwise_seconds
+            + self.communication_seconds
+            + self.overhead_seconds
+    }
+}
+
+/// Continuous batching at a concurrency, in steady state.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SteadyState {
+    pub concurrency: u64,
+    /// Tokens of one step of one stage: decode and chunked prefill, at most the budget.
+    pub tokens_per_step: f64,
+    pub prefill_tokens_per_step: f64,
+    /// Steps of a stage per round, in which every sequence of a micro-batch gains a token.
+    pub steps_per_round: f64,
+    pub step: StepTerms,
+    pub time_per_output_token_seconds: f64,
+    pub time_to_first_token_seconds: f64,
+    /// Output tokens per second of the replica, and per GPU.
+    pub output_tokens_per_second: f64,
+    pub output_tokens_per_second_per_gpu: f64,
+    pub tokens_per_second_per_user: f64,
+}
+
+impl Served<'_> {
+    /// Seconds of the matrix products of one layer for `tokens` tokens on one TP rank: QKV, output
+    /// projection, and the MLP's (for a MoE layer, each touched expert's share of the routed tokens,
+    /// and the shared experts).
+    fn layer_gemms(&self, e: &Device, tp: f64, tokens: f64, moe_layer: bool) -> f64 {
+        let s = self.stack;
+        let d = self.arch.d_model as f64;
+        let (q, kv) = (s.q_dim() as f64, s.kv_dim() as f64);
+        let up = (s.mlp.matrices() - 1) as f64;
+        let mlp = |m: f64, f: f64| e.gemm(m, up * f / tp, d) + e.gemm(m, d, f / tp);
+        let attention = e.gemm(tokens, (q + 2.0 * kv) / tp, d) + e.gemm(tokens, d, q / tp);
+        let feed_forward = match (&s.moe, moe_layer) {
+            (Some(m), true) => {
+                let f = m.expert_ffn as f64;
+                let touched = expected_experts(m.experts, m.top_k, tokens.ceil() as u64);
+                // The touched experts run as one grouped product per matrix (the fused MoE
+                // kernels of vLLM and TensorRT-LLM): the work of each, one launch for all.
+                let launches = (touched - 1.0) * 2.0 * e.constants.kernel_overhead;
+                let routed = touched * mlp(tokens * m.top_k as f64 / touched, f) - launches;
+                let shared = if m.shared_experts > 0 {
+                    mlp(tokens, f * m.shared_experts as f64)
+                } else {
+                    0.0
+                };
+                routed + shared
+            }
+            _ => mlp(tokens, s.ffn as f64),
+        };
+        attention + feed_forward
+    }
+
+    /// One step of one pipeline stage: `decode` sequences at a mean context of `context` tokens and
+    /// `prefill` prompt tokens at a mean of `prompt_context` earlier tokens.
+    fn step(
+        &self,
+        d: &Deployment,
+        e: &Machine,
+        decode: f64,
+        prefill: f64,
+        contexts: (u64, u64),
+    ) -> StepTerms {
+        let (context, prompt_context) = contexts;
+        let s = self.stack;
+        let (tp, pp) = (d.tp as f64, d.pp as f64);
+        let tokens = decode + prefill;
+        let per_stage = |layers: u64| layers as f64 / pp;
+        let gemms = per_stage(s.moe_layers()) * self.layer_gemms(&e.device, tp, tokens, true)
+            + per_stage(s.dense_layers()) * self.layer_gemms(&e.device, tp, tokens, false)
+            // The output head, for the tokens that are sampled.
+            + e.device.gemm(decode, self.arch.vocab as f64 / tp, self.arch.d_model as f64) / pp;
+        let kv = decode * self.kv_per_gpu_sequence(d, context).get::<byte>();
+        let flops = 4.0 * s.q_dim() as f64 / tp * prefill * prompt_context as f64;
+        let d_model = self.arch.d_model as f64;
+        let mlp_width = s.moe.as_ref().map_or(s.ffn, |m| m.top_k * m.expert_ffn) as f64 / tp;
+        let elementwise = elementwise_bytes(tokens, d_model, 1.0, mlp_width)
+            * e.device.constants.elementwise_traffic;
+        let all_reduce = e.fabric.all_reduce(tokens * d_model * 2.0, d.tp, 1);
+        StepTerms {
+            gemm_seconds: gemms,
+            kv_read_seconds: e.device.memory_bound(kv),
+            prefill_attention_seconds: per_stage(s.layers) * e.device.attention(flops),
+            elementwise_seconds: per_stage(s.layers) * e.device.memory_bound(elementwise),
+            communication_seconds: per_stage(s.layers) * 2.0 * all_reduce,
+            overhead_seconds: e.step_overhead,
+        }
+    }
+
+    /// Steady state at `concurrency` sequences of `prompt` and `output` tokens.
+    pub fn steady_state(
+        &self,
+        d: &Deployment,
+        e: &Machine,
+        concurrency: u64,
+        (prompt, output): (u64, u64),
+    ) -> SteadyState {
+        let (pp, budget) = (d.pp as f64, e.budget as f64);
+        let (i, o) = (prompt as f64, output.max(1) as f64);
+        // One micro-batch per stage; a round gives each of its sequences a token.
+        let decode = concurrency as f64 / pp;
+        let round_tokens = decode * (1.0 + i / o);
+        let rounds = (round_tokens / budget).max(1.0);
+        let (decode_step, prefill_step) = (decode / rounds, decode * i / o / rounds);
+        let mean_context = prompt + output / 2;
+        let step = self.step(d, e, decode_step, prefill_step, (mean_context, prompt / 2));
+        let stage_round = rounds * step.total();
+        // A token passes all PP stages: the round of a micro-batch takes PP stage rounds.
+        let tpot = pp * stage_round;
+        // A new prompt fills the budget the decode tokens leave (its share when the budget is full).
+        let free = if rounds > 1.0 {
+            budget * i / (i + o)
+        } else {
+            budget - decode_step
+        };
+        let ttft = (i / free.max(1.0)).ceil() * pp * step.total();
+        let throughput = concurrency as f64 / tpot;
+        SteadyState {
+            concurrency,
+            tokens_per_step: decode_step + prefill_step,
+            prefill_tokens_per_step: prefill_step,
+            steps_per_round: rounds,
+            step,
+            time_per_output_token_seconds: tpot,
+            time_to_first_token_seconds: ttft,
+            output_tokens_per_second: throughput,
+            output_tokens_per_second_per_gpu: throughput / (d.tp * d.pp) as f64,
+            tokens_per_second_per_user: 1.0 / tpot,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Continuous batching against published maximum serving throughputs.
+//!
+//! `tests/fixtures/serving-calibration.toml` is a copy of TensorRT-LLM's performance overview
+//! (NVIDIA/TensorRT-LLM, docs/source/performance/perf-overview.md, commit 00f37686): total output
+//! tokens per second of offline maximum-throughput runs, fixed input and output lengths, FP8 or NVFP4
+//! weights. Every row llmcalc can express — a model with a preset, a context within the preset's — is
+//! recomputed here with `--engine trtllm` at the fraction most runs used (0.95), an fp8 KV cache, and
+//! the most sequences that fit. The one free constant of the serving model, the fixed cost per step
+//! (`STEP_OVERHEAD`, 2 ms), was chosen on these rows only: it minimises the mean absolute log error
+//! (1.5 ms and 2.5 ms give 0.308, 2 ms 0.3077).
+//!
+//! `cargo test serving_calibration -- --nocapture` prints the table of the README.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::{binary, json};
+
+#[derive(Deserialize)]
+struct File {
+    run: Vec<Run>,
+}
+
+#[derive(Deserialize)]
+struct Run {
+    model: String,
+    gpu: String,
+    gpus: u64,
+    tp: u64,
+    weights: String,
+    input_tokens: u64,
+    output_tokens: u64,
+    output_tokens_per_second: f64,
+}
+
+/// The preset of a published model; Llama 3.3 70B has Llama 3.1 70B's architecture.
+fn preset(model: &str) -> &'static str {
+    match model {
+        "Llama 3.1 8B" => "llama-3.1-8b",
+        "Llama 3.3 70B" => "llama-3.1-70b",
+        "Llama 3.1 405B" => "llama-3.1-405b",
+        "Llama 4 Scout" => "llama-4-scout",
+        "Llama 4 Maverick" => "llama-4-maverick",
+        "Qwen3-30B-A3B" => "qwen3-30b-a3b",
+        "Qwen3-235B-A22B" => "qwen3-235b-a22b",
+        other => panic!("no preset for {other}"),
+    }
+}
+
+/// The row's predicted output tokens per second of all its GPUs, or none when its context exceeds
+/// the preset's.
+fn predict(run: &Run) -> Option<f64> {
+    let numbers = [run.gpus, run.tp, run.input_tokens, run.output_tokens].map(|n| n.to_string());
+    let [gpus, tp, input, output] = numbers.each_ref().map(String::as_str);
+    let args = [
+        "serve",
+        preset(&run.model),
+        "--gpu",
+        &run.gpu,
+        "--gpus",
+        gpus,
+        "--tp",
+        tp,
+        "--batch",
+        "1",
+        "--prompt-tokens",
+        input,
+        "--output-tokens",
+        output,
+        "--weights",
+        &run.weights,
+        "--kv",
+        "fp8",
+        "--engine",
+        "trtllm",
+        "--memory-fraction",
+        "0.95",
+    ];
+    let probe = binary().args(args).output().unwrap();
+    if !probe.status.success() {
+        let err = String::from_utf8_lossy(&probe.stderr);
+        assert!(err.contains("exceed"), "{}: {err}", run.model);
+        return None;
+    }
+    let r = json(&args);
+    Some(
+        r["continuous_batching"]["output_tokens_per_second"]
+            .as_f64()
+            .unwrap()
+            * (run.gpus / run.tp) as f64,
+    )
+}
+
+#[test]
+fn continuous_batching_against_tensorrt_llm() {
+    let text = include_str!("../fixtures/serving-calibration.toml");
+    let file: File = toml::from_str(text).unwrap();
+    let mut by_pair: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for run in &file.run {
+        let Some(predicted) = predict(run) else {
+            continue;
+        };
+        let error = predicted / run.output_tokens_per_second - 1.0;
+        errors.push(error);
+        by_pair
+            .entry((run.model.clone(), run.gpu.clone()))
+            .or_default()
+            .push(error);
+    }
+    println!("| model | GPU | rows | mean error | range |\n|---|---|---:|---:|---|");
+    for ((model, gpu), e) in &by_pair {
+        let mean = e.iter().sum::<f64>() / e.len() as f64;
+        let (low, high) = e
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+        println!(
+            "| {model} | {gpu} | {} | {:+.0}% | {:+.0}% to {:+.0}% |",
+            e.len(),
+            mean * 100.0,
+            low * 100.0,
+            high * 100.0
+        );
+    }
+    let n = errors.len() as f64;
+    let mean_abs = errors.iter().map(|e| e.abs()).sum::<f64>() / n;
+    let worst = errors.iter().fold(0.0f64, |w, e| w.max(e.abs()));
+    let bias = errors.iter().sum::<f64>() / n;
+    println!(
+        "{} of {} rows: mean |error| {:.1}%, mean {:+.1}%, worst {:.0}%",
+        errors.len(),
+        file.run.len(),
+        mean_abs * 100.0,
+        bias * 100.0,
+        worst * 100.0
+    );
+    // Rows beyond a preset's context (20,000-token prompts; Qwen3's 4096) are left out.
+    assert_eq!(errors.len(), 181);
+    assert!(mean_abs < 0.30, "mean |error| {mean_abs}");
+    assert!(bias.abs() < 0.05, "mean error {bias}");
+    assert!(worst < 3.4, "worst error {worst}");
+}
