@@ -234,10 +234,53 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
     if tokens_claimed {
         from_claims.push("training_tokens");
     }
+    let (claimed, mfu_source, prediction) = solve_run(request, gpu, claims, compute.total, peak)?;
+    let price_source = claimed.price_source.map(|source| price_source(source, gpu));
+    from_claims.extend(claimed.from_claims);
+    let differs_from_claims = match claims {
+        Some(c) => claim_notes(c, &claimed.differences, compute.total),
+        None => Vec::new(),
+    };
+    let mut out = result(
+        request,
+        model,
+        gpu,
+        precision,
+        tokens,
+        compute.per_token,
+        (compute.parts, compute.hardware),
+        claimed.run,
+        (from_claims, differs_from_claims),
+        price_source,
+    );
+    out.mfu_source = mfu_source;
+    out.predicted_mfu = prediction.map(|p| p.0);
+    out.predicted_layout = prediction.map(|p| p.1.layout);
+    Ok(out)
+}
+
+/// A run's MFU with the prediction that may fill it in or stand beside it.
+type Solved = (
+    training::ClaimedRun,
+    MfuSource,
+    Option<(Bounds<f64>, Prediction)>,
+);
+
+/// Solves the run: with the MFU given or claimed, the predicted MFU is shown beside the solved run;
+/// with no MFU and too little to solve one, the best layout's MFU (at the GPU count given, or the one
+/// the duration needs) fills it in.
+fn solve_run(
+    request: &TrainRequest,
+    gpu: &Gpu,
+    claims: Option<&Claims>,
+    compute: Bounds<Compute>,
+    peak: ComputeRate,
+) -> Result<Solved> {
+    let model = request.model.as_ref();
     let solve = |mfu: Option<Bounds<f64>>| {
         training::solve_with_claims(Given {
             known: Known {
-                compute: Some(compute.total),
+                compute: Some(compute),
                 gpus: request.gpus,
                 mfu,
                 duration: request.duration,
@@ -251,7 +294,7 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
             preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
         })
     };
-    let (claimed, mfu_source, prediction) = match solve(request.mfu) {
+    Ok(match solve(request.mfu) {
         Ok(c) => {
             let source = if request.mfu.is_some() {
                 MfuSource::Given
@@ -291,29 +334,7 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
             (c, MfuSource::Predicted, Some(p))
         }
         Err(e) => return Err(unsolvable(e)),
-    };
-    let price_source = claimed.price_source.map(|source| price_source(source, gpu));
-    from_claims.extend(claimed.from_claims);
-    let differs_from_claims = match claims {
-        Some(c) => claim_notes(c, &claimed.differences, compute.total),
-        None => Vec::new(),
-    };
-    let mut out = result(
-        request,
-        model,
-        gpu,
-        precision,
-        tokens,
-        compute.per_token,
-        (compute.parts, compute.hardware),
-        claimed.run,
-        (from_claims, differs_from_claims),
-        price_source,
-    );
-    out.mfu_source = mfu_source;
-    out.predicted_mfu = prediction.map(|p| p.0);
-    out.predicted_layout = prediction.map(|p| p.1.layout);
-    Ok(out)
+    })
 }
 
 /// The predicted MFU of the run's layout, when the model has an architecture and some layout of the

@@ -218,21 +218,6 @@ impl Stack {
         tokens * self.kv_elements_per_layer() as f64
     }
 
-    /// The longest context whose cache over all layers fits in `elements`: the inverse of
-    /// [`Stack::kv_elements`], unbounded (infinite) when only windowed layers remain to fill.
-    pub fn kv_context_for(&self, elements: f64) -> f64 {
-        let per_layer = self.kv_elements_per_layer() as f64;
-        let windowed = self.windowed_layers() as f64;
-        let global = self.layers as f64 - windowed;
-        let all = elements / (per_layer * self.layers as f64);
-        match self.window {
-            Some(w) if all > w.size as f64 => {
-                (elements / per_layer - windowed * w.size as f64) / global
-            }
-            _ => all,
-        }
-    }
-
     /// Blocks with a MoE MLP.
     pub fn moe_layers(&self) -> u64 {
         self.moe.as_ref().map_or(0, |m| m.moe_layers(self.layers))
