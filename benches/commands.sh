@@ -15,6 +15,8 @@ commands=(
   "gpus"
   "train gpt-4"
   "compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90"
+  "plan gpt-4 --gpu a100-40gb --gpus 25000"
+  "serve llama-2-70b --gpu h100 --gpus 8 --prompt-tokens 2000 --output-tokens 500"
 )
 if command -v hyperfine >/dev/null; then
   args=()
