@@ -276,7 +276,6 @@ fn solve_run(
     compute: Bounds<Compute>,
     peak: ComputeRate,
 ) -> Result<Solved> {
-    let model = request.model.as_ref();
     let solve = |mfu: Option<Bounds<f64>>| {
         training::solve_with_claims(Given {
             known: Known {
@@ -294,47 +293,64 @@ fn solve_run(
             preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
         })
     };
-    Ok(match solve(request.mfu) {
-        Ok(c) => {
-            let source = if request.mfu.is_some() {
-                MfuSource::Given
-            } else if c.from_claims.contains(&"mfu") {
-                MfuSource::Claimed
-            } else {
-                MfuSource::Solved
-            };
-            // A solved count beyond what a run could be planned on gets no layout beside it.
-            let beside = match (model, c.run.gpus) {
-                (Some(m), Some(gpus)) if gpus.high <= MAX_PLANNED_GPUS => {
-                    predicted(request, m, gpu, GpuCount::Fixed(gpus))?
-                }
-                _ => None,
-            };
-            (c, source, beside)
+    match (solve(request.mfu), request.model.as_ref()) {
+        (Ok(c), _) => with_prediction_beside(request, gpu, c),
+        (Err(SolveError::Underdetermined(unknown)), Some(m)) if request.mfu.is_none() => {
+            with_prediction_filling_in(request, m, gpu, &solve, unknown)
         }
-        Err(SolveError::Underdetermined(unknown)) if request.mfu.is_none() && model.is_some() => {
-            // No MFU, and too little to solve one: the best layout's MFU fills it in.
-            let m = model.expect("checked above");
-            // Without a GPU count or a duration, an MFU fixes only the GPU-hours: nothing to predict.
-            let gpus_at = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
-                let run = solve(Some(mfu)).map_err(unsolvable)?.run;
-                let gpus = run
-                    .gpus
-                    .ok_or_else(|| unsolvable(SolveError::Underdetermined(unknown.clone())))?;
-                plannable(gpus)
-            };
-            let count = match request.gpus {
-                Some(g) => GpuCount::Fixed(g),
-                None => GpuCount::Solved(&gpus_at),
-            };
-            let Some(p) = predicted(request, m, gpu, count)? else {
-                return Err(unsolvable(SolveError::Underdetermined(unknown)));
-            };
-            let c = solve(Some(p.0)).map_err(unsolvable)?;
-            (c, MfuSource::Predicted, Some(p))
+        (Err(e), _) => Err(unsolvable(e)),
+    }
+}
+
+/// The MFU given, claimed or solved, with the predicted MFU beside it; a solved count beyond what a
+/// run could be planned on gets no layout beside it.
+fn with_prediction_beside(
+    request: &TrainRequest,
+    gpu: &Gpu,
+    c: training::ClaimedRun,
+) -> Result<Solved> {
+    let source = if request.mfu.is_some() {
+        MfuSource::Given
+    } else if c.from_claims.contains(&"mfu") {
+        MfuSource::Claimed
+    } else {
+        MfuSource::Solved
+    };
+    let beside = match (request.model.as_ref(), c.run.gpus) {
+        (Some(m), Some(gpus)) if gpus.high <= MAX_PLANNED_GPUS => {
+            predicted(request, m, gpu, GpuCount::Fixed(gpus))?
         }
-        Err(e) => return Err(unsolvable(e)),
-    })
+        _ => None,
+    };
+    Ok((c, source, beside))
+}
+
+/// No MFU, and too little to solve one: the best layout's MFU, at the GPU count given or the one
+/// the duration needs, fills it in. Without a GPU count or a duration, an MFU fixes only the
+/// GPU-hours: nothing to predict.
+fn with_prediction_filling_in(
+    request: &TrainRequest,
+    m: &Model,
+    gpu: &Gpu,
+    solve: &impl Fn(Option<Bounds<f64>>) -> std::result::Result<training::ClaimedRun, SolveError>,
+    unknown: Vec<Term>,
+) -> Result<Solved> {
+    let gpus_at = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
+        let run = solve(Some(mfu)).map_err(unsolvable)?.run;
+        let gpus = run
+            .gpus
+            .ok_or_else(|| unsolvable(SolveError::Underdetermined(unknown.clone())))?;
+        plannable(gpus)
+    };
+    let count = match request.gpus {
+        Some(g) => GpuCount::Fixed(g),
+        None => GpuCount::Solved(&gpus_at),
+    };
+    let Some(p) = predicted(request, m, gpu, count)? else {
+        return Err(unsolvable(SolveError::Underdetermined(unknown)));
+    };
+    let c = solve(Some(p.0)).map_err(unsolvable)?;
+    Ok((c, MfuSource::Predicted, Some(p)))
 }
 
 /// The predicted MFU of the run's layout, when the model has an architecture and some layout of the
