@@ -408,12 +408,7 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let decode = target.decode(&d, &hw, r.batch, mean_context);
     let speculative = speculative(r, draft.as_ref(), &d, &hw, &decode, mean_context, &memory);
     let continuous = continuous(r, &target, &d, precision, memory.fit.max_batch);
-    let gpu = GpuInfo {
-        id: r.gpu.id.clone(),
-        name: r.gpu.name.clone(),
-        precision,
-        peak_flops_per_second: hw.peak,
-    };
+    let gpu = GpuInfo::new(&r.gpu, precision, hw.peak);
     Ok(result(
         r,
         &target,

@@ -58,6 +58,18 @@ pub struct GpuInfo {
     pub peak_flops_per_second: ComputeRate,
 }
 
+impl GpuInfo {
+    /// `gpu` measured against its dense `peak` at `precision`.
+    pub fn new(gpu: &Gpu, precision: Precision, peak: ComputeRate) -> GpuInfo {
+        GpuInfo {
+            id: gpu.id.clone(),
+            name: gpu.name.clone(),
+            precision,
+            peak_flops_per_second: peak,
+        }
+    }
+}
+
 /// The result of `llmcalc train`: numbers in base units, each a `{low, high}` range (equal ends for a
 /// single value).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -451,13 +463,7 @@ fn result(
     (from_claims, differs_from_claims): (Vec<&'static str>, Vec<ClaimNote>),
     price_source: Option<String>,
 ) -> TrainResult {
-    let gpu_time = run
-        .gpu_time
-        .expect("solve succeeds only with the GPU-time known");
-    let mfu = run.mfu.expect("solve succeeds only with the MFU known");
-    let total = run
-        .compute
-        .expect("solve succeeds only with the compute known");
+    let (gpu_time, mfu, total) = solved_terms(&run);
     let energy = gpu
         .power
         .map(|power| training::energy(power, gpu_time, request.pue));
@@ -469,12 +475,7 @@ fn result(
     );
     TrainResult {
         model: model.and_then(|m| Some(ModelInfo::new(m, m.try_architecture()?))),
-        gpu: GpuInfo {
-            id: gpu.id.clone(),
-            name: gpu.name.clone(),
-            precision,
-            peak_flops_per_second: run.peak,
-        },
+        gpu: GpuInfo::new(gpu, precision, run.peak),
         tokens,
         training_flops_per_token: per_token.map(|(model, _)| model),
         total_flops: total,
@@ -509,6 +510,18 @@ fn result(
 }
 
 /// The share of the training compute spent on the weights (the 6N part), if the parts split it.
+/// The GPU-time, MFU and compute of a solved run: a solve succeeds only with all three known.
+fn solved_terms(run: &Run) -> (Bounds<Time>, Bounds<f64>, Bounds<Compute>) {
+    let gpu_time = run
+        .gpu_time
+        .expect("solve succeeds only with the GPU-time known");
+    let mfu = run.mfu.expect("solve succeeds only with the MFU known");
+    let total = run
+        .compute
+        .expect("solve succeeds only with the compute known");
+    (gpu_time, mfu, total)
+}
+
 fn share_of_weights(parts: &[ComputePart], total: Bounds<Compute>) -> Option<f64> {
     parts
         .iter()
