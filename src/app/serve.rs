@@ -408,57 +408,94 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let decode = target.decode(&d, &hw, r.batch, mean_context);
     let speculative = speculative(r, draft.as_ref(), &d, &hw, &decode, mean_context, &memory);
     let continuous = continuous(r, &target, &d, precision, memory.fit.max_batch);
-    let gpu = GpuInfo {
-        id: r.gpu.id.clone(),
-        name: r.gpu.name.clone(),
-        precision,
-        peak_flops_per_second: hw.peak,
-    };
+    let gpu = GpuInfo::new(&r.gpu, precision, hw.peak);
     Ok(result(
         r,
         &target,
         d,
         gpu,
         memory,
-        prefill.flops.get::<flop>(),
-        prefill.time,
-        decode,
-        speculative,
+        Timing::new(
+            prefill.flops.get::<flop>(),
+            prefill.time,
+            decode,
+            speculative,
+        ),
     )
     .with(continuous))
 }
 
-/// Assembles the result: throughput, request time and cost per token from the step times.
-#[allow(clippy::too_many_arguments)]
-fn result(
-    r: &ServeRequest,
-    target: &Served,
-    d: Deployment,
-    gpu: GpuInfo,
-    memory: MemoryFit,
+/// What a request sees of the step times: the prefill, the decode step, a draft's speed-up, and the
+/// time per output token that follows from them.
+struct Timing {
     prefill_flops: f64,
-    ttft: Time,
+    ttft: f64,
     decode: DecodeStep,
     speculative: Option<SpeculativeResult>,
-) -> ServeResult {
-    let context = r.prompt_tokens + r.output_tokens;
-    let kv_sequence = target.kv_per_sequence(d.kv, context).get::<byte>();
-    let ttft = ttft.get::<second>();
-    // A draft makes several tokens per target step: its time per token is the one that counts.
-    let per_token = speculative
-        .as_ref()
-        .map_or(decode.seconds, |s| s.decode_seconds_per_token);
-    let replica_gpus = (d.tp * d.pp) as f64;
+    /// A draft makes several tokens per target step: its time per token is the one that counts.
+    per_token: f64,
+}
+
+impl Timing {
+    fn new(
+        prefill_flops: f64,
+        ttft: Time,
+        decode: DecodeStep,
+        speculative: Option<SpeculativeResult>,
+    ) -> Timing {
+        let per_token = speculative
+            .as_ref()
+            .map_or(decode.seconds, |s| s.decode_seconds_per_token);
+        Timing {
+            prefill_flops,
+            ttft: ttft.get::<second>(),
+            decode,
+            speculative,
+            per_token,
+        }
+    }
+}
+
+/// The price per GPU-hour (the request's, else the GPU preset's) and what it makes the cost per
+/// million input tokens (prefill) and output tokens (decode), each spread over the batch and the
+/// replica's GPUs.
+fn costs(
+    r: &ServeRequest,
+    replica_gpus: f64,
+    t: &Timing,
+) -> (Option<MoneyRate>, Option<f64>, Option<f64>) {
     let price = r.price.or(r.gpu.price.as_ref().map(|p| p.per_gpu_hour));
     let (input_cost, output_cost) = price.map_or((None, None), |p| {
         let per_million = |gpu_seconds_per_token: f64| {
             Some(cost_per_million(Time::new::<second>(gpu_seconds_per_token), p).get::<dollar>())
         };
         (
-            per_million(ttft * replica_gpus / (r.batch as f64 * r.prompt_tokens as f64)),
-            per_million(per_token * replica_gpus / r.batch as f64),
+            per_million(t.ttft * replica_gpus / (r.batch as f64 * r.prompt_tokens as f64)),
+            per_million(t.per_token * replica_gpus / r.batch as f64),
         )
     });
+    (price, input_cost, output_cost)
+}
+
+/// The KV cache per token (the mean over the sequence) and per sequence at the request's context.
+fn kv_sizes(r: &ServeRequest, target: &Served, d: &Deployment) -> (f64, f64) {
+    let context = r.prompt_tokens + r.output_tokens;
+    let per_sequence = target.kv_per_sequence(d.kv, context).get::<byte>();
+    (per_sequence / context as f64, per_sequence)
+}
+
+/// Assembles the result: layout, memory, throughput, request time and cost per token.
+fn result(
+    r: &ServeRequest,
+    target: &Served,
+    d: Deployment,
+    gpu: GpuInfo,
+    memory: MemoryFit,
+    t: Timing,
+) -> ServeResult {
+    let (kv_token, kv_sequence) = kv_sizes(r, target, &d);
+    let replica_gpus = (d.tp * d.pp) as f64;
+    let (price, input_cost, output_cost) = costs(r, replica_gpus, &t);
     ServeResult {
         model: ModelInfo::new(&r.model, target.arch),
         gpu,
@@ -471,7 +508,7 @@ fn result(
         output_tokens: r.output_tokens,
         weights: r.weights,
         weight_bytes_per_gpu: memory.parts[0].0,
-        kv_cache_bytes_per_token: kv_sequence / context as f64,
+        kv_cache_bytes_per_token: kv_token,
         kv_cache_formula: kv_formula(target.stack),
         kv_cache_bytes_per_sequence: kv_sequence,
         kv_cache_bytes_per_batch: kv_sequence * r.batch as f64,
@@ -486,20 +523,20 @@ fn result(
         kv_pool_bytes_per_gpu: (memory.usable - memory.weights).max(0.0),
         kv_pool_tokens: memory.fit.pool_tokens,
         fits: memory.total <= memory.usable,
-        overflow: memory.overflow(r.batch, context),
+        overflow: memory.overflow(r.batch, r.prompt_tokens + r.output_tokens),
         max_batch: memory.fit.max_batch,
         max_context: memory.fit.max_context,
-        prefill_flops,
-        time_to_first_token_seconds: ttft,
-        decode,
-        decode_seconds_per_token: per_token,
-        tokens_per_second_per_sequence: 1.0 / per_token,
-        tokens_per_second_per_gpu: r.batch as f64 / (per_token * replica_gpus),
-        request_seconds: ttft + r.output_tokens.saturating_sub(1) as f64 * per_token,
+        prefill_flops: t.prefill_flops,
+        time_to_first_token_seconds: t.ttft,
+        decode: t.decode,
+        decode_seconds_per_token: t.per_token,
+        tokens_per_second_per_sequence: 1.0 / t.per_token,
+        tokens_per_second_per_gpu: r.batch as f64 / (t.per_token * replica_gpus),
+        request_seconds: t.ttft + r.output_tokens.saturating_sub(1) as f64 * t.per_token,
         price_usd_per_gpu_hour: price.map(|p| p.get::<dollar_per_hour>()),
         cost_per_million_input_tokens_usd: input_cost,
         cost_per_million_output_tokens_usd: output_cost,
-        speculative,
+        speculative: t.speculative,
         continuous_batching: None,
         ttft_target_seconds: r.ttft.map(|t| t.get::<second>()),
         tpot_target_seconds: r.tpot.map(|t| t.get::<second>()),

@@ -58,6 +58,18 @@ pub struct GpuInfo {
     pub peak_flops_per_second: ComputeRate,
 }
 
+impl GpuInfo {
+    /// `gpu` measured against its dense `peak` at `precision`.
+    pub fn new(gpu: &Gpu, precision: Precision, peak: ComputeRate) -> GpuInfo {
+        GpuInfo {
+            id: gpu.id.clone(),
+            name: gpu.name.clone(),
+            precision,
+            peak_flops_per_second: peak,
+        }
+    }
+}
+
 /// The result of `llmcalc train`: numbers in base units, each a `{low, high}` range (equal ends for a
 /// single value).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -276,7 +288,6 @@ fn solve_run(
     compute: Bounds<Compute>,
     peak: ComputeRate,
 ) -> Result<Solved> {
-    let model = request.model.as_ref();
     let solve = |mfu: Option<Bounds<f64>>| {
         training::solve_with_claims(Given {
             known: Known {
@@ -294,47 +305,64 @@ fn solve_run(
             preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
         })
     };
-    Ok(match solve(request.mfu) {
-        Ok(c) => {
-            let source = if request.mfu.is_some() {
-                MfuSource::Given
-            } else if c.from_claims.contains(&"mfu") {
-                MfuSource::Claimed
-            } else {
-                MfuSource::Solved
-            };
-            // A solved count beyond what a run could be planned on gets no layout beside it.
-            let beside = match (model, c.run.gpus) {
-                (Some(m), Some(gpus)) if gpus.high <= MAX_PLANNED_GPUS => {
-                    predicted(request, m, gpu, GpuCount::Fixed(gpus))?
-                }
-                _ => None,
-            };
-            (c, source, beside)
+    match (solve(request.mfu), request.model.as_ref()) {
+        (Ok(c), _) => with_prediction_beside(request, gpu, c),
+        (Err(SolveError::Underdetermined(unknown)), Some(m)) if request.mfu.is_none() => {
+            with_prediction_filling_in(request, m, gpu, &solve, unknown)
         }
-        Err(SolveError::Underdetermined(unknown)) if request.mfu.is_none() && model.is_some() => {
-            // No MFU, and too little to solve one: the best layout's MFU fills it in.
-            let m = model.expect("checked above");
-            // Without a GPU count or a duration, an MFU fixes only the GPU-hours: nothing to predict.
-            let gpus_at = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
-                let run = solve(Some(mfu)).map_err(unsolvable)?.run;
-                let gpus = run
-                    .gpus
-                    .ok_or_else(|| unsolvable(SolveError::Underdetermined(unknown.clone())))?;
-                plannable(gpus)
-            };
-            let count = match request.gpus {
-                Some(g) => GpuCount::Fixed(g),
-                None => GpuCount::Solved(&gpus_at),
-            };
-            let Some(p) = predicted(request, m, gpu, count)? else {
-                return Err(unsolvable(SolveError::Underdetermined(unknown)));
-            };
-            let c = solve(Some(p.0)).map_err(unsolvable)?;
-            (c, MfuSource::Predicted, Some(p))
+        (Err(e), _) => Err(unsolvable(e)),
+    }
+}
+
+/// The MFU given, claimed or solved, with the predicted MFU beside it; a solved count beyond what a
+/// run could be planned on gets no layout beside it.
+fn with_prediction_beside(
+    request: &TrainRequest,
+    gpu: &Gpu,
+    c: training::ClaimedRun,
+) -> Result<Solved> {
+    let source = if request.mfu.is_some() {
+        MfuSource::Given
+    } else if c.from_claims.contains(&"mfu") {
+        MfuSource::Claimed
+    } else {
+        MfuSource::Solved
+    };
+    let beside = match (request.model.as_ref(), c.run.gpus) {
+        (Some(m), Some(gpus)) if gpus.high <= MAX_PLANNED_GPUS => {
+            predicted(request, m, gpu, GpuCount::Fixed(gpus))?
         }
-        Err(e) => return Err(unsolvable(e)),
-    })
+        _ => None,
+    };
+    Ok((c, source, beside))
+}
+
+/// No MFU, and too little to solve one: the best layout's MFU, at the GPU count given or the one
+/// the duration needs, fills it in. Without a GPU count or a duration, an MFU fixes only the
+/// GPU-hours: nothing to predict.
+fn with_prediction_filling_in(
+    request: &TrainRequest,
+    m: &Model,
+    gpu: &Gpu,
+    solve: &impl Fn(Option<Bounds<f64>>) -> std::result::Result<training::ClaimedRun, SolveError>,
+    unknown: Vec<Term>,
+) -> Result<Solved> {
+    let gpus_at = |mfu: Bounds<f64>| -> Result<Bounds<f64>> {
+        let run = solve(Some(mfu)).map_err(unsolvable)?.run;
+        let gpus = run
+            .gpus
+            .ok_or_else(|| unsolvable(SolveError::Underdetermined(unknown.clone())))?;
+        plannable(gpus)
+    };
+    let count = match request.gpus {
+        Some(g) => GpuCount::Fixed(g),
+        None => GpuCount::Solved(&gpus_at),
+    };
+    let Some(p) = predicted(request, m, gpu, count)? else {
+        return Err(unsolvable(SolveError::Underdetermined(unknown)));
+    };
+    let c = solve(Some(p.0)).map_err(unsolvable)?;
+    Ok((c, MfuSource::Predicted, Some(p)))
 }
 
 /// The predicted MFU of the run's layout, when the model has an architecture and some layout of the
@@ -435,13 +463,7 @@ fn result(
     (from_claims, differs_from_claims): (Vec<&'static str>, Vec<ClaimNote>),
     price_source: Option<String>,
 ) -> TrainResult {
-    let gpu_time = run
-        .gpu_time
-        .expect("solve succeeds only with the GPU-time known");
-    let mfu = run.mfu.expect("solve succeeds only with the MFU known");
-    let total = run
-        .compute
-        .expect("solve succeeds only with the compute known");
+    let (gpu_time, mfu, total) = solved_terms(&run);
     let energy = gpu
         .power
         .map(|power| training::energy(power, gpu_time, request.pue));
@@ -453,12 +475,7 @@ fn result(
     );
     TrainResult {
         model: model.and_then(|m| Some(ModelInfo::new(m, m.try_architecture()?))),
-        gpu: GpuInfo {
-            id: gpu.id.clone(),
-            name: gpu.name.clone(),
-            precision,
-            peak_flops_per_second: run.peak,
-        },
+        gpu: GpuInfo::new(gpu, precision, run.peak),
         tokens,
         training_flops_per_token: per_token.map(|(model, _)| model),
         total_flops: total,
@@ -493,6 +510,18 @@ fn result(
 }
 
 /// The share of the training compute spent on the weights (the 6N part), if the parts split it.
+/// The GPU-time, MFU and compute of a solved run: a solve succeeds only with all three known.
+fn solved_terms(run: &Run) -> (Bounds<Time>, Bounds<f64>, Bounds<Compute>) {
+    let gpu_time = run
+        .gpu_time
+        .expect("solve succeeds only with the GPU-time known");
+    let mfu = run.mfu.expect("solve succeeds only with the MFU known");
+    let total = run
+        .compute
+        .expect("solve succeeds only with the compute known");
+    (gpu_time, mfu, total)
+}
+
 fn share_of_weights(parts: &[ComputePart], total: Bounds<Compute>) -> Option<f64> {
     parts
         .iter()

@@ -3,6 +3,7 @@
 //! model size at a fixed budget, optimum marked). Text is left to the SVG viewer's sans-serif font.
 
 use plotters::coord::Shift;
+use plotters::coord::combinators::LogCoord;
 use plotters::coord::ranged1d::SegmentedCoord;
 use plotters::coord::types::{RangedCoordf64, RangedCoordu32};
 use plotters::prelude::*;
@@ -278,24 +279,10 @@ fn curves(low: f64, high: f64, budget: f64) -> Vec<Curve> {
 /// `--params` or `--tokens` the fits' budgets differ; the chart is drawn at the first fit's.
 pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
     let budget = result.fits[0].budget_flops;
-    // The model itself, when one is given: at its budget it lies on the first fit's curve.
-    let own = result
-        .trained
-        .as_ref()
-        .zip(result.fits[0].model_loss)
-        .map(|(t, loss)| (t.model.clone(), (t.params, loss)));
-    // From a hundredth to a hundred times the first fit's optimum, and out to the model.
-    let optimum = result.fits[0].optimal_params;
-    let own_n = own.as_ref().map_or(optimum, |(_, (n, _))| *n);
-    let (low, high) = (
-        (optimum / 100.0).min(own_n / 2.0),
-        (optimum * 100.0).max(own_n * 2.0),
-    );
+    let own = own_model(result);
+    let (low, high) = size_range(result, own.as_ref());
     let curves = curves(low, high, budget);
-    let (y_low, y_high) = curves
-        .iter()
-        .flat_map(|(_, points, _)| points.iter().map(|p| p.1))
-        .fold((f64::INFINITY, 0.0f64), |(l, h), y| (l.min(y), h.max(y)));
+    let (y_low, y_high) = loss_range(&curves);
     svg(|root| {
         let mut chart = ChartBuilder::on(root)
             .caption(
@@ -317,22 +304,7 @@ pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
             .x_label_formatter(&|n| crate::domain::units::format::count(*n))
             .draw()
             .map_err(failed)?;
-        for (i, (name, points, best)) in curves.iter().enumerate() {
-            let color = PALETTE[i];
-            chart
-                .draw_series(LineSeries::new(
-                    points.iter().copied(),
-                    color.stroke_width(2),
-                ))
-                .map_err(failed)?
-                .label(*name)
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
-                });
-            chart
-                .draw_series(std::iter::once(Circle::new(*best, 6, color.filled())))
-                .map_err(failed)?;
-        }
+        draw_curves(&mut chart, &curves)?;
         if let Some((name, point)) = &own {
             chart
                 .draw_series(std::iter::once(Cross::new(
@@ -351,6 +323,57 @@ pub fn chinchilla(result: &ChinchillaResult) -> Result<String> {
             .draw()
             .map_err(failed)
     })
+}
+
+/// The model itself, when one is given, as (name, (parameters, loss)): at its budget it lies on the
+/// first fit's curve.
+fn own_model(result: &ChinchillaResult) -> Option<(String, (f64, f64))> {
+    result
+        .trained
+        .as_ref()
+        .zip(result.fits[0].model_loss)
+        .map(|(t, loss)| (t.model.clone(), (t.params, loss)))
+}
+
+/// Model sizes from a hundredth to a hundred times the first fit's optimum, and out to the model.
+fn size_range(result: &ChinchillaResult, own: Option<&(String, (f64, f64))>) -> (f64, f64) {
+    let optimum = result.fits[0].optimal_params;
+    let own_n = own.map_or(optimum, |(_, (n, _))| *n);
+    (
+        (optimum / 100.0).min(own_n / 2.0),
+        (optimum * 100.0).max(own_n * 2.0),
+    )
+}
+
+/// The lowest and highest loss over all curves.
+fn loss_range(curves: &[Curve]) -> (f64, f64) {
+    curves
+        .iter()
+        .flat_map(|(_, points, _)| points.iter().map(|p| p.1))
+        .fold((f64::INFINITY, 0.0f64), |(l, h), y| (l.min(y), h.max(y)))
+}
+
+/// Loss over model size: parameters on a log scale, loss linear.
+type LossChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogCoord<f64>, RangedCoordf64>>;
+
+/// Each fit's curve in its colour, labelled, with a dot at its optimum.
+fn draw_curves(chart: &mut LossChart, curves: &[Curve]) -> Result<()> {
+    for (i, (name, points, best)) in curves.iter().enumerate() {
+        let color = PALETTE[i];
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(2),
+            ))
+            .map_err(failed)?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
+        chart
+            .draw_series(std::iter::once(Circle::new(*best, 6, color.filled())))
+            .map_err(failed)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -62,6 +62,38 @@ fn row(r: &CompareRow) -> Vec<Cell> {
 impl CompareResult {
     /// The report for people and CSV: one row per GPU, cheapest first.
     pub fn report(&self) -> Report {
+        let mut sections = vec![
+            Section::Line(self.headline()),
+            Section::Table {
+                title: "Cheapest first (unpriced GPUs last; --price GPU=$/h sets a price)".into(),
+                table: self.table(),
+            },
+        ];
+        sections.extend(self.left_out().into_iter().map(Section::Line));
+        Report::new(sections)
+    }
+
+    /// The model, its tokens, the MFU (given, or each GPU's predicted) and the training state.
+    fn headline(&self) -> String {
+        format!(
+            "{}: {} tokens at {}{}; training state {} ({} params × 16 bytes, mixed-precision Adam: a first check, \
+             without activations)",
+            self.model,
+            range(self.tokens, format::count),
+            self.mfu.map_or(
+                "each GPU's predicted MFU (the best layout `llmcalc plan` finds for it)"
+                    .to_string(),
+                |m| format!("MFU {}", range(m, format::percent))
+            ),
+            self.precision
+                .map_or(String::new(), |p| format!(" of the {} peak", p.name())),
+            format::bytes(self.state_bytes),
+            format::count(self.total_params as f64),
+        )
+    }
+
+    /// One row per GPU.
+    fn table(&self) -> Table {
         let mut table = Table::with_columns(vec![
             Column::new("GPU", "gpu"),
             Column::low("GPUs", "gpus"),
@@ -87,42 +119,23 @@ impl CompareResult {
         for r in &self.rows {
             table.push(row(r));
         }
-        let mut sections = vec![
-            Section::Line(format!(
-                "{}: {} tokens at {}{}; training state {} ({} params × 16 bytes, mixed-precision Adam: a first check, \
-                 without activations)",
-                self.model,
-                range(self.tokens, format::count),
-                self.mfu.map_or(
-                    "each GPU's predicted MFU (the best layout `llmcalc plan` finds for it)"
-                        .to_string(),
-                    |m| format!("MFU {}", range(m, format::percent))
-                ),
-                self.precision
-                    .map_or(String::new(), |p| format!(" of the {} peak", p.name())),
-                format::bytes(self.state_bytes),
-                format::count(self.total_params as f64),
-            )),
-            Section::Table {
-                title: "Cheapest first (unpriced GPUs last; --price GPU=$/h sets a price)".into(),
-                table,
-            },
-        ];
-        for n in &self.no_layout {
-            sections.push(Section::Line(format!(
+        table
+    }
+
+    /// The GPUs left out: no layout holds the model, or the run is impossible on them.
+    fn left_out(&self) -> Vec<String> {
+        let no_layout = self.no_layout.iter().map(|n| {
+            format!(
                 "{}: no layout of {} holds the model in memory; left out",
                 n.gpu,
                 crate::render::counted(n.gpus, "GPU", "GPUs")
-            )));
-        }
-        for r in &self.rows {
-            for reason in &r.impossible {
-                sections.push(Section::Line(format!(
-                    "{}: impossible: {}",
-                    r.gpu, reason.message
-                )));
-            }
-        }
-        Report::new(sections)
+            )
+        });
+        let impossible = self.rows.iter().flat_map(|r| {
+            r.impossible
+                .iter()
+                .map(move |reason| format!("{}: impossible: {}", r.gpu, reason.message))
+        });
+        no_layout.chain(impossible).collect()
     }
 }

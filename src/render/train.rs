@@ -203,22 +203,32 @@ impl TrainResult {
 
     /// GPUs, utilisation, wall-clock and GPU time.
     fn run_facts(&self) -> Vec<Fact> {
-        let mut facts = Vec::new();
-        if let Some(gpus) = self.gpus {
-            // A fractional solution is rounded up to whole GPUs, the fraction shown beside.
-            let cell = Cell::range(gpus, |n| {
-                if n.fract() == 0.0 {
-                    Cell::Exact(n as u64)
-                } else {
-                    Cell::Exact(n.ceil() as u64).note(format!(" ({n:.1})"))
-                }
-            });
-            facts.push(fact(
-                "GPUs",
-                self.solved_value(Term::Gpus, cell),
-                self.term_remark(Term::Gpus, "gpus"),
-            ));
-        }
+        let mut facts: Vec<Fact> = self.gpus_fact().into_iter().collect();
+        facts.extend(self.mfu_facts());
+        facts.extend(self.time_facts());
+        facts
+    }
+
+    /// The GPUs: a fractional solution is rounded up to whole GPUs, the fraction shown beside.
+    fn gpus_fact(&self) -> Option<Fact> {
+        let gpus = self.gpus?;
+        let cell = Cell::range(gpus, |n| {
+            if n.fract() == 0.0 {
+                Cell::Exact(n as u64)
+            } else {
+                Cell::Exact(n.ceil() as u64).note(format!(" ({n:.1})"))
+            }
+        });
+        Some(fact(
+            "GPUs",
+            self.solved_value(Term::Gpus, cell),
+            self.term_remark(Term::Gpus, "gpus"),
+        ))
+    }
+
+    /// The MFU and where it comes from, the prediction beside one given, and the MFU without
+    /// attention and the HFU when known.
+    fn mfu_facts(&self) -> Vec<Fact> {
         let percent = |b: Bounds<f64>| Cell::range(b, Cell::Percent);
         let layout = self
             .predicted_layout
@@ -229,11 +239,11 @@ impl TrainResult {
         } else {
             self.term_remark(Term::Mfu, "mfu")
         };
-        facts.push(fact(
+        let mut facts = vec![fact(
             "MFU",
             self.solved_value(Term::Mfu, percent(self.mfu)),
             remark,
-        ));
+        )];
         if let (Some(predicted), false) =
             (self.predicted_mfu, self.mfu_source == MfuSource::Predicted)
         {
@@ -253,6 +263,12 @@ impl TrainResult {
         if let Some(hfu) = self.hfu {
             facts.push(fact("HFU", percent(hfu), "MFU × hardware / model FLOPs"));
         }
+        facts
+    }
+
+    /// The wall-clock, when known, and the GPU time in hours and days.
+    fn time_facts(&self) -> Vec<Fact> {
+        let mut facts = Vec::new();
         if let Some(d) = self.wall_clock_seconds {
             facts.push(fact(
                 "wall-clock",
