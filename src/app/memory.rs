@@ -43,13 +43,7 @@ pub fn setup(r: &SetupRequest) -> Result<Setup> {
 impl Setup {
     /// The GPU, for results.
     pub fn gpu_info(&self) -> GpuInfo {
-        let precision = self.training.precision;
-        GpuInfo {
-            id: self.gpu.id.clone(),
-            name: self.gpu.name.clone(),
-            precision,
-            peak_flops_per_second: self.training.step.peak,
-        }
+        GpuInfo::new(&self.gpu, self.training.precision, self.training.step.peak)
     }
 }
 

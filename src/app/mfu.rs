@@ -116,12 +116,7 @@ pub fn mfu(request: &MfuRequest) -> Result<MfuResult> {
     let warning = (mfu > 1.0 || hfu > 1.0).then(|| above_peak(precision, peak, gpu));
     Ok(MfuResult {
         model: ModelInfo::new(model, arch),
-        gpu: GpuInfo {
-            id: gpu.id.clone(),
-            name: gpu.name.clone(),
-            precision,
-            peak_flops_per_second: peak,
-        },
+        gpu: GpuInfo::new(gpu, precision, peak),
         gpus: request.gpus,
         seq_len,
         tokens_per_second: total,
