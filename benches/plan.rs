@@ -21,6 +21,7 @@ fn gpt4_on_a100s() -> TrainingSetup {
         kernel_efficiency: None,
         network: None,
         dp_overlap: 0.0,
+        tp_overlap: 0.0,
     };
     TrainingSetup::new(&model, &gpu, &options).unwrap()
 }

@@ -56,6 +56,7 @@ pub fn predict(model: &Model, gpu: &Gpu, gpus: u64, w: &Workload) -> Result<Opti
         kernel_efficiency: None,
         network: None,
         dp_overlap: 0.0,
+        tp_overlap: 0.0,
     };
     let setup = TrainingSetup::new(model, gpu, &options)?;
     let search = parallel::search(&setup, gpus.max(1), &Pins::default(), 1);

@@ -65,6 +65,11 @@ pub struct SetupArgs {
     /// Share of the data-parallel traffic hidden behind the backward pass
     #[arg(long, value_name = "FRACTION", default_value = "0", value_parser = share)]
     dp_overlap: f64,
+
+    /// Share of the tensor-parallel traffic hidden behind the matrix products (communication-
+    /// overlapping kernels, async TP); 0 is Megatron-LM's default
+    #[arg(long, value_name = "FRACTION", default_value = "0", value_parser = share)]
+    tp_overlap: f64,
 }
 
 impl SetupArgs {
@@ -82,6 +87,7 @@ impl SetupArgs {
                 kernel_efficiency: self.kernel_efficiency,
                 network: self.network,
                 dp_overlap: self.dp_overlap,
+                tp_overlap: self.tp_overlap,
             },
         };
         Ok((app::memory::setup(&request)?, self.gpus))

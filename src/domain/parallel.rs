@@ -58,6 +58,8 @@ pub struct TrainingOptions {
     pub network: Option<Bandwidth>,
     /// Share of the data-parallel traffic hidden behind the backward pass.
     pub dp_overlap: f64,
+    /// Share of the tensor-parallel traffic hidden behind the matrix products.
+    pub tp_overlap: f64,
 }
 
 /// What a model, a GPU and the batch fix for every layout: the memory and step-time models' inputs.
@@ -172,6 +174,7 @@ fn step_model(
         weight_bytes: weights.precision().bytes().get::<byte>(),
         causal: arch.kind() != Kind::EncoderOnly,
         dp_overlap: options.dp_overlap,
+        tp_overlap: options.tp_overlap,
     }
 }
 

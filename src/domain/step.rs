@@ -54,6 +54,11 @@ pub struct StepModel {
     pub causal: bool,
     /// Share of the data-parallel traffic hidden behind the backward pass.
     pub dp_overlap: f64,
+    /// Share of the tensor-parallel traffic hidden behind the matrix products it feeds: 0 as
+    /// Megatron-LM runs by default; communication-overlapping kernels (Transformer Engine's userbuffers,
+    /// PyTorch's async TP; Wang et al. 2023, "Overlap Communication with Dependent Computation via
+    /// Decomposition") hide part of it.
+    pub tp_overlap: f64,
 }
 
 /// Seconds per optimizer step, by part.
@@ -230,7 +235,9 @@ impl Micro<'_> {
             4.0
         };
         let bytes = 2.0 * self.tokens * self.shape.d_model;
-        count * self.model.fabric.all_reduce(bytes, self.layout.tp, 1)
+        (1.0 - self.model.tp_overlap)
+            * count
+            * self.model.fabric.all_reduce(bytes, self.layout.tp, 1)
     }
 
     /// The key/value blocks' trip around the CP ring, less the attention it hides behind; the
@@ -434,6 +441,7 @@ mod tests {
             weight_bytes: 2.0,
             causal: true,
             dp_overlap: 0.0,
+            tp_overlap: 0.0,
         }
     }
 
@@ -503,6 +511,11 @@ mod tests {
         let step = step_time(&shape(), &layout, &workload, &model(0.8, 0.4));
         let one = 2.0 * 3.0 / 4.0 * (2.0 * 2048.0 * 1024.0) / 1e12;
         assert!((step.tensor_parallel - 4.0 * one).abs() < 1e-15);
+        // With a quarter of it hidden behind the products, three quarters remain.
+        let mut overlapped = model(0.8, 0.4);
+        overlapped.tp_overlap = 0.25;
+        let step = step_time(&shape(), &layout, &workload, &overlapped);
+        assert!((step.tensor_parallel - 3.0 * one).abs() < 1e-15);
     }
 
     #[test]

@@ -45,7 +45,8 @@ impl PlanResult {
              runs is the largest multiple of DP × micro-batch within it)\n\
              step time = each layer's matrix products (large ones at {} of peak), attention and element-wise \
              work + pipeline bubble + tensor-, context-, expert- and data-parallel communication + optimizer \
-             (network {} per GPU, {} of the data-parallel traffic overlapped); calibrated on measured runs",
+             (network {} per GPU, {} of the data-parallel and {} of the tensor-parallel traffic overlapped); \
+             calibrated on measured runs",
             counted(self.gpus, "GPU", "GPUs"),
             self.gpu.name,
             self.gpu.id,
@@ -57,6 +58,7 @@ impl PlanResult {
                 self.network_bytes_per_second
             )),
             format::percent(self.dp_overlap),
+            format::percent(self.tp_overlap),
         )
     }
 

@@ -257,6 +257,7 @@ fn case(run: &Run) -> Result<Case, &'static str> {
         kernel_efficiency: None,
         network: None,
         dp_overlap: 0.0,
+        tp_overlap: 0.0,
     };
     let mut setup = TrainingSetup::new(&model, &gpu, &options).map_err(|_| "setup refused")?;
     setup.step.model.device.attention_kernel = attention_kernel(run);
