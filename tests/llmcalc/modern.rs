@@ -223,3 +223,47 @@ fn deepseek_v3_training_cost_and_implied_mfu() {
     // About 21% of the FP8 peak, 42% of the BF16 one.
     assert!((0.19..0.23).contains(&mfu), "{mfu}");
 }
+
+#[test]
+fn deepseek_v3_flops_count_the_mtp_module() {
+    // DeepSeek-V3 §2.2: one MTP module per token runs the projection M (2d → d), a block shaped like a
+    // MoE layer and the shared output head. By hand at d = 7168, vocab 129280, 128 heads, seq 4096:
+    // - projection: 2 · 2d · d = 4 · 7168² = 205,520,896;
+    // - attention projections: 2 · (W_DQ/W_UQ (7168 + 128·192)·1536 + W_DKV/W_KR 7168·576
+    //   + W_UKV 512·128·256) + W_O 2 · 128·128 · 7168 = 2 · 69,664,768 + 234,881,024 = 374,210,560;
+    // - attention over the context: 2 · 4096 · (128·192 + 128·128) = 335,544,320;
+    // - MLP: 9 experts (top-8 + 1 shared) · 2 · 3 · 7168 · 2048 + router 2 · 7168 · 256 = 796,393,472;
+    // - logits: 2 · 7168 · 129280 = 1,853,358,080.
+    let f = json(&["flops", "deepseek-v3"]);
+    let expected = [
+        ("MTP projection (2d → d)", 205_520_896.0),
+        ("MTP attention projections", 374_210_560.0),
+        ("MTP attention over the context", 335_544_320.0),
+        ("MTP MLP", 796_393_472.0),
+        ("MTP logits", 1_853_358_080.0),
+    ];
+    let parts = f["parts"].as_array().expect("parts");
+    let forward_of = |name: &str| {
+        let part = parts.iter().find(|p| p["part"] == name);
+        count(part.unwrap_or_else(|| panic!("{name} in {f}")), "forward")
+    };
+    let mut mtp = 0.0;
+    for (name, flop) in expected {
+        assert_eq!(forward_of(name), flop, "{name}");
+        mtp += flop;
+    }
+    assert_eq!(mtp, 3_565_027_328.0);
+    // The main model's parts and the MTP module's make up the forward figure, and training is three
+    // times it (Kaplan et al. 2020, §2.1).
+    let all: f64 = parts.iter().map(|p| count(p, "forward")).sum();
+    let forward = count(&f, "forward_flops_per_token");
+    assert_eq!(all, forward);
+    assert_eq!(count(&f, "training_flops_per_token"), 3.0 * forward);
+    // A model without MTP modules has no such rows.
+    let mistral = json(&["flops", "mistral-7b"]);
+    let rows = mistral["parts"].as_array().expect("parts");
+    assert!(
+        rows.iter()
+            .all(|p| !p["part"].as_str().unwrap().starts_with("MTP"))
+    );
+}

@@ -21,6 +21,12 @@
 //! Chowdhery et al. 2022, App. B): full recompute a whole forward pass, selective recompute
 //! (Korthikanti et al. 2022, §5) the attention scores and context again.
 //!
+//! Multi-token prediction (DeepSeek-V3, arXiv:2412.19437, §2.2): each MTP module runs, for every
+//! token, a projection of the concatenated hidden state and next-token embedding (2d → d), one
+//! transformer block shaped like the last layer, and the output head it shares with the main model;
+//! its loss is added to the training objective, so its forward work is counted in its own rows and in
+//! the training figures (the 6N comparison stays that of the main model's parameters).
+//!
 //! Encoder-decoder models are counted per input token (encoder, and the cross-attention keys and values
 //! computed from the encoder output) and per target token (decoder); the per-token figure is the
 //! per-sequence total over input plus target tokens.
@@ -279,6 +285,39 @@ impl Rows {
     }
 }
 
+impl Rows {
+    /// The `s.mtp_modules` multi-token prediction modules of a decoder (DeepSeek-V3, arXiv:2412.19437,
+    /// §2.2, Figure 3): the projection M of 2d → d, a block shaped like the stack's last layer (its
+    /// attention over the whole sequence, and its MLP: on a MoE stack the top-k routed and shared
+    /// experts and the router) and the logits of the shared output head.
+    fn mtp(&mut self, arch: &Architecture, s: &Stack, at: At, len: f64, causal: bool) {
+        let at = At {
+            layers: s.mtp_modules,
+            ..at
+        };
+        let (d, q, v) = (arch.d_model as f64, s.q_dim() as f64, s.v_dim() as f64);
+        let keys = mean_keys(len, None, causal);
+        self.push("MTP projection (2d → d)", at, 2.0 * 2.0 * d * d, false);
+        let projections = 2.0 * qkv_weights(arch, s) + 2.0 * v * d;
+        self.push("MTP attention projections", at, projections, false);
+        self.push(
+            "MTP attention over the context",
+            at,
+            2.0 * keys * (q + v),
+            true,
+        );
+        let block_mlp = match &s.moe {
+            Some(m) => {
+                let experts = (m.top_k + m.shared_experts) as f64 * mlp(d, s, m.expert_ffn);
+                experts + 2.0 * d * m.experts as f64
+            }
+            None => mlp(d, s, s.ffn),
+        };
+        self.push("MTP MLP", at, block_mlp, false);
+        self.push("MTP logits", at, 2.0 * d * arch.vocab as f64, false);
+    }
+}
+
 /// Weights a token passes through in the query, key and value projections: d·(q + 2·kv), or MLA's
 /// down- and up-projections (DeepSeek-V2 §2.1, eq. 9–19).
 fn qkv_weights(arch: &Architecture, s: &Stack) -> f64 {
@@ -347,6 +386,7 @@ pub fn count(
         if is_decoder {
             let logits = 2.0 * arch.d_model as f64 * arch.vocab as f64;
             rows.push("logits", At { layers: 1, ..at }, logits, false);
+            rows.mtp(arch, s, at, len, causal);
         }
     }
     totals(rows.parts, kind, &lengths, params, options)
