@@ -460,6 +460,19 @@ impl Shape {
         }
     }
 
+    /// Width of the keys and values attention reads, over all heads: 2·kv_heads·head_dim, or with
+    /// MLA the up-projected key, d_h + d_h^R, and value, d_v, of every head (DeepSeek-V2, arXiv:2405.04434,
+    /// §2.1.2, eq. 12–17).
+    pub fn kv_width(&self) -> f64 {
+        match self.mla {
+            Some(m) => {
+                let per_head = m.qk_nope_head_dim + m.qk_rope_head_dim + m.v_head_dim;
+                self.heads as f64 * per_head as f64
+            }
+            None => 2.0 * self.kv_heads as f64 * self.head_dim,
+        }
+    }
+
     /// Keys a query attends to on average over `seq_len` tokens, over the layers: windowed layers see
     /// at most their window ([`mean_keys`]).
     pub fn mean_keys(&self, seq_len: f64, causal: bool) -> f64 {
@@ -700,7 +713,6 @@ pub fn micro_batches(layout: &Layout, workload: &Workload) -> u64 {
 pub fn activations_per_layer(shape: &Shape, layout: &Layout, seq_len: u64) -> f64 {
     let (s, b, h) = (seq_len as f64, layout.micro_batch as f64, shape.d_model);
     let t = layout.tp as f64;
-    let q = shape.heads as f64 * shape.head_dim;
     // Context parallelism leaves each rank s / cp tokens of every sequence.
     let sb = s / layout.cp as f64 * b;
     if layout.recompute == Recompute::Full {
@@ -708,15 +720,40 @@ pub fn activations_per_layer(shape: &Shape, layout: &Layout, seq_len: u64) -> f6
         return 2.0 * sb * h / if layout.sp { t } else { 1.0 };
     }
     let outside = 10.0 * sb * h;
-    let inside = sb * (4.0 * q + shape.mlp_activation_width);
-    // Key/value heads fewer than the TP ranks are replicated, one per rank, with their activations.
-    let kv_per_rank = sb * 4.0 * (shape.head_dim * kv_heads_per_rank(shape.kv_heads, layout.tp));
+    let (attention, whole) = attention_activations(shape, layout.tp);
+    let inside = sb * (attention + shape.mlp_activation_width);
+    let kv_per_rank = sb * whole;
     // The paper's 5as²b bytes of attention scores are not stored: FlashAttention-style kernels, which
     // current frameworks run, recompute them block by block (Dao et al. 2022, §3.1).
     if layout.sp {
         (outside + inside) / t + kv_per_rank
     } else {
         outside + inside / t + kv_per_rank
+    }
+}
+
+/// Attention activation bytes per token of one layer, 16-bit: those split over the tensor-parallel
+/// ranks, and those each rank holds whole.
+/// - Multi-head attention (Korthikanti et al. 2022, §4.1): the query and the attention context, 2·2·q
+///   split; the keys and values, 2·2·kv_heads·head_dim, where key/value heads fewer than the TP ranks
+///   are replicated, one per rank, with their activations.
+/// - MLA (DeepSeek-V2, arXiv:2405.04434, §2.1, eq. 9–19): the up-projected query and key of every head,
+///   2·heads·(d_h + d_h^R) each, its value and context, 2·heads·d_v each, split over the heads; the
+///   latents c_KV (d_c) and c_Q (d_c', when queries have a latent), 2·(d_c + d_c') whole, since every
+///   rank computes them with its whole copy of the down-projections.
+fn attention_activations(shape: &Shape, tp: u64) -> (f64, f64) {
+    match shape.mla {
+        Some(m) => {
+            let heads = shape.heads as f64;
+            let qk = (m.qk_nope_head_dim + m.qk_rope_head_dim) as f64;
+            let latents = (m.kv_lora_rank + m.q_lora_rank.unwrap_or(0)) as f64;
+            (4.0 * heads * (qk + m.v_head_dim as f64), 2.0 * latents)
+        }
+        None => {
+            let q = shape.heads as f64 * shape.head_dim;
+            let kv = shape.head_dim * kv_heads_per_rank(shape.kv_heads, tp);
+            (4.0 * q, 4.0 * kv)
+        }
     }
 }
 
@@ -971,5 +1008,43 @@ mod tests {
         assert_eq!(per(layout(8, true, Recompute::Selective)), sbh * 34.0 / t);
         // Full recompute keeps the 2sbh input of each layer.
         assert_eq!(per(layout(8, false, Recompute::Full)), 2.0 * sbh);
+    }
+
+    #[test]
+    fn mla_activations_use_the_latent_widths() {
+        // DeepSeek-V3 widths (config.json; DeepSeek-V2 §2.1 shapes): h = 7168, 128 heads, d_c' = 1536,
+        // d_c = 512, d_h + d_h^R = 128 + 64, d_v = 128; SwiGLU MLP of 18432 on dense layers and 9
+        // experts of 2048 (top-8 + 1 shared) = 18432 on MoE layers, activation factor 8.
+        let shape = Shape {
+            layers: 61,
+            d_model: 7168.0,
+            heads: 128,
+            kv_heads: 128,
+            head_dim: 192.0,
+            mlp_activation_width: 8.0 * 18432.0,
+            mlp_matrices: 3.0,
+            experts: 256,
+            mla: Some(Mla {
+                q_lora_rank: Some(1536),
+                kv_lora_rank: 512,
+                qk_nope_head_dim: 128,
+                qk_rope_head_dim: 64,
+                v_head_dim: 128,
+            }),
+            ..Shape::default()
+        };
+        // Bytes per token, 16-bit: outside the split 10h = 71,680; Q and K 2·2·128·192 = 98,304, V and
+        // context 2·2·128·128 = 65,536, together 163,840, split over TP; the latents 2·(512 + 1536) =
+        // 4,096 on every rank; the MLP 8 · 18432 = 147,456, split.
+        let s = 4096.0;
+        let per = |l: Layout| activations_per_layer(&shape, &l, 4096);
+        assert_eq!(
+            per(layout(1, false, Recompute::None)),
+            s * (71_680.0 + 163_840.0 + 4_096.0 + 147_456.0)
+        );
+        assert_eq!(
+            per(layout(8, true, Recompute::None)),
+            s * ((71_680.0 + 163_840.0 + 147_456.0) / 8.0 + 4_096.0)
+        );
     }
 }

@@ -241,13 +241,14 @@ impl Micro<'_> {
     }
 
     /// The key/value blocks' trip around the CP ring, less the attention it hides behind; the
-    /// backward pass sends twice as much (keys, values and their gradients).
+    /// backward pass sends twice as much (keys, values and their gradients). The blocks are what the
+    /// rank's heads read ([`Shape::kv_width`]): with MLA the up-projected keys and values.
     fn context_parallel(&self, attention: f64) -> f64 {
         let cp = self.layout.cp;
         if cp <= 1 {
             return 0.0;
         }
-        let kv = 2.0 * self.shape.kv_heads as f64 * self.shape.head_dim / self.tp();
+        let kv = self.shape.kv_width() / self.tp();
         let bytes = 2.0 * self.tokens * kv;
         let ring = (cp - 1) as f64 * self.model.fabric.send(bytes, self.layout.tp);
         3.0 * (ring - attention).max(0.0)
