@@ -1010,12 +1010,11 @@ mod tests {
         assert_eq!(per(layout(8, false, Recompute::Full)), 2.0 * sbh);
     }
 
-    #[test]
-    fn mla_activations_use_the_latent_widths() {
+    fn deepseek_v3_shape() -> Shape {
         // DeepSeek-V3 widths (config.json; DeepSeek-V2 §2.1 shapes): h = 7168, 128 heads, d_c' = 1536,
         // d_c = 512, d_h + d_h^R = 128 + 64, d_v = 128; SwiGLU MLP of 18432 on dense layers and 9
         // experts of 2048 (top-8 + 1 shared) = 18432 on MoE layers, activation factor 8.
-        let shape = Shape {
+        Shape {
             layers: 61,
             d_model: 7168.0,
             heads: 128,
@@ -1032,7 +1031,12 @@ mod tests {
                 v_head_dim: 128,
             }),
             ..Shape::default()
-        };
+        }
+    }
+
+    #[test]
+    fn mla_activations_use_the_latent_widths() {
+        let shape = deepseek_v3_shape();
         // Bytes per token, 16-bit: outside the split 10h = 71,680; Q and K 2·2·128·192 = 98,304, V and
         // context 2·2·128·128 = 65,536, together 163,840, split over TP; the latents 2·(512 + 1536) =
         // 4,096 on every rank; the MLP 8 · 18432 = 147,456, split.
@@ -1046,5 +1050,13 @@ mod tests {
             per(layout(8, true, Recompute::None)),
             s * ((71_680.0 + 163_840.0 + 147_456.0) / 8.0 + 4_096.0)
         );
+    }
+
+    #[test]
+    fn mla_keys_and_values_are_the_up_projected_widths() {
+        // DeepSeek-V2 §2.1.2: every head reads a key of d_h + d_h^R = 192 and a value of d_v = 128;
+        // DeepSeek-V3's 128 heads: 128 · 320 = 40,960. GPT-3's MHA: 2 · 96 · 128 = 24,576.
+        assert_eq!(deepseek_v3_shape().kv_width(), 40_960.0);
+        assert_eq!(gpt3_shape().kv_width(), 24_576.0);
     }
 }
