@@ -686,3 +686,58 @@ fn memory_explains_each_part() {
         assert!(text.contains(source), "{source} missing: {text}");
     }
 }
+
+/// `plan --explain` gives each step-time part of the best layout with the numbers of the result, and
+/// the parts add up to the step: Llama 2 7B on 64 H100.
+#[test]
+fn plan_explains_each_part() {
+    use llmcalc::domain::units::{Time, format, unit::second};
+    let args = [
+        "plan",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "64",
+        "--top",
+        "2",
+    ];
+    let result = json(&args);
+    let best = &result["layouts"][0];
+    let text = stdout(&[&args[..], &["--explain"]].concat());
+    let shown = |key: &str| format::time(Time::new::<second>(best["step"][key].as_f64().unwrap()));
+    for (part, key, source) in [
+        ("compute =", "compute", "Williams et al. 2009"),
+        ("bubble =", "bubble", "Narayanan et al. 2021, §2.2"),
+        ("TP =", "tensor_parallel", "Shoeybi et al. 2019"),
+        ("CP =", "context_parallel", "Liu et al. 2023"),
+        ("EP =", "expert_parallel", "Lepikhin et al. 2021"),
+        ("DP =", "data_parallel", "Rajbhandari et al. 2020"),
+        ("optimizer =", "optimizer", "HBM bandwidth"),
+        ("step =", "total", "optimizer ="),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(part))
+            .unwrap_or_else(|| panic!("{part} missing: {text}"));
+        assert!(line.contains(&shown(key)), "{line}");
+        assert!(line.contains(source), "{line}");
+    }
+    let sum: f64 = [
+        "compute",
+        "bubble",
+        "tensor_parallel",
+        "context_parallel",
+        "expert_parallel",
+        "data_parallel",
+        "optimizer",
+    ]
+    .iter()
+    .map(|k| best["step"][*k].as_f64().unwrap())
+    .sum();
+    assert!((sum / best["step"]["total"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    assert!(
+        text.contains(&format::percent(best["mfu"].as_f64().unwrap())),
+        "{text}"
+    );
+}
