@@ -159,26 +159,7 @@ impl MemoryResult {
                     .to_string()
             }
         };
-        let (in_flight, layers) = if m.stage == Stage::Last {
-            let layers = m.activations / m.activations_per_layer;
-            (
-                "the last stage's layers × 1 micro-batch (it starts each backward at once)"
-                    .to_string(),
-                layers,
-            )
-        } else if l.interleave > 1 && m.micro_batches >= l.pp {
-            let text = format!(
-                "layers per stage × PP × (1 + (PP − 1)/(PP × v)) with PP = {}, v = {} chunks",
-                l.pp, l.interleave
-            );
-            (text, m.layers_in_flight)
-        } else {
-            let text = format!(
-                "layers per stage × min(PP, micro-batches) = layers per stage × min({}, {})",
-                l.pp, m.micro_batches
-            );
-            (text, m.layers_in_flight)
-        };
+        let (in_flight, layers) = self.in_flight(m);
         vec![
             format!(
                 "activations per layer = {kept}, s = {s} / CP {}, b = {mb}, TP {} = {}  \
@@ -211,6 +192,31 @@ impl MemoryResult {
                 }
             ),
         ]
+    }
+
+    /// How many layers' activations stage `m` holds, in words and in number (1F1B).
+    fn in_flight(&self, m: &Memory) -> (String, f64) {
+        let l = &self.layout;
+        if m.stage == Stage::Last {
+            let layers = m.activations / m.activations_per_layer;
+            (
+                "the last stage's layers × 1 micro-batch (it starts each backward at once)"
+                    .to_string(),
+                layers,
+            )
+        } else if l.interleave > 1 && m.micro_batches >= l.pp {
+            let text = format!(
+                "layers per stage × PP × (1 + (PP − 1)/(PP × v)) with PP = {}, v = {} chunks",
+                l.pp, l.interleave
+            );
+            (text, m.layers_in_flight)
+        } else {
+            let text = format!(
+                "layers per stage × min(PP, micro-batches) = layers per stage × min({}, {})",
+                l.pp, m.micro_batches
+            );
+            (text, m.layers_in_flight)
+        }
     }
 
     /// The sequences a step runs and the micro-batches behind them; when the batch asked for is not a

@@ -1,6 +1,8 @@
 //! How `plan` shows its result: tables and headline figures for people, from which every format is derived.
 
+use crate::domain::memory::Layout;
 use crate::domain::model::flops::Recompute;
+use crate::domain::step::StepTime;
 use crate::domain::units::format;
 use crate::domain::units::unit::{byte_per_second, dollar, second};
 use crate::domain::units::{Bandwidth, Money, Time};
@@ -53,11 +55,8 @@ impl PlanResult {
         let (c, l) = (&best.candidate, &best.candidate.layout);
         let s = &c.step;
         let t = |x: f64| format::time(Time::new::<second>(x));
-        let network = format::bandwidth(Bandwidth::new::<byte_per_second>(
-            self.network_bytes_per_second,
-        ));
         let tokens = format::exact(self.seq_len * l.micro_batch / l.cp);
-        vec![
+        let mut lines = vec![
             format!("best layout: {}", describe(l)),
             format!(
                 "compute = {}: each matrix product of T = b·s/CP = {tokens} tokens by its shape on the roofline \
@@ -80,6 +79,42 @@ impl PlanResult {
                 l.pp,
                 l.interleave
             ),
+        ];
+        lines.extend(self.communication_relations(l, &c.step));
+        lines.extend([
+            format!(
+                "optimizer = {}: 32 bytes per updated parameter (its ZeRO shard) at HBM bandwidth",
+                t(s.optimizer)
+            ),
+            format!(
+                "step = compute + bubble + TP + CP + EP + DP + optimizer = {} + {} + {} + {} + {} + {} + {} = {}",
+                t(s.compute),
+                t(s.bubble),
+                t(s.tensor_parallel),
+                t(s.context_parallel),
+                t(s.expert_parallel),
+                t(s.data_parallel),
+                t(s.optimizer),
+                t(s.total)
+            ),
+            format!(
+                "MFU = model FLOPs of the step's {} tokens / (step × {} × {}) = {}  [Chowdhery et al. 2022, App. B]",
+                format::count(c.tokens_per_step),
+                counted(self.gpus, "GPU", "GPUs"),
+                format::compute_rate(self.gpu.peak_flops_per_second),
+                format::percent(c.mfu)
+            ),
+        ]);
+        lines
+    }
+
+    /// The communication parts of step `s` of layout `l`, with their numbers and sources.
+    fn communication_relations(&self, l: &Layout, s: &StepTime) -> Vec<String> {
+        let t = |x: f64| format::time(Time::new::<second>(x));
+        let network = format::bandwidth(Bandwidth::new::<byte_per_second>(
+            self.network_bytes_per_second,
+        ));
+        vec![
             format!(
                 "TP = {}: 4 all-reduces of T·d 16-bit activations per layer (6 with full recompute) over {}, \
                  {} hidden behind the matrix products [Shoeybi et al. 2019; Korthikanti et al. 2022, §4.2.2]",
@@ -106,28 +141,6 @@ impl PlanResult {
                 data_parallel_traffic(l.zero),
                 l.dp * l.cp,
                 format::percent(self.dp_overlap)
-            ),
-            format!(
-                "optimizer = {}: 32 bytes per updated parameter (its ZeRO shard) at HBM bandwidth",
-                t(s.optimizer)
-            ),
-            format!(
-                "step = compute + bubble + TP + CP + EP + DP + optimizer = {} + {} + {} + {} + {} + {} + {} = {}",
-                t(s.compute),
-                t(s.bubble),
-                t(s.tensor_parallel),
-                t(s.context_parallel),
-                t(s.expert_parallel),
-                t(s.data_parallel),
-                t(s.optimizer),
-                t(s.total)
-            ),
-            format!(
-                "MFU = model FLOPs of the step's {} tokens / (step × {} × {}) = {}  [Chowdhery et al. 2022, App. B]",
-                format::count(c.tokens_per_step),
-                counted(self.gpus, "GPU", "GPUs"),
-                format::compute_rate(self.gpu.peak_flops_per_second),
-                format::percent(c.mfu)
             ),
         ]
     }
