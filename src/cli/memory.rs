@@ -99,7 +99,7 @@ impl SetupArgs {
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc memory llama-2-70b --gpu a100-80gb --gpus 64 --tp 8 --pp 2 --zero 1 --sp --recompute selective\n  llmcalc memory gpt-4 --gpu a100-40gb --gpus 24960 --tp 8 --pp 15 --zero 1 --seq-len 8192 --global-batch-tokens 60M"
+    after_help = "Examples:\n  llmcalc memory llama-2-70b --gpu a100-80gb --gpus 64 --tp 8 --pp 2 --zero 1 --sp --recompute selective\n  llmcalc memory llama-2-7b --gpu a100-80gb --gpus 8 --zero 1 --explain\n  llmcalc memory gpt-4 --gpu a100-40gb --gpus 24960 --tp 8 --pp 15 --zero 1 --seq-len 8192 --global-batch-tokens 60M"
 )]
 pub struct MemoryArgs {
     #[command(flatten)]
@@ -107,6 +107,10 @@ pub struct MemoryArgs {
 
     #[command(flatten)]
     layout: LayoutArgs,
+
+    /// Print each part of the worst stage's memory as a formula with its numbers and source
+    #[arg(long)]
+    explain: bool,
 }
 
 /// The dimensions of a layout. `memory` evaluates the one given (each dimension defaults to no split);
@@ -202,7 +206,7 @@ impl MemoryArgs {
         let none =
             (!result.fits).then(|| "the layout does not fit in the GPU's memory".to_string());
         Ok(Answer::new(
-            render::render(&result, |r| r.report(), format)?,
+            render::render(&result, |r| r.report(self.explain), format)?,
             none,
         ))
     }

@@ -18,7 +18,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5"
+    after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan llama-2-7b --gpu h100 --gpus 64 --top 3 --explain\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5"
 )]
 pub struct PlanArgs {
     #[command(flatten)]
@@ -38,6 +38,10 @@ pub struct PlanArgs {
     /// How many layouts to print
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = whole)]
     top: u64,
+
+    /// Print the best layout's step time part by part, each with its numbers and source
+    #[arg(long)]
+    explain: bool,
 
     /// Also draw the result as an SVG chart into FILE
     #[arg(long, value_name = "FILE.svg")]
@@ -67,7 +71,7 @@ impl PlanArgs {
             )
         });
         Ok(Answer::new(
-            render::render(&result, |r| r.report(), format)?,
+            render::render(&result, |r| r.report(self.explain), format)?,
             none,
         ))
     }

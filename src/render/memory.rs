@@ -1,6 +1,6 @@
 //! How `memory` shows its result: tables and headline figures for people, from which every format is derived.
 
-use crate::domain::memory::Layout;
+use crate::domain::memory::{Layout, Memory, Stage};
 use crate::domain::model::flops::Recompute;
 use crate::domain::units::Information;
 use crate::domain::units::format;
@@ -17,9 +17,9 @@ pub fn bytes(b: f64) -> Cell {
 impl MemoryResult {
     /// The report for people and CSV: the layout, headline figures, memory per GPU by part (the
     /// CSV breakdown) and whether it fits.
-    pub fn report(&self) -> Report {
+    pub fn report(&self, explain: bool) -> Report {
         let first = &self.stages[0];
-        let sections = vec![
+        let mut sections = vec![
             self.model.heading(),
             Section::Line(format!(
                 "{} GPU{} of {} ({}); {}\n{}; {:?} optimizer",
@@ -54,7 +54,169 @@ impl MemoryResult {
             },
             Section::Line(self.verdict()),
         ];
+        if explain {
+            sections.push(Section::Line(format!(
+                "Formulas\n{}",
+                self.explain().join("\n")
+            )));
+        }
         Report::new(sections)
+    }
+
+    /// The stage needing most memory (`worst_stage`).
+    fn worst(&self) -> &Memory {
+        let [first, last] = &self.stages;
+        if last.total > first.total {
+            last
+        } else {
+            first
+        }
+    }
+
+    /// Each part of the worst stage as a formula with its numbers substituted and its source.
+    pub fn explain(&self) -> Vec<String> {
+        let m = self.worst();
+        let b = |x: f64| format::bytes(Information::new::<byte>(x));
+        let l = &self.layout;
+        let stage = match m.stage {
+            Stage::First if l.pp == 1 => "the only stage",
+            Stage::First => "the first stage",
+            Stage::Last => "the last stage",
+        };
+        let params = format::count(m.params);
+        let sharded = |from: u8| {
+            if l.zero >= from {
+                let experts = if l.ep > 1 {
+                    "; experts' ÷ DP × CP / EP"
+                } else {
+                    ""
+                };
+                format!(" ÷ {} (DP × CP, ZeRO-{}{experts})", l.dp * l.cp, l.zero)
+            } else {
+                format!(" (whole: ZeRO-{} shards it from stage {from})", l.zero)
+            }
+        };
+        let weight_bytes = self.gpu.precision.bytes().get::<byte>();
+        let state_bytes = self.optimizer.state_bytes();
+        let mut lines = vec![
+            format!(
+                "worst stage: {stage}, {} per GPU of {}",
+                b(m.total),
+                b(m.capacity)
+            ),
+            format!(
+                "weights = parameters × bytes = {params} × {weight_bytes}{} = {}  \
+                 [{} copy for the matrix products: Rajbhandari et al. 2020, §3.1]",
+                sharded(3),
+                b(m.weights),
+                self.gpu.precision.name()
+            ),
+            format!(
+                "gradients = parameters × 2 bytes = {params} × 2{} = {}  \
+                 [16-bit gradients: Rajbhandari et al. 2020, §3.1]",
+                sharded(2),
+                b(m.gradients)
+            ),
+            format!(
+                "optimizer states = parameters × K = {params} × {state_bytes}{} = {}  \
+                 [K = {state_bytes} bytes for {:?} (fp32 master weights and states): Rajbhandari et al. 2020, §3.1]",
+                sharded(1),
+                b(m.optimizer),
+                self.optimizer
+            ),
+        ];
+        lines.extend(self.activation_relations(m));
+        lines.push(format!(
+            "reserve = {}  [kept free for the framework, communication buffers and fragmentation, as --reserve asks]",
+            b(m.reserve)
+        ));
+        lines.push(format!(
+            "total = weights + gradients + optimizer states + activations + {} + reserve = {}",
+            m.parts()[4].0,
+            b(m.total)
+        ));
+        lines
+    }
+
+    /// Activations of the layers in flight and of the stage's edge, with their numbers and sources.
+    fn activation_relations(&self, m: &Memory) -> Vec<String> {
+        let b = |x: f64| format::bytes(Information::new::<byte>(x));
+        let l = &self.layout;
+        let (s, mb) = (self.workload.seq_len, l.micro_batch);
+        let kept = match (l.recompute, l.sp) {
+            (Recompute::Full, sp) => format!(
+                "2·s·b·h{} bytes (full recompute keeps only the layer input)",
+                if sp { "/TP" } else { "" }
+            ),
+            (_, true) => {
+                "s·b·(10·h + 4·q + f)/TP bytes (sequence parallelism) + K/V heads replicated \
+                          over TP (q = heads × head dim, f = MLP width)"
+                    .to_string()
+            }
+            (_, false) => {
+                "s·b·(10·h + (4·q + f)/TP) bytes + K/V heads replicated over TP (q = heads × \
+                           head dim, f = MLP width)"
+                    .to_string()
+            }
+        };
+        let (in_flight, layers) = self.in_flight(m);
+        vec![
+            format!(
+                "activations per layer = {kept}, s = {s} / CP {}, b = {mb}, TP {} = {}  \
+                 [Korthikanti et al. 2022, eq. 1–3; the 5·a·s²·b bytes of attention scores are not stored, \
+                 as FlashAttention-style kernels recompute them (Dao et al. 2022, §3.1)]",
+                l.cp,
+                l.tp,
+                b(m.activations_per_layer)
+            ),
+            format!(
+                "layers in flight = {in_flight} = {}  [1F1B: Narayanan et al. 2021, §2.2; Korthikanti et al. 2022, §4.2.3]",
+                format::sig3(layers)
+            ),
+            format!(
+                "activations = activations per layer × layers in flight = {} × {} = {}",
+                b(m.activations_per_layer),
+                format::sig3(layers),
+                b(m.activations)
+            ),
+            format!(
+                "{} = {}  [{}: Korthikanti et al. 2022, §4.2.3]",
+                m.parts()[4].0,
+                b(m.edge_activations),
+                match (m.stage, l.pp) {
+                    (Stage::First, 1) =>
+                        "the embedding output's 1-byte dropout mask per micro-batch in flight, and the fp32 logits for the loss, 4·s·b·vocabulary/TP bytes",
+                    (Stage::First, _) =>
+                        "the embedding output's 1-byte dropout mask per micro-batch in flight",
+                    (Stage::Last, _) => "the fp32 logits for the loss, 4·s·b·vocabulary/TP bytes",
+                }
+            ),
+        ]
+    }
+
+    /// How many layers' activations stage `m` holds, in words and in number (1F1B).
+    fn in_flight(&self, m: &Memory) -> (String, f64) {
+        let l = &self.layout;
+        if m.stage == Stage::Last {
+            let layers = m.activations / m.activations_per_layer;
+            (
+                "the last stage's layers × 1 micro-batch (it starts each backward at once)"
+                    .to_string(),
+                layers,
+            )
+        } else if l.interleave > 1 && m.micro_batches >= l.pp {
+            let text = format!(
+                "layers per stage × PP × (1 + (PP − 1)/(PP × v)) with PP = {}, v = {} chunks",
+                l.pp, l.interleave
+            );
+            (text, m.layers_in_flight)
+        } else {
+            let text = format!(
+                "layers per stage × min(PP, micro-batches) = layers per stage × min({}, {})",
+                l.pp, m.micro_batches
+            );
+            (text, m.layers_in_flight)
+        }
     }
 
     /// The sequences a step runs and the micro-batches behind them; when the batch asked for is not a

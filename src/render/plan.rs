@@ -1,5 +1,8 @@
 //! How `plan` shows its result: tables and headline figures for people, from which every format is derived.
 
+use crate::domain::memory::Layout;
+use crate::domain::model::flops::Recompute;
+use crate::domain::step::StepTime;
 use crate::domain::units::format;
 use crate::domain::units::unit::{byte_per_second, dollar, second};
 use crate::domain::units::{Bandwidth, Money, Time};
@@ -16,7 +19,7 @@ fn seconds(s: f64) -> Cell {
 impl PlanResult {
     /// The report for people and CSV: the set-up, how many layouts fit, and the fastest of them
     /// (the CSV breakdown, printed with its header even when none fits).
-    pub fn report(&self) -> Report {
+    pub fn report(&self, explain: bool) -> Report {
         let mut sections = vec![
             self.model.heading(),
             Section::Line(self.setup()),
@@ -35,7 +38,111 @@ impl PlanResult {
             title: format!("The {} fastest layouts that fit", self.layouts.len()),
             table,
         });
+        if explain {
+            sections.push(Section::Line(format!(
+                "Formulas\n{}",
+                self.explain().join("\n")
+            )));
+        }
         Report::new(sections)
+    }
+
+    /// The best layout's step time, part by part, with its numbers and the source of each part's model.
+    pub fn explain(&self) -> Vec<String> {
+        let Some(best) = self.layouts.first() else {
+            return Vec::new();
+        };
+        let (c, l) = (&best.candidate, &best.candidate.layout);
+        let s = &c.step;
+        let t = |x: f64| format::time(Time::new::<second>(x));
+        let tokens = format::exact(self.seq_len * l.micro_batch / l.cp);
+        let mut lines = vec![
+            format!("best layout: {}", describe(l)),
+            format!(
+                "compute = {}: each matrix product of T = b·s/CP = {tokens} tokens by its shape on the roofline \
+                 (large ones at {} of the {} peak), fused attention, element-wise work{}, for {} per replica \
+                 [Williams et al. 2009; Dao 2023, §3.1.2; recompute: Korthikanti et al. 2022, §5]",
+                t(s.compute),
+                format::percent(self.kernel_efficiency),
+                format::compute_rate(self.gpu.peak_flops_per_second),
+                if l.recompute == Recompute::None {
+                    ""
+                } else {
+                    " and the recompute"
+                },
+                counted(c.memory.micro_batches, "micro-batch", "micro-batches"),
+            ),
+            format!(
+                "bubble = {}: (PP − 1)/v of a micro-batch's stage time with PP = {}, v = {}, and the first sends \
+                 down the pipeline [Narayanan et al. 2021, §2.2]",
+                t(s.bubble),
+                l.pp,
+                l.interleave
+            ),
+        ];
+        lines.extend(self.communication_relations(l, &c.step));
+        lines.extend([
+            format!(
+                "optimizer = {}: 32 bytes per updated parameter (its ZeRO shard) at HBM bandwidth",
+                t(s.optimizer)
+            ),
+            format!(
+                "step = compute + bubble + TP + CP + EP + DP + optimizer = {} + {} + {} + {} + {} + {} + {} = {}",
+                t(s.compute),
+                t(s.bubble),
+                t(s.tensor_parallel),
+                t(s.context_parallel),
+                t(s.expert_parallel),
+                t(s.data_parallel),
+                t(s.optimizer),
+                t(s.total)
+            ),
+            format!(
+                "MFU = model FLOPs of the step's {} tokens / (step × {} × {}) = {}  [Chowdhery et al. 2022, App. B]",
+                format::count(c.tokens_per_step),
+                counted(self.gpus, "GPU", "GPUs"),
+                format::compute_rate(self.gpu.peak_flops_per_second),
+                format::percent(c.mfu)
+            ),
+        ]);
+        lines
+    }
+
+    /// The communication parts of step `s` of layout `l`, with their numbers and sources.
+    fn communication_relations(&self, l: &Layout, s: &StepTime) -> Vec<String> {
+        let t = |x: f64| format::time(Time::new::<second>(x));
+        let network = format::bandwidth(Bandwidth::new::<byte_per_second>(
+            self.network_bytes_per_second,
+        ));
+        vec![
+            format!(
+                "TP = {}: 4 all-reduces of T·d 16-bit activations per layer (6 with full recompute) over {}, \
+                 {} hidden behind the matrix products [Shoeybi et al. 2019; Korthikanti et al. 2022, §4.2.2]",
+                t(s.tensor_parallel),
+                counted(l.tp, "rank", "ranks"),
+                format::percent(self.tp_overlap)
+            ),
+            format!(
+                "CP = {}: key/value blocks around a ring of {}, hidden behind the attention where it is long \
+                 enough [Liu et al. 2023, Ring Attention]",
+                t(s.context_parallel),
+                counted(l.cp, "rank", "ranks")
+            ),
+            format!(
+                "EP = {}: dispatch and combine all-to-alls over {}, forward and backward, a fitted share \
+                 exposed [Lepikhin et al. 2021, GShard]",
+                t(s.expert_parallel),
+                counted(l.ep, "rank", "ranks")
+            ),
+            format!(
+                "DP = {}: {} over {} ranks (DP × CP) at {network} per GPU across nodes, {} hidden behind the \
+                 backward pass [Rajbhandari et al. 2020, §5, §7]",
+                t(s.data_parallel),
+                data_parallel_traffic(l.zero),
+                l.dp * l.cp,
+                format::percent(self.dp_overlap)
+            ),
+        ]
     }
 
     /// The GPUs, the batch and what the step time is made of.
@@ -133,5 +240,16 @@ impl PlanResult {
             ]);
         }
         table
+    }
+}
+
+/// What the data-parallel ranks exchange at ZeRO stage `zero` (Rajbhandari et al. 2020, §5, §7).
+fn data_parallel_traffic(zero: u8) -> &'static str {
+    match zero {
+        0 => "an all-reduce of the fp32 gradients",
+        1 | 2 => "a reduce-scatter of the gradients and an all-gather of the weights (ZeRO 1–2)",
+        _ => {
+            "the weights gathered forward and backward and the gradients reduce-scattered on every micro-batch (ZeRO-3)"
+        }
     }
 }

@@ -625,3 +625,119 @@ fn compare_says_where_each_price_comes_from() {
     assert_eq!(source("a100-80gb"), "preset");
     assert_eq!(source("h100"), "given");
 }
+
+/// Bytes as the reports print them.
+fn shown_bytes(value: &serde_json::Value) -> String {
+    use llmcalc::domain::units::{Information, format, unit::byte};
+    format::bytes(Information::new::<byte>(value.as_f64().unwrap()))
+}
+
+/// `memory --explain` gives each part of the worst stage with the numbers of the result. Llama 2 70B on
+/// TP 8 × PP 2 × DP 4 with ZeRO-1: the optimizer states are 12 bytes per parameter over the 4
+/// data-parallel ranks, so 3 bytes for each of the first stage's parameters.
+#[test]
+fn memory_explains_each_part() {
+    let args = [
+        "memory",
+        "llama-2-70b",
+        "--gpu",
+        "a100-80gb",
+        "--gpus",
+        "64",
+        "--tp",
+        "8",
+        "--pp",
+        "2",
+        "--zero",
+        "1",
+        "--sp",
+        "--recompute",
+        "selective",
+    ];
+    let result = json(&args);
+    let first = &result["stages"][0];
+    assert_eq!(first["optimizer"], first["params"].as_f64().unwrap() * 3.0);
+    let text = stdout(&[&args[..], &["--explain"]].concat());
+    assert!(text.contains("worst stage: the first stage"), "{text}");
+    for (part, key) in [
+        ("weights =", "weights"),
+        ("gradients =", "gradients"),
+        ("optimizer states =", "optimizer"),
+        ("activations per layer =", "activations_per_layer"),
+        ("activations =", "activations"),
+        ("embedding activations =", "edge_activations"),
+        ("reserve =", "reserve"),
+        ("total =", "total"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(part))
+            .unwrap_or_else(|| panic!("{part} missing: {text}"));
+        assert!(line.contains(&shown_bytes(&first[key])), "{line}");
+    }
+    assert!(text.contains("÷ 4 (DP × CP, ZeRO-1)"), "{text}");
+    assert!(text.contains("min(2, 256) = 80.0"), "{text}");
+    for source in [
+        "Rajbhandari et al. 2020, §3.1",
+        "Korthikanti et al. 2022, eq. 1–3",
+        "Narayanan et al. 2021",
+        "FlashAttention",
+    ] {
+        assert!(text.contains(source), "{source} missing: {text}");
+    }
+}
+
+/// `plan --explain` gives each step-time part of the best layout with the numbers of the result, and
+/// the parts add up to the step: Llama 2 7B on 64 H100.
+#[test]
+fn plan_explains_each_part() {
+    use llmcalc::domain::units::{Time, format, unit::second};
+    let args = [
+        "plan",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "64",
+        "--top",
+        "2",
+    ];
+    let result = json(&args);
+    let best = &result["layouts"][0];
+    let text = stdout(&[&args[..], &["--explain"]].concat());
+    let shown = |key: &str| format::time(Time::new::<second>(best["step"][key].as_f64().unwrap()));
+    for (part, key, source) in [
+        ("compute =", "compute", "Williams et al. 2009"),
+        ("bubble =", "bubble", "Narayanan et al. 2021, §2.2"),
+        ("TP =", "tensor_parallel", "Shoeybi et al. 2019"),
+        ("CP =", "context_parallel", "Liu et al. 2023"),
+        ("EP =", "expert_parallel", "Lepikhin et al. 2021"),
+        ("DP =", "data_parallel", "Rajbhandari et al. 2020"),
+        ("optimizer =", "optimizer", "HBM bandwidth"),
+        ("step =", "total", "optimizer ="),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(part))
+            .unwrap_or_else(|| panic!("{part} missing: {text}"));
+        assert!(line.contains(&shown(key)), "{line}");
+        assert!(line.contains(source), "{line}");
+    }
+    let sum: f64 = [
+        "compute",
+        "bubble",
+        "tensor_parallel",
+        "context_parallel",
+        "expert_parallel",
+        "data_parallel",
+        "optimizer",
+    ]
+    .iter()
+    .map(|k| best["step"][*k].as_f64().unwrap())
+    .sum();
+    assert!((sum / best["step"]["total"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    assert!(
+        text.contains(&format::percent(best["mfu"].as_f64().unwrap())),
+        "{text}"
+    );
+}
