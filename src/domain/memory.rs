@@ -851,7 +851,8 @@ pub fn memory(
     let layers_in_flight = layers_in_flight(stage_layers, layout, m);
     let capacity = opts.capacity.get::<byte>();
     let reserve = opts.reserve.bytes(capacity);
-    let stage = |stage: Stage, edge_params: f64, edge_activations: f64, activations: f64| {
+    let stage = |stage: Stage, edge_params: f64, edge_activations: f64, layers_in_flight: f64| {
+        let activations = per_layer * layers_in_flight;
         let dense = dense + edge_params;
         let [weights, gradients, optimizer] = model_states(layout, opts, dense, experts);
         let total = weights + gradients + optimizer + activations + edge_activations + reserve;
@@ -873,12 +874,7 @@ pub fn memory(
     };
     let (first_edge, last_edge) = edge_params(shape, layout);
     let (embedding_mask, last_logits) = edge_activations(shape, layout, workload, m);
-    let first = stage(
-        Stage::First,
-        first_edge,
-        embedding_mask,
-        per_layer * layers_in_flight,
-    );
+    let first = stage(Stage::First, first_edge, embedding_mask, layers_in_flight);
     if layout.pp == 1 {
         // One stage: it holds both ends.
         let mut only = first;
@@ -887,12 +883,7 @@ pub fn memory(
         return [only, only];
     }
     // The last stage finishes each micro-batch's forward and starts its backward at once: one in flight.
-    let last = stage(
-        Stage::Last,
-        last_edge,
-        last_logits,
-        per_layer * stage_layers,
-    );
+    let last = stage(Stage::Last, last_edge, last_logits, stage_layers);
     [first, last]
 }
 

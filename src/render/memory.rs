@@ -198,11 +198,10 @@ impl MemoryResult {
     fn in_flight(&self, m: &Memory) -> (String, f64) {
         let l = &self.layout;
         if m.stage == Stage::Last {
-            let layers = m.activations / m.activations_per_layer;
             (
                 "the last stage's layers × 1 micro-batch (it starts each backward at once)"
                     .to_string(),
-                layers,
+                m.layers_in_flight,
             )
         } else if l.interleave > 1 && m.micro_batches >= l.pp {
             let text = format!(
