@@ -353,6 +353,9 @@ pub struct Shape {
     pub tied: bool,
     /// Multi-head Latent Attention, whose projections step times by their own shapes.
     pub mla: Option<Mla>,
+    /// Multi-token prediction modules trained beside the model (DeepSeek-V3 report §2.2), each a block
+    /// like the last layer with its own output layer, on the last pipeline stage.
+    pub mtp_modules: f64,
     /// The attention window of windowed layers, and the share of the layers it applies to.
     pub window: Option<u64>,
     pub windowed_share: f64,
@@ -412,6 +415,7 @@ impl Shape {
             moe_layers: s.moe_layers(),
             tied: arch.tied_embeddings,
             mla: s.mla,
+            mtp_modules: s.mtp_modules as f64,
             window: s.window.map(|w| w.size),
             windowed_share: s.windowed_layers() as f64 / s.layers as f64,
             ..Shape::default()

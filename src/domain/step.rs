@@ -283,11 +283,24 @@ impl Micro<'_> {
         let mix = |f: fn(&LayerTime) -> f64| {
             layers * ((1.0 - moe_share) * f(&dense) + moe_share * f(&moe))
         };
+        // Multi-token prediction modules sit on the last stage with the output layer: each is a block
+        // like the last layer (MoE where the stack has experts), its 2d → d projection and its own
+        // output layer (DeepSeek-V3 report §2.2).
+        let mtp = self.shape.mtp_modules;
+        let block = if self.shape.moe_layers > 0 {
+            moe
+        } else {
+            dense
+        };
+        let d = self.shape.d_model;
+        let projection = 3.0 * self.model.device.gemm(self.tokens, d / self.tp(), 2.0 * d);
         LayerTime {
-            compute: mix(|l| l.compute) + self.output_layer(),
-            tensor_parallel: mix(|l| l.tensor_parallel),
-            context_parallel: mix(|l| l.context_parallel),
-            expert_parallel: mix(|l| l.expert_parallel),
+            compute: mix(|l| l.compute)
+                + self.output_layer()
+                + mtp * (block.compute + projection + self.output_layer()),
+            tensor_parallel: mix(|l| l.tensor_parallel) + mtp * block.tensor_parallel,
+            context_parallel: mix(|l| l.context_parallel) + mtp * block.context_parallel,
+            expert_parallel: mix(|l| l.expert_parallel) + mtp * block.expert_parallel,
         }
     }
 
@@ -501,6 +514,33 @@ mod tests {
         );
         let again = gemms + attention;
         assert!((full.compute - expected - again).abs() < 1e-12 * expected);
+    }
+
+    #[test]
+    fn a_multi_token_prediction_module_costs_one_more_block_and_output_layer() {
+        // One MTP module on the one-layer model: the stage runs the layer and the output layer twice,
+        // plus the 2d → d projection, 3 × 2·T·d·2d FLOPs at 0.8 of 1 PFLOP/s.
+        let workload = workload(1);
+        let plain = step_time(
+            &shape(),
+            &one_gpu(Recompute::None),
+            &workload,
+            &model(0.8, 0.4),
+        );
+        let mut with_mtp = shape();
+        with_mtp.mtp_modules = 1.0;
+        let step = step_time(
+            &with_mtp,
+            &one_gpu(Recompute::None),
+            &workload,
+            &model(0.8, 0.4),
+        );
+        let projection = 3.0 * 2.0 * 2048.0 * 1024.0 * 2048.0 / (1e15 * 0.8);
+        let expected = 2.0 * plain.compute + projection;
+        assert!(
+            (step.compute - expected).abs() < 1e-12 * expected,
+            "{step:?}"
+        );
     }
 
     #[test]
