@@ -55,10 +55,7 @@ impl MemoryResult {
             Section::Line(self.verdict()),
         ];
         if explain {
-            sections.push(Section::Line(format!(
-                "Formulas\n{}",
-                self.explain().join("\n")
-            )));
+            sections.push(Section::formulas(&self.explain()));
         }
         Report::new(sections)
     }

@@ -75,10 +75,7 @@ impl MfuResult {
             sections.push(Section::Line(format!("warning: {warning}")));
         }
         if explain {
-            sections.push(Section::Line(format!(
-                "Formulas\n{}",
-                self.explain().join("\n")
-            )));
+            sections.push(Section::formulas(&self.explain()));
         }
         Report::new(sections)
     }

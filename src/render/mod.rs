@@ -510,6 +510,13 @@ pub enum Section {
     Table { title: String, table: Table },
 }
 
+impl Section {
+    /// The `--explain` block: each formula on its line, with its numbers and source.
+    pub fn formulas(lines: &[String]) -> Section {
+        Section::Line(format!("Formulas\n{}", lines.join("\n")))
+    }
+}
+
 /// What a command prints: sections for people, of which the first table is the breakdown that
 /// `--format csv` prints, unless the report was given its own.
 #[derive(Clone, Debug, PartialEq)]

@@ -39,10 +39,7 @@ impl PlanResult {
             table,
         });
         if explain {
-            sections.push(Section::Line(format!(
-                "Formulas\n{}",
-                self.explain().join("\n")
-            )));
+            sections.push(Section::formulas(&self.explain()));
         }
         Report::new(sections)
     }

@@ -147,10 +147,7 @@ impl TrainResult {
             table: self.parts_table(),
         });
         if explain {
-            sections.push(Section::Line(format!(
-                "Formulas\n{}",
-                self.explain().join("\n")
-            )));
+            sections.push(Section::formulas(&self.explain()));
         }
         Report::with_csv(sections, csv)
     }

@@ -637,23 +637,7 @@ fn shown_bytes(value: &serde_json::Value) -> String {
 /// data-parallel ranks, so 3 bytes for each of the first stage's parameters.
 #[test]
 fn memory_explains_each_part() {
-    let args = [
-        "memory",
-        "llama-2-70b",
-        "--gpu",
-        "a100-80gb",
-        "--gpus",
-        "64",
-        "--tp",
-        "8",
-        "--pp",
-        "2",
-        "--zero",
-        "1",
-        "--sp",
-        "--recompute",
-        "selective",
-    ];
+    let args = crate::LLAMA_70B_LAYOUT;
     let result = json(&args);
     let first = &result["stages"][0];
     assert_eq!(first["optimizer"], first["params"].as_f64().unwrap() * 3.0);
@@ -723,18 +707,10 @@ fn plan_explains_each_part() {
         assert!(line.contains(&shown(key)), "{line}");
         assert!(line.contains(source), "{line}");
     }
-    let sum: f64 = [
-        "compute",
-        "bubble",
-        "tensor_parallel",
-        "context_parallel",
-        "expert_parallel",
-        "data_parallel",
-        "optimizer",
-    ]
-    .iter()
-    .map(|k| best["step"][*k].as_f64().unwrap())
-    .sum();
+    let sum: f64 = crate::STEP_PARTS
+        .iter()
+        .map(|k| best["step"][*k].as_f64().unwrap())
+        .sum();
     assert!((sum / best["step"]["total"].as_f64().unwrap() - 1.0).abs() < 1e-9);
     assert!(
         text.contains(&format::percent(best["mfu"].as_f64().unwrap())),

@@ -78,6 +78,17 @@ pub fn fails(args: &[&str]) -> String {
     String::from_utf8(output.stderr).unwrap()
 }
 
+/// The parts of a step's time in `plan`'s JSON, which add up to `total`.
+pub const STEP_PARTS: [&str; 7] = [
+    "compute",
+    "bubble",
+    "tensor_parallel",
+    "context_parallel",
+    "expert_parallel",
+    "data_parallel",
+    "optimizer",
+];
+
 /// `memory` of Llama 2 70B on 64 A100-80GB: TP 8 × PP 2, ZeRO-1, sequence parallelism and selective
 /// recompute.
 pub const LLAMA_70B_LAYOUT: [&str; 15] = [

@@ -147,18 +147,10 @@ fn plan_ranks_fitting_layouts_by_step_time() {
     for l in layouts {
         assert!(l["memory"]["total"].as_f64().unwrap() <= 80.0 * GIB);
         let s = &l["step"];
-        let parts: f64 = [
-            "compute",
-            "bubble",
-            "tensor_parallel",
-            "context_parallel",
-            "expert_parallel",
-            "data_parallel",
-            "optimizer",
-        ]
-        .iter()
-        .map(|k| s[k].as_f64().unwrap())
-        .sum();
+        let parts: f64 = crate::STEP_PARTS
+            .iter()
+            .map(|k| s[k].as_f64().unwrap())
+            .sum();
         assert!(close(s["total"].as_f64().unwrap(), parts, 1e-12));
         // Days: 2T tokens over the tokens per step, times the step time.
         let days = l["training_seconds"].as_f64().unwrap();
