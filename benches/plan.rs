@@ -46,6 +46,7 @@ fn bench(c: &mut Criterion) {
         recompute: Recompute::Full,
         micro_batch: 1,
         interleave: 1,
+        replicas: 1,
     };
     group.throughput(Throughput::Elements(1));
     group.bench_function("one layout", |b| {

@@ -99,7 +99,7 @@ impl SetupArgs {
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc memory llama-2-70b --gpu a100-80gb --gpus 64 --tp 8 --pp 2 --zero 1 --sp --recompute selective\n  llmcalc memory llama-2-7b --gpu a100-80gb --gpus 8 --zero 1 --explain\n  llmcalc memory gpt-4 --gpu a100-40gb --gpus 24960 --tp 8 --pp 15 --zero 1 --seq-len 8192 --global-batch-tokens 60M"
+    after_help = "Examples:\n  llmcalc memory llama-2-70b --gpu a100-80gb --gpus 64 --tp 8 --pp 2 --zero 1 --sp --recompute selective\n  llmcalc memory llama-2-7b --gpu a100-80gb --gpus 8 --zero 1 --explain\n  llmcalc memory gpt-4 --gpu a100-40gb --gpus 24960 --tp 8 --pp 15 --zero 1 --seq-len 8192 --global-batch-tokens 60M\n  llmcalc memory llama-3.1-8b --gpu h100 --gpus 64 --zero 3 --replicate 8"
 )]
 pub struct MemoryArgs {
     #[command(flatten)]
@@ -161,6 +161,12 @@ pub struct LayoutArgs {
     /// plan: searched among the divisors of a stage's layers]
     #[arg(long, value_name = "N", value_parser = whole)]
     interleave: Option<u64>,
+
+    /// Hybrid sharding (HSDP): split the data- and context-parallel ranks into N replica groups, ZeRO
+    /// sharding within each and one gradient all-reduce across them [memory: 1; plan: 1, or shards
+    /// within one scale-up domain for ZeRO-3]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    replicate: Option<u64>,
 }
 
 impl LayoutArgs {
@@ -177,6 +183,7 @@ impl LayoutArgs {
             recompute: self.recompute.unwrap_or(Recompute::None),
             micro_batch: self.micro_batch.unwrap_or(1),
             interleave: self.interleave.unwrap_or(1),
+            replicas: self.replicate.unwrap_or(1),
         }
     }
 
@@ -193,6 +200,7 @@ impl LayoutArgs {
             recompute: self.recompute,
             micro_batch: self.micro_batch,
             interleave: self.interleave,
+            replicas: self.replicate,
         }
     }
 }

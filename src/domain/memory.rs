@@ -152,6 +152,11 @@ pub enum Violation {
         batch: u64,
     },
     ZeroStage(u8),
+    Replicas {
+        replicas: u64,
+        group: u64,
+    },
+    ReplicasUnsharded,
     Chunks {
         interleave: u64,
         pp: u64,
@@ -173,6 +178,7 @@ impl Violation {
             Violation::InterleaveOneStage | Violation::Chunks { .. } => Input::Interleave,
             Violation::BatchTooSmall { .. } => Input::MicroBatch,
             Violation::ZeroStage(_) => Input::Zero,
+            Violation::Replicas { .. } | Violation::ReplicasUnsharded => Input::Replicate,
         }
     }
 
@@ -217,6 +223,13 @@ impl Violation {
                 "DP {dp} × micro-batch {micro_batch} is more than the {batch} sequences of a step"
             ),
             Violation::ZeroStage(z) => format!("{z} is not a ZeRO stage: 0, 1, 2 or 3"),
+            Violation::Replicas { replicas, group } => format!(
+                "{replicas} replica groups do not divide the {group} data- and context-parallel ranks \
+                 (each expert's, with expert parallelism)"
+            ),
+            Violation::ReplicasUnsharded => {
+                "hybrid sharding needs ZeRO stage 1 or more (stage 0 shards nothing)".into()
+            }
             Violation::Chunks {
                 interleave,
                 pp,
@@ -308,6 +321,23 @@ pub struct Layout {
     pub micro_batch: u64,
     /// Model chunks per pipeline stage (1 = plain 1F1B; more = interleaved, Narayanan et al. 2021).
     pub interleave: u64,
+    /// Hybrid sharding (HSDP): the data- and context-parallel ranks form `replicas` groups, ZeRO shards
+    /// the model states within each group and the groups hold copies, joined by one gradient
+    /// all-reduce a step (Zhao et al. 2023, "PyTorch FSDP", §3.2.2; torchtitan's `dp_replicate` ×
+    /// `dp_shard`). 1 = ZeRO over all of them.
+    pub replicas: u64,
+}
+
+impl Layout {
+    /// Ranks a ZeRO shard spans: the data- and context-parallel ranks of one replica group.
+    pub fn shard_ranks(&self) -> u64 {
+        self.dp * self.cp / self.replicas.max(1)
+    }
+
+    /// Ranks an expert's ZeRO shard spans: its data- and context-parallel copies in one replica group.
+    pub fn expert_shard_ranks(&self) -> u64 {
+        (self.dp * self.cp / self.ep.max(1) / self.replicas.max(1)).max(1)
+    }
 }
 
 /// What the memory model needs of a model, computed once so that a layout evaluates without
@@ -546,6 +576,7 @@ impl Shape {
             (Input::Ep, ep),
             (Input::MicroBatch, layout.micro_batch),
             (Input::Interleave, layout.interleave),
+            (Input::Replicate, layout.replicas),
         ] {
             if value == 0 {
                 return Some(Violation::Zero(input));
@@ -572,6 +603,13 @@ impl Shape {
         if !(dp * cp).is_multiple_of(ep) {
             return Some(Violation::EpGroup { ep, group: dp * cp });
         }
+        let expert_group = dp * cp / ep;
+        if !expert_group.is_multiple_of(layout.replicas) {
+            return Some(Violation::Replicas {
+                replicas: layout.replicas,
+                group: expert_group,
+            });
+        }
         None
     }
 
@@ -591,6 +629,9 @@ impl Shape {
         }
         if layout.zero > 3 {
             return Some(Violation::ZeroStage(layout.zero));
+        }
+        if layout.replicas > 1 && layout.zero == 0 {
+            return Some(Violation::ReplicasUnsharded);
         }
         if pp.saturating_mul(layout.interleave) > self.layers {
             return Some(Violation::Chunks {
@@ -816,7 +857,8 @@ fn edge_activations(
 
 /// Bytes of weights, gradients and optimizer state of `dense` and `experts` parameters on one GPU,
 /// with ZeRO's sharding (Rajbhandari et al. 2020, §3.1): stage 1 shards the optimizer state, 2 also
-/// the gradients, 3 also the weights, over the data-parallel group, the experts' over its share of it.
+/// the gradients, 3 also the weights, over the data-parallel group, the experts' over its share of it;
+/// with hybrid sharding over one replica group's share (Zhao et al. 2023, §3.2.2).
 fn model_states(layout: &Layout, opts: &MemoryOptions, dense: f64, experts: f64) -> [f64; 3] {
     let weight_bytes = opts.weights.precision().bytes().get::<byte>();
     // Gradients are kept in 16 bits (Rajbhandari et al. 2020, §3.1).
@@ -824,8 +866,8 @@ fn model_states(layout: &Layout, opts: &MemoryOptions, dense: f64, experts: f64)
     // Context-parallel ranks hold the same weights and join the data-parallel ranks in reducing the
     // gradients and sharding the states (Megatron-LM folds CP into the data-parallel group).
     let (dp, expert_dp) = (
-        (layout.dp * layout.cp) as f64,
-        (layout.dp * layout.cp / layout.ep) as f64,
+        layout.shard_ranks() as f64,
+        layout.expert_shard_ranks() as f64,
     );
     let shard = |bytes: f64, from: u8| {
         if layout.zero >= from {
@@ -979,6 +1021,7 @@ mod tests {
             recompute,
             micro_batch: 1,
             interleave: 1,
+            replicas: 1,
         }
     }
 

@@ -221,6 +221,7 @@ pub struct Pins {
     pub recompute: Option<Recompute>,
     pub micro_batch: Option<u64>,
     pub interleave: Option<u64>,
+    pub replicas: Option<u64>,
 }
 
 /// Evaluates one layout: its memory and, when it fits, its step time.
@@ -261,7 +262,9 @@ impl Ranked {
     fn key(&self) -> (f64, f64, u64) {
         let c = &self.0;
         let l = &c.layout;
-        let complexity = l.tp * l.cp * l.pp * l.ep * l.interleave + u64::from(l.zero);
+        let complexity = l.tp * l.cp * l.pp * l.ep * l.interleave
+            + u64::from(l.zero)
+            + u64::from(l.replicas > 1);
         (c.step.total / c.tokens_per_step, c.memory.total, complexity)
     }
 }
@@ -395,16 +398,42 @@ fn splits(
     out
 }
 
+/// The sharding choices of one layout, tried together so that only the best is kept: ZeRO 0–3 over
+/// all data- and context-parallel ranks (or the pinned replica groups), and, unless pinned, ZeRO-3
+/// sharded within one scale-up domain and replicated across domains (hybrid sharding, whose
+/// per-micro-batch gathers then stay on the fast links; Zhao et al. 2023, §3.2.2).
+fn shardings(base: Layout, zeros: &[u8], pins: Pins, domain: u64) -> [Option<Layout>; 5] {
+    let mut group = [None; 5];
+    let replicas = pins.replicas.unwrap_or(1);
+    for (slot, &zero) in group.iter_mut().zip(zeros) {
+        *slot = Some(Layout {
+            zero,
+            replicas,
+            ..base
+        });
+    }
+    let ranks = base.dp * base.cp;
+    let in_domain = (domain / base.tp).clamp(1, ranks);
+    if pins.replicas.is_none() && zeros.contains(&3) && in_domain < ranks {
+        group[4] = Some(Layout {
+            zero: 3,
+            replicas: ranks / in_domain,
+            ..base
+        });
+    }
+    group
+}
+
 /// Every layout the search tries for one (TP, CP, PP) split, in a fixed order (EP, sequence
 /// parallelism, recompute, interleaving, micro-batches of powers of two up to a replica's batch), each
-/// with its ZeRO stages together so that only the best of them is kept.
+/// with its sharding choices together ([`shardings`]).
 fn layouts(
     shape: &Shape,
     (tp, cp, pp): (u64, u64, u64),
-    dp: u64,
+    (dp, domain): (u64, u64),
     per_replica: u64,
     pins: Pins,
-) -> impl Iterator<Item = [Option<Layout>; 4]> {
+) -> impl Iterator<Item = [Option<Layout>; 5]> {
     let chunk_counts = divisors(shape.stage_layers(pp) as u64).filter(move |v| *v == 1 || pp > 1);
     let interleaves: Vec<u64> = values(pins.interleave, chunk_counts).collect();
     let zeros: Vec<u8> = values(pins.zero, 0..=3u8).collect();
@@ -430,22 +459,20 @@ fn layouts(
                         let powers = std::iter::successors(Some(1u64), |m| m.checked_mul(2))
                             .take_while(move |m| *m <= per_replica);
                         values(pins.micro_batch, powers).map(move |micro_batch| {
-                            let mut group = [None; 4];
-                            for (slot, &zero) in group.iter_mut().zip(&zeros) {
-                                *slot = Some(Layout {
-                                    tp,
-                                    cp,
-                                    pp,
-                                    ep,
-                                    dp,
-                                    sp,
-                                    zero,
-                                    recompute,
-                                    micro_batch,
-                                    interleave,
-                                });
-                            }
-                            group
+                            let base = Layout {
+                                tp,
+                                cp,
+                                pp,
+                                ep,
+                                dp,
+                                sp,
+                                zero: 0,
+                                recompute,
+                                micro_batch,
+                                interleave,
+                                replicas: 1,
+                            };
+                            shardings(base, &zeros, pins, domain)
                         })
                     })
                 })
@@ -481,10 +508,10 @@ fn search_split(
         refused: None,
         smallest_batch: None,
     };
-    for group in layouts(shape, split, dp, per_replica, pins) {
+    let node = setup.step.gpus_per_node;
+    for group in layouts(shape, split, (dp, node), per_replica, pins) {
         let mut best: Option<Candidate> = None;
         for layout in group.iter().flatten() {
-            let node = setup.step.gpus_per_node;
             if let Some(v) = shape.violation(layout, gpus, node, workload.global_batch) {
                 if let Violation::BatchTooSmall { dp, .. } = v {
                     found.smallest_batch = Some(found.smallest_batch.map_or(dp, |b| b.min(dp)));

@@ -28,7 +28,9 @@
 //! - data parallelism: with ZeRO 0 an all-reduce of the fp32 gradients, with ZeRO 1–2 their
 //!   reduce-scatter and the all-gather of the updated weights, with ZeRO-3 / FSDP an all-gather of the
 //!   weights forward and again backward and a reduce-scatter of the gradients on every micro-batch
-//!   (Rajbhandari et al. 2020, §5, §7), over the data- and context-parallel ranks;
+//!   (Rajbhandari et al. 2020, §5, §7), over the data- and context-parallel ranks; with hybrid
+//!   sharding these run within each replica group and one all-reduce of each rank's gradient shard
+//!   crosses the groups per step (Zhao et al. 2023, "PyTorch FSDP", §3.2.2);
 //! - the optimizer update: read and write of the fp32 master weights and the two Adam moments, the
 //!   gradient read and the weight write, 32 bytes per parameter a GPU updates, at HBM bandwidth.
 //!
@@ -332,8 +334,7 @@ fn data_parallel(
     params: (f64, f64),
 ) -> f64 {
     let fabric = &model.fabric;
-    let group = layout.dp * layout.cp;
-    let expert_group = group / layout.ep;
+    let (group, expert_group) = (layout.shard_ranks(), layout.expert_shard_ranks());
     // fp32 gradient reduction, as Megatron-LM and FSDP's mixed precision default to.
     let (grad, weight) = (4.0, model.weight_bytes);
     let sync = |p: f64, ranks: u64, stride: u64| match layout.zero {
@@ -348,23 +349,34 @@ fn data_parallel(
                     + fabric.all_gather(grad * p, ranks, stride))
         }
     };
+    // Across replica groups: the gradient shard each rank holds, all-reduced among its copies, whose
+    // ranks sit a whole group apart.
+    let replicate = |p: f64, ranks: u64, stride: u64| {
+        fabric.all_reduce(grad * p / ranks as f64, layout.replicas, stride * ranks)
+    };
     let (dense, experts) = params;
-    let time = sync(dense, group, layout.tp) + sync(experts, expert_group, layout.tp * layout.ep);
+    let expert_stride = layout.tp * layout.ep;
+    let time = sync(dense, group, layout.tp)
+        + sync(experts, expert_group, expert_stride)
+        + replicate(dense, group, layout.tp)
+        + replicate(experts, expert_group, expert_stride);
     (1.0 - model.dp_overlap) * time
 }
 
 /// Seconds of the optimizer update: read and write of the fp32 master weights and the two Adam
 /// moments, the gradient read and the weight write, 32 bytes per parameter a GPU updates, at HBM
-/// bandwidth; ZeRO 1 and above shard the update over the data- and context-parallel ranks.
+/// bandwidth; ZeRO 1 and above shard the update over the data- and context-parallel ranks (of one
+/// replica group with hybrid sharding).
 fn optimizer_update(model: &StepModel, layout: &Layout, params: (f64, f64)) -> f64 {
-    let shards = if layout.zero >= 1 {
-        (layout.dp * layout.cp) as f64
+    let (dense, experts) = if layout.zero >= 1 {
+        (
+            params.0 / layout.shard_ranks() as f64,
+            params.1 / layout.expert_shard_ranks() as f64,
+        )
     } else {
-        1.0
+        params
     };
-    model
-        .device
-        .memory_bound(32.0 * (params.0 + params.1) / shards)
+    model.device.memory_bound(32.0 * (dense + experts))
 }
 
 /// The estimated time of one optimizer step of `layout`: its micro-batches on the slowest stage
@@ -479,6 +491,7 @@ mod tests {
             recompute,
             micro_batch: 1,
             interleave: 1,
+            replicas: 1,
         }
     }
 

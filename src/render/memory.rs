@@ -88,7 +88,16 @@ impl MemoryResult {
                 } else {
                     ""
                 };
-                format!(" ÷ {} (DP × CP, ZeRO-{}{experts})", l.dp * l.cp, l.zero)
+                let replicas = if l.replicas > 1 {
+                    format!(" / {} replica groups", l.replicas)
+                } else {
+                    String::new()
+                };
+                format!(
+                    " ÷ {} (DP × CP{replicas}, ZeRO-{}{experts})",
+                    l.shard_ranks(),
+                    l.zero
+                )
             } else {
                 format!(" (whole: ZeRO-{} shards it from stage {from})", l.zero)
             }
@@ -299,7 +308,7 @@ pub fn describe(l: &Layout) -> String {
         Recompute::Full => "full recompute",
     };
     format!(
-        "TP {}{} × PP {} × DP {}{}{}, ZeRO-{}, {recompute}, micro-batch {}{}",
+        "TP {}{} × PP {} × DP {}{}{}, ZeRO-{}{}, {recompute}, micro-batch {}{}",
         l.tp,
         if l.cp > 1 {
             format!(" × CP {}", l.cp)
@@ -315,6 +324,15 @@ pub fn describe(l: &Layout) -> String {
         },
         if l.sp { " with SP" } else { "" },
         l.zero,
+        if l.replicas > 1 {
+            format!(
+                " sharded over {} ranks × {} replicas (HSDP)",
+                l.shard_ranks(),
+                l.replicas
+            )
+        } else {
+            String::new()
+        },
         l.micro_batch,
         if l.interleave > 1 {
             format!(", {} chunks per stage", l.interleave)

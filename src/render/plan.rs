@@ -132,11 +132,20 @@ impl PlanResult {
                 counted(l.ep, "rank", "ranks")
             ),
             format!(
-                "DP = {}: {} over {} ranks (DP × CP) at {network} per GPU across nodes, {} hidden behind the \
+                "DP = {}: {} over {} ranks (DP × CP{}) at {network} per GPU across nodes, {} hidden behind the \
                  backward pass [Rajbhandari et al. 2020, §5, §7]",
                 t(s.data_parallel),
                 data_parallel_traffic(l.zero),
-                l.dp * l.cp,
+                l.shard_ranks(),
+                if l.replicas > 1 {
+                    format!(
+                        " / {} replica groups, whose gradient shards are then all-reduced across the \
+                         groups [Zhao et al. 2023, PyTorch FSDP, §3.2.2]",
+                        l.replicas
+                    )
+                } else {
+                    String::new()
+                },
                 format::percent(self.dp_overlap)
             ),
         ]

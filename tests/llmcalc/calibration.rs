@@ -222,7 +222,18 @@ fn layout(run: &Run) -> Layout {
         recompute,
         micro_batch,
         interleave: l.vp.unwrap_or(1).max(1),
+        replicas: shard_group(fsdp).map_or(1, |g| (dp * cp / g).max(1)),
     }
+}
+
+/// The ranks a Megatron-FSDP row shards over, where it names them (`megatron-fsdp(group=64)`): fewer
+/// than the data-parallel ranks would be hybrid sharding.
+fn shard_group(fsdp: &str) -> Option<u64> {
+    fsdp.split("group=")
+        .nth(1)?
+        .trim_end_matches(')')
+        .parse()
+        .ok()
 }
 
 /// The attention kernel a row ran: MosaicML's sweeps name Triton where they used it (by default in
