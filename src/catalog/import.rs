@@ -64,6 +64,14 @@ impl Reader<'_> {
             .ok_or_else(|| ImportError(format!("`{key}` is missing")))
     }
 
+    /// A whole number the family's configuration class supplies when the file leaves it out.
+    fn need_or(&mut self, key: &'static str, default: Option<u64>) -> Result<u64, ImportError> {
+        match default {
+            Some(d) => Ok(self.uint(key)?.unwrap_or(d)),
+            None => self.need(key),
+        }
+    }
+
     fn boolean(&mut self, key: &'static str, default: bool) -> Result<bool, ImportError> {
         match self.get(key) {
             None => Ok(default),
@@ -233,6 +241,19 @@ fn t5(r: &mut Reader) -> Result<Mapped, ImportError> {
     })
 }
 
+/// What `transformers`' configuration class supplies for a field a family's config.json may leave
+/// out: `Gemma3TextConfig` (transformers 4.50) has vocab_size 262,208, max_position_embeddings 131,072
+/// and hidden_activation gelu_pytorch_tanh, and the published google/gemma-3-27b-it text_config lists
+/// none of them (as quoted in NVIDIA/TensorRT-LLM `tests/unittest/_torch/modeling/test_modeling_gemma3.py`);
+/// Gemma 1 and 2 default to gelu_pytorch_tanh too.
+fn class_default(model_type: &str, key: &str) -> Option<u64> {
+    match (model_type, key) {
+        ("gemma3" | "gemma3_text", "vocab_size") => Some(262_208),
+        ("gemma3" | "gemma3_text", "max_position_embeddings") => Some(131_072),
+        _ => None,
+    }
+}
+
 /// Llama and the families that share its layout (Mistral, Mixtral, Qwen2/3 and their MoE, DeepSeek,
 /// Kimi K2, Gemma 1–3, Llama 4, gpt-oss, Phi-3, OLMo 2): rotary positions, RMSNorm, gated MLPs,
 /// grouped-query attention; what a family adds is set by [`details`].
@@ -242,15 +263,19 @@ fn llama(model_type: &str, r: &mut Reader) -> Result<Mapped, ImportError> {
     let kv = r.uint("num_key_value_heads")?.unwrap_or(heads);
     let act = match r.text("hidden_act")? {
         Some(act) => act,
-        None => r
-            .text("hidden_activation")?
-            .unwrap_or_else(|| "silu".into()),
+        None => r.text("hidden_activation")?.unwrap_or_else(|| {
+            let gemma = model_type.starts_with("gemma");
+            if gemma { "gelu_pytorch_tanh" } else { "silu" }.into()
+        }),
     };
     let ffn = r.need("intermediate_size")?;
     let architecture = ArchitectureSpec {
-        vocab: Some(r.need("vocab_size")?),
+        vocab: Some(r.need_or("vocab_size", class_default(model_type, "vocab_size"))?),
         d_model: Some(d),
-        context: Some(r.need("max_position_embeddings")?),
+        context: Some(r.need_or(
+            "max_position_embeddings",
+            class_default(model_type, "max_position_embeddings"),
+        )?),
         positional: Some(Positional::Rotary),
         tied_embeddings: Some(r.boolean("tie_word_embeddings", model_type.starts_with("gemma"))?),
         norm: Some(Norm::RmsNorm),
@@ -401,7 +426,9 @@ fn periodic(marked: &[bool]) -> Periodic {
 /// Llama 4's chunked attention (`attention_chunk_size`) on the layers with rotary positions, every
 /// k-th layer global without them (`no_rope_layers` 0; Llama 4 model card, "iRoPE"). A query of a
 /// chunked layer sees at most the chunk, so it is counted as a window of the chunk's size, an upper
-/// bound (on average it sees half a chunk).
+/// bound (on average it sees half a chunk). The published Scout and Maverick configs leave
+/// `no_rope_layers` empty: `Llama4TextConfig` (transformers 4.51) then makes every
+/// `no_rope_layer_interval`-th layer (4 by default) global.
 fn chunks(r: &mut Reader) -> Result<Option<WindowSpec>, ImportError> {
     let Some(size) = r.uint("attention_chunk_size")? else {
         return Ok(None);
@@ -411,6 +438,19 @@ fn chunks(r: &mut Reader) -> Result<Option<WindowSpec>, ImportError> {
         .and_then(Value::as_array)
         .map(|a| a.iter().map(|v| v.as_u64() == Some(0)).collect())
         .unwrap_or_default();
+    if global.is_empty() {
+        return match r.uint("no_rope_layer_interval")?.unwrap_or(4) {
+            0 => Err(ImportError(
+                "`no_rope_layer_interval` = 0: the global layers fall every k-th layer, k at least 1"
+                    .into(),
+            )),
+            1 => Ok(None),
+            k => Ok(Some(WindowSpec {
+                size: Some(size),
+                global_every: Some(k),
+            })),
+        };
+    }
     let global_every = match periodic(&global) {
         Periodic::All => return Ok(None),
         Periodic::None => None,
@@ -698,7 +738,7 @@ mod tests {
     use crate::domain::model::Model;
 
     /// The published configs of `tests/fixtures/hf`.
-    const FIXTURES: [(&str, &str); 11] = [
+    const FIXTURES: [(&str, &str); 14] = [
         ("gpt2", include_str!("../../tests/fixtures/hf/gpt2.json")),
         (
             "bert-base-uncased",
@@ -739,6 +779,18 @@ mod tests {
         (
             "gpt-oss-20b",
             include_str!("../../tests/fixtures/hf/gpt-oss-20b.json"),
+        ),
+        (
+            "gemma-2-9b-it",
+            include_str!("../../tests/fixtures/hf/gemma-2-9b-it.json"),
+        ),
+        (
+            "phi-3-mini-4k-instruct",
+            include_str!("../../tests/fixtures/hf/phi-3-mini-4k-instruct.json"),
+        ),
+        (
+            "qwen2-57b-a14b",
+            include_str!("../../tests/fixtures/hf/qwen2-57b-a14b.json"),
         ),
     ];
 
@@ -794,6 +846,48 @@ mod tests {
             r#"{{"model_type": "phi3", "sliding_window": 2047, {BASE}}}"#
         ));
         assert_eq!(phi.window.unwrap().global_every, None);
+    }
+
+    #[test]
+    fn gemma3_takes_its_class_defaults() {
+        // google/gemma-3-27b-it's text_config as NVIDIA/TensorRT-LLM's Gemma 3 test quotes it
+        // (`GEMMA3_27B_CONFIG`; that test cuts the layers to 6 and the window to 4): no vocab_size,
+        // max_position_embeddings or hidden_activation, which Gemma3TextConfig supplies.
+        let g3 = r#"{"architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3",
+            "text_config": {"head_dim": 128, "hidden_size": 5376, "intermediate_size": 21504,
+            "model_type": "gemma3_text", "num_attention_heads": 32, "num_hidden_layers": 6,
+            "num_key_value_heads": 16, "query_pre_attn_scalar": 168,
+            "rope_scaling": {"factor": 8.0, "rope_type": "linear"}, "sliding_window": 4,
+            "sliding_window_pattern": 6}, "vision_config": {"hidden_size": 1152}}"#;
+        let spec: ModelSpec = toml::from_str(&import("g3", g3).unwrap().toml).unwrap();
+        let arch = spec.architecture.unwrap();
+        assert_eq!((arch.vocab, arch.context), (Some(262_208), Some(131_072)));
+        assert_eq!(arch.tied_embeddings, Some(true));
+        let dec = spec.decoder.unwrap();
+        assert_eq!(dec.mlp, Some(Mlp::GeGlu));
+        assert_eq!(dec.window.unwrap().global_every, Some(6));
+    }
+
+    #[test]
+    fn an_empty_nope_list_takes_the_default_interval() {
+        // The published Scout config's `"no_rope_layers": []` (quoted in AMD-AGI/Primus pull request
+        // #165): Llama4TextConfig makes every 4th layer global.
+        let text = |extra: &str| {
+            format!(
+                r#"{{"model_type": "llama4_text", "intermediate_size_mlp": 256, "num_local_experts": 4,
+                "num_experts_per_tok": 1, "attention_chunk_size": 32, "no_rope_layers": [], {extra}
+                {BASE}}}"#
+            )
+        };
+        let l4 = decoder(&text(""));
+        assert_eq!(l4.window.unwrap().global_every, Some(4));
+        assert!(
+            decoder(&text(r#""no_rope_layer_interval": 1,"#))
+                .window
+                .is_none()
+        );
+        let err = import("m", &text(r#""no_rope_layer_interval": 0,"#)).unwrap_err();
+        assert!(err.0.contains("`no_rope_layer_interval` = 0"), "{}", err.0);
     }
 
     #[test]

@@ -65,6 +65,30 @@ fn todays_configs_give_published_counts() {
 }
 
 #[test]
+fn gemma2_phi3_and_qwen2_moe_configs_give_published_counts() {
+    // Gemma 2 9B (gemma2; google/gemma-2-9b-it's config.json as quoted in vllm-project/vllm issue
+    // #10548): Gemma 2 report (arXiv:2408.00118), Table 2, 8,324,201,984 non-embedding parameters,
+    // exactly 42 × (attention 3 × 3,584 × 4,096 + 2 × 3,584 × 2,048 = 44,040,192, GeGLU 3 × 3,584 ×
+    // 14,336 = 154,140,672, four norms 4 × 3,584) + the final norm 3,584; 917,962,752 embedding
+    // parameters there, a 256,128-row table where the config says 256,000 (0.05 % of the total).
+    let p = json(&["params", &fixture("gemma-2-9b-it.json")]);
+    assert_eq!(p["non_embedding_params"], 8_324_201_984u64);
+    let total = p["total_params"].as_u64().unwrap();
+    assert!(off(total, 917_962_752.0 + 8_324_201_984.0) < 0.0001);
+    // Phi-3-mini (phi3; microsoft/Phi-3-mini-4k-instruct's config.json as quoted in NVIDIA/TensorRT-LLM
+    // `tests/unittest/_torch/modeling/test_modeling_phi3.py`): "phi-3-mini, a 3.8 billion parameter
+    // language model" (arXiv:2404.14219, abstract); 3.82B with the untied head.
+    let (total, _) = counts("phi-3-mini-4k-instruct.json");
+    assert!(off(total, 3.8e9) < 0.01);
+    // Qwen2-57B-A14B (qwen2_moe, a shared expert of 20,480 = 8 × 2,560; config as quoted in
+    // NVIDIA/TensorRT-LLM `tests/unittest/_torch/modeling/test_modeling_qwen_moe.py`): "57B" total,
+    // "14B" activated (Qwen2 report, arXiv:2407.10671, Table 1); the Hub lists 57.4B for the checkpoint.
+    let (total, active) = counts("qwen2-57b-a14b.json");
+    assert!(off(total, 57.4e9) < 0.001);
+    assert!(off(active, 14e9) < 0.02);
+}
+
+#[test]
 fn import_writes_a_preset_that_loads_to_the_same_count() {
     let toml = stdout(&["import", &fixture("mixtral-8x7b.json")]);
     assert!(toml.contains("[decoder.moe]"), "{toml}");
