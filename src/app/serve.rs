@@ -30,8 +30,13 @@ pub struct ServeRequest {
     pub model: Model,
     pub gpu: Gpu,
     pub gpus: u64,
+    /// Tensor-parallel ranks, the GPUs of a pipeline stage [default: GPUs / PP, or searched].
     pub tp: Option<u64>,
     pub pp: u64,
+    /// Expert-parallel groups and attention data-parallel groups of a stage's GPUs [default: 1, or
+    /// searched].
+    pub ep: Option<u64>,
+    pub attention_dp: Option<u64>,
     pub batch: u64,
     pub prompt_tokens: u64,
     pub output_tokens: u64,
@@ -67,6 +72,9 @@ pub struct ServeResult {
     pub gpus: u64,
     pub tp: u64,
     pub pp: u64,
+    /// Expert-parallel groups and attention data-parallel groups of a stage's TP GPUs.
+    pub ep: u64,
+    pub attention_dp: u64,
     pub replicas: u64,
     pub batch: u64,
     pub prompt_tokens: u64,
@@ -237,8 +245,9 @@ impl MemoryFit {
     }
 }
 
-/// Checks the request, and returns the tensor-parallel degree (GPUs / PP when none is given).
-fn check(r: &ServeRequest, target: &Served) -> Result<u64> {
+/// Checks the request, and returns the replica's layout (TP = GPUs / PP, EP 1 and attention DP 1
+/// when not given).
+fn check(r: &ServeRequest, target: &Served) -> Result<Deployment> {
     let (pp, gpus) = (r.pp, r.gpus);
     for (input, value) in [
         (Input::Gpus, gpus),
@@ -256,9 +265,15 @@ fn check(r: &ServeRequest, target: &Served) -> Result<u64> {
             format!("{pp} stages need more than the {gpus} GPUs"),
         ));
     }
-    let tp = r.tp.unwrap_or(gpus / pp);
-    let per_node = r.gpu.gpus_per_scale_up_domain();
-    target.check(tp, pp, gpus, per_node)?;
+    let d = Deployment {
+        tp: r.tp.unwrap_or(gpus / pp),
+        pp,
+        ep: r.ep.unwrap_or(1),
+        attention_dp: r.attention_dp.unwrap_or(1),
+        weights: r.weights,
+        kv: r.kv,
+    };
+    target.check(&d, gpus, r.gpu.gpus_per_scale_up_domain())?;
     let context = r.prompt_tokens + r.output_tokens;
     if context > target.arch.context {
         return Err(invalid(
@@ -270,7 +285,7 @@ fn check(r: &ServeRequest, target: &Served) -> Result<u64> {
             ),
         ));
     }
-    Ok(tp)
+    Ok(d)
 }
 
 /// Checks a draft against the target and the layout: decoder-only, the same split rule, the target's
@@ -279,12 +294,14 @@ fn check_draft<'a>(
     r: &ServeRequest,
     draft: &'a Model,
     target: &Served,
-    tp: u64,
+    d: &Deployment,
 ) -> Result<Served<'a>> {
     let served = Served::new(draft)?;
     let per_node = r.gpu.gpus_per_scale_up_domain();
+    // A dense draft runs beside the target's experts: only its attention is split.
+    let layout = Deployment { ep: 1, ..*d };
     served
-        .check(tp, r.pp, r.gpus, per_node)
+        .check(&layout, r.gpus, per_node)
         .map_err(|e| match e {
             Error::Invalid { input, message } => {
                 invalid(input, format!("for the draft {}, {message}", served.id))
@@ -378,19 +395,23 @@ fn continuous(
     Some(at(largest(1, most, |c| meets(&at(c)))))
 }
 
-/// Computes what serving takes.
+/// Computes what serving takes: at the request's layout, or with latency targets the layout that
+/// meets them serving the most per GPU ([`best_layout`]).
 pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
+    if r.ttft.is_some() || r.tpot.is_some() {
+        best_layout(r)
+    } else {
+        serve_layout(r)
+    }
+}
+
+/// What serving takes at the request's layout.
+fn serve_layout(r: &ServeRequest) -> Result<ServeResult> {
     let target = Served::new(&r.model)?;
-    let tp = check(r, &target)?;
+    let d = check(r, &target)?;
     let draft = match &r.draft {
-        Some((model, _, _)) => Some(check_draft(r, model, &target, tp)?),
+        Some((model, _, _)) => Some(check_draft(r, model, &target, &d)?),
         None => None,
-    };
-    let d = Deployment {
-        tp,
-        pp: r.pp,
-        weights: r.weights,
-        kv: r.kv,
     };
     let precision = r.weights.precision(&r.gpu);
     let hw = Hardware::new(
@@ -502,6 +523,8 @@ fn result(
         gpus: r.gpus,
         tp: d.tp,
         pp: d.pp,
+        ep: d.ep,
+        attention_dp: d.attention_dp,
         replicas: r.gpus / (d.tp * d.pp),
         batch: r.batch,
         prompt_tokens: r.prompt_tokens,
@@ -597,24 +620,50 @@ pub fn compare(r: &ServeRequest, gpus: &[Gpu]) -> Result<ServeComparison> {
     Ok(ServeComparison { rows })
 }
 
-/// The request at its tensor-parallel degree, or when it gives none, at the degree (a divisor of
-/// the GPUs per pipeline stage, within a scale-up domain, that the model splits over) that serves the
-/// most output tokens per GPU under continuous batching; replicas take the GPUs it leaves.
+/// The request at the layout that serves the most output tokens per GPU under continuous batching
+/// (within its latency targets), among those it leaves open: TP a divisor of the GPUs per pipeline
+/// stage within a scale-up domain, and for a MoE, EP and attention DP divisors of TP (attention DP on
+/// a dense model would be replicas of a smaller TP). Replicas take the GPUs a layout leaves; layouts
+/// the model does not split over are skipped.
 fn best_layout(r: &ServeRequest) -> Result<ServeResult> {
-    if r.tp.is_some() || r.pp == 0 {
-        return serve(r);
+    if r.pp == 0 || r.gpus < r.pp {
+        return serve_layout(r);
     }
+    let divisors = |n: u64| (1..=n).filter(move |t| n.is_multiple_of(*t));
     let per_stage = r.gpus / r.pp;
+    let moe = r
+        .model
+        .architecture("serving")?
+        .stacks()
+        .any(|(_, s)| s.moe.is_some());
+    let open = |given: Option<u64>, n: u64, searched: bool| match given {
+        Some(v) => vec![v],
+        None if searched => divisors(n).collect(),
+        None => vec![1],
+    };
+    let tps = match r.tp {
+        Some(t) => vec![t],
+        None => divisors(per_stage)
+            .filter(|t| *t <= r.gpu.gpus_per_scale_up_domain())
+            .collect(),
+    };
     let throughput = |s: &ServeResult| s.output_tokens_per_second_per_gpu.unwrap_or(-1.0);
-    (1..=per_stage.min(r.gpu.gpus_per_scale_up_domain()))
-        .filter(|t| per_stage.is_multiple_of(*t))
-        .filter_map(|t| {
-            serve(&ServeRequest {
-                tp: Some(t),
+    let layouts = tps.into_iter().flat_map(|tp| {
+        let eps = open(r.ep, tp, moe);
+        let dps = open(r.attention_dp, tp, moe);
+        eps.into_iter()
+            .flat_map(move |ep| dps.clone().into_iter().map(move |dp| (tp, ep, dp)))
+    });
+    layouts
+        .filter_map(|(tp, ep, dp)| {
+            serve_layout(&ServeRequest {
+                tp: Some(tp),
+                ep: Some(ep),
+                attention_dp: Some(dp),
                 ..r.clone()
             })
             .ok()
         })
         .max_by(|a, b| throughput(a).total_cmp(&throughput(b)))
-        .map_or_else(|| serve(r), Ok)
+        .map_or_else(|| serve_layout(r), Ok)
 }

@@ -21,7 +21,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
+    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve qwen3-235b-a22b --gpu h200 --gpus 8 --tp 8 --ep 8 --attention-dp 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv fp8 --engine trtllm\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
 )]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -35,13 +35,25 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = whole)]
     gpus: u64,
 
-    /// Tensor-parallel ranks [default: GPUs / PP]
+    /// Tensor-parallel ranks, the GPUs of a pipeline stage [default: GPUs / PP; with --ttft/--tpot or
+    /// several GPUs, the layout serving most per GPU]
     #[arg(long, value_name = "N", value_parser = whole)]
     tp: Option<u64>,
 
     /// Pipeline stages
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
     pp: u64,
+
+    /// Expert parallelism: the routed experts split over N groups of the TP GPUs, each expert over
+    /// TP / N [default: 1; searched for a MoE with --ttft/--tpot or several GPUs]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    ep: Option<u64>,
+
+    /// Attention data parallelism: the TP GPUs form N attention groups of TP / N, each with its own
+    /// sequences and KV cache, the MoE tokens exchanged all-to-all [default: 1; searched for a MoE
+    /// with --ttft/--tpot or several GPUs]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    attention_dp: Option<u64>,
 
     /// Sequences decoded together per replica in the static batch
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
@@ -134,6 +146,8 @@ impl ServeArgs {
             gpus: self.gpus,
             tp: self.tp,
             pp: self.pp,
+            ep: self.ep,
+            attention_dp: self.attention_dp,
             batch: self.batch,
             prompt_tokens: self.prompt_tokens,
             output_tokens: self.output_tokens,

@@ -50,12 +50,13 @@ impl ServeResult {
     /// One line naming the GPUs, the layout and the batch.
     fn setup(&self) -> String {
         format!(
-            "{} × {} ({}), TP {} × PP {}, replicas: {}; batch {} of {} prompt + {} output tokens; {} peak {}",
+            "{} × {} ({}), TP {} × PP {}{}, replicas: {}; batch {} of {} prompt + {} output tokens; {} peak {}",
             self.gpus,
             self.gpu.name,
             self.gpu.id,
             self.tp,
             self.pp,
+            self.experts_and_attention(),
             self.replicas,
             self.batch,
             self.prompt_tokens,
@@ -63,6 +64,18 @@ impl ServeResult {
             self.gpu.precision.name(),
             format::compute_rate(self.gpu.peak_flops_per_second),
         )
+    }
+
+    /// The expert-parallel and attention data-parallel split of the TP GPUs, when there is one.
+    fn experts_and_attention(&self) -> String {
+        let mut parts = String::new();
+        if self.ep > 1 {
+            parts += &format!(", EP {}", self.ep);
+        }
+        if self.attention_dp > 1 {
+            parts += &format!(", attention DP {}", self.attention_dp);
+        }
+        parts
     }
 
     /// Headline figures: memory, limits, latency and throughput, then the experts a batch touches
@@ -423,7 +436,12 @@ impl ServeResult {
             .map(|(p, t)| Cell::Dollars(p / 3600.0 / t * 1e6, 3));
         vec![
             Cell::Text(format!("{} ({})", self.gpu.name, self.gpu.id)),
-            Cell::Text(format!("{} × {}", self.tp, self.pp)),
+            Cell::Text(format!(
+                "{} × {}{}",
+                self.tp,
+                self.pp,
+                self.experts_and_attention()
+            )),
             Cell::Exact(self.kv_pool_tokens),
             or_empty(c.map(|c| Cell::Exact(c.concurrency))),
             or_empty(c.map(|c| Cell::Count(c.output_tokens_per_second_per_gpu))),
