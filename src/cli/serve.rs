@@ -3,12 +3,13 @@
 use crate::catalog::Catalog;
 use clap::Args;
 
-use super::values::{choice, fraction, reserve, single, whole};
+use super::values::{choice, count, fraction, reserve, single, whole};
 use super::{ModelArgs, load_model};
 use crate::app::{self, serve::ServeRequest};
 use crate::domain::hardware::default_network;
 use crate::domain::memory::Reserve;
 use crate::domain::serving::{Engine, KvFormat, WeightFormat};
+use crate::domain::units::unit::second;
 use crate::domain::units::{MoneyRate, Time};
 use crate::error::Result;
 use crate::render::{self, Output};
@@ -21,7 +22,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve qwen3-235b-a22b --gpu h200 --gpus 8 --tp 8 --ep 8 --attention-dp 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv fp8 --engine trtllm\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
+    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve llama-3.1-70b --gpu h200 --gpus 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv int4 --tokens-per-user 25/s\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve qwen3-235b-a22b --gpu h200 --gpus 8 --tp 8 --ep 8 --attention-dp 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv fp8 --engine trtllm\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
 )]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -113,6 +114,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "TIME", value_parser = single::<Time>(Some(1.0)))]
     tpot: Option<Time>,
 
+    /// Tokens per second each user sees, `50/s`: a time-per-output-token target of 1/R
+    #[arg(long, value_name = "RATE", value_parser = per_second, conflicts_with = "tpot")]
+    tokens_per_user: Option<f64>,
+
     /// A draft model for speculative decoding (with --acceptance and --lookahead)
     #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]
     draft: Option<String>,
@@ -162,7 +167,10 @@ impl ServeArgs {
             memory_fraction: self.memory_fraction,
             concurrency: self.concurrency,
             ttft: self.ttft,
-            tpot: self.tpot,
+            tpot: self
+                .tokens_per_user
+                .map(|rate| Time::new::<second>(1.0 / rate))
+                .or(self.tpot),
             draft,
         };
         if gpus.len() > 1 {
@@ -172,4 +180,9 @@ impl ServeArgs {
         let result = app::serve::serve(&request)?;
         render::render(&result, |r| r.report(), format)
     }
+}
+
+/// A rate above zero per second: `50/s` or `50`.
+fn per_second(text: &str) -> std::result::Result<f64, String> {
+    count(text.trim().trim_end_matches("/s").trim_end())
 }

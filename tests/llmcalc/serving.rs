@@ -738,3 +738,41 @@ fn expert_and_attention_parallelism_must_divide_the_stage() {
     ));
     assert!(err.contains("attention DP 3 must divide TP 8"), "{err}");
 }
+
+#[test]
+fn int8_and_int4_caches_by_hand() {
+    // Llama 2 70B: 2 × 80 × 8 × 128 elements a token, one byte each in int8, half a byte in int4.
+    let int8 = serve("llama-2-70b", &["--kv", "int8"]);
+    assert_eq!(int8["kv_cache_bytes_per_token"], 163_840.0);
+    let int4 = serve("llama-2-70b", &["--kv", "int4"]);
+    assert_eq!(int4["kv_cache_bytes_per_token"], 81_920.0);
+}
+
+#[test]
+fn tokens_per_user_is_a_time_per_output_token_target() {
+    let flags = [
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "1000",
+    ];
+    let rate = serve(
+        "llama-3.1-8b",
+        &[&flags[..], &["--tokens-per-user", "40/s"]].concat(),
+    );
+    let tpot = serve("llama-3.1-8b", &[&flags[..], &["--tpot", "25ms"]].concat());
+    // 40 tokens a second a user: 1/40 s = 25 ms a token.
+    assert!(close(
+        rate["tpot_target_seconds"].as_f64().unwrap(),
+        0.025,
+        1e-12
+    ));
+    assert_eq!(rate["continuous_batching"], tpot["continuous_batching"]);
+    let err = fails(&serve_args(
+        "llama-3.1-8b",
+        &["--tokens-per-user", "20/s", "--tpot", "50ms"],
+    ));
+    assert!(err.contains("cannot be used with"), "{err}");
+}
