@@ -15,7 +15,8 @@ use crate::domain::model::Model;
 use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
     DecodeStep, Deployment, Engine, Fit, Hardware, KvFormat, Machine, STEP_OVERHEAD, Served,
-    Speculation, SteadyState, TOKEN_BUDGET, WeightFormat, cost_per_million, fit, largest,
+    Speculation, SteadyState, TOKEN_BUDGET, WeightFormat, cost_per_million, erlang_c, fit, largest,
+    queueing_delay,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{
@@ -57,6 +58,8 @@ pub struct ServeRequest {
     /// Latency targets: time to first token and time per output token under continuous batching.
     pub ttft: Option<Time>,
     pub tpot: Option<Time>,
+    /// Requests arriving per second over all the GPUs, at random (Poisson).
+    pub rate: Option<f64>,
     /// A draft model for speculative decoding, with its acceptance rate and lookahead.
     pub draft: Option<(Model, f64, u64)>,
     /// Scale-out bandwidth per GPU, one direction: the tensor-parallel link of a GPU without a
@@ -129,6 +132,30 @@ pub struct ServeResult {
     /// End-to-end output tokens/s per GPU and time per output token under continuous batching.
     pub output_tokens_per_second_per_gpu: Option<f64>,
     pub time_per_output_token_seconds: Option<f64>,
+    /// Requests arriving at a rate, when given.
+    pub arrivals: Option<Arrivals>,
+}
+
+/// Requests arriving at random at a rate: the sequences in service by Little's law, and the wait
+/// for a KV slot by the M/M/c queue ([`crate::domain::serving::queueing_delay`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Arrivals {
+    /// Requests per second over all the GPUs, and per replica.
+    pub rate_per_second: f64,
+    pub rate_per_replica: f64,
+    /// Requests per second a replica completes at the most sequences that fit.
+    pub capacity_per_replica: f64,
+    /// The sequences in service, L = λW, the fewest whose steady state completes the rate.
+    pub concurrency: u64,
+    /// W: time to first token and the rest of the output, at that concurrency.
+    pub service_seconds: f64,
+    /// Erlang's C: the chance a request waits for one of the KV pool's slots.
+    pub wait_probability: f64,
+    /// The mean wait, and the steady time to first token plus it; none past the capacity.
+    pub queueing_seconds: Option<f64>,
+    pub time_to_first_token_seconds: Option<f64>,
+    /// Why the rate is not served: it reaches the capacity.
+    pub overload: Option<String>,
 }
 
 /// Speculative decoding with a draft model.
@@ -428,7 +455,13 @@ fn serve_layout(r: &ServeRequest) -> Result<ServeResult> {
     let mean_context = r.prompt_tokens + r.output_tokens / 2;
     let decode = target.decode(&d, &hw, r.batch, mean_context);
     let speculative = speculative(r, draft.as_ref(), &d, &hw, &decode, mean_context, &memory);
-    let continuous = continuous(r, &target, &d, precision, memory.fit.max_batch);
+    let (continuous, arrivals) = match r.rate {
+        Some(rate) => arriving(r, &target, &d, precision, memory.fit.max_batch, rate),
+        None => (
+            continuous(r, &target, &d, precision, memory.fit.max_batch),
+            None,
+        ),
+    };
     let gpu = GpuInfo::new(&r.gpu, precision, hw.peak);
     Ok(result(
         r,
@@ -443,7 +476,57 @@ fn serve_layout(r: &ServeRequest) -> Result<ServeResult> {
             speculative,
         ),
     )
-    .with(continuous))
+    .with(continuous, arrivals))
+}
+
+/// Requests arriving at `rate` a second over the replicas: the fewest sequences whose steady state
+/// completes the replica's share, C/W(C) ≥ λ, so that C = λW (Little's law), and the wait for a slot
+/// of the `slots` the pool holds, each busy W a request (M/M/c). Past the capacity at `slots`
+/// sequences, the overload is stated and the steady state is that of the full pool.
+fn arriving(
+    r: &ServeRequest,
+    target: &Served,
+    d: &Deployment,
+    precision: Precision,
+    slots: u64,
+    rate: f64,
+) -> (Option<SteadyState>, Option<Arrivals>) {
+    let m = machine(r, precision, d.weights);
+    let at = |c: u64| target.steady_state(d, &m, c, (r.prompt_tokens, r.output_tokens));
+    let output = r.output_tokens.saturating_sub(1) as f64;
+    let service =
+        |s: &SteadyState| s.time_to_first_token_seconds + output * s.time_per_output_token_seconds;
+    let replica = rate / (r.gpus / (d.tp * d.pp)) as f64;
+    if slots == 0 {
+        return (None, None);
+    }
+    let full = at(slots);
+    let capacity = slots as f64 / service(&full);
+    let short = |c: u64| c == 0 || (c as f64) < replica * service(&at(c));
+    let concurrency = (largest(0, slots, short) + 1).min(slots);
+    let steady = at(concurrency);
+    let w = service(&steady);
+    let queueing = queueing_delay(slots, w, replica);
+    let overload = (replica >= capacity || queueing.is_infinite()).then(|| {
+        format!(
+            "{rate} requests/s is {replica:.3} per replica, at or above the {capacity:.3} a replica completes \
+             with all {slots} sequences that fit"
+        )
+    });
+    let arrivals = Arrivals {
+        rate_per_second: rate,
+        rate_per_replica: replica,
+        capacity_per_replica: capacity,
+        concurrency,
+        service_seconds: w,
+        wait_probability: erlang_c(slots, replica * w),
+        queueing_seconds: overload.is_none().then_some(queueing),
+        time_to_first_token_seconds: overload
+            .is_none()
+            .then_some(steady.time_to_first_token_seconds + queueing),
+        overload,
+    };
+    (Some(steady), Some(arrivals))
 }
 
 /// What a request sees of the step times: the prefill, the decode step, a draft's speed-up, and the
@@ -565,13 +648,15 @@ fn result(
         tpot_target_seconds: r.tpot.map(|t| t.get::<second>()),
         output_tokens_per_second_per_gpu: None,
         time_per_output_token_seconds: None,
+        arrivals: None,
     }
 }
 
 impl ServeResult {
-    /// The result with continuous batching in steady state.
-    fn with(self, continuous: Option<SteadyState>) -> ServeResult {
+    /// The result with continuous batching in steady state, and requests arriving at a rate.
+    fn with(self, continuous: Option<SteadyState>, arrivals: Option<Arrivals>) -> ServeResult {
         ServeResult {
+            arrivals,
             output_tokens_per_second_per_gpu: continuous
                 .map(|c| c.output_tokens_per_second_per_gpu),
             time_per_output_token_seconds: continuous.map(|c| c.time_per_output_token_seconds),

@@ -4,7 +4,7 @@ use crate::catalog::Catalog;
 use clap::Args;
 
 use super::values::{choice, count, fraction, reserve, single, whole};
-use super::{ModelArgs, load_model};
+use super::{Answer, ModelArgs, load_model};
 use crate::app::{self, serve::ServeRequest};
 use crate::domain::hardware::default_network;
 use crate::domain::memory::Reserve;
@@ -22,7 +22,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve llama-3.1-70b --gpu h200 --gpus 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv int4 --tokens-per-user 25/s\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve qwen3-235b-a22b --gpu h200 --gpus 8 --tp 8 --ep 8 --attention-dp 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv fp8 --engine trtllm\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
+    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve llama-3.1-70b --gpu h200 --gpus 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv int4 --tokens-per-user 25/s\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 200 --rate 5/s\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve qwen3-235b-a22b --gpu h200 --gpus 8 --tp 8 --ep 8 --attention-dp 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv fp8 --engine trtllm\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
 )]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -118,6 +118,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "RATE", value_parser = per_second, conflicts_with = "tpot")]
     tokens_per_user: Option<f64>,
 
+    /// Requests arriving per second over all the GPUs, at random (Poisson), `20/s`: the sequences in
+    /// service by Little's law and the time to first token with the wait for a KV slot (M/M/c); no
+    /// answer (exit 3) at or above the capacity
+    #[arg(long, value_name = "RATE", value_parser = per_second)]
+    rate: Option<f64>,
+
     /// A draft model for speculative decoding (with --acceptance and --lookahead)
     #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]
     draft: Option<String>,
@@ -132,7 +138,7 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
         // clap gives --draft, --acceptance and --lookahead all or none.
         let draft = match (&self.draft, self.acceptance, self.lookahead) {
             (Some(name), Some(acceptance), Some(lookahead)) => {
@@ -171,14 +177,19 @@ impl ServeArgs {
                 .tokens_per_user
                 .map(|rate| Time::new::<second>(1.0 / rate))
                 .or(self.tpot),
+            rate: self.rate,
             draft,
         };
         if gpus.len() > 1 {
             let comparison = app::serve::compare(&request, &gpus)?;
-            return render::render(&comparison, |c| c.report(), format);
+            return render::render(&comparison, |c| c.report(), format).map(Answer::from);
         }
         let result = app::serve::serve(&request)?;
-        render::render(&result, |r| r.report(), format)
+        let overload = result.arrivals.as_ref().and_then(|a| a.overload.clone());
+        Ok(Answer::new(
+            render::render(&result, |r| r.report(), format)?,
+            overload,
+        ))
     }
 }
 

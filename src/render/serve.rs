@@ -83,6 +83,7 @@ impl ServeResult {
     fn facts(&self) -> Vec<Fact> {
         let mut facts = self.memory_facts();
         facts.extend(self.continuous_facts());
+        facts.extend(self.arrival_facts());
         facts.extend(self.speed_facts());
         if let Some(t) = self.decode.experts_touched {
             facts.push((
@@ -243,6 +244,56 @@ impl ServeResult {
             ),
         ]);
         facts
+    }
+
+    /// Requests arriving at a rate: the capacity, the sequences in service and the queueing delay.
+    fn arrival_facts(&self) -> Vec<Fact> {
+        let Some(a) = &self.arrivals else {
+            return Vec::new();
+        };
+        [
+            vec![
+                (
+                    "requests/s per replica".into(),
+                    Cell::Number(a.rate_per_replica, ""),
+                    format!(
+                        "of {:.3} at most (all sequences that fit); Poisson arrivals",
+                        a.capacity_per_replica
+                    ),
+                ),
+                (
+                    "sequences in service".into(),
+                    Cell::Exact(a.concurrency),
+                    format!(
+                        "Little's law: rate × {} in service",
+                        format::time(Time::new::<second>(a.service_seconds))
+                    ),
+                ),
+            ],
+            match (a.queueing_seconds, a.time_to_first_token_seconds) {
+                (Some(wait), Some(ttft)) => vec![
+                    (
+                        "queueing delay".into(),
+                        secs(wait),
+                        format!(
+                            "M/M/c over the KV pool's slots, waits with chance {:.3}",
+                            a.wait_probability
+                        ),
+                    ),
+                    (
+                        "time to first token (queued)".into(),
+                        secs(ttft),
+                        "steady time to first token + queueing delay".into(),
+                    ),
+                ],
+                _ => vec![(
+                    "queueing delay".into(),
+                    Cell::Text("unbounded".into()),
+                    "the rate reaches the capacity: the queue grows without end".into(),
+                )],
+            },
+        ]
+        .concat()
     }
 
     /// The latency targets as the report states them, when given.

@@ -776,3 +776,52 @@ fn tokens_per_user_is_a_time_per_output_token_target() {
     ));
     assert!(err.contains("cannot be used with"), "{err}");
 }
+
+#[test]
+fn arrivals_by_littles_law_and_past_the_capacity() {
+    let flags = [
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "200",
+    ];
+    let r = serve("llama-3.1-8b", &[&flags[..], &["--rate", "5/s"]].concat());
+    let a = &r["arrivals"];
+    // L = λW: the fewest sequences whose service time W lets them complete 5 requests a second.
+    let (c, w) = (
+        a["concurrency"].as_f64().unwrap(),
+        a["service_seconds"].as_f64().unwrap(),
+    );
+    assert!(
+        c >= 5.0 * w && c - 1.0 < 5.0 * w,
+        "{c} sequences, {w} s each"
+    );
+    assert_eq!(r["continuous_batching"]["concurrency"], a["concurrency"]);
+    // W: the steady time to first token and 199 more tokens.
+    let steady = &r["continuous_batching"];
+    let tpot = steady["time_per_output_token_seconds"].as_f64().unwrap();
+    let ttft = steady["time_to_first_token_seconds"].as_f64().unwrap();
+    assert!(close(w, ttft + 199.0 * tpot, 1e-12));
+    // Past the capacity: no answer, exit 3, and the overload stated.
+    let over = crate::answer_json(&serve_args(
+        "llama-3.1-8b",
+        &[&flags[..], &["--rate", "500/s"]].concat(),
+    ));
+    assert!(
+        over["arrivals"]["overload"]
+            .as_str()
+            .unwrap()
+            .contains("at or above")
+    );
+    assert!(over["arrivals"]["queueing_seconds"].is_null());
+    let output = crate::llmcalc()
+        .args(serve_args(
+            "llama-3.1-8b",
+            &[&flags[..], &["--rate", "500/s"]].concat(),
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+}
