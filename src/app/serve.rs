@@ -15,7 +15,8 @@ use crate::domain::model::Model;
 use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
     DecodeStep, Deployment, Engine, Fit, Hardware, KvFormat, Machine, STEP_OVERHEAD, Served,
-    Speculation, SteadyState, TOKEN_BUDGET, WeightFormat, cost_per_million, fit, largest,
+    Speculation, SteadyState, TOKEN_BUDGET, WeightFormat, cost_per_million, erlang_c, fit, largest,
+    queueing_delay,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{
@@ -30,8 +31,13 @@ pub struct ServeRequest {
     pub model: Model,
     pub gpu: Gpu,
     pub gpus: u64,
+    /// Tensor-parallel ranks, the GPUs of a pipeline stage [default: GPUs / PP, or searched].
     pub tp: Option<u64>,
     pub pp: u64,
+    /// Expert-parallel groups and attention data-parallel groups of a stage's GPUs [default: 1, or
+    /// searched].
+    pub ep: Option<u64>,
+    pub attention_dp: Option<u64>,
     pub batch: u64,
     pub prompt_tokens: u64,
     pub output_tokens: u64,
@@ -52,6 +58,8 @@ pub struct ServeRequest {
     /// Latency targets: time to first token and time per output token under continuous batching.
     pub ttft: Option<Time>,
     pub tpot: Option<Time>,
+    /// Requests arriving per second over all the GPUs, at random (Poisson).
+    pub rate: Option<f64>,
     /// A draft model for speculative decoding, with its acceptance rate and lookahead.
     pub draft: Option<(Model, f64, u64)>,
     /// Scale-out bandwidth per GPU, one direction: the tensor-parallel link of a GPU without a
@@ -67,6 +75,9 @@ pub struct ServeResult {
     pub gpus: u64,
     pub tp: u64,
     pub pp: u64,
+    /// Expert-parallel groups and attention data-parallel groups of a stage's TP GPUs.
+    pub ep: u64,
+    pub attention_dp: u64,
     pub replicas: u64,
     pub batch: u64,
     pub prompt_tokens: u64,
@@ -121,6 +132,30 @@ pub struct ServeResult {
     /// End-to-end output tokens/s per GPU and time per output token under continuous batching.
     pub output_tokens_per_second_per_gpu: Option<f64>,
     pub time_per_output_token_seconds: Option<f64>,
+    /// Requests arriving at a rate, when given.
+    pub arrivals: Option<Arrivals>,
+}
+
+/// Requests arriving at random at a rate: the sequences in service by Little's law, and the wait
+/// for a KV slot by the M/M/c queue ([`crate::domain::serving::queueing_delay`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Arrivals {
+    /// Requests per second over all the GPUs, and per replica.
+    pub rate_per_second: f64,
+    pub rate_per_replica: f64,
+    /// Requests per second a replica completes at the most sequences that fit.
+    pub capacity_per_replica: f64,
+    /// The sequences in service, L = λW, the fewest whose steady state completes the rate.
+    pub concurrency: u64,
+    /// W: time to first token and the rest of the output, at that concurrency.
+    pub service_seconds: f64,
+    /// Erlang's C: the chance a request waits for one of the KV pool's slots.
+    pub wait_probability: f64,
+    /// The mean wait, and the steady time to first token plus it; none past the capacity.
+    pub queueing_seconds: Option<f64>,
+    pub time_to_first_token_seconds: Option<f64>,
+    /// Why the rate is not served: it reaches the capacity.
+    pub overload: Option<String>,
 }
 
 /// Speculative decoding with a draft model.
@@ -237,8 +272,9 @@ impl MemoryFit {
     }
 }
 
-/// Checks the request, and returns the tensor-parallel degree (GPUs / PP when none is given).
-fn check(r: &ServeRequest, target: &Served) -> Result<u64> {
+/// Checks the request, and returns the replica's layout (TP = GPUs / PP, EP 1 and attention DP 1
+/// when not given).
+fn check(r: &ServeRequest, target: &Served) -> Result<Deployment> {
     let (pp, gpus) = (r.pp, r.gpus);
     for (input, value) in [
         (Input::Gpus, gpus),
@@ -256,9 +292,15 @@ fn check(r: &ServeRequest, target: &Served) -> Result<u64> {
             format!("{pp} stages need more than the {gpus} GPUs"),
         ));
     }
-    let tp = r.tp.unwrap_or(gpus / pp);
-    let per_node = r.gpu.gpus_per_scale_up_domain();
-    target.check(tp, pp, gpus, per_node)?;
+    let d = Deployment {
+        tp: r.tp.unwrap_or(gpus / pp),
+        pp,
+        ep: r.ep.unwrap_or(1),
+        attention_dp: r.attention_dp.unwrap_or(1),
+        weights: r.weights,
+        kv: r.kv,
+    };
+    target.check(&d, gpus, r.gpu.gpus_per_scale_up_domain())?;
     let context = r.prompt_tokens + r.output_tokens;
     if context > target.arch.context {
         return Err(invalid(
@@ -270,7 +312,7 @@ fn check(r: &ServeRequest, target: &Served) -> Result<u64> {
             ),
         ));
     }
-    Ok(tp)
+    Ok(d)
 }
 
 /// Checks a draft against the target and the layout: decoder-only, the same split rule, the target's
@@ -279,12 +321,14 @@ fn check_draft<'a>(
     r: &ServeRequest,
     draft: &'a Model,
     target: &Served,
-    tp: u64,
+    d: &Deployment,
 ) -> Result<Served<'a>> {
     let served = Served::new(draft)?;
     let per_node = r.gpu.gpus_per_scale_up_domain();
+    // A dense draft runs beside the target's experts: only its attention is split.
+    let layout = Deployment { ep: 1, ..*d };
     served
-        .check(tp, r.pp, r.gpus, per_node)
+        .check(&layout, r.gpus, per_node)
         .map_err(|e| match e {
             Error::Invalid { input, message } => {
                 invalid(input, format!("for the draft {}, {message}", served.id))
@@ -378,19 +422,23 @@ fn continuous(
     Some(at(largest(1, most, |c| meets(&at(c)))))
 }
 
-/// Computes what serving takes.
+/// Computes what serving takes: at the request's layout, or with latency targets the layout that
+/// meets them serving the most per GPU ([`best_layout`]).
 pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
+    if r.ttft.is_some() || r.tpot.is_some() {
+        best_layout(r)
+    } else {
+        serve_layout(r)
+    }
+}
+
+/// What serving takes at the request's layout.
+fn serve_layout(r: &ServeRequest) -> Result<ServeResult> {
     let target = Served::new(&r.model)?;
-    let tp = check(r, &target)?;
+    let d = check(r, &target)?;
     let draft = match &r.draft {
-        Some((model, _, _)) => Some(check_draft(r, model, &target, tp)?),
+        Some((model, _, _)) => Some(check_draft(r, model, &target, &d)?),
         None => None,
-    };
-    let d = Deployment {
-        tp,
-        pp: r.pp,
-        weights: r.weights,
-        kv: r.kv,
     };
     let precision = r.weights.precision(&r.gpu);
     let hw = Hardware::new(
@@ -407,7 +455,13 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
     let mean_context = r.prompt_tokens + r.output_tokens / 2;
     let decode = target.decode(&d, &hw, r.batch, mean_context);
     let speculative = speculative(r, draft.as_ref(), &d, &hw, &decode, mean_context, &memory);
-    let continuous = continuous(r, &target, &d, precision, memory.fit.max_batch);
+    let (continuous, arrivals) = match r.rate {
+        Some(rate) => arriving(r, &target, &d, precision, memory.fit.max_batch, rate),
+        None => (
+            continuous(r, &target, &d, precision, memory.fit.max_batch),
+            None,
+        ),
+    };
     let gpu = GpuInfo::new(&r.gpu, precision, hw.peak);
     Ok(result(
         r,
@@ -422,7 +476,57 @@ pub fn serve(r: &ServeRequest) -> Result<ServeResult> {
             speculative,
         ),
     )
-    .with(continuous))
+    .with(continuous, arrivals))
+}
+
+/// Requests arriving at `rate` a second over the replicas: the fewest sequences whose steady state
+/// completes the replica's share, C/W(C) ≥ λ, so that C = λW (Little's law), and the wait for a slot
+/// of the `slots` the pool holds, each busy W a request (M/M/c). Past the capacity at `slots`
+/// sequences, the overload is stated and the steady state is that of the full pool.
+fn arriving(
+    r: &ServeRequest,
+    target: &Served,
+    d: &Deployment,
+    precision: Precision,
+    slots: u64,
+    rate: f64,
+) -> (Option<SteadyState>, Option<Arrivals>) {
+    let m = machine(r, precision, d.weights);
+    let at = |c: u64| target.steady_state(d, &m, c, (r.prompt_tokens, r.output_tokens));
+    let output = r.output_tokens.saturating_sub(1) as f64;
+    let service =
+        |s: &SteadyState| s.time_to_first_token_seconds + output * s.time_per_output_token_seconds;
+    let replica = rate / (r.gpus / (d.tp * d.pp)) as f64;
+    if slots == 0 {
+        return (None, None);
+    }
+    let full = at(slots);
+    let capacity = slots as f64 / service(&full);
+    let short = |c: u64| c == 0 || (c as f64) < replica * service(&at(c));
+    let concurrency = (largest(0, slots, short) + 1).min(slots);
+    let steady = at(concurrency);
+    let w = service(&steady);
+    let queueing = queueing_delay(slots, w, replica);
+    let overload = (replica >= capacity || queueing.is_infinite()).then(|| {
+        format!(
+            "{rate} requests/s is {replica:.3} per replica, at or above the {capacity:.3} a replica completes \
+             with all {slots} sequences that fit"
+        )
+    });
+    let arrivals = Arrivals {
+        rate_per_second: rate,
+        rate_per_replica: replica,
+        capacity_per_replica: capacity,
+        concurrency,
+        service_seconds: w,
+        wait_probability: erlang_c(slots, replica * w),
+        queueing_seconds: overload.is_none().then_some(queueing),
+        time_to_first_token_seconds: overload
+            .is_none()
+            .then_some(steady.time_to_first_token_seconds + queueing),
+        overload,
+    };
+    (Some(steady), Some(arrivals))
 }
 
 /// What a request sees of the step times: the prefill, the decode step, a draft's speed-up, and the
@@ -502,6 +606,8 @@ fn result(
         gpus: r.gpus,
         tp: d.tp,
         pp: d.pp,
+        ep: d.ep,
+        attention_dp: d.attention_dp,
         replicas: r.gpus / (d.tp * d.pp),
         batch: r.batch,
         prompt_tokens: r.prompt_tokens,
@@ -542,13 +648,15 @@ fn result(
         tpot_target_seconds: r.tpot.map(|t| t.get::<second>()),
         output_tokens_per_second_per_gpu: None,
         time_per_output_token_seconds: None,
+        arrivals: None,
     }
 }
 
 impl ServeResult {
-    /// The result with continuous batching in steady state.
-    fn with(self, continuous: Option<SteadyState>) -> ServeResult {
+    /// The result with continuous batching in steady state, and requests arriving at a rate.
+    fn with(self, continuous: Option<SteadyState>, arrivals: Option<Arrivals>) -> ServeResult {
         ServeResult {
+            arrivals,
             output_tokens_per_second_per_gpu: continuous
                 .map(|c| c.output_tokens_per_second_per_gpu),
             time_per_output_token_seconds: continuous.map(|c| c.time_per_output_token_seconds),
@@ -597,24 +705,50 @@ pub fn compare(r: &ServeRequest, gpus: &[Gpu]) -> Result<ServeComparison> {
     Ok(ServeComparison { rows })
 }
 
-/// The request at its tensor-parallel degree, or when it gives none, at the degree (a divisor of
-/// the GPUs per pipeline stage, within a scale-up domain, that the model splits over) that serves the
-/// most output tokens per GPU under continuous batching; replicas take the GPUs it leaves.
+/// The request at the layout that serves the most output tokens per GPU under continuous batching
+/// (within its latency targets), among those it leaves open: TP a divisor of the GPUs per pipeline
+/// stage within a scale-up domain, and for a MoE, EP and attention DP divisors of TP (attention DP on
+/// a dense model would be replicas of a smaller TP). Replicas take the GPUs a layout leaves; layouts
+/// the model does not split over are skipped.
 fn best_layout(r: &ServeRequest) -> Result<ServeResult> {
-    if r.tp.is_some() || r.pp == 0 {
-        return serve(r);
+    if r.pp == 0 || r.gpus < r.pp {
+        return serve_layout(r);
     }
+    let divisors = |n: u64| (1..=n).filter(move |t| n.is_multiple_of(*t));
     let per_stage = r.gpus / r.pp;
+    let moe = r
+        .model
+        .architecture("serving")?
+        .stacks()
+        .any(|(_, s)| s.moe.is_some());
+    let open = |given: Option<u64>, n: u64, searched: bool| match given {
+        Some(v) => vec![v],
+        None if searched => divisors(n).collect(),
+        None => vec![1],
+    };
+    let tps = match r.tp {
+        Some(t) => vec![t],
+        None => divisors(per_stage)
+            .filter(|t| *t <= r.gpu.gpus_per_scale_up_domain())
+            .collect(),
+    };
     let throughput = |s: &ServeResult| s.output_tokens_per_second_per_gpu.unwrap_or(-1.0);
-    (1..=per_stage.min(r.gpu.gpus_per_scale_up_domain()))
-        .filter(|t| per_stage.is_multiple_of(*t))
-        .filter_map(|t| {
-            serve(&ServeRequest {
-                tp: Some(t),
+    let layouts = tps.into_iter().flat_map(|tp| {
+        let eps = open(r.ep, tp, moe);
+        let dps = open(r.attention_dp, tp, moe);
+        eps.into_iter()
+            .flat_map(move |ep| dps.clone().into_iter().map(move |dp| (tp, ep, dp)))
+    });
+    layouts
+        .filter_map(|(tp, ep, dp)| {
+            serve_layout(&ServeRequest {
+                tp: Some(tp),
+                ep: Some(ep),
+                attention_dp: Some(dp),
                 ..r.clone()
             })
             .ok()
         })
         .max_by(|a, b| throughput(a).total_cmp(&throughput(b)))
-        .map_or_else(|| serve(r), Ok)
+        .map_or_else(|| serve_layout(r), Ok)
 }

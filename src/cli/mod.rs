@@ -137,7 +137,7 @@ impl Cli {
             Command::Gpus => listing::gpus(catalog, format),
             Command::Params(args) => args.run(catalog, format),
             Command::Mfu(args) => args.run(catalog, format),
-            Command::Serve(args) => args.run(catalog, format),
+            Command::Serve(args) => return args.run(catalog, format),
             Command::ImageTokens(args) => args.run(format),
             Command::Chinchilla(args) => args.run(catalog, format),
             Command::Audit(args) => args.run(catalog, format),

@@ -3,12 +3,13 @@
 use crate::catalog::Catalog;
 use clap::Args;
 
-use super::values::{choice, fraction, reserve, single, whole};
-use super::{ModelArgs, load_model};
+use super::values::{choice, count, fraction, reserve, single, whole};
+use super::{Answer, ModelArgs, load_model};
 use crate::app::{self, serve::ServeRequest};
 use crate::domain::hardware::default_network;
 use crate::domain::memory::Reserve;
 use crate::domain::serving::{Engine, KvFormat, WeightFormat};
+use crate::domain::units::unit::second;
 use crate::domain::units::{MoneyRate, Time};
 use crate::error::Result;
 use crate::render::{self, Output};
@@ -21,7 +22,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
+    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve llama-3.1-70b --gpu h200 --gpus 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv int4 --tokens-per-user 25/s\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 200 --rate 5/s\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve qwen3-235b-a22b --gpu h200 --gpus 8 --tp 8 --ep 8 --attention-dp 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv fp8 --engine trtllm\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
 )]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -35,13 +36,25 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = whole)]
     gpus: u64,
 
-    /// Tensor-parallel ranks [default: GPUs / PP]
+    /// Tensor-parallel ranks, the GPUs of a pipeline stage [default: GPUs / PP; with --ttft/--tpot or
+    /// several GPUs, the layout serving most per GPU]
     #[arg(long, value_name = "N", value_parser = whole)]
     tp: Option<u64>,
 
     /// Pipeline stages
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
     pp: u64,
+
+    /// Expert parallelism: the routed experts split over N groups of the TP GPUs, each expert over
+    /// TP / N [default: 1; searched for a MoE with --ttft/--tpot or several GPUs]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    ep: Option<u64>,
+
+    /// Attention data parallelism: the TP GPUs form N attention groups of TP / N, each with its own
+    /// sequences and KV cache, the MoE tokens exchanged all-to-all [default: 1; searched for a MoE
+    /// with --ttft/--tpot or several GPUs]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    attention_dp: Option<u64>,
 
     /// Sequences decoded together per replica in the static batch
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = whole)]
@@ -101,6 +114,16 @@ pub struct ServeArgs {
     #[arg(long, value_name = "TIME", value_parser = single::<Time>(Some(1.0)))]
     tpot: Option<Time>,
 
+    /// Tokens per second each user sees, `50/s`: a time-per-output-token target of 1/R
+    #[arg(long, value_name = "RATE", value_parser = per_second, conflicts_with = "tpot")]
+    tokens_per_user: Option<f64>,
+
+    /// Requests arriving per second over all the GPUs, at random (Poisson), `20/s`: the sequences in
+    /// service by Little's law and the time to first token with the wait for a KV slot (M/M/c); no
+    /// answer (exit 3) at or above the capacity
+    #[arg(long, value_name = "RATE", value_parser = per_second)]
+    rate: Option<f64>,
+
     /// A draft model for speculative decoding (with --acceptance and --lookahead)
     #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]
     draft: Option<String>,
@@ -115,7 +138,7 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    pub fn run(self, catalog: &Catalog, format: Output) -> Result<String> {
+    pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
         // clap gives --draft, --acceptance and --lookahead all or none.
         let draft = match (&self.draft, self.acceptance, self.lookahead) {
             (Some(name), Some(acceptance), Some(lookahead)) => {
@@ -134,6 +157,8 @@ impl ServeArgs {
             gpus: self.gpus,
             tp: self.tp,
             pp: self.pp,
+            ep: self.ep,
+            attention_dp: self.attention_dp,
             batch: self.batch,
             prompt_tokens: self.prompt_tokens,
             output_tokens: self.output_tokens,
@@ -148,14 +173,27 @@ impl ServeArgs {
             memory_fraction: self.memory_fraction,
             concurrency: self.concurrency,
             ttft: self.ttft,
-            tpot: self.tpot,
+            tpot: self
+                .tokens_per_user
+                .map(|rate| Time::new::<second>(1.0 / rate))
+                .or(self.tpot),
+            rate: self.rate,
             draft,
         };
         if gpus.len() > 1 {
             let comparison = app::serve::compare(&request, &gpus)?;
-            return render::render(&comparison, |c| c.report(), format);
+            return render::render(&comparison, |c| c.report(), format).map(Answer::from);
         }
         let result = app::serve::serve(&request)?;
-        render::render(&result, |r| r.report(), format)
+        let overload = result.arrivals.as_ref().and_then(|a| a.overload.clone());
+        Ok(Answer::new(
+            render::render(&result, |r| r.report(), format)?,
+            overload,
+        ))
     }
+}
+
+/// A rate above zero per second: `50/s` or `50`.
+fn per_second(text: &str) -> std::result::Result<f64, String> {
+    count(text.trim().trim_end_matches("/s").trim_end())
 }

@@ -50,12 +50,13 @@ impl ServeResult {
     /// One line naming the GPUs, the layout and the batch.
     fn setup(&self) -> String {
         format!(
-            "{} × {} ({}), TP {} × PP {}, replicas: {}; batch {} of {} prompt + {} output tokens; {} peak {}",
+            "{} × {} ({}), TP {} × PP {}{}, replicas: {}; batch {} of {} prompt + {} output tokens; {} peak {}",
             self.gpus,
             self.gpu.name,
             self.gpu.id,
             self.tp,
             self.pp,
+            self.experts_and_attention(),
             self.replicas,
             self.batch,
             self.prompt_tokens,
@@ -65,11 +66,24 @@ impl ServeResult {
         )
     }
 
+    /// The expert-parallel and attention data-parallel split of the TP GPUs, when there is one.
+    fn experts_and_attention(&self) -> String {
+        let mut parts = String::new();
+        if self.ep > 1 {
+            parts += &format!(", EP {}", self.ep);
+        }
+        if self.attention_dp > 1 {
+            parts += &format!(", attention DP {}", self.attention_dp);
+        }
+        parts
+    }
+
     /// Headline figures: memory, limits, latency and throughput, then the experts a batch touches
     /// and the cost per token when they apply.
     fn facts(&self) -> Vec<Fact> {
         let mut facts = self.memory_facts();
         facts.extend(self.continuous_facts());
+        facts.extend(self.arrival_facts());
         facts.extend(self.speed_facts());
         if let Some(t) = self.decode.experts_touched {
             facts.push((
@@ -230,6 +244,56 @@ impl ServeResult {
             ),
         ]);
         facts
+    }
+
+    /// Requests arriving at a rate: the capacity, the sequences in service and the queueing delay.
+    fn arrival_facts(&self) -> Vec<Fact> {
+        let Some(a) = &self.arrivals else {
+            return Vec::new();
+        };
+        [
+            vec![
+                (
+                    "requests/s per replica".into(),
+                    Cell::Number(a.rate_per_replica, ""),
+                    format!(
+                        "of {:.3} at most (all sequences that fit); Poisson arrivals",
+                        a.capacity_per_replica
+                    ),
+                ),
+                (
+                    "sequences in service".into(),
+                    Cell::Exact(a.concurrency),
+                    format!(
+                        "Little's law: rate × {} in service",
+                        format::time(Time::new::<second>(a.service_seconds))
+                    ),
+                ),
+            ],
+            match (a.queueing_seconds, a.time_to_first_token_seconds) {
+                (Some(wait), Some(ttft)) => vec![
+                    (
+                        "queueing delay".into(),
+                        secs(wait),
+                        format!(
+                            "M/M/c over the KV pool's slots, waits with chance {:.3}",
+                            a.wait_probability
+                        ),
+                    ),
+                    (
+                        "time to first token (queued)".into(),
+                        secs(ttft),
+                        "steady time to first token + queueing delay".into(),
+                    ),
+                ],
+                _ => vec![(
+                    "queueing delay".into(),
+                    Cell::Text("unbounded".into()),
+                    "the rate reaches the capacity: the queue grows without end".into(),
+                )],
+            },
+        ]
+        .concat()
     }
 
     /// The latency targets as the report states them, when given.
@@ -423,7 +487,12 @@ impl ServeResult {
             .map(|(p, t)| Cell::Dollars(p / 3600.0 / t * 1e6, 3));
         vec![
             Cell::Text(format!("{} ({})", self.gpu.name, self.gpu.id)),
-            Cell::Text(format!("{} × {}", self.tp, self.pp)),
+            Cell::Text(format!(
+                "{} × {}{}",
+                self.tp,
+                self.pp,
+                self.experts_and_attention()
+            )),
             Cell::Exact(self.kv_pool_tokens),
             or_empty(c.map(|c| Cell::Exact(c.concurrency))),
             or_empty(c.map(|c| Cell::Count(c.output_tokens_per_second_per_gpu))),

@@ -520,7 +520,8 @@ fn continuous_batching_of_llama_3_1_8b_on_one_h100_by_hand() {
     let attention = 32.0 * 4.0 * 4096.0 * 64.0 * 500.0 / (989.4e12 * 0.2132);
     // Element-wise: 32 layers × 128 tokens × (8 × 2 × 4096 + 3 × 2 × 14,336) bytes × 4.351.
     let elementwise = 32.0 * 128.0 * (16.0 * 4096.0 + 6.0 * 14_336.0) * 4.351 / 3.35e12;
-    let tpot = gemms + kv + attention + elementwise + 2e-3;
+    // Plus the fitted 5 ms a step.
+    let tpot = gemms + kv + attention + elementwise + 5e-3;
     assert!(close(
         r["time_per_output_token_seconds"].as_f64().unwrap(),
         tpot,
@@ -623,4 +624,204 @@ fn several_gpus_compare_each_at_its_best_tensor_parallel_degree() {
     assert!(text.contains("NVIDIA B200"), "{text}");
     let err = fails(&serve_args("llama-3.1-70b", &["--gpu", "h100,nonesuch"]));
     assert!(err.contains("nonesuch"), "{err}");
+}
+
+/// Qwen3-235B-A22B on 8 H200 with fp8 weights and cache, and `flags`.
+fn qwen3_235b(flags: &[&str]) -> serde_json::Value {
+    let base = ["--gpu", "h200", "--weights", "fp8", "--kv", "fp8"];
+    serve("qwen3-235b-a22b", &[&base[..], flags].concat())
+}
+
+#[test]
+fn attention_data_parallelism_stops_repeating_the_kv_cache() {
+    // Qwen3-235B-A22B's cache: 2 × 94 layers × 4 KV heads × 128 × 1 byte = 96,256 bytes a token,
+    // 240,640,000 for 2500 tokens.
+    let sequence = 2500.0 * 2.0 * 94.0 * 4.0 * 128.0;
+    let tp = qwen3_235b(&["--batch", "8"]);
+    let dp = qwen3_235b(&["--batch", "8", "--attention-dp", "8"]);
+    // TP 8: each of the 4 heads on 2 ranks, a quarter of the 8 sequences' cache on each GPU.
+    assert_eq!(tp["kv_cache_bytes_per_gpu"], 8.0 * sequence / 4.0);
+    // Attention DP 8: each GPU holds its one sequence whole.
+    assert_eq!(dp["kv_cache_bytes_per_gpu"], sequence);
+    assert_eq!(
+        (dp["ep"].as_u64(), dp["attention_dp"].as_u64()),
+        (Some(1), Some(8))
+    );
+    // The routed experts, 94 × 128 experts × 3 × 4096 × 1536 fp8 bytes, keep an eighth per GPU; the
+    // rest (8 × TP 8's share less the experts) is whole on every attention group of one GPU.
+    let routed = 94.0 * 128.0 * 3.0 * 4096.0 * 1536.0;
+    let rest = 8.0 * tp["weight_bytes_per_gpu"].as_f64().unwrap() - routed;
+    let weights = dp["weight_bytes_per_gpu"].as_f64().unwrap();
+    assert!(close(weights, routed / 8.0 + rest, 1e-12));
+    // Expert parallelism moves whole experts between GPUs: their share per GPU stays an eighth.
+    let ep = qwen3_235b(&["--batch", "8", "--attention-dp", "8", "--ep", "8"]);
+    assert_eq!(ep["weight_bytes_per_gpu"], dp["weight_bytes_per_gpu"]);
+}
+
+#[test]
+fn the_moe_exchange_of_attention_data_parallelism_by_hand() {
+    let r = qwen3_235b(&[
+        "--ep",
+        "8",
+        "--attention-dp",
+        "8",
+        "--concurrency",
+        "64",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "1000",
+    ]);
+    // 64 decodes and 64 prompt tokens a step; each GPU sends its 16 tokens, 4096 × 2 bytes each, to
+    // the EP groups (one GPU each) of a token's 8 experts among 128, 16 per group: a group is missed
+    // with probability (112/128)(111/127)…(105/121).
+    let missed: f64 = (0..8)
+        .map(|i| (112.0 - i as f64) / (128.0 - i as f64))
+        .product();
+    let buffer = 16.0 * 8.0 * (1.0 - missed) * 4096.0 * 2.0;
+    // An all-to-all among the 8 GPUs of a DGX H200: 7/8 of the buffer over NVLink (450 GB/s each way
+    // at the fitted 74.45%), and 24.23 µs for each of the 8 peers.
+    let all_to_all = 7.0 / 8.0 * buffer / (450e9 * 0.7445) + 8.0 * 24.23e-6;
+    // Dispatch and combine in each of the 94 MoE layers; one-GPU attention groups all-reduce nothing.
+    let step = &r["continuous_batching"]["step"];
+    let communication = step["communication_seconds"].as_f64().unwrap();
+    assert!(close(communication, 94.0 * 2.0 * all_to_all, 1e-9));
+}
+
+#[test]
+fn latency_targets_choose_the_layout_serving_most() {
+    let flags = [
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "1000",
+        "--tpot",
+        "80ms",
+    ];
+    let best = qwen3_235b(&flags);
+    // A layout meeting no target serves nothing.
+    let per_gpu = |r: &serde_json::Value| {
+        r["output_tokens_per_second_per_gpu"]
+            .as_f64()
+            .unwrap_or(0.0)
+    };
+    for layout in [
+        ["--tp", "8", "--ep", "1", "--attention-dp", "1"],
+        ["--tp", "8", "--ep", "8", "--attention-dp", "8"],
+        ["--tp", "4", "--ep", "4", "--attention-dp", "4"],
+    ] {
+        let fixed = qwen3_235b(&[&flags[..], &layout[..]].concat());
+        assert!(per_gpu(&best) >= per_gpu(&fixed), "{layout:?}");
+    }
+    assert!(best["time_per_output_token_seconds"].as_f64().unwrap() <= 0.08);
+    // The layout found, in the report.
+    for key in ["tp", "ep", "attention_dp"] {
+        assert!(best[key].as_u64().is_some(), "{key}");
+    }
+}
+
+#[test]
+fn expert_and_attention_parallelism_must_divide_the_stage() {
+    let err = fails(&serve_args(
+        "qwen3-235b-a22b",
+        &["--gpu", "h200", "--ep", "3"],
+    ));
+    assert!(
+        err.contains("--ep") && err.contains("EP 3 must divide TP 8"),
+        "{err}"
+    );
+    let err = fails(&serve_args("llama-3.1-8b", &["--ep", "2"]));
+    assert!(err.contains("no experts"), "{err}");
+    let err = fails(&serve_args(
+        "qwen3-235b-a22b",
+        &["--gpu", "h200", "--attention-dp", "3"],
+    ));
+    assert!(err.contains("attention DP 3 must divide TP 8"), "{err}");
+}
+
+#[test]
+fn int8_and_int4_caches_by_hand() {
+    // Llama 2 70B: 2 × 80 × 8 × 128 elements a token, one byte each in int8, half a byte in int4.
+    let int8 = serve("llama-2-70b", &["--kv", "int8"]);
+    assert_eq!(int8["kv_cache_bytes_per_token"], 163_840.0);
+    let int4 = serve("llama-2-70b", &["--kv", "int4"]);
+    assert_eq!(int4["kv_cache_bytes_per_token"], 81_920.0);
+}
+
+#[test]
+fn tokens_per_user_is_a_time_per_output_token_target() {
+    let flags = [
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "1000",
+    ];
+    let rate = serve(
+        "llama-3.1-8b",
+        &[&flags[..], &["--tokens-per-user", "40/s"]].concat(),
+    );
+    let tpot = serve("llama-3.1-8b", &[&flags[..], &["--tpot", "25ms"]].concat());
+    // 40 tokens a second a user: 1/40 s = 25 ms a token.
+    assert!(close(
+        rate["tpot_target_seconds"].as_f64().unwrap(),
+        0.025,
+        1e-12
+    ));
+    assert_eq!(rate["continuous_batching"], tpot["continuous_batching"]);
+    let err = fails(&serve_args(
+        "llama-3.1-8b",
+        &["--tokens-per-user", "20/s", "--tpot", "50ms"],
+    ));
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
+#[test]
+fn arrivals_by_littles_law_and_past_the_capacity() {
+    let flags = [
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "200",
+    ];
+    let r = serve("llama-3.1-8b", &[&flags[..], &["--rate", "5/s"]].concat());
+    let a = &r["arrivals"];
+    // L = λW: the fewest sequences whose service time W lets them complete 5 requests a second.
+    let (c, w) = (
+        a["concurrency"].as_f64().unwrap(),
+        a["service_seconds"].as_f64().unwrap(),
+    );
+    assert!(
+        c >= 5.0 * w && c - 1.0 < 5.0 * w,
+        "{c} sequences, {w} s each"
+    );
+    assert_eq!(r["continuous_batching"]["concurrency"], a["concurrency"]);
+    // W: the steady time to first token and 199 more tokens.
+    let steady = &r["continuous_batching"];
+    let tpot = steady["time_per_output_token_seconds"].as_f64().unwrap();
+    let ttft = steady["time_to_first_token_seconds"].as_f64().unwrap();
+    assert!(close(w, ttft + 199.0 * tpot, 1e-12));
+    // Past the capacity: no answer, exit 3, and the overload stated.
+    let over = crate::answer_json(&serve_args(
+        "llama-3.1-8b",
+        &[&flags[..], &["--rate", "500/s"]].concat(),
+    ));
+    assert!(
+        over["arrivals"]["overload"]
+            .as_str()
+            .unwrap()
+            .contains("at or above")
+    );
+    assert!(over["arrivals"]["queueing_seconds"].is_null());
+    let output = crate::llmcalc()
+        .args(serve_args(
+            "llama-3.1-8b",
+            &[&flags[..], &["--rate", "500/s"]].concat(),
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
 }

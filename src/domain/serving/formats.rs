@@ -49,19 +49,28 @@ impl WeightFormat {
     }
 }
 
-/// How the KV cache is stored.
+/// How the KV cache is stored: 16 bits, or quantised to fp8 (vLLM `--kv-cache-dtype fp8`,
+/// TensorRT-LLM `kv_cache_config.dtype`), int8 (TensorRT-LLM's INT8 KV cache; LMDeploy
+/// `quant_policy=8`) or int4 (LMDeploy `quant_policy=4`, "INT4/INT8 KV Cache", lmdeploy.readthedocs.io;
+/// KIVI, Liu et al. 2024).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum KvFormat {
     Bf16,
     Fp8,
+    Int8,
+    Int4,
 }
 
 impl KvFormat {
-    /// Storage per cached element.
+    /// Storage per cached element: int4 packs two to a byte. The scales of the quantised formats
+    /// (one per tensor for fp8 and int8; LMDeploy keeps a 16-bit scale and zero point per head and
+    /// token, 4 bytes per 128 elements, 3% of int4's) are not counted.
     pub fn bytes(self) -> Information {
         match self {
             KvFormat::Bf16 => Precision::Bf16.bytes(),
             KvFormat::Fp8 => Precision::Fp8.bytes(),
+            KvFormat::Int8 => Precision::Int8.bytes(),
+            KvFormat::Int4 => Information::new::<byte>(0.5),
         }
     }
 }

@@ -25,11 +25,13 @@
 
 mod engine;
 mod formats;
+mod queueing;
 mod replica;
 mod steady;
 
 pub use engine::{Engine, TOKEN_BUDGET};
 pub use formats::{KvFormat, WeightFormat};
+pub use queueing::{erlang_c, queueing_delay};
 pub use replica::{
     DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million, fit, largest,
 };

@@ -17,12 +17,36 @@ use crate::domain::units::{Bandwidth, Compute, ComputeRate, Information, Money, 
 use crate::error::{Error, Input, Result};
 
 /// How a replica is laid out and stores its numbers.
+///
+/// `tp` is the GPUs of a pipeline stage, as TensorRT-LLM's `tp_size` and SGLang's `--tp-size` count
+/// them. Of these, the routed experts split into `ep` expert-parallel groups of `tp / ep` GPUs, each
+/// expert's matrices split over its group (TensorRT-LLM `moe_expert_parallel_size` ×
+/// `moe_tensor_parallel_size` = `tp_size`; SGLang `--ep-size`), and the attention into `attention_dp`
+/// data-parallel groups of `tp / attention_dp` GPUs, each holding the whole attention, its own
+/// sequences and their KV cache (TensorRT-LLM `enable_attention_dp`, attention TP 1; SGLang
+/// `--enable-dp-attention --dp-size`; vLLM data parallelism with `--enable-expert-parallel`, "Data
+/// Parallel Deployment" and "Expert Parallel Deployment" in docs.vllm.ai). The non-expert weights
+/// (attention, dense MLPs, shared experts, embeddings) split over an attention group only.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Deployment {
     pub tp: u64,
     pub pp: u64,
+    pub ep: u64,
+    pub attention_dp: u64,
     pub weights: WeightFormat,
     pub kv: KvFormat,
+}
+
+impl Deployment {
+    /// GPUs one attention group splits its heads over.
+    pub fn attention_tp(&self) -> u64 {
+        self.tp / self.attention_dp
+    }
+
+    /// GPUs one expert's matrices split over.
+    pub fn expert_tp(&self) -> u64 {
+        self.tp / self.ep
+    }
 }
 
 /// What one GPU of the replica gives a step.
@@ -143,15 +167,49 @@ impl<'a> Served<'a> {
         })
     }
 
-    /// Checks the replica's TP × PP split against the model, the GPUs and a node
-    /// ([`check_split`], the rule training layouts follow too).
-    pub fn check(&self, tp: u64, pp: u64, gpus: u64, gpus_per_node: u64) -> Result<()> {
+    /// Checks the replica's layout against the model, the GPUs and a node: EP and attention DP divide
+    /// TP, EP divides the routed experts, and the split rule of training layouts ([`check_split`]) with
+    /// the heads split over an attention group of TP / attention DP GPUs.
+    pub fn check(&self, d: &Deployment, gpus: u64, gpus_per_node: u64) -> Result<()> {
+        let invalid = |input, message: String| Err(Error::Invalid { input, message });
+        if d.ep == 0 || !d.tp.is_multiple_of(d.ep) {
+            let message = format!("EP {} must divide TP {}, the GPUs of a stage", d.ep, d.tp);
+            return invalid(Input::Ep, message);
+        }
+        match &self.stack.moe {
+            None if d.ep > 1 => {
+                return invalid(Input::Ep, format!("{} has no experts to split", self.id));
+            }
+            Some(m) if !m.experts.is_multiple_of(d.ep) => {
+                let message = format!(
+                    "EP {} does not divide {}'s {} experts",
+                    d.ep, self.id, m.experts
+                );
+                return invalid(Input::Ep, message);
+            }
+            _ => {}
+        }
+        let dp = d.attention_dp;
+        if dp == 0 || !d.tp.is_multiple_of(dp) {
+            let message = format!(
+                "attention DP {dp} must divide TP {}, the GPUs of a stage",
+                d.tp
+            );
+            return invalid(Input::Dp, message);
+        }
+        // Heads × DP over TP GPUs divide as the heads over the TP / DP GPUs of an attention group.
         let split = Split {
-            heads: self.stack.heads,
-            kv_heads: self.stack.kv_heads,
+            heads: self.stack.heads * dp,
+            kv_heads: self.stack.kv_heads * dp,
             layers: self.stack.layers,
         };
-        check_split(&split, tp, pp, gpus, gpus_per_node)
+        check_split(&split, d.tp, d.pp, gpus, gpus_per_node).map_err(|e| match (e, dp) {
+            (Error::Invalid { input, message }, 2..) => Error::Invalid {
+                input,
+                message: format!("with attention DP {dp} (heads counted {dp} times), {message}"),
+            },
+            (e, _) => e,
+        })
     }
 
     /// The share of the layers on the most loaded pipeline stage: ceil(L/p) of the L layers.
@@ -160,9 +218,13 @@ impl<'a> Served<'a> {
         (layers / pp as f64).ceil() / layers
     }
 
-    /// Weights on one GPU of the most loaded stage, split over the TP ranks.
+    /// Weights on one GPU of the most loaded stage: the routed experts split over the stage's TP
+    /// GPUs (EP groups × each expert's TP), the rest over an attention group's.
     pub fn weights_per_gpu(&self, d: &Deployment) -> Information {
-        d.weights.bytes() * self.params.total_params as f64 * self.stage_share(d.pp) / d.tp as f64
+        let routed = self.params.total_of(Role::RoutedExperts) as f64;
+        let rest = self.params.total_params as f64 - routed;
+        let per_gpu = routed / d.tp as f64 + rest / d.attention_tp() as f64;
+        d.weights.bytes() * per_gpu * self.stage_share(d.pp)
     }
 
     /// KV cache of one sequence of `context` tokens, all layers and heads ([`Stack::kv_elements`]:
@@ -182,7 +244,8 @@ impl<'a> Served<'a> {
             None => s.ffn,
         } as f64;
         let qkv = ((s.heads + 2 * s.kv_heads) * s.head_dim) as f64;
-        let width = 2.0 * self.arch.d_model as f64 + (qkv.max(3.0 * mlp) / d.tp as f64);
+        let width = 2.0 * self.arch.d_model as f64
+            + (qkv / d.attention_tp() as f64).max(3.0 * mlp / d.tp as f64);
         Precision::Bf16.bytes() * (tokens as f64 * width)
     }
 
@@ -197,9 +260,14 @@ impl<'a> Served<'a> {
         }
     }
 
-    /// KV cache of one sequence of `context` tokens on one GPU: the stage's layers, the rank's share.
+    /// KV cache of one of the replica's sequences of `context` tokens on one GPU, on average: the
+    /// stage's layers, the rank's share within its attention group, and one attention-DP group in
+    /// `attention_dp` holding the sequence.
     pub fn kv_per_gpu_sequence(&self, d: &Deployment, context: u64) -> Information {
-        self.kv_per_sequence(d.kv, context) * self.kv_rank_share(d.tp) * self.stage_share(d.pp)
+        self.kv_per_sequence(d.kv, context)
+            * self.kv_rank_share(d.attention_tp())
+            * self.stage_share(d.pp)
+            / d.attention_dp as f64
     }
 
     /// Prefill: the prompts' forward FLOPs with a causal mask. The batch's prompts pass the pipeline as
@@ -232,10 +300,11 @@ impl<'a> Served<'a> {
         })
     }
 
-    /// Parameters a decode step of `micro_batch` sequences reads, and the experts it touches for a
-    /// MoE. The input embeddings are looked up, not read whole (an output head tied to the token
-    /// embedding is read); of the routed experts, the expected touched ones are.
-    fn params_read(&self, micro_batch: u64) -> (f64, Option<f64>) {
+    /// Parameters a decode step of `micro_batch` sequences reads, those outside and those inside the
+    /// routed experts, and the experts it touches for a MoE. The input embeddings are looked up, not
+    /// read whole (an output head tied to the token embedding is read); of the routed experts, the
+    /// expected touched ones are.
+    fn params_read(&self, micro_batch: u64) -> (f64, f64, Option<f64>) {
         let total = |role| self.params.total_of(role) as f64;
         let routed = total(Role::RoutedExperts);
         let moe = self.stack.moe.as_ref();
@@ -252,8 +321,42 @@ impl<'a> Served<'a> {
         } else {
             looked_up
         };
-        let read = self.params.total_params as f64 - looked_up - routed + experts_read;
-        (read, touched)
+        let read = self.params.total_params as f64 - looked_up - routed;
+        (read, experts_read, touched)
+    }
+
+    /// Collectives of one pipeline stage per step: all-reduces of an attention group's hidden states
+    /// (two per layer, after the attention and the MLP), and MoE exchanges (a dispatch and a combine)
+    /// that replace the MoE layers' second all-reduce under attention data parallelism, the tokens of
+    /// every attention group meeting at the experts.
+    pub fn collectives(&self, d: &Deployment) -> (f64, f64) {
+        let pp = d.pp as f64;
+        let layers = self.stack.layers as f64;
+        let exchanges = if d.attention_dp > 1 {
+            self.stack.moe_layers() as f64
+        } else {
+            0.0
+        };
+        ((2.0 * layers - exchanges) / pp, exchanges / pp)
+    }
+
+    /// Bytes each GPU scatters in one MoE dispatch of a stage's `tokens` (the combine gathers as
+    /// many) under attention data parallelism: each GPU sends its 1/TP of the tokens, 16-bit hidden
+    /// states of d elements, to every expert-parallel group holding one of the token's top-k experts,
+    /// to each of the group's TP / EP GPUs. A token reaches ep·(1 − C(E − E/ep, k)/C(E, k)) groups in
+    /// expectation, its experts drawn uniformly without replacement; with EP 1 the dispatch is an
+    /// all-gather and the combine a reduce-scatter.
+    pub fn exchange_bytes(&self, d: &Deployment, tokens: f64) -> f64 {
+        let Some(m) = &self.stack.moe else {
+            return 0.0;
+        };
+        let (e, ep) = (m.experts as f64, d.ep as f64);
+        let missed = (0..m.top_k)
+            .map(|i| ((e - e / ep - i as f64) / (e - i as f64)).max(0.0))
+            .product::<f64>();
+        let groups = ep * (1.0 - missed);
+        let element = Precision::Bf16.bytes().get::<byte>();
+        tokens / d.tp as f64 * groups * d.expert_tp() as f64 * self.arch.d_model as f64 * element
     }
 
     /// Forward FLOPs per token of a decode step at a context of `context` tokens, MLA in its absorbed
@@ -273,32 +376,26 @@ impl<'a> Served<'a> {
 
     /// One decode step at a mean context `context`. With pipeline parallelism the batch is split into
     /// PP micro-batches that keep every stage busy: a stage reads its share of the weights and of its
-    /// micro-batch's KV cache, and a token passes all PP stages one after another. Weights split over
-    /// the TP ranks; each rank reads its [`kv_heads_per_rank`] heads' share of the cache. Two
-    /// all-reduces of the micro-batch's 16-bit hidden states per layer go over the scale-up link as
-    /// rings, 2(t − 1)/t of the bytes each (Shoeybi et al. 2019, §3).
+    /// micro-batch's KV cache, and a token passes all PP stages one after another. The routed experts
+    /// split over the TP GPUs, the other weights over an attention group's; each GPU reads its
+    /// [`kv_heads_per_rank`] heads' share of its attention group's cache; the collectives are those
+    /// of [`Served::collectives`] over the scale-up link.
     pub fn decode(&self, d: &Deployment, hw: &Hardware, batch: u64, context: u64) -> DecodeStep {
-        let (pp, t) = (d.pp as f64, d.tp as f64);
+        let (pp, t, at) = (d.pp as f64, d.tp as f64, d.attention_tp() as f64);
         let micro_batch = batch.div_ceil(d.pp);
-        let (read, touched) = self.params_read(micro_batch);
-        let weight_bytes = read * d.weights.bytes().get::<byte>() / pp;
+        let (rest, experts, touched) = self.params_read(micro_batch);
+        let bytes = d.weights.bytes().get::<byte>();
+        let weight_bytes = (rest + experts) * bytes / pp;
+        let weight_gpu = (rest / at + experts / t) * bytes / pp;
         let kv_sequence = self.kv_per_sequence(d.kv, context).get::<byte>();
         let kv_bytes = micro_batch as f64 * kv_sequence / pp;
+        let kv_gpu = kv_bytes * self.kv_rank_share(d.attention_tp()) / d.attention_dp as f64;
         let flops = micro_batch as f64 * self.forward_flops_per_token(context) / pp;
-        let kv_rank_share = self.kv_rank_share(d.tp);
         let bandwidth = hw.bandwidth.get::<byte_per_second>();
         let peak = hw.peak.get::<flop_per_second>();
-        let memory =
-            (weight_bytes / t + kv_bytes * kv_rank_share) / (bandwidth * hw.bandwidth_efficiency);
+        let memory = (weight_gpu + kv_gpu) / (bandwidth * hw.bandwidth_efficiency);
         let compute = flops / (t * peak * hw.compute_efficiency);
-        let communication = if d.tp > 1 {
-            let element = Precision::Bf16.bytes().get::<byte>();
-            let bytes = micro_batch as f64 * self.arch.d_model as f64 * element;
-            let scale_up = hw.scale_up.get::<byte_per_second>();
-            self.stack.layers as f64 / pp * 2.0 * 2.0 * (t - 1.0) / t * bytes / scale_up
-        } else {
-            0.0
-        };
+        let communication = self.decode_communication(d, hw, micro_batch as f64);
         let stage = memory.max(compute) + communication;
         DecodeStep {
             micro_batch,
@@ -319,6 +416,22 @@ impl<'a> Served<'a> {
             ridge_point: hw.ridge_point(),
             experts_touched: touched,
         }
+    }
+}
+
+impl Served<'_> {
+    /// The collectives of a decode step of `micro_batch` sequences over the scale-up link at its
+    /// bandwidth: ring all-reduces of an attention group's 16-bit hidden states, 2(t − 1)/t of the
+    /// bytes each (Shoeybi et al. 2019, §3), and MoE exchanges sending (TP − 1)/TP of their buffer.
+    fn decode_communication(&self, d: &Deployment, hw: &Hardware, micro_batch: f64) -> f64 {
+        let (t, at) = (d.tp as f64, d.attention_tp() as f64);
+        let element = Precision::Bf16.bytes().get::<byte>();
+        let bytes = micro_batch / d.attention_dp as f64 * self.arch.d_model as f64 * element;
+        let scale_up = hw.scale_up.get::<byte_per_second>();
+        let (reduces, exchanges) = self.collectives(d);
+        let reduce = 2.0 * (at - 1.0) / at * bytes / scale_up;
+        let exchange = 2.0 * (t - 1.0) / t * self.exchange_bytes(d, micro_batch) / scale_up;
+        reduces * reduce + exchanges * exchange
     }
 }
 

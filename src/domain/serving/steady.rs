@@ -10,14 +10,18 @@
 //! A step is timed with the operation model of training ([`crate::domain::kernels`]): each matrix
 //! product by its shape on one tensor-parallel rank ([`Device::gemm`]: the weights are read once per
 //! step, so a small step is bound by the HBM), the decode attention by the KV cache it reads at the
-//! HBM bandwidth, the prefill attention by its FLOPs ([`Device::attention`]), the element-wise work by
-//! its bytes, and two all-reduces of the step's hidden states per layer with their latency
-//! ([`Fabric::all_reduce`]); plus a fixed cost per step ([`STEP_OVERHEAD`]: scheduling, sampling,
+//! HBM bandwidth, the prefill attention by its FLOPs ([`Device::attention`]), the element-wise work
+//! and the MoE token permutation by their bytes, and two all-reduces of an attention group's hidden
+//! states per layer with their latency ([`Fabric::all_reduce`]); under attention data parallelism a
+//! MoE layer's second all-reduce is a dispatch and a combine all-to-all over the stage's GPUs
+//! ([`Fabric::all_to_all`], [`Served::exchange_bytes`]), each attention group doing its share of the
+//! tokens within its own token budget; plus a fixed cost per step ([`STEP_OVERHEAD`]: scheduling, sampling,
 //! launching the step), fitted on TensorRT-LLM's published maximum throughputs
 //! (`tests/llmcalc/serving_calibration.rs`).
 //!
 //! Time per output token (TPOT) is the round's time; the time to first token (TTFT) is the steps a
 //! new prompt needs at the budget the decode tokens leave. Queueing before admission is not modelled.
+//! The attention groups are taken as evenly loaded.
 
 use serde::Serialize;
 
@@ -28,7 +32,7 @@ use crate::domain::units::unit::byte;
 
 /// Fixed seconds per engine step: scheduling, sampling and launching the step's kernels, fitted on
 /// the serving calibration set only.
-pub const STEP_OVERHEAD: f64 = 2.0e-3;
+pub const STEP_OVERHEAD: f64 = 5.0e-3;
 
 /// What a replica's GPUs do a step with, and the engine's token budget.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -80,32 +84,34 @@ pub struct SteadyState {
 }
 
 impl Served<'_> {
-    /// Seconds of the matrix products of one layer for `tokens` tokens on one TP rank: QKV, output
-    /// projection, and the MLP's (for a MoE layer, each touched expert's share of the routed tokens,
+    /// Seconds of the matrix products of one layer for a stage's `tokens` tokens on one GPU: QKV
+    /// and output projection of its attention group's share of the tokens, and the MLP's (for a MoE
+    /// layer, each touched local expert's share of the tokens routed to its expert-parallel group,
     /// and the shared experts).
-    fn layer_gemms(&self, e: &Device, tp: f64, tokens: f64, moe_layer: bool) -> f64 {
+    fn layer_gemms(&self, e: &Device, d: &Deployment, tokens: f64, moe_layer: bool) -> f64 {
         let s = self.stack;
-        let d = self.arch.d_model as f64;
+        let dm = self.arch.d_model as f64;
         let (q, kv) = (s.q_dim() as f64, s.kv_dim() as f64);
         let up = (s.mlp.matrices() - 1) as f64;
-        let mlp = |m: f64, f: f64| e.gemm(m, up * f / tp, d) + e.gemm(m, d, f / tp);
-        let attention = e.gemm(tokens, (q + 2.0 * kv) / tp, d) + e.gemm(tokens, d, q / tp);
+        let mlp = |m: f64, f: f64| e.gemm(m, up * f, dm) + e.gemm(m, dm, f);
+        let (at, local) = (d.attention_tp() as f64, tokens / d.attention_dp as f64);
+        let attention = e.gemm(local, (q + 2.0 * kv) / at, dm) + e.gemm(local, dm, q / at);
         let feed_forward = match (&s.moe, moe_layer) {
             (Some(m), true) => {
-                let f = m.expert_ffn as f64;
-                let touched = expected_experts(m.experts, m.top_k, tokens.ceil() as u64);
+                let (f, ep) = (m.expert_ffn as f64 / d.expert_tp() as f64, d.ep as f64);
+                let touched = expected_experts(m.experts, m.top_k, tokens.ceil() as u64) / ep;
                 // The touched experts run as one grouped product per matrix (the fused MoE
                 // kernels of vLLM and TensorRT-LLM): the work of each, one launch for all.
-                let launches = (touched - 1.0) * 2.0 * e.constants.kernel_overhead;
-                let routed = touched * mlp(tokens * m.top_k as f64 / touched, f) - launches;
+                let launches = (touched - 1.0).max(0.0) * 2.0 * e.constants.kernel_overhead;
+                let routed = tokens * m.top_k as f64 / ep;
                 let shared = if m.shared_experts > 0 {
-                    mlp(tokens, f * m.shared_experts as f64)
+                    mlp(local, m.expert_ffn as f64 * m.shared_experts as f64 / at)
                 } else {
                     0.0
                 };
-                routed + shared
+                touched * mlp(routed / touched, f) - launches + shared
             }
-            _ => mlp(tokens, s.ffn as f64),
+            _ => mlp(local, s.ffn as f64 / at),
         };
         attention + feed_forward
     }
@@ -122,26 +128,39 @@ impl Served<'_> {
     ) -> StepTerms {
         let (context, prompt_context) = contexts;
         let s = self.stack;
-        let (tp, pp) = (d.tp as f64, d.pp as f64);
+        let (tp, pp, dp) = (d.tp as f64, d.pp as f64, d.attention_dp as f64);
         let tokens = decode + prefill;
         let per_stage = |layers: u64| layers as f64 / pp;
-        let gemms = per_stage(s.moe_layers()) * self.layer_gemms(&e.device, tp, tokens, true)
-            + per_stage(s.dense_layers()) * self.layer_gemms(&e.device, tp, tokens, false)
+        let d_model = self.arch.d_model as f64;
+        let head = d.attention_tp() as f64;
+        let gemms = per_stage(s.moe_layers()) * self.layer_gemms(&e.device, d, tokens, true)
+            + per_stage(s.dense_layers()) * self.layer_gemms(&e.device, d, tokens, false)
             // The output head, for the tokens that are sampled.
-            + e.device.gemm(decode, self.arch.vocab as f64 / tp, self.arch.d_model as f64) / pp;
+            + e.device.gemm(decode / dp, self.arch.vocab as f64 / head, d_model) / pp;
         let kv = decode * self.kv_per_gpu_sequence(d, context).get::<byte>();
         let flops = 4.0 * s.q_dim() as f64 / tp * prefill * prompt_context as f64;
-        let d_model = self.arch.d_model as f64;
         let mlp_width = s.moe.as_ref().map_or(s.ffn, |m| m.top_k * m.expert_ffn) as f64 / tp;
-        let elementwise = elementwise_bytes(tokens, d_model, 1.0, mlp_width)
-            * e.device.constants.elementwise_traffic;
-        let all_reduce = e.fabric.all_reduce(tokens * d_model * 2.0, d.tp, 1);
+        let c = e.device.constants;
+        let elementwise = elementwise_bytes(tokens, d_model, dp, mlp_width) * c.elementwise_traffic;
+        // Each token routed to this GPU's experts is written out and read back before and after
+        // them: four passes of its 16-bit hidden state (the permutation of the training model).
+        let routed = s
+            .moe
+            .as_ref()
+            .map_or(0.0, |m| tokens * m.top_k as f64 / d.ep as f64);
+        let permute = c.permute_traffic * 8.0 * routed * d_model;
+        let (reduces, exchanges) = self.collectives(d);
+        let all_reduce = e
+            .fabric
+            .all_reduce(tokens / dp * d_model * 2.0, d.attention_tp(), 1);
+        let exchange = e.fabric.all_to_all(self.exchange_bytes(d, tokens), d.tp, 1);
         StepTerms {
             gemm_seconds: gemms,
             kv_read_seconds: e.device.memory_bound(kv),
             prefill_attention_seconds: per_stage(s.layers) * e.device.attention(flops),
-            elementwise_seconds: per_stage(s.layers) * e.device.memory_bound(elementwise),
-            communication_seconds: per_stage(s.layers) * 2.0 * all_reduce,
+            elementwise_seconds: per_stage(s.layers) * e.device.memory_bound(elementwise)
+                + per_stage(s.moe_layers()) * e.device.memory_bound(permute),
+            communication_seconds: reduces * all_reduce + exchanges * 2.0 * exchange,
             overhead_seconds: e.step_overhead,
         }
     }
@@ -154,7 +173,9 @@ impl Served<'_> {
         concurrency: u64,
         (prompt, output): (u64, u64),
     ) -> SteadyState {
-        let (pp, budget) = (d.pp as f64, e.budget as f64);
+        // Each attention-DP group schedules its own sequences within its own token budget.
+        let (pp, dp) = (d.pp as f64, d.attention_dp as f64);
+        let budget = e.budget as f64 * dp;
         let (i, o) = (prompt as f64, output.max(1) as f64);
         // One micro-batch per stage; a round gives each of its sequences a token.
         let decode = concurrency as f64 / pp;
@@ -172,7 +193,7 @@ impl Served<'_> {
         } else {
             budget - decode_step
         };
-        let ttft = (i / free.max(1.0)).ceil() * pp * step.total();
+        let ttft = (i / (free / dp).max(1.0)).ceil() * pp * step.total();
         let throughput = concurrency as f64 / tpot;
         SteadyState {
             concurrency,
