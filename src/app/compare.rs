@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use super::invalid;
 use super::predict::{self, GpuCount, MfuSource, Workload};
+use super::price::{self, PriceOrigin};
 use crate::app::train::unsolvable;
-use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::hardware::{Gpu, Precision, PriceKind};
 use crate::domain::memory::{Layout, Optimizer};
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
@@ -53,6 +54,9 @@ pub struct CompareRequest {
     pub workload: Workload,
     /// Prices for some of the GPU types, overriding the presets'.
     pub prices: Vec<(Gpu, Bounds<MoneyRate>)>,
+    /// The kind of GPU preset price every GPU is priced at (the model's claimed price on the claimed
+    /// GPU too for `claim`); none: each GPU preset's first price, never a claimed one.
+    pub price_basis: Option<PriceKind>,
     /// The precision of the peak; each GPU's training precision when absent.
     pub precision: Option<Precision>,
     pub pue: f64,
@@ -73,6 +77,10 @@ pub struct CompareRow {
     /// Where the price comes from: `given` (--price), `claims` (the model's claimed run, on the
     /// claimed GPU only) or `preset` (the GPU preset's indicative price; its kind and date in `gpus`).
     pub price_source: Option<PriceSource>,
+    /// Where the price comes from, in full: the preset, the price's kind, date and source.
+    pub price_origin: Option<PriceOrigin>,
+    /// Why the GPU has no price: its preset lists none (of the kind asked for).
+    pub no_price: Option<String>,
     pub cost_usd: Option<Bounds<Money>>,
     pub energy_joules: Option<Bounds<crate::domain::units::Energy>>,
     pub cost_per_trillion_tokens_usd: Option<Bounds<Money>>,
@@ -93,6 +101,8 @@ pub struct CompareResult {
     pub mfu: Option<Bounds<f64>>,
     /// The peak's precision, when one was asked for (else each GPU's bf16, or fp16).
     pub precision: Option<Precision>,
+    /// The kind of GPU preset price asked for.
+    pub price_basis: Option<PriceKind>,
     pub total_params: u64,
     pub state_bytes: Information,
     pub rows: Vec<CompareRow>,
@@ -160,6 +170,7 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
         tokens,
         mfu: request.mfu,
         precision: request.precision,
+        price_basis: request.price_basis,
         total_params,
         state_bytes: state,
         rows,
@@ -241,7 +252,8 @@ fn solve(
             ..Known::default()
         },
         claims,
-        preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
+        preset_price: price::preset_price(gpu, request.price_basis).map(|(rate, _)| rate),
+        claimed_price: price::claimed_price_applies(request.price_basis, false),
     })
     .map_err(unsolvable)?;
     Ok(claimed)
@@ -268,6 +280,9 @@ fn row(
         .gpu_time
         .expect("solve succeeds only with the GPU-time known");
     let share = state.get::<byte>() / (gpu.memory.get::<byte>() * gpus.low);
+    let offered = price::preset_price(gpu, request.price_basis).map(|(_, origin)| origin);
+    let price_origin = price_source
+        .map(|source| price::solved_origin(source, &request.model.id, offered.as_ref()));
     let per_trillion = run.cost.map(|cost| {
         Bounds::new(
             cost.low / (tokens.high / 1e12),
@@ -284,6 +299,10 @@ fn row(
         gpu_hours: gpu_time.map(|t| t.get::<hour>()),
         price_usd_per_gpu_hour: run.price.map(|p| p.map(|r| r.get::<dollar_per_hour>())),
         price_source,
+        no_price: price_origin
+            .is_none()
+            .then(|| price::no_price(gpu, request.price_basis)),
+        price_origin,
         cost_usd: run.cost,
         energy_joules: gpu
             .power

@@ -1,11 +1,12 @@
 //! How `compare` shows its result: tables and headline figures for people, from which every format is derived.
 
 use crate::app::predict::MfuSource;
+use crate::domain::hardware::PriceKind;
 use crate::domain::training::PriceSource;
 use crate::domain::units::format;
 use crate::domain::units::{Bounds, Money};
 use crate::render::memory::split;
-use crate::render::{Cell, Column, Report, Section, Table, range};
+use crate::render::{Cell, Column, Report, Section, Table, price_per_hour, price_tag, range};
 
 use crate::app::compare::*;
 
@@ -43,12 +44,8 @@ fn row(r: &CompareRow) -> Vec<Cell> {
         Cell::range(r.wall_clock_seconds, Cell::Time),
         Cell::range(r.gpu_hours, Cell::Count),
         r.price_usd_per_gpu_hour.map_or(Cell::Empty, |p| {
-            let source = match r.price_source {
-                Some(PriceSource::Given) => " given",
-                Some(PriceSource::Claims) => " claimed",
-                Some(PriceSource::Preset) | None => " preset",
-            };
-            Cell::range(p, |p| Cell::Dollars(p, 2)).note(source)
+            let tag = r.price_origin.as_ref().map_or(String::new(), price_tag);
+            Cell::range(p, |p| Cell::Dollars(p, 2)).note(format!(" {tag}"))
         }),
         money(r.cost_usd),
         r.energy_joules
@@ -69,8 +66,45 @@ impl CompareResult {
                 table: self.table(),
             },
         ];
+        sections.push(Section::Line(self.prices()));
         sections.extend(self.left_out().into_iter().map(Section::Line));
         Report::new(sections)
+    }
+
+    /// Where each GPU's price comes from, or why it has none; and, with no basis asked for, whether
+    /// the GPU presets' prices are of different kinds.
+    fn prices(&self) -> String {
+        let mut lines = vec!["Prices per GPU-hour".to_string()];
+        let width = self.rows.iter().map(|r| r.gpu.len()).max().unwrap_or(0);
+        for r in &self.rows {
+            let text = match (&r.price_origin, r.price_usd_per_gpu_hour) {
+                (Some(origin), Some(p)) => {
+                    format!("{} from {}", range(p, price_per_hour), origin.describe())
+                }
+                _ => format!(
+                    "no price: {}; --price {}=$/h gives one",
+                    r.no_price.as_deref().unwrap_or_default(),
+                    r.gpu
+                ),
+            };
+            lines.push(format!("  {:width$}  {text}", r.gpu));
+        }
+        let mut kinds: Vec<&str> = self
+            .rows
+            .iter()
+            .filter_map(|r| r.price_origin.as_ref())
+            .filter(|o| o.source == PriceSource::Preset)
+            .map(|o| o.kind.map_or("kind not stated", PriceKind::name))
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        if self.price_basis.is_none() && kinds.len() > 1 {
+            lines.push(format!(
+                "the presets' prices are of different kinds ({}): --price-basis KIND prices every GPU on one",
+                kinds.join(", ")
+            ));
+        }
+        lines.join("\n")
     }
 
     /// The model, its tokens, the MFU (given, or each GPU's predicted) and the training state.

@@ -601,11 +601,12 @@ fn completions_offer_model_and_gpu_names() {
     }
 }
 
-/// compare says where each price comes from: GPT-4's claimed $1/h applies on its claimed A100-40GB
-/// only; another GPU takes its preset's price, or the one given.
+/// compare prices every GPU from its preset by default — GPT-4's claimed $1/h is not set beside list
+/// prices — and says where each price comes from; `--price-basis` puts every GPU on one kind of price
+/// and names the GPUs that have none of it.
 #[test]
 fn compare_says_where_each_price_comes_from() {
-    let r = json(&[
+    let args = [
         "compare",
         "gpt-4",
         "--gpu",
@@ -616,14 +617,145 @@ fn compare_says_where_each_price_comes_from() {
         "0.35",
         "--price",
         "h100=$2/h",
-    ]);
-    let source = |gpu: &str| {
+    ];
+    let row = |r: &serde_json::Value, gpu: &str| {
         let rows = r["rows"].as_array().unwrap();
-        rows.iter().find(|row| row["gpu"] == gpu).unwrap()["price_source"].clone()
+        rows.iter().find(|row| row["gpu"] == gpu).unwrap().clone()
     };
-    assert_eq!(source("a100-40gb"), "claims");
-    assert_eq!(source("a100-80gb"), "preset");
-    assert_eq!(source("h100"), "given");
+    let r = json(&args);
+    // AWS p4d.24xlarge on demand: $21.957642/h for 8 A100-40GB, $2.74 each.
+    let a100 = row(&r, "a100-40gb");
+    assert_eq!(a100["price_source"], "preset");
+    assert_eq!(a100["price_origin"]["kind"], "hyperscaler-on-demand");
+    assert_eq!(a100["price_origin"]["date"], "2026");
+    assert!(
+        (a100["price_usd_per_gpu_hour"]["low"].as_f64().unwrap() - 21.957642 / 8.0).abs() < 0.005
+    );
+    assert_eq!(row(&r, "a100-80gb")["price_source"], "preset");
+    assert_eq!(row(&r, "h100")["price_source"], "given");
+    assert_eq!(row(&r, "h100")["price_origin"]["source"], "given");
+    let text = stdout(&args);
+    assert!(
+        text.contains("the a100-40gb preset: hyperscaler-on-demand, 2026"),
+        "{text}"
+    );
+    assert!(text.contains("$2.00/h from --price"), "{text}");
+
+    // On the claim basis the claimed GPU takes GPT-4's $1/h; the others list no claim.
+    let claim = [&args[..], &["--price-basis", "claim"]].concat();
+    let r = json(&claim);
+    assert_eq!(row(&r, "a100-40gb")["price_source"], "claims");
+    assert_eq!(row(&r, "a100-40gb")["price_usd_per_gpu_hour"]["low"], 1.0);
+    assert_eq!(r["price_basis"], "claim");
+    let a100_80 = row(&r, "a100-80gb");
+    assert!(a100_80["price_usd_per_gpu_hour"].is_null());
+    assert_eq!(
+        a100_80["no_price"],
+        "the a100-80gb preset lists no claim price"
+    );
+    let text = stdout(&claim);
+    assert!(
+        text.contains("a100-80gb  no price: the a100-80gb preset lists no claim price; --price a100-80gb=$/h gives one"),
+        "{text}"
+    );
+}
+
+/// With no basis, prices of different kinds are set side by side only with a warning: the H800's
+/// preset price is the $2/h DeepSeek-V3 assumed (a claim), the H100's an AWS list price.
+#[test]
+fn compare_warns_when_the_prices_are_of_different_kinds() {
+    let args = [
+        "compare",
+        "gpt-4",
+        "--gpu",
+        "h100,h800",
+        "--days",
+        "90",
+        "--mfu",
+        "0.35",
+    ];
+    let text = stdout(&args);
+    assert!(
+        text.contains("the presets' prices are of different kinds (claim, hyperscaler-on-demand)"),
+        "{text}"
+    );
+    assert!(text.contains("$2.00 claim?"), "{text}");
+    let one = stdout(&[&args[..], &["--price-basis", "hyperscaler-on-demand"]].concat());
+    assert!(!one.contains("different kinds"), "{one}");
+    assert!(
+        one.contains("the h800 preset lists no hyperscaler-on-demand price"),
+        "{one}"
+    );
+}
+
+/// train reproduces the claimed run at its claimed price by default, and takes the GPU preset's price
+/// of the kind asked for otherwise, or says there is none.
+#[test]
+fn train_prices_on_the_basis_asked_for() {
+    let r = json(&["train", "gpt-4"]);
+    assert_eq!(r["price_origin"]["source"], "claims");
+    assert_eq!(r["price_origin"]["kind"], "claim");
+    assert_eq!(r["price_source"], "the gpt-4 preset's claims (claim)");
+    // Lambda's on-demand 1x A100 40GB: $1.48/h (May 2026).
+    let r = json(&["train", "gpt-4", "--price-basis", "neocloud-on-demand"]);
+    assert_eq!(r["price_usd_per_gpu_hour"]["low"], 1.48);
+    assert_eq!(
+        r["price_source"],
+        "the a100-40gb preset: neocloud-on-demand, 2026-05"
+    );
+    let r = json(&["train", "gpt-4", "--price-basis", "reserved"]);
+    assert!(r["cost_usd"].is_null());
+    assert_eq!(
+        r["no_price"],
+        "the a100-40gb preset lists no reserved price"
+    );
+    let text = stdout(&["train", "gpt-4", "--price-basis", "reserved"]);
+    assert!(
+        text.contains("no price: the a100-40gb preset lists no reserved price; give --price"),
+        "{text}"
+    );
+}
+
+/// plan and serve say where their price comes from, as compare and train do.
+#[test]
+fn plan_and_serve_say_where_the_price_comes_from() {
+    let plan = [
+        "plan",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "64",
+        "--tokens",
+        "2T",
+    ];
+    let r = json(&plan);
+    assert_eq!(r["price_origin"]["kind"], "hyperscaler-on-demand");
+    // AWS p5.48xlarge on demand: $55.04/h for 8 H100.
+    assert_eq!(r["price_usd_per_gpu_hour"], 55.04 / 8.0);
+    let text = stdout(&plan);
+    assert!(
+        text.contains("cost at $6.88/h per GPU, from the h100 preset: hyperscaler-on-demand, 2026"),
+        "{text}"
+    );
+    let serve = [
+        "serve",
+        "llama-2-7b",
+        "--gpu",
+        "l4",
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "100",
+    ];
+    assert_eq!(json(&serve)["price_origin"]["kind"], "neocloud-on-demand");
+    let text = stdout(&serve);
+    assert!(
+        text.contains("from the l4 preset: neocloud-on-demand, 2026-05"),
+        "{text}"
+    );
 }
 
 /// Bytes as the reports print them.
