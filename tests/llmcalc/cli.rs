@@ -849,3 +849,94 @@ fn plan_explains_each_part() {
         "{text}"
     );
 }
+
+/// Every command's tables fit a terminal 100 characters wide (columns people can do without leave
+/// first, then the widest wrap), unless `--wide`; `serve` is checked with its own tests.
+#[test]
+fn every_table_fits_a_100_column_terminal() {
+    use clap::Parser;
+    let empty = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-user-presets");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = |args: &[&str], wide: bool| -> String {
+        let mut all = vec!["llmcalc", "--presets", empty.to_str().unwrap()];
+        all.extend(args);
+        if wide {
+            all.push("--wide");
+        }
+        let cli = llmcalc::cli::Cli::try_parse_from(&all).unwrap();
+        cli.run_at(Some(100)).unwrap().text
+    };
+    let widest = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(['┌', '│', '├', '└']))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let commands: [&[&str]; 14] = [
+        &["models"],
+        &["gpus"],
+        &["params", "gpt-4"],
+        &["flops", "t5-11b", "--seq-len", "512", "--target-len", "114"],
+        &["train", "gpt-4", "--explain"],
+        &[
+            "mfu",
+            "llama-2-70b",
+            "--gpu",
+            "a100-80gb",
+            "--gpus",
+            "2048",
+            "--tokens-per-second",
+            "400k",
+        ],
+        &[
+            "compare",
+            "llama-3.1-70b",
+            "--tokens",
+            "15T",
+            "--gpu",
+            "h100,h200,b200,mi300x,a100-80gb",
+            "--days",
+            "90",
+        ],
+        &[
+            "memory",
+            "llama-2-70b",
+            "--gpu",
+            "h100",
+            "--gpus",
+            "64",
+            "--tp",
+            "8",
+            "--pp",
+            "2",
+        ],
+        &[
+            "plan",
+            "gpt-4",
+            "--gpu",
+            "a100-40gb",
+            "--gpus",
+            "25000",
+            "--top",
+            "5",
+        ],
+        &["image-tokens", "1024x1024"],
+        &["chinchilla", "llama-2-70b"],
+        &["chinchilla", "--budget", "2.15e25"],
+        &["audit", "gpt-4"],
+        &["import", "tests/fixtures/hf/mixtral-8x7b.json"],
+    ];
+    let mut wider = 0;
+    for args in commands {
+        let text = run(args, false);
+        assert!(
+            widest(&text) <= 100,
+            "{args:?}: {} wide\n{text}",
+            widest(&text)
+        );
+        wider += usize::from(widest(&run(args, true)) > 100);
+    }
+    // Without the limit, some tables are wider: the limit is what made them fit.
+    assert!(wider >= 5, "{wider}");
+}

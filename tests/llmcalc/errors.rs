@@ -377,6 +377,43 @@ fn negative_numbers_and_a_bare_train() {
     );
     let err = fails(&["memory", "llama-2-7b", "--gpu", "h100", "--gpus", "-8"]);
     assert!(!err.contains("-- -8"), "{err}");
+    // With a unit, on every command: the option, the value and what is allowed, as with `=`.
+    for (args, option, value) in [
+        (
+            vec!["train", "gpt-4", "--days", "-3d"],
+            "--days <TIME>",
+            "-3d",
+        ),
+        (
+            vec!["compare", "gpt-4", "--gpu", "h100", "--days", "-3d"],
+            "--days <TIME>",
+            "-3d",
+        ),
+        (
+            on_8_h100("serve", &["--tpot", "-1ms"]),
+            "--tpot <TIME>",
+            "-1ms",
+        ),
+        (
+            on_8_h100("train", &["--price", "-2.5"]),
+            "--price <PRICE>",
+            "-2.5",
+        ),
+        (
+            on_8_h100("mfu", &["--step-time", "-.5s"]),
+            "--step-time <TIME>",
+            "-.5s",
+        ),
+    ] {
+        let err = fails(&args);
+        assert!(
+            err.contains(&format!(
+                "invalid value '{value}' for '{option}': `{value}` must be above zero"
+            )),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("-- "), "{err}");
+    }
     let err = fails(&["train"]);
     assert!(err.starts_with("error: MODEL: give a model"), "{err}");
 }
