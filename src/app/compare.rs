@@ -21,7 +21,9 @@ use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::model::params;
 use crate::domain::training::{self, ClaimedRun, Given, Impossible, Known, PriceSource, Run};
 use crate::domain::units::unit::{byte, dollar, dollar_per_hour, hour};
-use crate::domain::units::{Bounds, Compute, Information, Money, MoneyRate, Time};
+use crate::domain::units::{
+    Bounds, Compute, ComputeRate, Information, Money, MoneyRate, Power, Time,
+};
 use crate::error::{Input, Result};
 
 /// Bytes of training state per parameter under mixed-precision Adam: 2 of weights, 2 of gradients and
@@ -66,6 +68,11 @@ pub struct CompareRequest {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CompareRow {
     pub gpu: String,
+    /// The dense peak per GPU the MFU is measured against.
+    pub peak_flops_per_second: ComputeRate,
+    /// Memory and board power per GPU, from the preset.
+    pub memory_bytes: Information,
+    pub power_watts: Option<Power>,
     pub gpus: Bounds<f64>,
     pub mfu: Bounds<f64>,
     pub mfu_source: MfuSource,
@@ -105,6 +112,9 @@ pub struct CompareResult {
     pub price_basis: Option<PriceKind>,
     pub total_params: u64,
     pub state_bytes: Information,
+    /// The training compute every row runs, as `llmcalc train` counts it.
+    pub training_flops: Bounds<Compute>,
+    pub pue: f64,
     pub rows: Vec<CompareRow>,
     /// GPU types on which no layout fits the model in memory at the GPU count (or near the one the
     /// duration needs), with the count tried.
@@ -173,6 +183,8 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
         price_basis: request.price_basis,
         total_params,
         state_bytes: state,
+        training_flops: compute,
+        pue: request.pue,
         rows,
         no_layout,
     })
@@ -291,6 +303,9 @@ fn row(
     });
     CompareRow {
         gpu: gpu.id.clone(),
+        peak_flops_per_second: run.peak,
+        memory_bytes: gpu.memory,
+        power_watts: gpu.power,
         gpus,
         mfu,
         mfu_source,

@@ -25,7 +25,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --price 'h100=$2.49/h' --price 'a100-80gb=$1.49/h'\n  llmcalc compare gpt-4 --gpu a100-40gb,a100-80gb,h100,h800 --days 90 --price-basis neocloud-on-demand"
+    after_help = "Examples:\n  llmcalc compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --price 'h100=$2.49/h' --price 'a100-80gb=$1.49/h'\n  llmcalc compare gpt-4 --gpu a100-40gb,a100-80gb,h100,h800 --days 90 --price-basis neocloud-on-demand\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --explain"
 )]
 pub struct CompareArgs {
     #[command(flatten)]
@@ -78,6 +78,10 @@ pub struct CompareArgs {
     /// Also draw the result as an SVG chart into FILE
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
+
+    /// Print each GPU's relations with their numbers and sources
+    #[arg(long)]
+    explain: bool,
 }
 
 impl CompareArgs {
@@ -132,7 +136,7 @@ impl CompareArgs {
                     .to_string()
             });
         Ok(Answer::new(
-            render::render(&result, |r| r.report(), format)?,
+            render::render(&result, |r| r.report(self.explain), format)?,
             none,
         ))
     }

@@ -56,9 +56,77 @@ fn row(r: &CompareRow) -> Vec<Cell> {
     ]
 }
 
+/// One GPU's relations with its numbers substituted.
+fn row_relations(r: &CompareRow, result: &CompareResult) -> Vec<String> {
+    let compute = range(result.training_flops, format::compute);
+    let hours = range(r.gpu_hours, format::count);
+    let gpus = range(r.gpus, format::count);
+    let mut lines = vec![format!(
+        "{}: compute = GPUs × wall-clock × peak × MFU: {compute} = {gpus} × {} × {} × {}  \
+         [MFU as defined by Chowdhery et al. 2022, App. B; solved GPUs are rounded up]",
+        r.gpu,
+        range(r.wall_clock_seconds, format::time),
+        format::compute_rate(r.peak_flops_per_second),
+        range(r.mfu, format::percent)
+    )];
+    if let (Some(cost), Some(price), Some(origin)) =
+        (r.cost_usd, r.price_usd_per_gpu_hour, &r.price_origin)
+    {
+        lines.push(format!(
+            "{}: cost = GPU-hours × price = {hours} × {} = {}  [price from {}]",
+            r.gpu,
+            range(price, price_per_hour),
+            range(cost, format::money),
+            origin.describe()
+        ));
+    }
+    if let (Some(energy), Some(power)) = (r.energy_joules, r.power_watts) {
+        lines.push(format!(
+            "{}: energy = GPU-hours × board power × PUE = {hours} × {} × {:.2} = {}  \
+             [The Green Grid 2007 for PUE]",
+            r.gpu,
+            format::power(power),
+            result.pue,
+            range(energy, format::energy)
+        ));
+    }
+    lines.push(format!(
+        "{}: state share = training state / (GPUs × memory) = {} / ({} × {}) = {}",
+        r.gpu,
+        format::bytes(result.state_bytes),
+        format::count(r.gpus.low),
+        format::bytes(r.memory_bytes),
+        format::percent(r.state_share_of_memory)
+    ));
+    lines
+}
+
 impl CompareResult {
+    /// The training compute and state, then each GPU's relations with its numbers and sources.
+    pub fn explain(&self) -> Vec<String> {
+        // The compute is the tokens times a fixed count per token.
+        let per_token = self.training_flops.low / self.tokens.low;
+        let mut lines = vec![
+            format!(
+                "training compute = tokens × training FLOP per token = {} × {} = {}  \
+                 [backward = 2 × forward: Kaplan et al. 2020, §2.1; attention term: Chowdhery et al. 2022, App. B]",
+                range(self.tokens, format::count),
+                format::compute(per_token),
+                range(self.training_flops, format::compute)
+            ),
+            format!(
+                "training state = params × 16 bytes = {} × 16 = {}  [mixed-precision Adam: Rajbhandari et al. 2020, §3.1]",
+                format::count(self.total_params as f64),
+                format::bytes(self.state_bytes)
+            ),
+        ];
+        lines.extend(self.rows.iter().flat_map(|r| row_relations(r, self)));
+        lines.push("cost per 1T tokens = cost / tokens × 10¹²".into());
+        lines
+    }
+
     /// The report for people and CSV: one row per GPU, cheapest first.
-    pub fn report(&self) -> Report {
+    pub fn report(&self, explain: bool) -> Report {
         let mut sections = vec![
             Section::Line(self.headline()),
             Section::Table {
@@ -68,6 +136,9 @@ impl CompareResult {
         ];
         sections.push(Section::Line(self.prices()));
         sections.extend(self.left_out().into_iter().map(Section::Line));
+        if explain {
+            sections.push(Section::formulas(&self.explain()));
+        }
         Report::new(sections)
     }
 

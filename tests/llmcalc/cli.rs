@@ -940,3 +940,152 @@ fn every_table_fits_a_100_column_terminal() {
     // Without the limit, some tables are wider: the limit is what made them fit.
     assert!(wider >= 5, "{wider}");
 }
+
+/// The formulas block of an `--explain` report: the lines after `Formulas`.
+fn formulas(args: &[&str]) -> Vec<String> {
+    let text = stdout(&[args, &["--explain"]].concat());
+    let block = text
+        .split_once("\nFormulas\n")
+        .unwrap_or_else(|| panic!("no Formulas block: {text}"))
+        .1;
+    block.lines().map(str::to_string).collect()
+}
+
+/// The line starting with `start`, which must hold every one of `parts`.
+fn line_with(lines: &[String], start: &str, parts: &[&str]) {
+    let line = lines
+        .iter()
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("{start} missing: {lines:#?}"));
+    for part in parts {
+        assert!(line.contains(part), "{part} missing: {line}");
+    }
+}
+
+/// `params --explain`: Mixtral 8x7B's attention per layer is d·(h·d_h) + 2·d·(h_kv·d_h) + (h·d_h)·d =
+/// 4096·4096 + 2·4096·(8·128) + 4096·4096 = 41,943,040 (Jiang et al. 2024, Table 1: d 4096, 32
+/// heads, 8 KV heads of 128), over 32 layers; its router is 4096 × 8 = 32,768 per layer.
+#[test]
+fn params_explains_each_part() {
+    let attention = 4096 * 4096 + 2 * 4096 * (8 * 128) + 4096 * 4096;
+    assert_eq!(attention, 41_943_040);
+    let lines = formulas(&["params", "mixtral-8x7b"]);
+    line_with(
+        &lines,
+        "self-attention (decoder) = d·(h·d_h) + 2·d·(h_kv·d_h)",
+        &[
+            "41,943,040 per layer × 32 = 1,342,177,280",
+            "Ainslie et al. 2023",
+        ],
+    );
+    line_with(
+        &lines,
+        "router (decoder)",
+        &["32,768 per layer × 32", "Fedus et al. 2021"],
+    );
+    line_with(&lines, "non-embedding = ", &["Kaplan et al. 2020, §2.1"]);
+}
+
+/// `flops --explain`: the parts, then backward = 2 × forward and the 6N rule, each with its source;
+/// the numbers are those of the JSON.
+#[test]
+fn flops_explains_each_part() {
+    use llmcalc::domain::units::{Compute, format, unit::flop};
+    let args = ["flops", "llama-2-7b"];
+    let r = json(&args);
+    let shown = |key: &str| format::compute(Compute::new::<flop>(r[key].as_f64().unwrap()));
+    let lines = formulas(&args);
+    line_with(
+        &lines,
+        "attention scores (QKᵀ) (decoder) = 2 × context × d_attn",
+        &["× 32 layers", "Chowdhery et al. 2022, App. B"],
+    );
+    line_with(
+        &lines,
+        "forward = ",
+        &[
+            &format!(
+                "backward = 2 × forward = {}",
+                shown("backward_flops_per_token")
+            ),
+            &format!("forward + backward = {}", shown("training_flops_per_token")),
+            "Kaplan et al. 2020, §2.1",
+        ],
+    );
+    line_with(
+        &lines,
+        "6N = 6 × active non-embedding parameters",
+        &[&shown("six_n_flops_per_token")],
+    );
+}
+
+/// `chinchilla --explain`: Chinchilla's approach-3 fit as printed in Hoffmann et al. 2022, eq. 10
+/// (E 1.69, A 406.4, B 410.7, α 0.34, β 0.28), whose optimum grows as (C/6)^(β/(α+β)) =
+/// (C/6)^(0.28/0.62) = (C/6)^0.4516.
+#[test]
+fn chinchilla_explains_each_fit() {
+    let lines = formulas(&["chinchilla", "--budget", "5.76e23"]);
+    line_with(
+        &lines,
+        "Chinchilla, approach 3: L = 1.69 + 406.4/N^0.34 + 410.7/D^0.28",
+        &["(C/6)^0.4516", "5.76e23 FLOP", "eq. 2 and 4"],
+    );
+    line_with(
+        &lines,
+        "20 tokens per parameter: N = √(C/120)",
+        &["Table 3"],
+    );
+}
+
+/// `audit --explain` says how each claim is computed, with its source; `compare --explain` gives each
+/// GPU's relations with the price's origin; `image-tokens --explain` works OpenAI's documented 1024 ×
+/// 1024 example: 4 tiles, 85 + 170 × 4 = 765 tokens.
+#[test]
+fn audit_compare_and_image_tokens_explain() {
+    let lines = formulas(&["audit", "gpt-4"]);
+    line_with(
+        &lines,
+        "training_flops = 6 × active params × claimed tokens",
+        &["published 2.15e25 FLOP", "Kaplan et al. 2020, §2.1"],
+    );
+    line_with(&lines, "verdict: consistent when", &["10.0%"]);
+    let lines = formulas(&[
+        "compare",
+        "llama-2-70b",
+        "--gpu",
+        "h100,a100-80gb",
+        "--gpus",
+        "2048",
+        "--mfu",
+        "0.4",
+        "--price",
+        "h100=$2.49/h",
+    ]);
+    line_with(
+        &lines,
+        "h100: compute = GPUs × wall-clock × peak × MFU",
+        &["2.05 k", "989 TFLOP/s", "40.0%", "Chowdhery et al. 2022"],
+    );
+    line_with(
+        &lines,
+        "h100: cost = GPU-hours × price",
+        &["$2.49/h", "from --price"],
+    );
+    line_with(
+        &lines,
+        "a100-80gb: cost = GPU-hours × price",
+        &["the a100-80gb preset: hyperscaler-on-demand, 2026"],
+    );
+    line_with(
+        &lines,
+        "training state = params × 16 bytes",
+        &["Rajbhandari et al. 2020"],
+    );
+    let lines = formulas(&["image-tokens", "1024x1024"]);
+    line_with(&lines, "tiles = ", &["= 2 × 2"]);
+    line_with(
+        &lines,
+        "tokens = 85 + 170 × tiles = 85 + 170 × 4 = 765",
+        &[],
+    );
+}
