@@ -1,5 +1,6 @@
-//! Accelerators: datasheet peaks per precision, memory, bandwidth, interconnect, power and an indicative
-//! price. The format is documented in `presets/README.md` (GPU presets).
+//! Accelerators: datasheet peaks per precision, memory, bandwidth, interconnect, power and indicative
+//! prices, each of a kind (hyperscaler or GPU-cloud on demand, reserved, or a report's claim). The
+//! format is documented in `presets/README.md` (GPU presets).
 //!
 //! Peaks are the dense figures; the vendors' sparse headlines (2:4 structured sparsity, twice the dense
 //! figure) are kept apart and never used in a calculation.
@@ -668,6 +669,45 @@ mod tests {
             check(&format!("uncertain = [\"peak.bf17\"]\n{bf16}"))
                 .unwrap_err()
                 .starts_with("uncertain names `peak.bf17`, which is not a field")
+        );
+    }
+
+    #[test]
+    fn prices_are_read_as_one_table_or_a_list_and_their_kinds_checked() {
+        let read = |price: &str| {
+            let spec: GpuSpec = toml::from_str(&format!(
+                "name = \"X\"\nvendor = \"V\"\nsource = \"s\"\nprice = {price}\n[peak]\nbf16 = \"100 TFLOP/s\"\n\
+                 [memory]\ncapacity = \"32 GiB\"\nbandwidth = \"1 TB/s\"\n"
+            ))
+            .map_err(|e| e.message().to_string())?;
+            Gpu::from_spec("x".into(), spec).map_err(|e| e.message)
+        };
+        let one = "{ per_gpu_hour = \"$2/h\", source = \"s\", date = \"2026\" }";
+        let gpu = read(one).unwrap();
+        assert_eq!(gpu.prices.len(), 1);
+        assert_eq!(gpu.price().unwrap().kind, None);
+        let listed = format!(
+            "[{one}, {{ per_gpu_hour = \"$1/h\", kind = \"reserved\", source = \"s\", date = \"2026\" }}]"
+        );
+        let gpu = read(&listed).unwrap();
+        assert_eq!(gpu.price_of(PriceKind::Reserved).unwrap().date, "2026");
+        assert_eq!(gpu.price_of(PriceKind::Claim), None);
+        assert!(
+            read(&listed.replace("reserved", "spot"))
+                .unwrap_err()
+                .starts_with(
+                    "price.1.kind `spot` is not a kind of price; allowed: hyperscaler-on-demand"
+                )
+        );
+        assert!(read("[]").unwrap_err().starts_with("price lists no entry"));
+        assert!(
+            read("5")
+                .unwrap_err()
+                .contains("a [price] table or a list of [[price]] tables")
+        );
+        assert_eq!(
+            read(&one.replace("$2/h", "$0/h")).unwrap_err(),
+            "price.per_gpu_hour must be above zero"
         );
     }
 
