@@ -12,15 +12,18 @@ use serde::Serialize;
 
 use super::invalid;
 use super::predict::{self, GpuCount, MfuSource, Workload};
+use super::price::{self, PriceOrigin};
 use crate::app::train::unsolvable;
-use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::hardware::{Gpu, Precision, PriceKind};
 use crate::domain::memory::{Layout, Optimizer};
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::model::params;
 use crate::domain::training::{self, ClaimedRun, Given, Impossible, Known, PriceSource, Run};
 use crate::domain::units::unit::{byte, dollar, dollar_per_hour, hour};
-use crate::domain::units::{Bounds, Compute, Information, Money, MoneyRate, Time};
+use crate::domain::units::{
+    Bounds, Compute, ComputeRate, Information, Money, MoneyRate, Power, Time,
+};
 use crate::error::{Input, Result};
 
 /// Bytes of training state per parameter under mixed-precision Adam: 2 of weights, 2 of gradients and
@@ -53,6 +56,9 @@ pub struct CompareRequest {
     pub workload: Workload,
     /// Prices for some of the GPU types, overriding the presets'.
     pub prices: Vec<(Gpu, Bounds<MoneyRate>)>,
+    /// The kind of GPU preset price every GPU is priced at (the model's claimed price on the claimed
+    /// GPU too for `claim`); none: each GPU preset's first price, never a claimed one.
+    pub price_basis: Option<PriceKind>,
     /// The precision of the peak; each GPU's training precision when absent.
     pub precision: Option<Precision>,
     pub pue: f64,
@@ -62,6 +68,11 @@ pub struct CompareRequest {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CompareRow {
     pub gpu: String,
+    /// The dense peak per GPU the MFU is measured against.
+    pub peak_flops_per_second: ComputeRate,
+    /// Memory and board power per GPU, from the preset.
+    pub memory_bytes: Information,
+    pub power_watts: Option<Power>,
     pub gpus: Bounds<f64>,
     pub mfu: Bounds<f64>,
     pub mfu_source: MfuSource,
@@ -73,6 +84,10 @@ pub struct CompareRow {
     /// Where the price comes from: `given` (--price), `claims` (the model's claimed run, on the
     /// claimed GPU only) or `preset` (the GPU preset's indicative price; its kind and date in `gpus`).
     pub price_source: Option<PriceSource>,
+    /// Where the price comes from, in full: the preset, the price's kind, date and source.
+    pub price_origin: Option<PriceOrigin>,
+    /// Why the GPU has no price: its preset lists none (of the kind asked for).
+    pub no_price: Option<String>,
     pub cost_usd: Option<Bounds<Money>>,
     pub energy_joules: Option<Bounds<crate::domain::units::Energy>>,
     pub cost_per_trillion_tokens_usd: Option<Bounds<Money>>,
@@ -93,8 +108,13 @@ pub struct CompareResult {
     pub mfu: Option<Bounds<f64>>,
     /// The peak's precision, when one was asked for (else each GPU's bf16, or fp16).
     pub precision: Option<Precision>,
+    /// The kind of GPU preset price asked for.
+    pub price_basis: Option<PriceKind>,
     pub total_params: u64,
     pub state_bytes: Information,
+    /// The training compute every row runs, as `llmcalc train` counts it.
+    pub training_flops: Bounds<Compute>,
+    pub pue: f64,
     pub rows: Vec<CompareRow>,
     /// GPU types on which no layout fits the model in memory at the GPU count (or near the one the
     /// duration needs), with the count tried.
@@ -160,8 +180,11 @@ pub fn compare(request: &CompareRequest) -> Result<CompareResult> {
         tokens,
         mfu: request.mfu,
         precision: request.precision,
+        price_basis: request.price_basis,
         total_params,
         state_bytes: state,
+        training_flops: compute,
+        pue: request.pue,
         rows,
         no_layout,
     })
@@ -241,7 +264,8 @@ fn solve(
             ..Known::default()
         },
         claims,
-        preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
+        preset_price: price::preset_price(gpu, request.price_basis).map(|(rate, _)| rate),
+        claimed_price: price::claimed_price_applies(request.price_basis, false),
     })
     .map_err(unsolvable)?;
     Ok(claimed)
@@ -268,6 +292,9 @@ fn row(
         .gpu_time
         .expect("solve succeeds only with the GPU-time known");
     let share = state.get::<byte>() / (gpu.memory.get::<byte>() * gpus.low);
+    let offered = price::preset_price(gpu, request.price_basis).map(|(_, origin)| origin);
+    let price_origin = price_source
+        .map(|source| price::solved_origin(source, &request.model.id, offered.as_ref()));
     let per_trillion = run.cost.map(|cost| {
         Bounds::new(
             cost.low / (tokens.high / 1e12),
@@ -276,6 +303,9 @@ fn row(
     });
     CompareRow {
         gpu: gpu.id.clone(),
+        peak_flops_per_second: run.peak,
+        memory_bytes: gpu.memory,
+        power_watts: gpu.power,
         gpus,
         mfu,
         mfu_source,
@@ -284,6 +314,10 @@ fn row(
         gpu_hours: gpu_time.map(|t| t.get::<hour>()),
         price_usd_per_gpu_hour: run.price.map(|p| p.map(|r| r.get::<dollar_per_hour>())),
         price_source,
+        no_price: price_origin
+            .is_none()
+            .then(|| price::no_price(gpu, request.price_basis)),
+        price_origin,
         cost_usd: run.cost,
         energy_joules: gpu
             .power

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::catalog::Origin;
-use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::hardware::{Gpu, Precision, PriceKind};
 use crate::domain::kernels::Generation;
 use crate::domain::units::unit::{byte, byte_per_second, dollar_per_hour, flop_per_second, watt};
 
@@ -33,11 +33,26 @@ pub struct GpuEntry {
     pub price_usd_per_gpu_hour: Option<f64>,
     pub price_source: Option<String>,
     pub price_date: Option<String>,
+    /// The first price's kind.
+    pub price_kind: Option<PriceKind>,
+    /// Every price the preset lists, the one used by default first.
+    pub prices: Vec<PriceEntry>,
     /// Fields whose values are uncertain.
     pub uncertain: Vec<String>,
     pub source: String,
     /// Built in, or the user's (possibly replacing a built-in of the same name).
     pub origin: Origin,
+}
+
+/// One of a GPU preset's prices.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PriceEntry {
+    pub usd_per_gpu_hour: f64,
+    /// None where the preset states no kind.
+    pub kind: Option<PriceKind>,
+    pub source: String,
+    pub date: String,
+    pub uncertain: bool,
 }
 
 impl GpuEntry {
@@ -68,12 +83,21 @@ impl GpuEntry {
             scale_out_bytes_per_second: g.scale_out_bandwidth().get::<byte_per_second>(),
             generation: g.generation,
             power_watts: g.power.map(|p| p.get::<watt>()),
-            price_usd_per_gpu_hour: g
-                .price
-                .as_ref()
-                .map(|p| p.per_gpu_hour.get::<dollar_per_hour>()),
-            price_source: g.price.as_ref().map(|p| p.source.clone()),
-            price_date: g.price.as_ref().map(|p| p.date.clone()),
+            price_usd_per_gpu_hour: g.price().map(|p| p.per_gpu_hour.get::<dollar_per_hour>()),
+            price_source: g.price().map(|p| p.source.clone()),
+            price_date: g.price().map(|p| p.date.clone()),
+            price_kind: g.price().and_then(|p| p.kind),
+            prices: g
+                .prices
+                .iter()
+                .map(|p| PriceEntry {
+                    usd_per_gpu_hour: p.per_gpu_hour.get::<dollar_per_hour>(),
+                    kind: p.kind,
+                    source: p.source.clone(),
+                    date: p.date.clone(),
+                    uncertain: p.uncertain,
+                })
+                .collect(),
             uncertain: g.uncertain.clone(),
             source: g.source.clone(),
             origin: Origin::BuiltIn,

@@ -13,6 +13,7 @@ pub mod models;
 pub mod params;
 pub mod plan;
 pub mod predict;
+pub mod price;
 pub mod serve;
 pub mod train;
 

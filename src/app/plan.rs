@@ -36,6 +36,8 @@ pub struct PlanResult {
     pub dp_overlap: f64,
     pub tp_overlap: f64,
     pub price_usd_per_gpu_hour: Option<f64>,
+    /// Where the price comes from: given, or the GPU preset's first price (kind, date, source).
+    pub price_origin: Option<super::price::PriceOrigin>,
     pub evaluated: u64,
     pub fitting: u64,
     /// The fewest sequences per step some split of the GPUs needs, when the batch was too small for
@@ -68,7 +70,7 @@ pub fn plan(
         // the GPU count) is at fault.
         return Err(refused.into());
     }
-    let price = price.or(setup.gpu.price.as_ref().map(|p| p.per_gpu_hour));
+    let (price, price_origin) = super::price::price(price, &setup.gpu, None).unzip();
     let per_hour = price.map(|p| p.get::<dollar_per_hour>());
     let layouts = search
         .best
@@ -98,6 +100,7 @@ pub fn plan(
         dp_overlap: t.step.model.dp_overlap,
         tp_overlap: t.step.model.tp_overlap,
         price_usd_per_gpu_hour: per_hour,
+        price_origin,
         evaluated: search.evaluated,
         fitting: search.fitting,
         smallest_batch: search.smallest_batch,

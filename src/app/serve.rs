@@ -120,6 +120,8 @@ pub struct ServeResult {
     pub tokens_per_second_per_gpu: f64,
     pub request_seconds: f64,
     pub price_usd_per_gpu_hour: Option<f64>,
+    /// Where the price comes from: given, or the GPU preset's first price (kind, date, source).
+    pub price_origin: Option<super::price::PriceOrigin>,
     pub cost_per_million_input_tokens_usd: Option<f64>,
     pub cost_per_million_output_tokens_usd: Option<f64>,
     pub speculative: Option<SpeculativeResult>,
@@ -568,7 +570,7 @@ fn costs(
     replica_gpus: f64,
     t: &Timing,
 ) -> (Option<MoneyRate>, Option<f64>, Option<f64>) {
-    let price = r.price.or(r.gpu.price.as_ref().map(|p| p.per_gpu_hour));
+    let price = super::price::price(r.price, &r.gpu, None).map(|(p, _)| p);
     let (input_cost, output_cost) = price.map_or((None, None), |p| {
         let per_million = |gpu_seconds_per_token: f64| {
             Some(cost_per_million(Time::new::<second>(gpu_seconds_per_token), p).get::<dollar>())
@@ -640,6 +642,7 @@ fn result(
         tokens_per_second_per_gpu: r.batch as f64 / (t.per_token * replica_gpus),
         request_seconds: t.ttft + r.output_tokens.saturating_sub(1) as f64 * t.per_token,
         price_usd_per_gpu_hour: price.map(|p| p.get::<dollar_per_hour>()),
+        price_origin: super::price::price(r.price, &r.gpu, None).map(|(_, o)| o),
         cost_per_million_input_tokens_usd: input_cost,
         cost_per_million_output_tokens_usd: output_cost,
         speculative: t.speculative,

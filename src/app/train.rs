@@ -6,14 +6,15 @@ use serde::Serialize;
 use super::invalid;
 use super::params::ModelInfo;
 use super::predict::{self, GpuCount, MfuSource, Prediction, Workload};
+use super::price::{self, PriceOrigin};
 use crate::domain::claims::Claims;
-use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::hardware::{Gpu, Precision, PriceKind};
 use crate::domain::memory::Layout;
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::training::{
-    self, Agreement, ClaimDifference, ComputePart, Given, Impossible, Known, PriceSource, Run,
-    SolveError, Term, TrainingCompute,
+    self, Agreement, ClaimDifference, ComputePart, Given, Impossible, Known, Run, SolveError, Term,
+    TrainingCompute,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{day, dollar_per_hour, flop, hour, second};
@@ -37,6 +38,9 @@ pub struct TrainRequest {
     pub gpu_hours: Option<Bounds<f64>>,
     pub budget: Option<Bounds<Money>>,
     pub price: Option<Bounds<MoneyRate>>,
+    /// The kind of GPU preset price to use; none: the model's claimed price on the claimed run, else
+    /// the first price the GPU preset lists.
+    pub price_basis: Option<PriceKind>,
     /// Power usage effectiveness of the data centre; 1 counts the GPUs' board power alone.
     pub pue: f64,
     pub seq_len: Option<u64>,
@@ -115,8 +119,14 @@ pub struct TrainResult {
     pub solved: Vec<Term>,
     /// Inputs taken from the model preset's claims, by claim name.
     pub from_claims: Vec<&'static str>,
-    /// Where the price came from.
+    /// Where the price came from, for people ([`PriceOrigin::describe`]).
     pub price_source: Option<String>,
+    /// Where the price came from: given, the model's claims, or the GPU preset (kind, date, source).
+    pub price_origin: Option<PriceOrigin>,
+    /// The kind of GPU preset price asked for.
+    pub price_basis: Option<PriceKind>,
+    /// Why the run has no price: the GPU preset lists none (of the kind asked for).
+    pub no_price: Option<String>,
     /// Solved values that cannot be: a code and the reason.
     pub impossible: Vec<Impossible>,
     /// The run terms those reasons are about.
@@ -208,18 +218,6 @@ fn training_compute(
     Ok((compute, Some(tokens), request.tokens.is_none()))
 }
 
-/// Where the price came from, as printed.
-fn price_source(source: PriceSource, gpu: &Gpu) -> String {
-    match source {
-        PriceSource::Given => "--price".to_string(),
-        PriceSource::Claims => "the model preset's claims".to_string(),
-        PriceSource::Preset => {
-            let date = gpu.price.as_ref().map_or("", |p| p.date.as_str());
-            format!("the {} preset ({date})", gpu.id)
-        }
-    }
-}
-
 /// Solves a training run.
 pub fn train(request: &TrainRequest) -> Result<TrainResult> {
     let model = request.model.as_ref();
@@ -247,7 +245,11 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
         from_claims.push("training_tokens");
     }
     let (claimed, mfu_source, prediction) = solve_run(request, gpu, claims, compute.total, peak)?;
-    let price_source = claimed.price_source.map(|source| price_source(source, gpu));
+    let offered = price::preset_price(gpu, request.price_basis).map(|(_, origin)| origin);
+    let model_id = model.map_or("", |m| m.id.as_str());
+    let price_origin = claimed
+        .price_source
+        .map(|source| price::solved_origin(source, model_id, offered.as_ref()));
     from_claims.extend(claimed.from_claims);
     let differs_from_claims = match claims {
         Some(c) => claim_notes(c, &claimed.differences, compute.total),
@@ -263,8 +265,12 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
         (compute.parts, compute.hardware),
         claimed.run,
         (from_claims, differs_from_claims),
-        price_source,
+        price_origin,
     );
+    out.no_price = out
+        .price_origin
+        .is_none()
+        .then(|| price::no_price(gpu, request.price_basis));
     out.mfu_source = mfu_source;
     out.predicted_mfu = prediction.map(|p| p.0);
     out.predicted_layout = prediction.map(|p| p.1.layout);
@@ -302,7 +308,8 @@ fn solve_run(
                 tolerance: request.tolerance,
             },
             claims,
-            preset_price: gpu.price.as_ref().map(|p| p.per_gpu_hour),
+            preset_price: price::preset_price(gpu, request.price_basis).map(|(rate, _)| rate),
+            claimed_price: price::claimed_price_applies(request.price_basis, true),
         })
     };
     match (solve(request.mfu), request.model.as_ref()) {
@@ -461,7 +468,7 @@ fn result(
     (compute_parts, hardware_flops): (Vec<ComputePart>, Option<Bounds<Compute>>),
     run: Run,
     (from_claims, differs_from_claims): (Vec<&'static str>, Vec<ClaimNote>),
-    price_source: Option<String>,
+    price_origin: Option<PriceOrigin>,
 ) -> TrainResult {
     let (gpu_time, mfu, total) = solved_terms(&run);
     let energy = gpu
@@ -501,7 +508,10 @@ fn result(
         given: run.given,
         solved: run.solved,
         from_claims,
-        price_source,
+        price_source: price_origin.as_ref().map(PriceOrigin::describe),
+        price_origin,
+        price_basis: request.price_basis,
+        no_price: None,
         impossible: run.impossible,
         impossible_terms: run.impossible_terms,
         agreement: run.agreement,

@@ -171,7 +171,11 @@ impl<'a> Document<'a> {
         let mut segments = path.split('.');
         let mut value = table.get_ref().get(segments.next()?)?;
         for segment in segments {
-            value = value.get_ref().as_table()?.get(segment)?;
+            value = match value.get_ref() {
+                // A list's entries are named by their index: `price.1.kind`.
+                DeValue::Array(list) => list.get(segment.parse::<usize>().ok()?)?,
+                other => other.as_table()?.get(segment)?,
+            };
         }
         Some(value.span())
     }

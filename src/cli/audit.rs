@@ -14,7 +14,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc audit gpt-4\n  llmcalc audit gpt-3 --tolerance 5%"
+    after_help = "Examples:\n  llmcalc audit gpt-4\n  llmcalc audit gpt-3 --tolerance 5%\n  llmcalc audit llama-2-70b --explain"
 )]
 pub struct AuditArgs {
     #[command(flatten)]
@@ -23,6 +23,10 @@ pub struct AuditArgs {
     /// Relative difference a single published value may have and still be consistent
     #[arg(long, value_name = "FRACTION", default_value = "10%", value_parser = fraction)]
     tolerance: f64,
+
+    /// Print how each claim is computed, with its numbers and source
+    #[arg(long)]
+    explain: bool,
 }
 
 impl AuditArgs {
@@ -30,6 +34,6 @@ impl AuditArgs {
         let model = self.model.load(catalog)?;
         let claimed_gpu = catalog.claimed_gpu(&model)?;
         let result = app::audit::audit(&model, claimed_gpu.as_ref(), self.tolerance)?;
-        render::render(&result, |r| r.report(), format)
+        render::render(&result, |r| r.report(self.explain), format)
     }
 }

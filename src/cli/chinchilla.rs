@@ -18,7 +18,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc chinchilla --budget 2.15e25\n  llmcalc chinchilla --params 70B\n  llmcalc chinchilla --tokens 1.4T\n  llmcalc chinchilla llama-3.1-8b"
+    after_help = "Examples:\n  llmcalc chinchilla --budget 2.15e25\n  llmcalc chinchilla --params 70B\n  llmcalc chinchilla --tokens 1.4T\n  llmcalc chinchilla llama-3.1-8b\n  llmcalc chinchilla llama-2-70b --explain"
 )]
 pub struct ChinchillaArgs {
     /// A model preset or file, sized by its active parameters and claimed (or --tokens) tokens
@@ -40,6 +40,10 @@ pub struct ChinchillaArgs {
     /// Also draw the loss over model size as an SVG chart into FILE
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
+
+    /// Print each fit's formulas with its constants, numbers and source
+    #[arg(long)]
+    explain: bool,
 }
 
 impl ChinchillaArgs {
@@ -55,6 +59,6 @@ impl ChinchillaArgs {
         };
         let result = app::chinchilla::chinchilla(&request)?;
         write_chart(self.chart.as_deref(), || render::chart::chinchilla(&result))?;
-        render::render(&result, |r| r.report(), format)
+        render::render(&result, |r| r.report(self.explain), format)
     }
 }

@@ -6,14 +6,16 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::values::{count, counts, fractions, gpu_counts, gpu_price, parse, precision, pue};
+use super::values::{
+    count, counts, fractions, gpu_counts, gpu_price, parse, precision, price_basis, pue,
+};
 use super::{Answer, ModelArgs, write_chart};
 use crate::app::{
     self,
     compare::{CompareRequest, Fixed},
 };
 use crate::domain::claims::{Days, Measure};
-use crate::domain::hardware::Precision;
+use crate::domain::hardware::{Precision, PriceKind};
 use crate::domain::units::{Bounds, MoneyRate, Time};
 use crate::error::{Error, Input, Result};
 use crate::render::{self, Output};
@@ -23,7 +25,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --price 'h100=$2.49/h' --price 'a100-80gb=$1.49/h'"
+    after_help = "Examples:\n  llmcalc compare llama-3.1-70b --tokens 15T --gpu h100,h200,b200,mi300x,a100-80gb --days 90\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --price 'h100=$2.49/h' --price 'a100-80gb=$1.49/h'\n  llmcalc compare gpt-4 --gpu a100-40gb,a100-80gb,h100,h800 --days 90 --price-basis neocloud-on-demand\n  llmcalc compare llama-2-70b --gpu h100,a100-80gb --gpus 2048 --mfu 0.4 --explain"
 )]
 pub struct CompareArgs {
     #[command(flatten)]
@@ -58,6 +60,12 @@ pub struct CompareArgs {
     #[arg(long = "price", value_name = "GPU=PRICE", value_parser = gpu_price)]
     prices: Vec<(String, Bounds<MoneyRate>)>,
 
+    /// Price every GPU on one kind of preset price: hyperscaler-on-demand, neocloud-on-demand,
+    /// reserved or claim (with the model's claimed price on its claimed GPU); a GPU whose preset lists
+    /// none of that kind is left unpriced, and named [default: each GPU preset's first price]
+    #[arg(long, value_name = "KIND", value_parser = price_basis)]
+    price_basis: Option<PriceKind>,
+
     /// Precision whose dense peak every GPU is measured against [default: bf16, or fp16 where a GPU
     /// has no bf16]
     #[arg(long, value_name = "PRECISION", value_parser = precision)]
@@ -70,6 +78,10 @@ pub struct CompareArgs {
     /// Also draw the result as an SVG chart into FILE
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
+
+    /// Print each GPU's relations with their numbers and sources
+    #[arg(long)]
+    explain: bool,
 }
 
 impl CompareArgs {
@@ -106,6 +118,7 @@ impl CompareArgs {
                 .iter()
                 .map(|(name, price)| Ok((catalog.gpu(name)?, *price)))
                 .collect::<Result<_>>()?,
+            price_basis: self.price_basis,
             precision: self.precision,
             pue: self.pue,
         };
@@ -123,7 +136,7 @@ impl CompareArgs {
                     .to_string()
             });
         Ok(Answer::new(
-            render::render(&result, |r| r.report(), format)?,
+            render::render(&result, |r| r.report(self.explain), format)?,
             none,
         ))
     }

@@ -14,7 +14,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc flops llama-2-7b\n  llmcalc flops gpt-3 --seq-len 2048 --attention causal\n  llmcalc flops t5-11b --seq-len 512 --target-len 114\n  llmcalc flops gpt-4 --recompute full"
+    after_help = "Examples:\n  llmcalc flops llama-2-7b\n  llmcalc flops gpt-3 --seq-len 2048 --attention causal\n  llmcalc flops t5-11b --seq-len 512 --target-len 114\n  llmcalc flops gpt-4 --recompute full\n  llmcalc flops llama-2-7b --explain"
 )]
 pub struct FlopsArgs {
     #[command(flatten)]
@@ -36,6 +36,10 @@ pub struct FlopsArgs {
     /// Activation recompute, added to the hardware FLOPs
     #[arg(long, value_enum, default_value_t = Recompute::None, value_parser = choice::<Recompute>())]
     recompute: Recompute,
+
+    /// Print each part's formula with its numbers and source
+    #[arg(long)]
+    explain: bool,
 }
 
 impl FlopsArgs {
@@ -48,6 +52,6 @@ impl FlopsArgs {
             recompute: self.recompute,
         };
         let result = app::flops::flops(&model, &request)?;
-        render::render(&result, |r| r.report(), format)
+        render::render(&result, |r| r.report(self.explain), format)
     }
 }

@@ -13,7 +13,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc image-tokens 1024x1024\n  llmcalc image-tokens 2048x4096 --price-per-million '$2.50'\n  llmcalc image-tokens 4000x3000 --detail low"
+    after_help = "Examples:\n  llmcalc image-tokens 1024x1024\n  llmcalc image-tokens 2048x4096 --price-per-million '$2.50'\n  llmcalc image-tokens 4000x3000 --detail low\n  llmcalc image-tokens 1024x1024 --explain"
 )]
 pub struct ImageArgs {
     /// Image size in pixels: WIDTHxHEIGHT
@@ -27,12 +27,16 @@ pub struct ImageArgs {
     /// Price per million input tokens: `$2.50`
     #[arg(long, value_name = "USD", value_parser = single::<Money>(None))]
     price_per_million: Option<Money>,
+
+    /// Print each step's rule with its numbers and source
+    #[arg(long)]
+    explain: bool,
 }
 
 impl ImageArgs {
     pub fn run(self, format: Output) -> crate::error::Result<String> {
         let (width, height) = self.size;
         let result = app::image::image(width, height, self.detail, self.price_per_million);
-        render::render(&result, |r| r.report(), format)
+        render::render(&result, |r| r.report(self.explain), format)
     }
 }

@@ -24,6 +24,7 @@ mod serve;
 mod train;
 mod values;
 
+use std::ffi::OsString;
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -114,8 +115,15 @@ pub enum Command {
 }
 
 impl Cli {
-    /// Runs the command and returns what it prints on standard output.
+    /// Runs the command and returns what it prints on standard output, its tables fitted to the
+    /// terminal standard output goes to.
     pub fn run(self) -> Result<Answer> {
+        self.run_at(terminal_width())
+    }
+
+    /// Runs the command with its tables fitted to `terminal` characters (unless `--wide`; `None`: as
+    /// wide as they are).
+    pub fn run_at(self, terminal: Option<usize>) -> Result<Answer> {
         // A folder named with --presets must exist: a typo would silently drop the presets in it.
         if let Some(dir) = self.presets.as_ref().filter(|dir| !dir.is_dir()) {
             return Err(Error::Argument {
@@ -126,7 +134,7 @@ impl Cli {
         let catalog = &Catalog::with_user_dir(Catalog::user_dir_from_env(self.presets));
         let format = Output {
             format: self.format,
-            width: if self.wide { None } else { terminal_width() },
+            width: if self.wide { None } else { terminal },
         };
         let text = match self.command {
             Command::Train(args) => return args.run(catalog, format),
@@ -176,7 +184,7 @@ fn terminal_width() -> Option<usize> {
 
 /// The `llmcalc` binary: parses the arguments, runs the command, prints, and returns the exit code.
 pub fn main() -> ExitCode {
-    match Cli::parse().run() {
+    match Cli::parse_from(join_negative_values(std::env::args_os())).run() {
         Ok(Answer { text, none: None }) => print(&text),
         Ok(Answer {
             text,
@@ -194,6 +202,56 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Joins a value that starts with `-` and a digit to the option before it (`--days -3d` becomes
+/// `--days=-3d`), so that the value's own parser refuses it by name, with what is allowed (`-3d` must
+/// be above zero), where clap would take `-3d` for a flag and suggest passing it after `--`. Only
+/// values of options that take one are joined; every other argument is left as it is.
+pub fn join_negative_values(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut root = <Cli as clap::CommandFactory>::command();
+    root.build();
+    let mut command: &clap::Command = &root;
+    let mut out: Vec<OsString> = Vec::new();
+    for arg in args {
+        let text = arg.to_str().unwrap_or_default();
+        if let Some(sub) = command
+            .find_subcommand(text)
+            .filter(|_| command.get_name() == root.get_name())
+        {
+            command = sub;
+        }
+        let joins = looks_negative(text)
+            && out
+                .last()
+                .and_then(|o| o.to_str())
+                .is_some_and(|option| takes_a_value(command, option));
+        match out.last_mut() {
+            Some(option) if joins => {
+                option.push("=");
+                option.push(&arg);
+            }
+            _ => out.push(arg),
+        }
+    }
+    out
+}
+
+/// `-3`, `-3d`, `-.5`, `-1ms..2ms`: a minus sign before a number.
+fn looks_negative(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or_default();
+    let digits = digits.strip_prefix('.').unwrap_or(digits);
+    text.starts_with('-') && digits.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// `--NAME` (without `=VALUE`) is an option of `command` that takes a value.
+fn takes_a_value(command: &clap::Command, option: &str) -> bool {
+    let Some(name) = option.strip_prefix("--").filter(|n| !n.contains('=')) else {
+        return false;
+    };
+    command
+        .get_arguments()
+        .any(|a| a.get_long() == Some(name) && a.get_action().takes_values())
 }
 
 /// Writes the answer to standard output: a reader that closed the pipe early has what it wanted, but

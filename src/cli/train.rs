@@ -4,13 +4,14 @@ use crate::catalog::Catalog;
 use clap::Args;
 
 use super::values::{
-    choice, count, counts, fraction, fractions, gpu_counts, parse, precision, pue, tokens,
+    choice, count, counts, fraction, fractions, gpu_counts, parse, precision, price_basis, pue,
+    tokens,
 };
 use super::{Answer, load_model};
 use crate::app::{self, train::TrainRequest};
 use crate::catalog::presets::Override;
 use crate::domain::claims::{Days, Measure, UsdPerHour};
-use crate::domain::hardware::Precision;
+use crate::domain::hardware::{Precision, PriceKind};
 use crate::domain::model::flops::{Masking, Recompute};
 use crate::domain::units::{Bounds, Compute, Money, MoneyRate, Time};
 use crate::error::Result;
@@ -24,7 +25,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc train gpt-4\n  llmcalc train gpt-4 --tokens 13T --gpu a100-40gb --gpus 25000 --mfu 0.32..0.36 --price '$1/h'\n  llmcalc train --flops 2.15e25 --gpu h100 --gpus 8192 --days 55 --price '$2/h'\n  llmcalc train llama-2-70b --gpu a100-80gb --gpu-hours 1720320\n  llmcalc train llama-3.1-8b --tokens 15T --gpu h100 --days 30 --mfu 0.4 --explain\n  llmcalc train llama-3.1-70b --tokens 15T --gpu h100 --gpus 2048"
+    after_help = "Examples:\n  llmcalc train gpt-4\n  llmcalc train gpt-4 --tokens 13T --gpu a100-40gb --gpus 25000 --mfu 0.32..0.36 --price '$1/h'\n  llmcalc train --flops 2.15e25 --gpu h100 --gpus 8192 --days 55 --price '$2/h'\n  llmcalc train llama-2-70b --gpu a100-80gb --gpu-hours 1720320\n  llmcalc train llama-3.1-8b --tokens 15T --gpu h100 --days 30 --mfu 0.4 --explain\n  llmcalc train llama-3.1-70b --tokens 15T --gpu h100 --gpus 2048\n  llmcalc train llama-3.1-70b --tokens 15T --gpu h100 --gpus 2048 --price-basis neocloud-on-demand"
 )]
 pub struct TrainArgs {
     /// A model preset name or TOML file; optional with --flops
@@ -72,9 +73,15 @@ pub struct TrainArgs {
     #[arg(long, value_name = "USD", value_parser = parse::<Money>(None))]
     budget: Option<Bounds<Money>>,
 
-    /// Price per GPU-hour: `$2/h`, `$2.50/GPU-hour` [default: the GPU preset's indicative price]
+    /// Price per GPU-hour: `$2/h`, `$2.50/GPU-hour` [default: on the claimed run, the model's claimed
+    /// price; else the GPU preset's first price]
     #[arg(long, value_name = "PRICE", value_parser = parse::<MoneyRate>(Some(UsdPerHour::bare())))]
     price: Option<Bounds<MoneyRate>>,
+
+    /// Which kind of GPU preset price to use: hyperscaler-on-demand, neocloud-on-demand, reserved or
+    /// claim (the model's claimed price on the claimed run, else the GPU preset's claim)
+    #[arg(long, value_name = "KIND", value_parser = price_basis)]
+    price_basis: Option<PriceKind>,
 
     /// Precision whose dense peak the MFU is measured against [default: bf16, or fp16 where the GPU
     /// has no bf16]
@@ -140,6 +147,7 @@ impl TrainArgs {
             gpu_hours: self.gpu_hours,
             budget: self.budget,
             price: self.price,
+            price_basis: self.price_basis,
             pue: self.pue,
             seq_len: self.counting.seq_len,
             masking: Some(self.counting.attention),

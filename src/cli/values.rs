@@ -4,7 +4,7 @@
 use clap::ValueEnum;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
-use crate::domain::hardware::Precision;
+use crate::domain::hardware::{Precision, PriceKind};
 use crate::domain::memory::Reserve;
 use crate::domain::units::parse::{Dimension, Quantity, read, read_bounds, read_range};
 use crate::domain::units::unit::byte;
@@ -152,6 +152,16 @@ pub fn precision(text: &str) -> Result<Precision, String> {
     Precision::from_name(&text.to_lowercase()).ok_or_else(|| {
         let names: Vec<&str> = Precision::ALL.iter().map(|p| p.name()).collect();
         format!("`{text}` is not a precision; one of {}", names.join(", "))
+    })
+}
+
+/// A kind of GPU preset price: `hyperscaler-on-demand`, `neocloud-on-demand`, `reserved`, `claim`.
+pub fn price_basis(text: &str) -> Result<PriceKind, String> {
+    PriceKind::from_name(&text.to_lowercase()).ok_or_else(|| {
+        format!(
+            "`{text}` is not a price basis; one of {}",
+            PriceKind::names()
+        )
     })
 }
 

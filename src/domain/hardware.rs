@@ -1,5 +1,6 @@
-//! Accelerators: datasheet peaks per precision, memory, bandwidth, interconnect, power and an indicative
-//! price. The format is documented in `presets/README.md` (GPU presets).
+//! Accelerators: datasheet peaks per precision, memory, bandwidth, interconnect, power and indicative
+//! prices, each of a kind (hyperscaler or GPU-cloud on demand, reserved, or a report's claim). The
+//! format is documented in `presets/README.md` (GPU presets).
 //!
 //! Peaks are the dense figures; the vendors' sparse headlines (2:4 structured sparsity, twice the dense
 //! figure) are kept apart and never used in a calculation.
@@ -147,13 +148,112 @@ pub struct InterconnectSpec {
     pub scale_out: Option<Parsed<Bandwidth>>,
 }
 
-/// `[price]` as written.
+/// What a price is: who sells at it and on what terms, or that it is a figure a report assumed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PriceKind {
+    /// A hyperscaler's list price on demand (AWS, Google Cloud, Azure).
+    HyperscalerOnDemand,
+    /// A GPU cloud's list price on demand (Lambda, CoreWeave, RunPod, Modal, ...).
+    NeocloudOnDemand,
+    /// A committed-use or reserved rate.
+    Reserved,
+    /// A figure a report or leak assumed or stated, not a price anyone lists.
+    Claim,
+}
+
+impl PriceKind {
+    /// Every kind, in the order presets list them.
+    pub const ALL: [PriceKind; 4] = [
+        PriceKind::HyperscalerOnDemand,
+        PriceKind::NeocloudOnDemand,
+        PriceKind::Reserved,
+        PriceKind::Claim,
+    ];
+
+    /// Name as written in presets and typed on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            PriceKind::HyperscalerOnDemand => "hyperscaler-on-demand",
+            PriceKind::NeocloudOnDemand => "neocloud-on-demand",
+            PriceKind::Reserved => "reserved",
+            PriceKind::Claim => "claim",
+        }
+    }
+
+    /// Reads a kind by name.
+    pub fn from_name(name: &str) -> Option<PriceKind> {
+        PriceKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Every kind's name, for messages.
+    pub fn names() -> String {
+        PriceKind::ALL.map(PriceKind::name).join(", ")
+    }
+}
+
+/// One price as written, under `[price]` or as one of several `[[price]]` entries.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriceSpec {
     pub per_gpu_hour: Parsed<MoneyRate>,
+    /// One of [`PriceKind`]'s names; files written before kinds existed have none.
+    pub kind: Option<String>,
     pub source: String,
     pub date: String,
+}
+
+/// A preset's prices as written: one `[price]` table, or a `[[price]]` list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceSpecs {
+    pub entries: Vec<PriceSpec>,
+    /// Written as a list: fields are then named `price.N.field`.
+    pub listed: bool,
+}
+
+impl<'de> Deserialize<'de> for PriceSpecs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PriceSpecs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a [price] table or a list of [[price]] tables")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<PriceSpecs, A::Error> {
+                let one = PriceSpec::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(PriceSpecs {
+                    entries: vec![one],
+                    listed: false,
+                })
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<PriceSpecs, A::Error> {
+                let entries = Vec::<PriceSpec>::deserialize(SeqAccessDeserializer::new(seq))?;
+                Ok(PriceSpecs {
+                    entries,
+                    listed: true,
+                })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl PriceSpecs {
+    /// The dotted name of a field of entry `i`: `price.kind`, or `price.1.kind` in a list.
+    fn field(&self, i: usize, name: &str) -> String {
+        if self.listed {
+            format!("price.{i}.{name}")
+        } else {
+            format!("price.{name}")
+        }
+    }
 }
 
 /// A GPU preset file.
@@ -177,7 +277,7 @@ pub struct GpuSpec {
     pub sparse: PeaksSpec,
     pub memory: MemorySpec,
     pub interconnect: Option<InterconnectSpec>,
-    pub price: Option<PriceSpec>,
+    pub price: Option<PriceSpecs>,
 }
 
 /// The scale-up link within a node.
@@ -191,12 +291,16 @@ pub struct Interconnect {
     pub scale_out: Option<Bandwidth>,
 }
 
-/// An indicative price per GPU-hour, with where and when it was read.
+/// An indicative price per GPU-hour, with its kind, and where and when it was read.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Price {
     pub per_gpu_hour: MoneyRate,
+    /// None in files written before kinds existed.
+    pub kind: Option<PriceKind>,
     pub source: String,
     pub date: String,
+    /// The preset marks its prices uncertain (`price.per_gpu_hour` under `uncertain`).
+    pub uncertain: bool,
 }
 
 /// A checked accelerator preset.
@@ -222,11 +326,12 @@ pub struct Gpu {
     pub memory_kind: Option<String>,
     pub memory_bandwidth: Bandwidth,
     pub interconnect: Option<Interconnect>,
-    pub price: Option<Price>,
+    /// Indicative prices, the one to use when no kind is asked for first.
+    pub prices: Vec<Price>,
 }
 
 /// Fields a preset may mark uncertain.
-const FIELDS: [&str; 27] = [
+const FIELDS: [&str; 28] = [
     "power",
     "peak.fp64",
     "peak.fp32",
@@ -252,6 +357,7 @@ const FIELDS: [&str; 27] = [
     "interconnect.gpus_per_node",
     "interconnect.scale_out",
     "price.per_gpu_hour",
+    "price.kind",
     "price.date",
     "price.source",
 ];
@@ -319,12 +425,6 @@ fn check_sizes(spec: &GpuSpec) -> Result<(), Invalid> {
             "power",
             spec.power.is_some_and(|Parsed(p)| p <= Power::default()),
         ),
-        (
-            "price.per_gpu_hour",
-            spec.price
-                .as_ref()
-                .is_some_and(|p| p.per_gpu_hour.0 <= MoneyRate::default()),
-        ),
         ("interconnect.bandwidth", link(|ic| ic.bandwidth)),
         ("interconnect.scale_out", link(|ic| ic.scale_out)),
     ];
@@ -360,6 +460,44 @@ fn check_uncertain(spec: &GpuSpec) -> Result<(), Invalid> {
     }
 }
 
+/// Each price checked: above zero, and of a known kind when one is stated.
+fn prices(specs: &PriceSpecs, uncertain: bool) -> Result<Vec<Price>, Invalid> {
+    if specs.entries.is_empty() {
+        return Err(invalid(
+            "price",
+            "price lists no entry: give each [[price]] a per_gpu_hour, kind, source and date, or leave price out".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, p) in specs.entries.iter().enumerate() {
+        if p.per_gpu_hour.0 <= MoneyRate::default() {
+            let field = specs.field(i, "per_gpu_hour");
+            return Err(invalid(&field, format!("{field} must be above zero")));
+        }
+        let kind = match p.kind.as_deref() {
+            None => None,
+            Some(name) => Some(PriceKind::from_name(name).ok_or_else(|| {
+                let field = specs.field(i, "kind");
+                invalid(
+                    &field,
+                    format!(
+                        "{field} `{name}` is not a kind of price; allowed: {}",
+                        PriceKind::names()
+                    ),
+                )
+            })?),
+        };
+        out.push(Price {
+            per_gpu_hour: p.per_gpu_hour.0,
+            kind,
+            source: p.source.clone(),
+            date: p.date.clone(),
+            uncertain,
+        });
+    }
+    Ok(out)
+}
+
 impl Gpu {
     /// Checks a spec, naming the first field not allowed: the peaks (a training precision present,
     /// sparse figures not below dense ones), the sizes (positive) and the `uncertain` names (fields);
@@ -368,6 +506,11 @@ impl Gpu {
         check_peaks(&spec)?;
         check_sizes(&spec)?;
         check_uncertain(&spec)?;
+        let uncertain_price = spec.uncertain.iter().any(|f| f == "price.per_gpu_hour");
+        let prices = match &spec.price {
+            Some(specs) => prices(specs, uncertain_price)?,
+            None => Vec::new(),
+        };
         Ok(Gpu {
             id,
             name: spec.name,
@@ -390,12 +533,18 @@ impl Gpu {
                 gpus_per_node: ic.gpus_per_node,
                 scale_out: ic.scale_out.map(|Parsed(b)| b),
             }),
-            price: spec.price.map(|p| Price {
-                per_gpu_hour: p.per_gpu_hour.0,
-                source: p.source,
-                date: p.date,
-            }),
+            prices,
         })
+    }
+
+    /// The price to use when no kind is asked for: the first the preset lists.
+    pub fn price(&self) -> Option<&Price> {
+        self.prices.first()
+    }
+
+    /// The first price of `kind` the preset lists.
+    pub fn price_of(&self, kind: PriceKind) -> Option<&Price> {
+        self.prices.iter().find(|p| p.kind == Some(kind))
     }
 
     /// The dense peak at `precision`, if the part has one.
@@ -520,6 +669,45 @@ mod tests {
             check(&format!("uncertain = [\"peak.bf17\"]\n{bf16}"))
                 .unwrap_err()
                 .starts_with("uncertain names `peak.bf17`, which is not a field")
+        );
+    }
+
+    #[test]
+    fn prices_are_read_as_one_table_or_a_list_and_their_kinds_checked() {
+        let read = |price: &str| {
+            let spec: GpuSpec = toml::from_str(&format!(
+                "name = \"X\"\nvendor = \"V\"\nsource = \"s\"\nprice = {price}\n[peak]\nbf16 = \"100 TFLOP/s\"\n\
+                 [memory]\ncapacity = \"32 GiB\"\nbandwidth = \"1 TB/s\"\n"
+            ))
+            .map_err(|e| e.message().to_string())?;
+            Gpu::from_spec("x".into(), spec).map_err(|e| e.message)
+        };
+        let one = "{ per_gpu_hour = \"$2/h\", source = \"s\", date = \"2026\" }";
+        let gpu = read(one).unwrap();
+        assert_eq!(gpu.prices.len(), 1);
+        assert_eq!(gpu.price().unwrap().kind, None);
+        let listed = format!(
+            "[{one}, {{ per_gpu_hour = \"$1/h\", kind = \"reserved\", source = \"s\", date = \"2026\" }}]"
+        );
+        let gpu = read(&listed).unwrap();
+        assert_eq!(gpu.price_of(PriceKind::Reserved).unwrap().date, "2026");
+        assert_eq!(gpu.price_of(PriceKind::Claim), None);
+        assert!(
+            read(&listed.replace("reserved", "spot"))
+                .unwrap_err()
+                .starts_with(
+                    "price.1.kind `spot` is not a kind of price; allowed: hyperscaler-on-demand"
+                )
+        );
+        assert!(read("[]").unwrap_err().starts_with("price lists no entry"));
+        assert!(
+            read("5")
+                .unwrap_err()
+                .contains("a [price] table or a list of [[price]] tables")
+        );
+        assert_eq!(
+            read(&one.replace("$2/h", "$0/h")).unwrap_err(),
+            "price.per_gpu_hour must be above zero"
         );
     }
 

@@ -811,6 +811,9 @@ pub struct Given<'a> {
     pub claims: Option<&'a Claims>,
     /// The GPU preset's indicative price, when neither a given nor a claimed one applies.
     pub preset_price: Option<MoneyRate>,
+    /// Whether the claims' price is used (else the claims fill only the other terms): not when the
+    /// run is priced on a basis of list prices.
+    pub claimed_price: bool,
 }
 
 /// A run solved from what was given and from the claims.
@@ -831,9 +834,11 @@ pub fn solve_with_claims(given: Given) -> Result<ClaimedRun, SolveError> {
         mut known,
         claims,
         preset_price,
+        claimed_price,
     } = given;
     let mut from_claims = Vec::new();
     let claimed_price = claims
+        .filter(|_| claimed_price)
         .and_then(|c| c.price)
         .map(|p| Bounds::new(p.low, p.high).map(MoneyRate::new::<dollar_per_second>));
     let price_source = match (known.price, claimed_price, preset_price) {
@@ -1114,6 +1119,7 @@ mod tests {
             },
             claims,
             preset_price: Some(MoneyRate::new::<dollar_per_hour>(3.0)),
+            claimed_price: true,
         })
         .unwrap();
         let price = run.run.price.unwrap().low.get::<dollar_per_hour>();

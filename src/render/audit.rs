@@ -54,9 +54,56 @@ fn claims(rows: &[AuditRow]) -> Table {
     table
 }
 
+/// The source of the formula a claim is computed with (as in the README's "Where the formulas come
+/// from").
+fn claim_source(claim: &str) -> &'static str {
+    match claim {
+        "total_params"
+        | "active_params"
+        | "non_embedding_params"
+        | "expert_params"
+        | "attention_params" => {
+            "Vaswani et al. 2017; Shazeer 2020; Fedus et al. 2021; Jiang et al. 2024; non-embedding: Kaplan et al. 2020, §2.1"
+        }
+        "forward_flops_per_token" | "dense_forward_flops_per_token" => {
+            "2 FLOPs per weight per token: Kaplan et al. 2020, Table 1"
+        }
+        "training_flops" | "training_tokens" => "C = 6ND: Kaplan et al. 2020, §2.1",
+        "days" | "mfu" | "gpus" | "gpu_hours" => "MFU as defined by Chowdhery et al. 2022, App. B",
+        _ => "cost = GPU-hours × price",
+    }
+}
+
 impl AuditResult {
+    /// Each claim computed from the others, with its numbers and source, and how the verdict is read.
+    pub fn explain(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let (computed, ratio) = (r.computed?, r.ratio?);
+                Some(format!(
+                    "{} = {} = {}; published {}; computed / published = {}  [{}]",
+                    r.claim,
+                    r.basis,
+                    bounds(r.unit, computed).human(),
+                    bounds(r.unit, r.published).human(),
+                    Cell::Ratio(ratio).human(),
+                    claim_source(r.claim)
+                ))
+            })
+            .collect();
+        lines.push(format!(
+            "verdict: consistent when the computed value is within {} of a single published value, or within 2% \
+             of a published range (ratios of ranges compare their middles); off by 1000^k when it is consistent \
+             after scaling by 1000^k",
+            format::percent(self.tolerance)
+        ));
+        lines
+    }
+
     /// The report for people and CSV; the claims are the CSV (only its header when there are none).
-    pub fn report(&self) -> Report {
+    pub fn report(&self, explain: bool) -> Report {
         let mut sections = vec![Section::Line(format!(
             "Audit of {}'s published figures{}\nconsistent: within {} for a single value, inside the range (±2%) for a range; \
              a ratio near a power of 1000 is a likely unit slip",
@@ -82,6 +129,9 @@ impl AuditResult {
         } else {
             "some claims disagree with the rest of the preset".into()
         }));
+        if explain {
+            sections.push(Section::formulas(&self.explain()));
+        }
         Report::new(sections)
     }
 }

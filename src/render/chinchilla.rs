@@ -1,7 +1,8 @@
 //! How `chinchilla` shows its result: tables and headline figures for people, from which every format is derived.
 
-use crate::domain::units::Compute;
+use crate::domain::scaling::FITS;
 use crate::domain::units::unit::flop;
+use crate::domain::units::{Compute, format};
 use crate::render::{Cell, Report, Section, Table};
 
 use crate::app::chinchilla::*;
@@ -57,9 +58,61 @@ fn trained_facts(t: &Trained) -> Section {
     ])
 }
 
+/// One fit's optimum with its constants and numbers substituted.
+fn fit_lines(row: &FitRow) -> Vec<String> {
+    let c = format::compute(Compute::new::<flop>(row.budget_flops));
+    let (n, d) = (
+        format::count(row.optimal_params),
+        format::count(row.optimal_tokens),
+    );
+    let Some(fit) = FITS.iter().find(|f| f.name == row.fit) else {
+        return vec![format!(
+            "{}: N = √(C/120), D = 20·N (C = 6ND): C = {c} gives N = {n}, D = {d}  [{}]",
+            row.fit, row.source
+        )];
+    };
+    let s = fit.alpha + fit.beta;
+    let mut lines = vec![format!(
+        "{}: L = {} + {}/N^{} + {}/D^{}; N = G·(C/6)^{:.4}, D = (C/6)^{:.4}/G, G = (αA/(βB))^(1/(α+β)): \
+         C = {c} gives N = {n}, D = {d}  [{}, L and the optimum: Hoffmann et al. 2022, eq. 2 and 4]",
+        row.fit,
+        fit.e,
+        fit.a,
+        fit.alpha,
+        fit.b,
+        fit.beta,
+        fit.beta / s,
+        fit.alpha / s,
+        fit.source
+    )];
+    if let (Some(optimal), Some(over)) = (row.optimal_loss, row.overtraining) {
+        lines.push(format!(
+            "{}: loss at the optimum {optimal:.3}; over-training = the model's tokens / D = {over:.3}×",
+            row.fit
+        ));
+    }
+    lines
+}
+
 impl ChinchillaResult {
+    /// Each fit's optimum with its constants and the budget substituted, and where the budget comes
+    /// from.
+    pub fn explain(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(t) = &self.trained {
+            lines.push(format!(
+                "C = 6·N·D = 6 × {} × {} = {}  [Kaplan et al. 2020, §2.1; Hoffmann et al. 2022, §3]",
+                format::count(t.params),
+                format::count(t.tokens),
+                format::compute(Compute::new::<flop>(t.compute_flops))
+            ));
+        }
+        lines.extend(self.fits.iter().flat_map(fit_lines));
+        lines
+    }
+
     /// The report for people and CSV; the table of fits is the CSV.
-    pub fn report(&self) -> Report {
+    pub fn report(&self, explain: bool) -> Report {
         let mut sections: Vec<Section> = self.trained.iter().map(trained_facts).collect();
         if let Some(warning) = self.trained.as_ref().and_then(|t| t.warning.as_ref()) {
             sections.push(Section::Line(format!("warning: {warning}")));
@@ -80,6 +133,9 @@ impl ChinchillaResult {
             .map(|f| format!("{}: {}", f.fit, f.source))
             .collect();
         sections.push(Section::Line(sources.join("\n")));
+        if explain {
+            sections.push(Section::formulas(&self.explain()));
+        }
         Report::new(sections)
     }
 }

@@ -1,7 +1,7 @@
 //! How `flops` shows its result: tables and headline figures for people, from which every format is derived.
 
 use crate::domain::model::flops::{FlopBreakdown, Masking, Per, Recompute};
-use crate::domain::units::{Compute, unit::flop};
+use crate::domain::units::{Compute, format, unit::flop};
 use crate::render::params::claims_table;
 use crate::render::{Cell, Report, Section, Table};
 
@@ -110,8 +110,62 @@ fn facts(f: &FlopBreakdown) -> Vec<(String, Cell, String)> {
 }
 
 impl FlopsResult {
+    /// Each part's formula with its numbers and source, then forward, backward, training, hardware
+    /// and the 6N rule.
+    pub fn explain(&self) -> Vec<String> {
+        let f = &self.flops;
+        let c = |x: Compute| format::compute(x);
+        let mut lines: Vec<String> = f
+            .parts
+            .iter()
+            .map(|part| {
+                let (formula, source) = if part.context_attention {
+                    (
+                        "2 × context × d_attn per layer (halved with a causal mask)",
+                        "Kaplan et al. 2020, Table 1; Chowdhery et al. 2022, App. B",
+                    )
+                } else {
+                    (
+                        "2 × the weights multiplied (a multiply-add is two FLOPs)",
+                        "Kaplan et al. 2020, Table 1 and eq. 2.2",
+                    )
+                };
+                let stack = part
+                    .stack
+                    .map_or(String::new(), |s| format!(" ({})", s.name()));
+                format!(
+                    "{}{stack} = {formula} = {} × {} = {} per {}  [{source}]",
+                    part.part,
+                    c(part.per_layer),
+                    crate::render::counted(part.layers, "layer", "layers"),
+                    c(part.forward),
+                    per_name(part.per)
+                )
+            })
+            .collect();
+        lines.push(format!(
+            "forward = the sum of the parts = {}; backward = 2 × forward = {}; training = forward + backward = {}  \
+             [Kaplan et al. 2020, §2.1]",
+            c(f.forward_flops_per_token),
+            c(f.backward_flops_per_token),
+            c(f.training_flops_per_token)
+        ));
+        lines.push(format!(
+            "hardware = training + recomputed forward work = {}  [Chowdhery et al. 2022, App. B; Korthikanti et al. 2022, §5]",
+            c(f.hardware_flops_per_token)
+        ));
+        if let Some(six_n) = f.six_n_flops_per_token {
+            lines.push(format!(
+                "6N = 6 × active non-embedding parameters = 6 × {} = {}, without attention  [Kaplan et al. 2020, §2.1]",
+                format::count(six_n.get::<flop>() / 6.0),
+                c(six_n)
+            ));
+        }
+        lines
+    }
+
     /// The report for people and CSV; the breakdown by part is the CSV.
-    pub fn report(&self) -> Report {
+    pub fn report(&self, explain: bool) -> Report {
         let f = &self.flops;
         let mut sections = vec![
             self.model.heading(),
@@ -127,6 +181,9 @@ impl FlopsResult {
                 title: "Published figures".into(),
                 table: claims_table(&self.claims, |x| Cell::Flop(Compute::new::<flop>(x))),
             });
+        }
+        if explain {
+            sections.push(Section::formulas(&self.explain()));
         }
         Report::new(sections)
     }

@@ -4,7 +4,7 @@ use crate::catalog::presets;
 use crate::domain::hardware::Precision;
 use crate::domain::units::unit::{byte, byte_per_second, flop_per_second, watt};
 use crate::domain::units::{Bandwidth, ComputeRate, Information, Power};
-use crate::render::{Cell, Report, Section, Table};
+use crate::render::{Cell, Report, Section, Table, kind_word};
 
 use crate::app::gpus::*;
 
@@ -59,7 +59,7 @@ fn row(g: &GpuEntry) -> Vec<Cell> {
         ),
         optional(
             g.price_usd_per_gpu_hour,
-            &|p| Cell::Dollars(p, 2),
+            &|p| Cell::Dollars(p, 2).note(format!(" {}", kind_word(g.price_kind))),
             "price.per_gpu_hour",
         ),
     ]
@@ -91,8 +91,8 @@ impl GpuList {
                 table,
             },
             Section::Line(
-                "Memory in binary units (GiB), bandwidth in decimal (TB/s), as vendors quote it; prices are indicative \
-                 on-demand rates with their source and date in `--format json`."
+                "Memory in binary units (GiB), bandwidth in decimal (TB/s), as vendors quote it; the price is the first \
+                 a preset lists, with its kind; every price with its kind, source and date in `--format json`."
                     .into(),
             ),
         ])

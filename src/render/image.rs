@@ -37,8 +37,40 @@ fn tiling(t: &ImageTokens) -> Table {
 }
 
 impl ImageResult {
+    /// Each step's rule with its numbers, and the source.
+    pub fn explain(&self) -> Vec<String> {
+        let t = &self.tokens;
+        let source = "[OpenAI's vision pricing for GPT-4o: 85 base tokens, 170 per 512-pixel tile]";
+        let mut lines = match t.detail {
+            Detail::Low => vec![format!("tokens = {BASE_TOKENS} at low detail  {source}")],
+            Detail::High => vec![
+                format!(
+                    "scaled = {} × {} shrunk, keeping its shape, to fit 2048 × 2048, then until its shortest side is at \
+                     most 768 = {} × {}  {source}",
+                    t.width, t.height, t.scaled_width, t.scaled_height
+                ),
+                format!(
+                    "tiles = ⌈width / 512⌉ × ⌈height / 512⌉ = ⌈{} / 512⌉ × ⌈{} / 512⌉ = {} × {}",
+                    t.scaled_width, t.scaled_height, t.tiles_across, t.tiles_down
+                ),
+                format!(
+                    "tokens = {BASE_TOKENS} + {TOKENS_PER_TILE} × tiles = {BASE_TOKENS} + {TOKENS_PER_TILE} × {} = {}",
+                    t.tiles_across * t.tiles_down,
+                    t.tokens
+                ),
+            ],
+        };
+        if let (Some(cost), Some(price)) = (self.cost_usd, self.price_per_million_tokens_usd) {
+            lines.push(format!(
+                "cost = tokens × price per 1M tokens / 10⁶ = {} × ${price} / 10⁶ = ${cost:.6}",
+                t.tokens
+            ));
+        }
+        lines
+    }
+
     /// The report for people and CSV; the tiling steps are the CSV.
-    pub fn report(&self) -> Report {
+    pub fn report(&self, explain: bool) -> Report {
         let t = &self.tokens;
         let mut facts = vec![(
             "tokens".to_string(),
@@ -52,7 +84,7 @@ impl ImageResult {
                 format!("at ${price} per 1M tokens"),
             ));
         }
-        Report::new(vec![
+        let mut sections = vec![
             Section::Line(
                 "GPT-4o-style image tokens (OpenAI's vision pricing: 85 base tokens and 170 per 512-pixel tile)".into(),
             ),
@@ -61,6 +93,10 @@ impl ImageResult {
                 title: "Tiling".into(),
                 table: tiling(t),
             },
-        ])
+        ];
+        if explain {
+            sections.push(Section::formulas(&self.explain()));
+        }
+        Report::new(sections)
     }
 }

@@ -24,9 +24,13 @@ use tabled::settings::object::{Columns, Rows};
 use tabled::settings::peaker::PriorityMax;
 use tabled::settings::{Alignment, Modify, Style, Width};
 
+use crate::app::price::PriceOrigin;
+use crate::domain::hardware::PriceKind;
+use crate::domain::training::PriceSource;
 use crate::domain::units::format;
 use crate::domain::units::unit::{
-    byte, byte_per_second, dollar, dollar_per_second, flop, flop_per_second, joule, second, watt,
+    byte, byte_per_second, dollar, dollar_per_hour, dollar_per_second, flop, flop_per_second,
+    joule, second, watt,
 };
 use crate::domain::units::{
     Bandwidth, Bounds, Compute, ComputeRate, Energy, Information, Money, MoneyRate, Power, Time,
@@ -497,6 +501,33 @@ fn csv_field(text: &str) -> String {
     } else {
         text.to_string()
     }
+}
+
+/// A price's origin in a word, after its value in a table: `given`, `claim`, the GPU preset's kind
+/// (`hyperscaler`, `neocloud`, `reserved`, `claim`; `preset` where the file states none), with `?`
+/// where the preset marks the price uncertain. [`PriceOrigin::describe`] says it in full.
+pub fn price_tag(origin: &PriceOrigin) -> String {
+    let word = match origin.source {
+        PriceSource::Given => "given",
+        _ => kind_word(origin.kind),
+    };
+    format!("{word}{}", if origin.uncertain { "?" } else { "" })
+}
+
+/// A price's kind in a word, as tables show it; `preset` where the file states none.
+pub fn kind_word(kind: Option<PriceKind>) -> &'static str {
+    match kind {
+        Some(PriceKind::HyperscalerOnDemand) => "hyperscaler",
+        Some(PriceKind::NeocloudOnDemand) => "neocloud",
+        Some(PriceKind::Reserved) => "reserved",
+        Some(PriceKind::Claim) => "claim",
+        None => "preset",
+    }
+}
+
+/// A price per GPU-hour in US dollars, as `$2.00/h`.
+pub fn price_per_hour(usd: f64) -> String {
+    format::money_rate(MoneyRate::new::<dollar_per_hour>(usd))
 }
 
 /// A part of a report.

@@ -1,7 +1,7 @@
 //! How `params` shows its result: tables and headline figures for people, from which every format is derived.
 
 use crate::domain::claims::ClaimCheck;
-use crate::domain::model::params::ParamBreakdown;
+use crate::domain::model::params::{ParamBreakdown, Role};
 use crate::domain::units::format;
 use crate::render::{Cell, Report, Section, Table};
 
@@ -57,9 +57,82 @@ fn facts(p: &ParamBreakdown) -> Vec<(String, Cell, String)> {
     facts
 }
 
+/// The formula of a part's parameters per instance, and its source (as in the README's "Where the
+/// formulas come from").
+fn part_formula(role: Role) -> (&'static str, &'static str) {
+    match role {
+        Role::TokenEmbedding | Role::OutputHead => (
+            "vocab × d (an untied head is a second table)",
+            "Vaswani et al. 2017, §3.4",
+        ),
+        Role::TokenTypeEmbedding | Role::PositionalEmbedding => (
+            "rows × d (learned positions: context × d)",
+            "Devlin et al. 2019, §3; Radford et al. 2019",
+        ),
+        Role::RelativePositionBias | Role::RelativePositionProjection => {
+            ("buckets × heads per stack", "Raffel et al. 2020, §2.1")
+        }
+        Role::SelfAttention | Role::CrossAttention => (
+            "d·(h·d_h) + 2·d·(h_kv·d_h) + (h·d_h)·d (+ biases)",
+            "Vaswani et al. 2017; MQA: Shazeer 2019; GQA: Ainslie et al. 2023",
+        ),
+        Role::DenseMlp => (
+            "2·d·d_ff, or 3·d·d_ff when gated (SwiGLU, GeGLU)",
+            "Shazeer 2020, \"GLU Variants Improve Transformer\"",
+        ),
+        Role::RoutedExperts | Role::SharedExperts | Role::MultiTokenPrediction => (
+            "one MLP of d_expert per expert (2·d·d_expert, or 3· gated); top_k routed (+ shared) active",
+            "Fedus et al. 2021 (Switch); Jiang et al. 2024 (Mixtral); DeepSeek-AI 2024 (V3, MTP)",
+        ),
+        Role::Router => ("d × experts per MoE layer", "Fedus et al. 2021, §2.1"),
+        Role::Norms | Role::EmbeddingNorm => (
+            "d scale (+ d bias for LayerNorm) per norm",
+            "Ba et al. 2016; RMSNorm: Zhang & Sennrich 2019",
+        ),
+        Role::Pooler => ("d·d + d", "Devlin et al. 2019, §3"),
+    }
+}
+
 impl ParamsResult {
+    /// Each part's formula with its numbers (each × count = total) and source, then the totals.
+    pub fn explain(&self) -> Vec<String> {
+        let p = &self.params;
+        let n = |x: u64| format::exact(x);
+        let mut lines: Vec<String> = p
+            .parts
+            .iter()
+            .map(|part| {
+                let (formula, source) = part_formula(part.role);
+                let stack = part
+                    .stack
+                    .map_or(String::new(), |s| format!(" ({})", s.name()));
+                format!(
+                    "{}{stack} = {formula} = {} per {} × {} = {}  [{source}]",
+                    part.part,
+                    n(part.each),
+                    part.per,
+                    n(part.count),
+                    n(part.total)
+                )
+            })
+            .collect();
+        lines.push(format!(
+            "total = the sum of the parts = {}; active = the parts a token passes through = {}  \
+             [Mixtral's 12.9B active: Jiang et al. 2024]",
+            n(p.total_params),
+            n(p.active_params)
+        ));
+        lines.push(format!(
+            "non-embedding = total − embedding tables and untied head = {} − {} = {}  [Kaplan et al. 2020, §2.1]",
+            n(p.total_params),
+            n(p.embedding_params),
+            n(p.non_embedding_params)
+        ));
+        lines
+    }
+
     /// The report for people and CSV; the parameters by part are the CSV.
-    pub fn report(&self) -> Report {
+    pub fn report(&self, explain: bool) -> Report {
         let mut sections = vec![
             self.model.heading(),
             Section::Facts(facts(&self.params)),
@@ -73,6 +146,9 @@ impl ParamsResult {
                 title: "Published figures".into(),
                 table: claims_table(&self.claims, Cell::Count),
             });
+        }
+        if explain {
+            sections.push(Section::formulas(&self.explain()));
         }
         Report::new(sections)
     }

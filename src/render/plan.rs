@@ -38,6 +38,15 @@ impl PlanResult {
             title: format!("The {} fastest layouts that fit", self.layouts.len()),
             table,
         });
+        if let (Some(p), Some(origin), Some(_)) =
+            (self.price_usd_per_gpu_hour, &self.price_origin, self.tokens)
+        {
+            sections.push(Section::Line(format!(
+                "cost at {} per GPU, from {}",
+                crate::render::price_per_hour(p),
+                origin.describe()
+            )));
+        }
         if explain {
             sections.push(Section::formulas(&self.explain()));
         }

@@ -360,17 +360,24 @@ impl ServeResult {
         ) else {
             return Vec::new();
         };
-        let price = format::money_rate(MoneyRate::new::<dollar_per_hour>(p));
+        let from = self
+            .price_origin
+            .as_ref()
+            .map_or(String::new(), |o| format!(", from {}", o.describe()));
+        let price = format!(
+            "{}{from}",
+            format::money_rate(MoneyRate::new::<dollar_per_hour>(p))
+        );
         vec![
             (
                 "cost per 1M input tokens".into(),
                 Cell::Dollars(i, 3),
-                format!("at {price} per GPU"),
+                format!("at {price}"),
             ),
             (
                 "cost per 1M output tokens".into(),
                 Cell::Dollars(o, 3),
-                format!("at {price} per GPU"),
+                format!("at {price}"),
             ),
         ]
     }

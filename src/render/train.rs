@@ -1,9 +1,9 @@
 //! How `train` shows its result: tables and headline figures for people, from which every format is derived.
 
 use crate::domain::training::Term;
+use crate::domain::units::Bounds;
 use crate::domain::units::format;
-use crate::domain::units::unit::{dollar_per_hour, hour};
-use crate::domain::units::{Bounds, MoneyRate};
+use crate::domain::units::unit::hour;
 use crate::render::{Cell, Report, Section, Table, range};
 
 use crate::app::predict::MfuSource;
@@ -78,10 +78,11 @@ impl TrainResult {
         let mut lines = Vec::new();
         if let (Some(cost), Some(price)) = (self.cost_usd, self.price_usd_per_gpu_hour) {
             lines.push(format!(
-                "cost = GPU-hours × price: {}{} = {hours} × {}",
+                "cost = GPU-hours × price: {}{} = {hours} × {}  [price from {}]",
                 range(cost, format::money),
                 self.solved_mark(Term::Cost),
                 price_text(price),
+                self.price_source.as_deref().unwrap_or_default(),
             ));
         }
         if let Some(energy) = self.energy_joules {
@@ -298,7 +299,14 @@ impl TrainResult {
                     format!("at {}, from {source}", price_text(price)),
                 )
             }
-            _ => fact("cost", Cell::Empty, "no price: give --price"),
+            _ => fact(
+                "cost",
+                Cell::Empty,
+                match &self.no_price {
+                    Some(why) => format!("no price: {why}; give --price"),
+                    None => "no price: give --price".into(),
+                },
+            ),
         });
         facts.push(match self.energy_joules {
             Some(e) => fact(
@@ -354,9 +362,7 @@ impl TrainResult {
 
 /// A price per GPU-hour (`$2.00/h`), or a range of them.
 fn price_text(price: Bounds<f64>) -> String {
-    range(price, |p| {
-        format::money_rate(MoneyRate::new::<dollar_per_hour>(p))
-    })
+    range(price, crate::render::price_per_hour)
 }
 
 /// A headline figure: label, value and remark.

@@ -601,11 +601,12 @@ fn completions_offer_model_and_gpu_names() {
     }
 }
 
-/// compare says where each price comes from: GPT-4's claimed $1/h applies on its claimed A100-40GB
-/// only; another GPU takes its preset's price, or the one given.
+/// compare prices every GPU from its preset by default — GPT-4's claimed $1/h is not set beside list
+/// prices — and says where each price comes from; `--price-basis` puts every GPU on one kind of price
+/// and names the GPUs that have none of it.
 #[test]
 fn compare_says_where_each_price_comes_from() {
-    let r = json(&[
+    let args = [
         "compare",
         "gpt-4",
         "--gpu",
@@ -616,14 +617,145 @@ fn compare_says_where_each_price_comes_from() {
         "0.35",
         "--price",
         "h100=$2/h",
-    ]);
-    let source = |gpu: &str| {
+    ];
+    let row = |r: &serde_json::Value, gpu: &str| {
         let rows = r["rows"].as_array().unwrap();
-        rows.iter().find(|row| row["gpu"] == gpu).unwrap()["price_source"].clone()
+        rows.iter().find(|row| row["gpu"] == gpu).unwrap().clone()
     };
-    assert_eq!(source("a100-40gb"), "claims");
-    assert_eq!(source("a100-80gb"), "preset");
-    assert_eq!(source("h100"), "given");
+    let r = json(&args);
+    // AWS p4d.24xlarge on demand: $21.957642/h for 8 A100-40GB, $2.74 each.
+    let a100 = row(&r, "a100-40gb");
+    assert_eq!(a100["price_source"], "preset");
+    assert_eq!(a100["price_origin"]["kind"], "hyperscaler-on-demand");
+    assert_eq!(a100["price_origin"]["date"], "2026");
+    assert!(
+        (a100["price_usd_per_gpu_hour"]["low"].as_f64().unwrap() - 21.957642 / 8.0).abs() < 0.005
+    );
+    assert_eq!(row(&r, "a100-80gb")["price_source"], "preset");
+    assert_eq!(row(&r, "h100")["price_source"], "given");
+    assert_eq!(row(&r, "h100")["price_origin"]["source"], "given");
+    let text = stdout(&args);
+    assert!(
+        text.contains("the a100-40gb preset: hyperscaler-on-demand, 2026"),
+        "{text}"
+    );
+    assert!(text.contains("$2.00/h from --price"), "{text}");
+
+    // On the claim basis the claimed GPU takes GPT-4's $1/h; the others list no claim.
+    let claim = [&args[..], &["--price-basis", "claim"]].concat();
+    let r = json(&claim);
+    assert_eq!(row(&r, "a100-40gb")["price_source"], "claims");
+    assert_eq!(row(&r, "a100-40gb")["price_usd_per_gpu_hour"]["low"], 1.0);
+    assert_eq!(r["price_basis"], "claim");
+    let a100_80 = row(&r, "a100-80gb");
+    assert!(a100_80["price_usd_per_gpu_hour"].is_null());
+    assert_eq!(
+        a100_80["no_price"],
+        "the a100-80gb preset lists no claim price"
+    );
+    let text = stdout(&claim);
+    assert!(
+        text.contains("a100-80gb  no price: the a100-80gb preset lists no claim price; --price a100-80gb=$/h gives one"),
+        "{text}"
+    );
+}
+
+/// With no basis, prices of different kinds are set side by side only with a warning: the H800's
+/// preset price is the $2/h DeepSeek-V3 assumed (a claim), the H100's an AWS list price.
+#[test]
+fn compare_warns_when_the_prices_are_of_different_kinds() {
+    let args = [
+        "compare",
+        "gpt-4",
+        "--gpu",
+        "h100,h800",
+        "--days",
+        "90",
+        "--mfu",
+        "0.35",
+    ];
+    let text = stdout(&args);
+    assert!(
+        text.contains("the presets' prices are of different kinds (claim, hyperscaler-on-demand)"),
+        "{text}"
+    );
+    assert!(text.contains("$2.00 claim?"), "{text}");
+    let one = stdout(&[&args[..], &["--price-basis", "hyperscaler-on-demand"]].concat());
+    assert!(!one.contains("different kinds"), "{one}");
+    assert!(
+        one.contains("the h800 preset lists no hyperscaler-on-demand price"),
+        "{one}"
+    );
+}
+
+/// train reproduces the claimed run at its claimed price by default, and takes the GPU preset's price
+/// of the kind asked for otherwise, or says there is none.
+#[test]
+fn train_prices_on_the_basis_asked_for() {
+    let r = json(&["train", "gpt-4"]);
+    assert_eq!(r["price_origin"]["source"], "claims");
+    assert_eq!(r["price_origin"]["kind"], "claim");
+    assert_eq!(r["price_source"], "the gpt-4 preset's claims (claim)");
+    // Lambda's on-demand 1x A100 40GB: $1.48/h (May 2026).
+    let r = json(&["train", "gpt-4", "--price-basis", "neocloud-on-demand"]);
+    assert_eq!(r["price_usd_per_gpu_hour"]["low"], 1.48);
+    assert_eq!(
+        r["price_source"],
+        "the a100-40gb preset: neocloud-on-demand, 2026-05"
+    );
+    let r = json(&["train", "gpt-4", "--price-basis", "reserved"]);
+    assert!(r["cost_usd"].is_null());
+    assert_eq!(
+        r["no_price"],
+        "the a100-40gb preset lists no reserved price"
+    );
+    let text = stdout(&["train", "gpt-4", "--price-basis", "reserved"]);
+    assert!(
+        text.contains("no price: the a100-40gb preset lists no reserved price; give --price"),
+        "{text}"
+    );
+}
+
+/// plan and serve say where their price comes from, as compare and train do.
+#[test]
+fn plan_and_serve_say_where_the_price_comes_from() {
+    let plan = [
+        "plan",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "64",
+        "--tokens",
+        "2T",
+    ];
+    let r = json(&plan);
+    assert_eq!(r["price_origin"]["kind"], "hyperscaler-on-demand");
+    // AWS p5.48xlarge on demand: $55.04/h for 8 H100.
+    assert_eq!(r["price_usd_per_gpu_hour"], 55.04 / 8.0);
+    let text = stdout(&plan);
+    assert!(
+        text.contains("cost at $6.88/h per GPU, from the h100 preset: hyperscaler-on-demand, 2026"),
+        "{text}"
+    );
+    let serve = [
+        "serve",
+        "llama-2-7b",
+        "--gpu",
+        "l4",
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "100",
+    ];
+    assert_eq!(json(&serve)["price_origin"]["kind"], "neocloud-on-demand");
+    let text = stdout(&serve);
+    assert!(
+        text.contains("from the l4 preset: neocloud-on-demand, 2026-05"),
+        "{text}"
+    );
 }
 
 /// Bytes as the reports print them.
@@ -715,5 +847,245 @@ fn plan_explains_each_part() {
     assert!(
         text.contains(&format::percent(best["mfu"].as_f64().unwrap())),
         "{text}"
+    );
+}
+
+/// Every command's tables fit a terminal 100 characters wide (columns people can do without leave
+/// first, then the widest wrap), unless `--wide`; `serve` is checked with its own tests.
+#[test]
+fn every_table_fits_a_100_column_terminal() {
+    use clap::Parser;
+    let empty = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-user-presets");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = |args: &[&str], wide: bool| -> String {
+        let mut all = vec!["llmcalc", "--presets", empty.to_str().unwrap()];
+        all.extend(args);
+        if wide {
+            all.push("--wide");
+        }
+        let cli = llmcalc::cli::Cli::try_parse_from(&all).unwrap();
+        cli.run_at(Some(100)).unwrap().text
+    };
+    let widest = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(['┌', '│', '├', '└']))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let commands: [&[&str]; 14] = [
+        &["models"],
+        &["gpus"],
+        &["params", "gpt-4"],
+        &["flops", "t5-11b", "--seq-len", "512", "--target-len", "114"],
+        &["train", "gpt-4", "--explain"],
+        &[
+            "mfu",
+            "llama-2-70b",
+            "--gpu",
+            "a100-80gb",
+            "--gpus",
+            "2048",
+            "--tokens-per-second",
+            "400k",
+        ],
+        &[
+            "compare",
+            "llama-3.1-70b",
+            "--tokens",
+            "15T",
+            "--gpu",
+            "h100,h200,b200,mi300x,a100-80gb",
+            "--days",
+            "90",
+        ],
+        &[
+            "memory",
+            "llama-2-70b",
+            "--gpu",
+            "h100",
+            "--gpus",
+            "64",
+            "--tp",
+            "8",
+            "--pp",
+            "2",
+        ],
+        &[
+            "plan",
+            "gpt-4",
+            "--gpu",
+            "a100-40gb",
+            "--gpus",
+            "25000",
+            "--top",
+            "5",
+        ],
+        &["image-tokens", "1024x1024"],
+        &["chinchilla", "llama-2-70b"],
+        &["chinchilla", "--budget", "2.15e25"],
+        &["audit", "gpt-4"],
+        &["import", "tests/fixtures/hf/mixtral-8x7b.json"],
+    ];
+    let mut wider = 0;
+    for args in commands {
+        let text = run(args, false);
+        assert!(
+            widest(&text) <= 100,
+            "{args:?}: {} wide\n{text}",
+            widest(&text)
+        );
+        wider += usize::from(widest(&run(args, true)) > 100);
+    }
+    // Without the limit, some tables are wider: the limit is what made them fit.
+    assert!(wider >= 5, "{wider}");
+}
+
+/// The formulas block of an `--explain` report: the lines after `Formulas`.
+fn formulas(args: &[&str]) -> Vec<String> {
+    let text = stdout(&[args, &["--explain"]].concat());
+    let block = text
+        .split_once("\nFormulas\n")
+        .unwrap_or_else(|| panic!("no Formulas block: {text}"))
+        .1;
+    block.lines().map(str::to_string).collect()
+}
+
+/// The line starting with `start`, which must hold every one of `parts`.
+fn line_with(lines: &[String], start: &str, parts: &[&str]) {
+    let line = lines
+        .iter()
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("{start} missing: {lines:#?}"));
+    for part in parts {
+        assert!(line.contains(part), "{part} missing: {line}");
+    }
+}
+
+/// `params --explain`: Mixtral 8x7B's attention per layer is d·(h·d_h) + 2·d·(h_kv·d_h) + (h·d_h)·d =
+/// 4096·4096 + 2·4096·(8·128) + 4096·4096 = 41,943,040 (Jiang et al. 2024, Table 1: d 4096, 32
+/// heads, 8 KV heads of 128), over 32 layers; its router is 4096 × 8 = 32,768 per layer.
+#[test]
+fn params_explains_each_part() {
+    let attention = 4096 * 4096 + 2 * 4096 * (8 * 128) + 4096 * 4096;
+    assert_eq!(attention, 41_943_040);
+    let lines = formulas(&["params", "mixtral-8x7b"]);
+    line_with(
+        &lines,
+        "self-attention (decoder) = d·(h·d_h) + 2·d·(h_kv·d_h)",
+        &[
+            "41,943,040 per layer × 32 = 1,342,177,280",
+            "Ainslie et al. 2023",
+        ],
+    );
+    line_with(
+        &lines,
+        "router (decoder)",
+        &["32,768 per layer × 32", "Fedus et al. 2021"],
+    );
+    line_with(&lines, "non-embedding = ", &["Kaplan et al. 2020, §2.1"]);
+}
+
+/// `flops --explain`: the parts, then backward = 2 × forward and the 6N rule, each with its source;
+/// the numbers are those of the JSON.
+#[test]
+fn flops_explains_each_part() {
+    use llmcalc::domain::units::{Compute, format, unit::flop};
+    let args = ["flops", "llama-2-7b"];
+    let r = json(&args);
+    let shown = |key: &str| format::compute(Compute::new::<flop>(r[key].as_f64().unwrap()));
+    let lines = formulas(&args);
+    line_with(
+        &lines,
+        "attention scores (QKᵀ) (decoder) = 2 × context × d_attn",
+        &["× 32 layers", "Chowdhery et al. 2022, App. B"],
+    );
+    line_with(
+        &lines,
+        "forward = ",
+        &[
+            &format!(
+                "backward = 2 × forward = {}",
+                shown("backward_flops_per_token")
+            ),
+            &format!("forward + backward = {}", shown("training_flops_per_token")),
+            "Kaplan et al. 2020, §2.1",
+        ],
+    );
+    line_with(
+        &lines,
+        "6N = 6 × active non-embedding parameters",
+        &[&shown("six_n_flops_per_token")],
+    );
+}
+
+/// `chinchilla --explain`: Chinchilla's approach-3 fit as printed in Hoffmann et al. 2022, eq. 10
+/// (E 1.69, A 406.4, B 410.7, α 0.34, β 0.28), whose optimum grows as (C/6)^(β/(α+β)) =
+/// (C/6)^(0.28/0.62) = (C/6)^0.4516.
+#[test]
+fn chinchilla_explains_each_fit() {
+    let lines = formulas(&["chinchilla", "--budget", "5.76e23"]);
+    line_with(
+        &lines,
+        "Chinchilla, approach 3: L = 1.69 + 406.4/N^0.34 + 410.7/D^0.28",
+        &["(C/6)^0.4516", "5.76e23 FLOP", "eq. 2 and 4"],
+    );
+    line_with(
+        &lines,
+        "20 tokens per parameter: N = √(C/120)",
+        &["Table 3"],
+    );
+}
+
+/// `audit --explain` says how each claim is computed, with its source; `compare --explain` gives each
+/// GPU's relations with the price's origin; `image-tokens --explain` works OpenAI's documented 1024 ×
+/// 1024 example: 4 tiles, 85 + 170 × 4 = 765 tokens.
+#[test]
+fn audit_compare_and_image_tokens_explain() {
+    let lines = formulas(&["audit", "gpt-4"]);
+    line_with(
+        &lines,
+        "training_flops = 6 × active params × claimed tokens",
+        &["published 2.15e25 FLOP", "Kaplan et al. 2020, §2.1"],
+    );
+    line_with(&lines, "verdict: consistent when", &["10.0%"]);
+    let lines = formulas(&[
+        "compare",
+        "llama-2-70b",
+        "--gpu",
+        "h100,a100-80gb",
+        "--gpus",
+        "2048",
+        "--mfu",
+        "0.4",
+        "--price",
+        "h100=$2.49/h",
+    ]);
+    line_with(
+        &lines,
+        "h100: compute = GPUs × wall-clock × peak × MFU",
+        &["2.05 k", "989 TFLOP/s", "40.0%", "Chowdhery et al. 2022"],
+    );
+    line_with(
+        &lines,
+        "h100: cost = GPU-hours × price",
+        &["$2.49/h", "from --price"],
+    );
+    line_with(
+        &lines,
+        "a100-80gb: cost = GPU-hours × price",
+        &["the a100-80gb preset: hyperscaler-on-demand, 2026"],
+    );
+    line_with(
+        &lines,
+        "training state = params × 16 bytes",
+        &["Rajbhandari et al. 2020"],
+    );
+    let lines = formulas(&["image-tokens", "1024x1024"]);
+    line_with(&lines, "tiles = ", &["= 2 × 2"]);
+    line_with(
+        &lines,
+        "tokens = 85 + 170 × tiles = 85 + 170 × 4 = 765",
+        &[],
     );
 }

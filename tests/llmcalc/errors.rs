@@ -377,6 +377,43 @@ fn negative_numbers_and_a_bare_train() {
     );
     let err = fails(&["memory", "llama-2-7b", "--gpu", "h100", "--gpus", "-8"]);
     assert!(!err.contains("-- -8"), "{err}");
+    // With a unit, on every command: the option, the value and what is allowed, as with `=`.
+    for (args, option, value) in [
+        (
+            vec!["train", "gpt-4", "--days", "-3d"],
+            "--days <TIME>",
+            "-3d",
+        ),
+        (
+            vec!["compare", "gpt-4", "--gpu", "h100", "--days", "-3d"],
+            "--days <TIME>",
+            "-3d",
+        ),
+        (
+            on_8_h100("serve", &["--tpot", "-1ms"]),
+            "--tpot <TIME>",
+            "-1ms",
+        ),
+        (
+            on_8_h100("train", &["--price", "-2.5"]),
+            "--price <PRICE>",
+            "-2.5",
+        ),
+        (
+            on_8_h100("mfu", &["--step-time", "-.5s"]),
+            "--step-time <TIME>",
+            "-.5s",
+        ),
+    ] {
+        let err = fails(&args);
+        assert!(
+            err.contains(&format!(
+                "invalid value '{value}' for '{option}': `{value}` must be above zero"
+            )),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("-- "), "{err}");
+    }
     let err = fails(&["train"]);
     assert!(err.starts_with("error: MODEL: give a model"), "{err}");
 }
@@ -401,5 +438,105 @@ fn durations_as_people_write_them() {
     assert!(
         (tokens_per_second / (32_000.0 / 0.85) - 1.0).abs() < 1e-14,
         "{tokens_per_second}"
+    );
+}
+
+/// A GPU preset folder holding `file` as `gpus/NAME.toml`, and llmcalc's answer to `train` on it.
+fn train_on_gpu_preset(name: &str, file: &str) -> std::process::Output {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("price-{name}"));
+    let gpus = dir.join("gpus");
+    std::fs::create_dir_all(&gpus).unwrap();
+    std::fs::write(gpus.join(format!("{name}.toml")), file).unwrap();
+    crate::llmcalc()
+        .args([
+            "train",
+            "--flops",
+            "1e23",
+            "--gpu",
+            name,
+            "--gpus",
+            "1000",
+            "--days",
+            "30",
+            "--format",
+            "json",
+            "--presets",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap()
+}
+
+/// The A100-40GB preset with its `[[price]]` entries replaced by `price`.
+fn a100_priced(price: &str) -> String {
+    let a100 = include_str!("../../presets/gpus/a100-40gb.toml");
+    let at = a100.find("[[price]]").expect("a price");
+    format!("{}{price}", &a100[..at])
+}
+
+/// A price of a kind llmcalc does not know is refused where it is written, with the kinds allowed.
+#[test]
+fn an_unknown_price_kind_is_named_with_the_allowed_ones() {
+    let file = a100_priced(
+        "[[price]]\nper_gpu_hour = \"$2/h\"\nkind = \"hyperscaler-on-demand\"\nsource = \"s\"\ndate = \"2026\"\n\n\
+         [[price]]\nper_gpu_hour = \"$1/h\"\nkind = \"spot\"\nsource = \"s\"\ndate = \"2026\"\n",
+    );
+    let line = file.lines().position(|l| l == "kind = \"spot\"").unwrap() + 1;
+    let out = train_on_gpu_preset("spot-a100", &file);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("spot-a100.toml:{line}:8")), "{err}");
+    assert!(
+        err.contains(
+            "price.1.kind `spot` is not a kind of price; allowed: hyperscaler-on-demand, \
+             neocloud-on-demand, reserved, claim"
+        ),
+        "{err}"
+    );
+    let single = a100_priced(
+        "[price]\nper_gpu_hour = \"$1/h\"\nkind = \"cheap\"\nsource = \"s\"\ndate = \"2026\"\n",
+    );
+    let out = train_on_gpu_preset("cheap-a100", &single);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("price.kind `cheap` is not a kind of price"),
+        "{err}"
+    );
+}
+
+/// A file written before prices had kinds (one `[price]` table, no `kind`) is still read: its price
+/// is used, of a kind not stated.
+#[test]
+fn an_old_single_price_table_is_still_read() {
+    let file = a100_priced(
+        "[price]\nper_gpu_hour = \"$1.50/h\"\nsource = \"my contract\"\ndate = \"2025-01\"\n",
+    );
+    let out = train_on_gpu_preset("old-a100", &file);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["price_usd_per_gpu_hour"]["low"], 1.5);
+    assert_eq!(
+        r["price_source"],
+        "the old-a100 preset: kind not stated, 2025-01"
+    );
+    assert!(r["price_origin"]["kind"].is_null());
+}
+
+/// An unknown price basis is refused with the kinds allowed.
+#[test]
+fn an_unknown_price_basis_is_named_with_the_allowed_ones() {
+    let err = fails(&[
+        "compare",
+        "gpt-4",
+        "--gpu",
+        "h100",
+        "--days",
+        "90",
+        "--price-basis",
+        "spot",
+    ]);
+    assert!(
+        err.contains("`spot` is not a price basis; one of hyperscaler-on-demand, neocloud-on-demand, reserved, claim"),
+        "{err}"
     );
 }

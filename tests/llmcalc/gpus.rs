@@ -237,3 +237,47 @@ fn plans_use_the_scale_out_network_each_preset_states() {
         assert_figure(gpu, "scale-out", network, gbps * GIGA / 8.0);
     }
 }
+
+/// Every built-in price states its kind, source and date; the H100's three are the cited figures per
+/// GPU: AWS p5.48xlarge on demand ($55.04/h for 8), Lambda's 1x H100 SXM on demand ($3.78/h) and
+/// Lambda's reserved 8x H100 ($14.80/h for 8); the H800's only price is DeepSeek-V3's assumed $2/h.
+#[test]
+fn every_price_states_its_kind_source_and_date() {
+    let list = crate::json(&["gpus"]);
+    let gpus = list["gpus"].as_array().unwrap();
+    for gpu in gpus {
+        for price in gpu["prices"].as_array().unwrap() {
+            assert!(price["kind"].is_string(), "{}: {price}", gpu["id"]);
+            assert!(
+                !price["source"].as_str().unwrap().is_empty(),
+                "{}",
+                gpu["id"]
+            );
+            assert!(!price["date"].as_str().unwrap().is_empty(), "{}", gpu["id"]);
+        }
+    }
+    let prices = |id: &str| -> Vec<(f64, String)> {
+        let gpu = gpus.iter().find(|g| g["id"] == id).unwrap();
+        gpu["prices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let usd = p["usd_per_gpu_hour"].as_f64().unwrap();
+                (usd, p["kind"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    let h100 = prices("h100");
+    let cited = [
+        (55.04 / 8.0, "hyperscaler-on-demand"),
+        (3.78, "neocloud-on-demand"),
+        (14.80 / 8.0, "reserved"),
+    ];
+    assert_eq!(h100.len(), cited.len());
+    for ((usd, kind), (want, want_kind)) in h100.iter().zip(cited) {
+        assert!((usd - want).abs() < 1e-9, "{usd} vs {want}");
+        assert_eq!(kind, want_kind);
+    }
+    assert_eq!(prices("h800"), vec![(2.0, "claim".to_string())]);
+}
