@@ -118,8 +118,9 @@ pub fn describe(arch: &Architecture) -> String {
             });
             let window = s.window.map_or(String::new(), |w| {
                 format!(
-                    ", {}-token window on {} of {} layers",
+                    ", {}-token {} on {} of {} layers",
                     w.size,
+                    w.kind.noun(),
                     s.windowed_layers(),
                     s.layers
                 )

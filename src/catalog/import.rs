@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::model::spec::{
     ArchitectureSpec, MlaSpec, Mlp, ModelSpec, MoeSpec, Norm, Positional, QkNorm, StackSpec,
-    WindowSpec,
+    WindowKind, WindowSpec,
 };
 
 /// A `config.json` turned into a preset.
@@ -382,6 +382,7 @@ fn window(r: &mut Reader, global_every: Option<u64>) -> Result<Option<WindowSpec
         None => r.uint("sliding_window_pattern")?.or(global_every),
     };
     Ok(Some(WindowSpec {
+        kind: None,
         size: Some(size),
         global_every,
     }))
@@ -424,11 +425,13 @@ fn periodic(marked: &[bool]) -> Periodic {
 }
 
 /// Llama 4's chunked attention (`attention_chunk_size`) on the layers with rotary positions, every
-/// k-th layer global without them (`no_rope_layers` 0; Llama 4 model card, "iRoPE"). A query of a
-/// chunked layer sees at most the chunk, so it is counted as a window of the chunk's size, an upper
-/// bound (on average it sees half a chunk). The published Scout and Maverick configs leave
-/// `no_rope_layers` empty: `Llama4TextConfig` (transformers 4.51) then makes every
-/// `no_rope_layer_interval`-th layer (4 by default) global.
+/// k-th layer global without them (`no_rope_layers` 0; Llama 4 model card, "iRoPE"): a window of
+/// kind `chunked`. In transformers' `Llama4TextDecoderLayer` (4.51, models/llama4/modeling_llama4.py)
+/// the layers with rotary positions, `(layer_idx + 1) % 4 != 0`, take the chunked causal mask and the
+/// others the full causal one, and Meta's reference (meta-llama/llama-models, models/llama4/model.py) masks its local layers with
+/// `create_chunked_attention_mask`: tokens of [0, c), [c, 2c), … attend only to each other. The
+/// published Scout and Maverick configs leave `no_rope_layers` empty: `Llama4TextConfig`
+/// (transformers 4.51) then makes every `no_rope_layer_interval`-th layer (4 by default) global.
 fn chunks(r: &mut Reader) -> Result<Option<WindowSpec>, ImportError> {
     let Some(size) = r.uint("attention_chunk_size")? else {
         return Ok(None);
@@ -438,32 +441,34 @@ fn chunks(r: &mut Reader) -> Result<Option<WindowSpec>, ImportError> {
         .and_then(Value::as_array)
         .map(|a| a.iter().map(|v| v.as_u64() == Some(0)).collect())
         .unwrap_or_default();
-    if global.is_empty() {
-        return match r.uint("no_rope_layer_interval")?.unwrap_or(4) {
-            0 => Err(ImportError(
-                "`no_rope_layer_interval` = 0: the global layers fall every k-th layer, k at least 1"
-                    .into(),
-            )),
-            1 => Ok(None),
-            k => Ok(Some(WindowSpec {
-                size: Some(size),
-                global_every: Some(k),
-            })),
-        };
-    }
-    let global_every = match periodic(&global) {
-        Periodic::All => return Ok(None),
-        Periodic::None => None,
-        Periodic::Every(k) => Some(k),
-        Periodic::Irregular => {
-            return Err(ImportError(
-                "`no_rope_layers` places the global layers other than every k-th layer, which the \
-                 preset's window (global_every) does not express"
-                    .into(),
-            ));
+    let global_every = if global.is_empty() {
+        match r.uint("no_rope_layer_interval")?.unwrap_or(4) {
+            0 => {
+                return Err(ImportError(
+                    "`no_rope_layer_interval` = 0: the global layers fall every k-th layer, k at \
+                     least 1"
+                        .into(),
+                ));
+            }
+            1 => return Ok(None),
+            k => Some(k),
+        }
+    } else {
+        match periodic(&global) {
+            Periodic::All => return Ok(None),
+            Periodic::None => None,
+            Periodic::Every(k) => Some(k),
+            Periodic::Irregular => {
+                return Err(ImportError(
+                    "`no_rope_layers` places the global layers other than every k-th layer, which \
+                     the preset's window (global_every) does not express"
+                        .into(),
+                ));
+            }
         }
     };
     Ok(Some(WindowSpec {
+        kind: Some(WindowKind::Chunked),
         size: Some(size),
         global_every,
     }))
@@ -813,8 +818,8 @@ mod tests {
         ));
         let w = g2.window.unwrap();
         assert_eq!(
-            (w.size, w.global_every, g2.norms_per_layer),
-            (Some(4096), Some(2), Some(4))
+            (w.kind, w.size, w.global_every, g2.norms_per_layer),
+            (None, Some(4096), Some(2), Some(4))
         );
         // Gemma 3 nests its language model in text_config; sliding_window_pattern 6 is one global
         // layer in six.
@@ -838,7 +843,11 @@ mod tests {
             (Some(128), Some(2), Some(1))
         );
         assert_eq!(l4.ffn, Some(256));
-        assert_eq!(l4.window.unwrap().global_every, Some(4));
+        let chunks = l4.window.unwrap();
+        assert_eq!(
+            (chunks.kind, chunks.global_every),
+            (Some(WindowKind::Chunked), Some(4))
+        );
         // OLMo 2: QK-norm over the whole projections; Phi-3: a window on every layer.
         let olmo = decoder(&format!(r#"{{"model_type": "olmo2", {BASE}}}"#));
         assert_eq!(olmo.qk_norm, Some(QkNorm::Full));

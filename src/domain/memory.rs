@@ -36,7 +36,7 @@
 use serde::Serialize;
 
 use crate::domain::hardware::Precision;
-use crate::domain::model::architecture::{Architecture, Kind, Mla, Stack, mean_keys};
+use crate::domain::model::architecture::{Architecture, Kind, Mla, Stack, Window, mean_keys};
 use crate::domain::model::flops::Recompute;
 use crate::domain::model::params::{ParamBreakdown, Role};
 use crate::domain::units::Information;
@@ -386,8 +386,8 @@ pub struct Shape {
     /// Multi-token prediction modules trained beside the model (DeepSeek-V3 report §2.2), each a block
     /// like the last layer with its own output layer, on the last pipeline stage.
     pub mtp_modules: f64,
-    /// The attention window of windowed layers, and the share of the layers it applies to.
-    pub window: Option<u64>,
+    /// The attention window (or chunks) of windowed layers, and the share of the layers it applies to.
+    pub window: Option<Window>,
     pub windowed_share: f64,
 }
 
@@ -446,7 +446,7 @@ impl Shape {
             tied: arch.tied_embeddings,
             mla: s.mla,
             mtp_modules: s.mtp_modules as f64,
-            window: s.window.map(|w| w.size),
+            window: s.window,
             windowed_share: s.windowed_layers() as f64 / s.layers as f64,
             ..Shape::default()
         }
@@ -508,7 +508,7 @@ impl Shape {
     }
 
     /// Keys a query attends to on average over `seq_len` tokens, over the layers: windowed layers see
-    /// at most their window ([`mean_keys`]).
+    /// at most their window, or their chunk ([`mean_keys`]).
     pub fn mean_keys(&self, seq_len: f64, causal: bool) -> f64 {
         let global = mean_keys(seq_len, None, causal);
         match self.window {

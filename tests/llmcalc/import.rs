@@ -15,6 +15,15 @@ fn counts(name: &str) -> (u64, u64) {
     )
 }
 
+/// `text` written as `config.json` in its own folder `folder` of the test directory; its path.
+fn config_file(folder: &str, text: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(folder);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.json");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
 fn off(computed: u64, published: f64) -> f64 {
     (computed as f64 - published).abs() / published
 }
@@ -189,11 +198,8 @@ fn many_unknown_fields_are_summarised() {
 fn a_deepseek_v3_config_imports_with_mla_and_mtp() {
     // The architecture fields of deepseek-ai/DeepSeek-V3's config.json (the Hub's file, quoted whole in
     // a vLLM issue report): 671B main model, 37B activated (report, abstract), 1 MTP layer (14B, card).
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("import-v3");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("config.json");
-    std::fs::write(
-        &path,
+    let path = config_file(
+        "import-v3",
         r#"{"model_type": "deepseek_v3", "first_k_dense_replace": 3, "hidden_act": "silu",
         "hidden_size": 7168, "intermediate_size": 18432, "kv_lora_rank": 512,
         "max_position_embeddings": 163840, "moe_intermediate_size": 2048, "moe_layer_freq": 1,
@@ -202,11 +208,43 @@ fn a_deepseek_v3_config_imports_with_mla_and_mtp() {
         "num_nextn_predict_layers": 1, "q_lora_rank": 1536, "qk_nope_head_dim": 128,
         "qk_rope_head_dim": 64, "tie_word_embeddings": false, "topk_method": "noaux_tc",
         "v_head_dim": 128, "vocab_size": 129280}"#,
-    )
-    .unwrap();
-    let p = json(&["params", path.to_str().unwrap()]);
+    );
+    let p = json(&["params", &path]);
     assert!(off(p["total_params"].as_u64().unwrap(), 671e9) < 0.001);
     assert!(off(p["active_params"].as_u64().unwrap(), 37e9) < 0.02);
     let with_mtp = p["total_params"].as_u64().unwrap() + p["mtp_params"].as_u64().unwrap();
     assert!(off(with_mtp, 685e9) < 0.001);
+}
+
+#[test]
+fn a_llama4_config_imports_with_chunked_attention() {
+    // The text_config fields of meta-llama/Llama-4-Scout-17B-16E the llama-4-scout preset cites
+    // (hidden 5120, 48 layers, 40 and 8 heads of 128, 16 experts of 8192 top-1, dense 16384,
+    // attention_chunk_size 8192, vocab 202048) with the published empty `no_rope_layers`, so that every
+    // 4th layer is global (Llama4TextConfig's no_rope_layer_interval).
+    let path = config_file(
+        "import-llama4",
+        r#"{"model_type": "llama4_text", "hidden_size": 5120, "num_hidden_layers": 48,
+        "num_attention_heads": 40, "num_key_value_heads": 8, "head_dim": 128,
+        "intermediate_size": 8192, "intermediate_size_mlp": 16384, "num_local_experts": 16,
+        "num_experts_per_tok": 1, "interleave_moe_layer_step": 1, "vocab_size": 202048,
+        "max_position_embeddings": 10485760, "attention_chunk_size": 8192, "no_rope_layers": [],
+        "tie_word_embeddings": false}"#,
+    );
+    let path = path.as_str();
+    let toml = stdout(&["import", path]);
+    assert!(toml.contains("kind = \"chunked\""), "{toml}");
+    // Causal attention at 131,072 tokens, 2·keys·(q + v) per layer and token with q = v = 40 × 128:
+    // 12 global layers see 65,536 keys on average, 36 chunked layers (8,192 + 1)/2 = 4,096.5.
+    let f = json(&[
+        "flops",
+        path,
+        "--seq-len",
+        "131072",
+        "--attention",
+        "causal",
+    ]);
+    let per_key = 2.0 * 2.0 * 5120.0;
+    let attention = (12.0 * 65_536.0 + 36.0 * 4_096.5) * per_key;
+    assert_eq!(f["attention_flops_per_token"], attention);
 }

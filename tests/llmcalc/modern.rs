@@ -1,6 +1,7 @@
-//! Today's models: MLA, multi-token prediction, sliding windows and interleaved MoE. Each preset against
-//! its publisher's total and active counts, the KV cache of MLA against DeepSeek-V2's Table 1 formula,
-//! DeepSeek-V3's training cost against its report, and every command run on every new preset.
+//! Today's models: MLA, multi-token prediction, sliding windows, chunked attention and interleaved
+//! MoE. Each preset against its publisher's total and active counts, the KV cache of MLA against
+//! DeepSeek-V2's Table 1 formula, DeepSeek-V3's training cost against its report, and every command
+//! run on every new preset.
 
 use crate::{answer_json, json, stdout};
 
@@ -153,6 +154,59 @@ fn windowed_attention_flops_stop_at_the_window() {
     let f = json(&["flops", "mistral-7b"]);
     let attention = 32.0 * 4.0 * 4096.0 * 4096.0;
     assert_eq!(f["attention_flops_per_token"], attention);
+}
+
+#[test]
+fn chunked_attention_sees_half_a_chunk_at_long_context() {
+    // Llama 4 Scout at 131,072 tokens under the causal mask: 12 global layers see 131,072 / 2 =
+    // 65,536 keys on average. Its 36 chunked layers see the i-th key of each 8,192-token chunk,
+    // 16 × 8,192 × 8,193 / 2 / 131,072 = 4,096.5 keys; a window of 8,192 would see
+    // 8,192 − 8,192² / (2 × 131,072) = 7,936. Scores and context cost 2 × keys × 40 × 128 each.
+    let per_key = 2.0 * 2.0 * 5120.0;
+    let global = 12.0 * 65_536.0;
+    let chunked = (global + 36.0 * 4_096.5) * per_key;
+    let sliding = (global + 36.0 * 7_936.0) * per_key;
+    let flops = |extra: &[&str]| {
+        let mut args = vec!["flops", "llama-4-scout", "--seq-len", "131072"];
+        args.extend_from_slice(extra);
+        count(&json(&args), "attention_flops_per_token")
+    };
+    let causal = ["--attention", "causal"];
+    assert_eq!(flops(&causal), chunked);
+    let as_window = [&causal[..], &["--set", "decoder.window.kind=sliding"]].concat();
+    assert_eq!(flops(&as_window), sliding);
+    // (786,432 + 147,474) / (786,432 + 285,696) = 933,906 / 1,072,128: 12.9% less attention work.
+    assert!((flops(&causal) / flops(&as_window) - 933_906.0 / 1_072_128.0).abs() < 1e-12);
+    // Counted over every key (the default), a query sees its whole chunk: 8,192 keys at whole chunks,
+    // as many as the window.
+    assert_eq!(flops(&[]), (12.0 * 131_072.0 + 36.0 * 8_192.0) * per_key);
+}
+
+#[test]
+fn chunked_layers_cache_one_chunk() {
+    // Llama 4 Scout serving 21,000 tokens (its context raised): 12 global layers keep them all, 36
+    // chunked layers at most the 8,192 of a chunk, 2 × 8 × 128 × 2 bytes per layer and token.
+    let s = json(&[
+        "serve",
+        "llama-4-scout",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--batch",
+        "1",
+        "--prompt-tokens",
+        "20000",
+        "--output-tokens",
+        "1000",
+        "--set",
+        "architecture.context=131072",
+    ]);
+    let per_layer_token = 2.0 * 8.0 * 128.0 * 2.0;
+    assert_eq!(
+        s["kv_cache_bytes_per_sequence"],
+        (12.0 * 21_000.0 + 36.0 * 8_192.0) * per_layer_token
+    );
 }
 
 fn serve<'a>(model: &'a str, gpus: &'a str, tp: &'a str, pp: &'a str) -> Vec<&'a str> {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::spec::{ArchitectureSpec, MlaSpec, ModelSpec, MoeSpec, StackSpec, WindowSpec};
-pub use super::spec::{Mlp, Norm, Positional, QkNorm};
+pub use super::spec::{Mlp, Norm, Positional, QkNorm, WindowKind};
 
 /// Upper bounds on sizes. They are far above any published model (d_model 18,432, 2,048 experts, 256k
 /// vocabulary) and keep every product well inside 128-bit integers, so a typo such as an extra digit
@@ -117,12 +117,18 @@ pub struct Mla {
     pub v_head_dim: u64,
 }
 
-/// Sliding-window attention (Beltagy et al. 2020; Jiang et al. 2023, Mistral 7B, §2): a query of a
-/// windowed layer attends to the last `size` tokens; with `global_every = k`, layers k−1, 2k−1, …
-/// attend to the whole context (Gemma 2 alternates, k = 2; Gemma 3 has five local layers per global
-/// one, k = 6; gpt-oss alternates).
+/// Local attention on some layers. Sliding (Beltagy et al. 2020; Jiang et al. 2023, Mistral 7B, §2): a
+/// query of a windowed layer attends to the last `size` tokens. Chunked (Llama 4's
+/// `attention_chunk_size`): the sequence is cut into chunks of `size` and a query attends only to
+/// the keys of its own chunk — transformers' `chunked_overlay` in `masking_utils.py` keeps key k for
+/// query q when ⌊k/size⌋ = ⌊q/size⌋, laid over the causal mask, as Meta's reference
+/// `create_chunked_attention_mask` (meta-llama/llama-models, `models/llama4/model.py`) does. With
+/// `global_every = k`, layers k−1, 2k−1, … attend to the whole context (Gemma 2 alternates, k = 2;
+/// Gemma 3 has five local layers per global one, k = 6; gpt-oss alternates; Llama 4 has three
+/// chunked layers per global one, k = 4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
+    pub kind: WindowKind,
     pub size: u64,
     pub global_every: Option<u64>,
 }
@@ -133,19 +139,56 @@ impl Window {
         self.global_every
             .is_none_or(|k| !(layer + 1).is_multiple_of(k))
     }
+
+    /// Tokens a windowed layer caches for a sequence of `context` tokens: at most `size`. A chunked
+    /// layer needs only the current chunk's keys, between 1 and `size` as decoding moves through it;
+    /// the cap counts the `size` that engines allocate per sequence (transformers'
+    /// `HybridChunkedCache` holds `attention_chunk_size` tokens on those layers).
+    pub fn cached_tokens(&self, context: u64) -> u64 {
+        context.min(self.size)
+    }
 }
 
-/// Keys a query attends to on average over a sequence of `len` tokens. Without a mask, every key (or
-/// the window); under a causal mask the query at position i (from 1) sees i keys, min(i, w) with a
-/// window w, which averages to len/2 — and to w − w²/(2·len) once len exceeds w (treating positions as
-/// continuous, as Kaplan et al.'s half does).
-pub fn mean_keys(len: f64, window: Option<u64>, causal: bool) -> f64 {
-    match (window.map(|w| w as f64), causal) {
+impl WindowKind {
+    /// What the local span is called in a description: "window" or "chunks".
+    pub fn noun(self) -> &'static str {
+        match self {
+            WindowKind::Sliding => "window",
+            WindowKind::Chunked => "chunks",
+        }
+    }
+}
+
+/// Keys a query attends to on average over a sequence of `len` tokens, on a global layer (`None`) or
+/// a windowed one. Without a mask, every key, the window, or the whole chunk; under a causal mask
+/// the query at position i (from 1) sees i keys, min(i, w) with a window w, which averages to
+/// len/2 — and to w − w²/(2·len) once len exceeds w (treating positions as continuous, as Kaplan et
+/// al.'s half does). Chunks: [`chunked_mean_keys`].
+pub fn mean_keys(len: f64, window: Option<Window>, causal: bool) -> f64 {
+    if let Some(w) = window.filter(|w| w.kind == WindowKind::Chunked) {
+        return chunked_mean_keys(len, w.size as f64, causal);
+    }
+    match (window.map(|w| w.size as f64), causal) {
         (Some(w), false) => len.min(w),
         (Some(w), true) if len > w => w - w * w / (2.0 * len),
         (_, true) => 0.5 * len,
         (None, false) => len,
     }
+}
+
+/// Mean keys per query on a chunked layer, exactly: `len` = m·c + r tokens make m full chunks of c
+/// and a last chunk of r. Under the causal mask the i-th query of a chunk (from 1) sees i keys, so a
+/// chunk of c sums to c(c+1)/2 and the mean is (m·c(c+1)/2 + r(r+1)/2)/len, about c/2 for len ≫ c
+/// (a window of c averages about c). Without a mask each query sees its whole chunk:
+/// (m·c² + r²)/len.
+fn chunked_mean_keys(len: f64, c: f64, causal: bool) -> f64 {
+    if len <= 0.0 {
+        return 0.0;
+    }
+    let full = (len / c).floor();
+    let rest = len - full * c;
+    let per_chunk = |n: f64| if causal { n * (n + 1.0) / 2.0 } else { n * n };
+    (full * per_chunk(c) + per_chunk(rest)) / len
 }
 
 /// Mixture-of-Experts layers of a stack.
@@ -209,10 +252,10 @@ impl Stack {
     }
 
     /// Elements one sequence of `context` tokens caches over all layers: windowed layers keep at most
-    /// the window's tokens.
+    /// the window's or the chunk's tokens ([`Window::cached_tokens`]).
     pub fn kv_elements(&self, context: u64) -> f64 {
         let windowed = self.windowed_layers();
-        let capped = self.window.map_or(context, |w| context.min(w.size));
+        let capped = self.window.map_or(context, |w| w.cached_tokens(context));
         let tokens =
             (self.layers - windowed) as f64 * context as f64 + windowed as f64 * capped as f64;
         tokens * self.kv_elements_per_layer() as f64
@@ -575,7 +618,8 @@ fn check_mla(c: &mut Checker, stack: &str, m: &MlaSpec, s: &StackSpec) -> Option
     Some(mla)
 }
 
-/// `[<stack>.window]`: a size of at least one token, and a global layer every 2 to `layers` layers.
+/// `[<stack>.window]`: sliding unless told, a size of at least one token, and a global layer every 2
+/// to `layers` layers.
 fn check_window(c: &mut Checker, stack: &str, w: &WindowSpec, layers: u64) -> Option<Window> {
     let path = |field: &str| format!("{stack}.window.{field}");
     let size = c.size(&path("size"), w.size, MAX_CONTEXT)?;
@@ -583,7 +627,11 @@ fn check_window(c: &mut Checker, stack: &str, w: &WindowSpec, layers: u64) -> Op
         Some(k) => Some(c.in_range(&path("global_every"), k, 2, layers.max(2))?),
         None => None,
     };
-    Some(Window { size, global_every })
+    Some(Window {
+        kind: w.kind.unwrap_or_default(),
+        size,
+        global_every,
+    })
 }
 
 /// Key/value heads of a stack: as many as the query heads unless given (multi-head attention), and
@@ -709,6 +757,47 @@ mod tests {
             first_dense,
             router_bias: false,
             shared_gate: false,
+        }
+    }
+
+    fn window(kind: WindowKind, size: u64) -> Option<Window> {
+        Some(Window {
+            kind,
+            size,
+            global_every: None,
+        })
+    }
+
+    #[test]
+    fn chunked_queries_see_their_own_chunk() {
+        let chunks = window(WindowKind::Chunked, 4);
+        // 10 tokens in chunks of 4: 4, 4 and 2. Causal: the i-th query of a chunk sees i keys,
+        // (1+2+3+4) + (1+2+3+4) + (1+2) = 23 keys over 10 queries.
+        assert!((mean_keys(10.0, chunks, true) - 2.3).abs() < 1e-12);
+        // Without a mask every query sees its whole chunk: 4·4 + 4·4 + 2·2 = 36 over 10.
+        assert!((mean_keys(10.0, chunks, false) - 3.6).abs() < 1e-12);
+        // Shorter than a chunk: 1 + 2 + 3 over 3 queries; unmasked, all 3.
+        assert_eq!(mean_keys(3.0, chunks, true), 2.0);
+        assert_eq!(mean_keys(3.0, chunks, false), 3.0);
+        // Whole chunks of 8,192: (8,192 + 1)/2 keys, where a window of 8,192 over 131,072 tokens
+        // averages 8,192 − 8,192²/(2·131,072) = 7,936.
+        let c = 8192;
+        assert_eq!(
+            mean_keys(131_072.0, window(WindowKind::Chunked, c), true),
+            4096.5
+        );
+        assert_eq!(
+            mean_keys(131_072.0, window(WindowKind::Sliding, c), true),
+            7936.0
+        );
+        assert_eq!(mean_keys(0.0, chunks, true), 0.0);
+    }
+
+    #[test]
+    fn chunks_and_windows_cache_at_most_their_size() {
+        for kind in [WindowKind::Sliding, WindowKind::Chunked] {
+            let w = window(kind, 4).unwrap();
+            assert_eq!((w.cached_tokens(3), w.cached_tokens(10)), (3, 4));
         }
     }
 

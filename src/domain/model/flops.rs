@@ -33,7 +33,9 @@
 
 use serde::Serialize;
 
-use super::architecture::{Architecture, Kind, Positional, Stack, StackKind, mean_keys};
+use super::architecture::{
+    Architecture, Kind, Positional, Stack, StackKind, WindowKind, mean_keys,
+};
 use super::params::ParamBreakdown;
 use crate::domain::units::{Compute, unit::flop};
 use crate::error::{Error, Input, Result};
@@ -200,9 +202,10 @@ impl Rows {
 
     /// Self-attention: 2 FLOPs per weight of the projections, and 2·keys·q for the scores and
     /// 2·keys·v for the weighted values (Kaplan et al. 2020, Table 1), the keys a query sees on
-    /// average over `len` tokens ([`mean_keys`]): capped at the window on windowed layers. MLA is
-    /// counted in the form training runs it, keys and values up-projected from the latent
-    /// (DeepSeek-V2 §2.1.2); decode runs the absorbed form, see [`absorbed_decode_extra`].
+    /// average over `len` tokens ([`mean_keys`]): capped at the window, or within the chunk, on
+    /// windowed layers. MLA is counted in the form training runs it, keys and values up-projected
+    /// from the latent (DeepSeek-V2 §2.1.2); decode runs the absorbed form, see
+    /// [`absorbed_decode_extra`].
     fn attention(&mut self, arch: &Architecture, s: &Stack, at: At, len: f64, causal: bool) {
         let (d, q, v) = (arch.d_model as f64, s.q_dim() as f64, s.v_dim() as f64);
         self.push("QKV projections", at, 2.0 * qkv_weights(arch, s), false);
@@ -219,9 +222,13 @@ impl Rows {
                 layers: windowed,
                 ..at
             };
-            let keys = mean_keys(len, Some(w.size), causal);
-            self.push("windowed attention scores", local, 2.0 * keys * q, true);
-            self.push("windowed attention context", local, 2.0 * keys * v, true);
+            let keys = mean_keys(len, Some(w), causal);
+            let (scores, context) = match w.kind {
+                WindowKind::Sliding => ("windowed attention scores", "windowed attention context"),
+                WindowKind::Chunked => ("chunked attention scores", "chunked attention context"),
+            };
+            self.push(scores, local, 2.0 * keys * q, true);
+            self.push(context, local, 2.0 * keys * v, true);
         }
         self.push("attention output", at, 2.0 * v * d, false);
         if arch.positional == Positional::TransformerXl {
@@ -346,7 +353,7 @@ pub fn absorbed_decode_extra(arch: &Architecture, context: u64) -> f64 {
             let counted = (s.head_dim + m.v_head_dim) as f64;
             let windowed = s.windowed_layers() as f64;
             let keys = (s.layers as f64 - windowed) * context as f64
-                + windowed * s.window.map_or(0.0, |w| context.min(w.size) as f64);
+                + windowed * s.window.map_or(0.0, |w| w.cached_tokens(context) as f64);
             2.0 * keys * s.heads as f64 * (absorbed - counted)
         })
         .sum()

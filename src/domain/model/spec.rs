@@ -85,11 +85,14 @@ pub struct MlaSpec {
     pub v_head_dim: Option<u64>,
 }
 
-/// `[decoder.window]`: sliding-window attention on some or all layers.
+/// `[decoder.window]`: sliding-window or chunked attention on some or all layers.
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowSpec {
-    /// Tokens a query of a windowed layer attends to, itself included.
+    /// Sliding (the default) or chunked.
+    pub kind: Option<WindowKind>,
+    /// Tokens a query of a windowed layer attends to at most, itself included: the window, or the
+    /// chunk.
     pub size: Option<u64>,
     /// Every `global_every`-th layer (layers k−1, 2k−1, … from 0) attends to the whole context; the
     /// others are windowed. Absent: every layer is windowed.
@@ -109,6 +112,18 @@ pub struct MoeSpec {
     pub router_bias: Option<bool>,
     /// A d_model × 1 sigmoid gate on the shared experts' output (Qwen2-MoE).
     pub shared_gate: Option<bool>,
+}
+
+/// Which keys a query of a windowed layer sees.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WindowKind {
+    /// The last `size` tokens up to the query (Beltagy et al. 2020; Mistral 7B, §2).
+    #[default]
+    Sliding,
+    /// The tokens of the query's own chunk of `size`, positions ⌊p/size⌋·size … p under the causal
+    /// mask (Llama 4's `attention_chunk_size`).
+    Chunked,
 }
 
 /// How queries and keys are normalised before the scores.
