@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::memory::Setup;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
+use crate::domain::hardware::PriceKind;
 use crate::domain::parallel::Pins;
 use crate::domain::parallel::{self, Candidate};
 use crate::domain::units::unit::{dollar_per_hour, hour, second};
@@ -38,6 +39,10 @@ pub struct PlanResult {
     pub price_usd_per_gpu_hour: Option<f64>,
     /// Where the price comes from: given, or the GPU preset's first price (kind, date, source).
     pub price_origin: Option<super::price::PriceOrigin>,
+    /// The kind of preset price asked for (`--price-basis`), if any.
+    pub price_basis: Option<PriceKind>,
+    /// Why there is no price, when none applies.
+    pub no_price: Option<String>,
     pub evaluated: u64,
     pub fitting: u64,
     /// The fewest sequences per step some split of the GPUs needs, when the batch was too small for
@@ -46,12 +51,13 @@ pub struct PlanResult {
     pub layouts: Vec<PlanRow>,
 }
 
-/// Searches the layouts of `gpus` GPUs and ranks the fitting ones.
+/// Searches the layouts of `gpus` GPUs and ranks the fitting ones; the cost at the price given, else
+/// the GPU preset's price of the kind asked for (or its first).
 pub fn plan(
     setup: &Setup,
     gpus: u64,
     tokens: Option<f64>,
-    price: Option<MoneyRate>,
+    (price, basis): (Option<MoneyRate>, Option<PriceKind>),
     pins: &Pins,
     top: usize,
 ) -> Result<PlanResult> {
@@ -70,7 +76,10 @@ pub fn plan(
         // the GPU count) is at fault.
         return Err(refused.into());
     }
-    let (price, price_origin) = super::price::price(price, &setup.gpu, None).unzip();
+    let (price, price_origin) = super::price::price(price, &setup.gpu, basis).unzip();
+    let no_price = price
+        .is_none()
+        .then(|| super::price::no_price(&setup.gpu, basis));
     let per_hour = price.map(|p| p.get::<dollar_per_hour>());
     let layouts = search
         .best
@@ -101,6 +110,8 @@ pub fn plan(
         tp_overlap: t.step.model.tp_overlap,
         price_usd_per_gpu_hour: per_hour,
         price_origin,
+        price_basis: basis,
+        no_price,
         evaluated: search.evaluated,
         fitting: search.fitting,
         smallest_batch: search.smallest_batch,

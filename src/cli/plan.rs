@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::memory::{LayoutArgs, SetupArgs};
-use super::values::{count, single, whole};
+use super::values::{count, price_basis, single, whole};
 use super::{Answer, write_chart};
 use crate::app;
+use crate::domain::hardware::PriceKind;
 use crate::domain::units::MoneyRate;
 use crate::error::Result;
 use crate::render::{self, Output};
@@ -18,7 +19,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan llama-2-7b --gpu h100 --gpus 64 --top 3 --explain\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5"
+    after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan llama-2-7b --gpu h100 --gpus 64 --top 3 --explain\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5\n  llmcalc plan llama-3.1-8b --gpu h100 --gpus 64 --top 3 --price-basis reserved"
 )]
 pub struct PlanArgs {
     #[command(flatten)]
@@ -31,9 +32,14 @@ pub struct PlanArgs {
     #[arg(long, value_name = "N", value_parser = count)]
     tokens: Option<f64>,
 
-    /// Price per GPU-hour [default: the GPU preset's]
+    /// Price per GPU-hour [default: the GPU preset's first price]
     #[arg(long, value_name = "PRICE", value_parser = single::<MoneyRate>(Some(1.0 / 3600.0)))]
     price: Option<MoneyRate>,
+
+    /// Which kind of GPU preset price to use: hyperscaler-on-demand, neocloud-on-demand, reserved or
+    /// claim
+    #[arg(long, value_name = "KIND", value_parser = price_basis, conflicts_with = "price")]
+    price_basis: Option<PriceKind>,
 
     /// How many layouts to print
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = whole)]
@@ -59,7 +65,7 @@ impl PlanArgs {
             &setup,
             gpus,
             tokens,
-            self.price,
+            (self.price, self.price_basis),
             &self.layout.pins(),
             self.top as usize,
         )?;

@@ -47,6 +47,9 @@ impl PlanResult {
                 origin.describe()
             )));
         }
+        if let (Some(why), Some(_)) = (&self.no_price, self.tokens) {
+            sections.push(Section::Line(format!("no cost: {why}")));
+        }
         if explain {
             sections.push(Section::formulas(&self.explain()));
         }

@@ -344,3 +344,45 @@ fn hybrid_sharding_that_does_not_divide_the_ranks_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn plan_prices_on_the_basis_asked_for() {
+    // The h100 preset's reserved price is Lambda's 1-year H100 rate, $14.80 for 8 GPUs = $1.85/h; the
+    // cost of each layout is its training hours × 64 GPUs × $1.85.
+    let r = json(&[
+        "plan",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "64",
+        "--top",
+        "1",
+        "--price-basis",
+        "reserved",
+    ]);
+    assert_eq!(r["price_usd_per_gpu_hour"].as_f64(), Some(14.80 / 8.0));
+    assert_eq!(r["price_origin"]["kind"], "reserved");
+    let row = &r["layouts"][0];
+    let hours = row["training_seconds"].as_f64().unwrap() / 3600.0;
+    assert!(close(
+        row["cost_usd"].as_f64().unwrap(),
+        hours * 64.0 * 1.85,
+        1e-12
+    ));
+    // A preset without a price of that kind gets no cost, and says why.
+    let r = json(&[
+        "plan",
+        "llama-2-7b",
+        "--gpu",
+        "h200",
+        "--gpus",
+        "64",
+        "--top",
+        "1",
+        "--price-basis",
+        "reserved",
+    ]);
+    assert!(r["layouts"][0]["cost_usd"].is_null());
+    assert_eq!(r["no_price"], "the h200 preset lists no reserved price");
+}
