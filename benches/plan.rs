@@ -47,6 +47,7 @@ fn bench(c: &mut Criterion) {
         micro_batch: 1,
         interleave: 1,
         replicas: 1,
+        recompute_layers: None,
     };
     group.throughput(Throughput::Elements(1));
     group.bench_function("one layout", |b| {

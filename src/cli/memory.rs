@@ -99,7 +99,7 @@ impl SetupArgs {
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc memory llama-2-70b --gpu a100-80gb --gpus 64 --tp 8 --pp 2 --zero 1 --sp --recompute selective\n  llmcalc memory llama-2-7b --gpu a100-80gb --gpus 8 --zero 1 --explain\n  llmcalc memory gpt-4 --gpu a100-40gb --gpus 24960 --tp 8 --pp 15 --zero 1 --seq-len 8192 --global-batch-tokens 60M\n  llmcalc memory llama-3.1-8b --gpu h100 --gpus 64 --zero 3 --replicate 8"
+    after_help = "Examples:\n  llmcalc memory llama-2-70b --gpu a100-80gb --gpus 64 --tp 8 --pp 2 --zero 1 --sp --recompute selective\n  llmcalc memory llama-2-7b --gpu a100-80gb --gpus 8 --zero 1 --explain\n  llmcalc memory gpt-4 --gpu a100-40gb --gpus 24960 --tp 8 --pp 15 --zero 1 --seq-len 8192 --global-batch-tokens 60M\n  llmcalc memory llama-3.1-8b --gpu h100 --gpus 64 --zero 3 --replicate 8\n  llmcalc memory llama-3.1-405b --gpu h100 --gpus 8192 --tp 8 --pp 16 --sp --zero 1 --recompute full --recompute-layers 3 --global-batch-tokens 16777216"
 )]
 pub struct MemoryArgs {
     #[command(flatten)]
@@ -167,6 +167,11 @@ pub struct LayoutArgs {
     /// within one scale-up domain for ZeRO-3]
     #[arg(long, value_name = "N", value_parser = whole)]
     replicate: Option<u64>,
+
+    /// With `--recompute full`, recompute only N of each stage's layers, keeping the others'
+    /// activations [memory: all; plan: all, or the fewest that fit]
+    #[arg(long, value_name = "N", value_parser = whole)]
+    recompute_layers: Option<u64>,
 }
 
 impl LayoutArgs {
@@ -184,6 +189,7 @@ impl LayoutArgs {
             micro_batch: self.micro_batch.unwrap_or(1),
             interleave: self.interleave.unwrap_or(1),
             replicas: self.replicate.unwrap_or(1),
+            recompute_layers: self.recompute_layers,
         }
     }
 
@@ -201,6 +207,7 @@ impl LayoutArgs {
             micro_batch: self.micro_batch,
             interleave: self.interleave,
             replicas: self.replicate,
+            recompute_layers: self.recompute_layers,
         }
     }
 }

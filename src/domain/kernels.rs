@@ -70,12 +70,12 @@ pub struct KernelConstants {
 impl KernelConstants {
     /// The values fitted on the calibration runs.
     pub const CALIBRATED: KernelConstants = KernelConstants {
-        gemm_efficiency: 0.92,
-        kernel_overhead: 48.75e-6,
-        attention_efficiency: [0.3282, 0.2132, 0.2508],
-        elementwise_traffic: 4.351,
-        triton_attention: 0.8145,
-        permute_traffic: 0.9435,
+        gemm_efficiency: 0.9244,
+        kernel_overhead: 47.3e-6,
+        attention_efficiency: [0.3284, 0.2135, 0.2474],
+        elementwise_traffic: 4.418,
+        triton_attention: 0.8149,
+        permute_traffic: 0.8069,
     };
 }
 

@@ -157,6 +157,11 @@ pub enum Violation {
         group: u64,
     },
     ReplicasUnsharded,
+    RecomputeLayers {
+        layers: u64,
+        stage: u64,
+    },
+    RecomputeLayersNotFull,
     Chunks {
         interleave: u64,
         pp: u64,
@@ -179,6 +184,9 @@ impl Violation {
             Violation::BatchTooSmall { .. } => Input::MicroBatch,
             Violation::ZeroStage(_) => Input::Zero,
             Violation::Replicas { .. } | Violation::ReplicasUnsharded => Input::Replicate,
+            Violation::RecomputeLayers { .. } | Violation::RecomputeLayersNotFull => {
+                Input::RecomputeLayers
+            }
         }
     }
 
@@ -227,6 +235,12 @@ impl Violation {
                 "{replicas} replica groups do not divide the {group} data- and context-parallel ranks \
                  (each expert's, with expert parallelism)"
             ),
+            Violation::RecomputeLayers { layers, stage } => {
+                format!("{layers} is more than the {stage} layers of a pipeline stage")
+            }
+            Violation::RecomputeLayersNotFull => {
+                "applies to full recompute (the layers it recomputes in full)".into()
+            }
             Violation::ReplicasUnsharded => {
                 "hybrid sharding needs ZeRO stage 1 or more (stage 0 shards nothing)".into()
             }
@@ -326,9 +340,23 @@ pub struct Layout {
     /// all-reduce a step (Zhao et al. 2023, "PyTorch FSDP", §3.2.2; torchtitan's `dp_replicate` ×
     /// `dp_shard`). 1 = ZeRO over all of them.
     pub replicas: u64,
+    /// Under full recompute, how many of each stage's layers are recomputed (the rest keep their
+    /// activations): Megatron-LM's `--recompute-method block --recompute-num-layers N`, torchtitan's
+    /// layer-level checkpointing of every k-th block. `None`: all of them.
+    pub recompute_layers: Option<u64>,
 }
 
 impl Layout {
+    /// Share of a stage's `stage_layers` layers whose forward runs again in the backward pass: all
+    /// under full recompute unless fewer are named, none otherwise.
+    pub fn recomputed_share(&self, stage_layers: f64) -> f64 {
+        match (self.recompute, self.recompute_layers) {
+            (Recompute::Full, Some(k)) => (k as f64 / stage_layers).min(1.0),
+            (Recompute::Full, None) => 1.0,
+            _ => 0.0,
+        }
+    }
+
     /// Ranks a ZeRO shard spans: the data- and context-parallel ranks of one replica group.
     pub fn shard_ranks(&self) -> u64 {
         self.dp * self.cp / self.replicas.max(1)
@@ -633,6 +661,18 @@ impl Shape {
         if layout.replicas > 1 && layout.zero == 0 {
             return Some(Violation::ReplicasUnsharded);
         }
+        if let Some(layers) = layout.recompute_layers {
+            let stage = self.layers.div_ceil(pp);
+            if layout.recompute != Recompute::Full {
+                return Some(Violation::RecomputeLayersNotFull);
+            }
+            if layers == 0 {
+                return Some(Violation::Zero(Input::RecomputeLayers));
+            }
+            if layers > stage {
+                return Some(Violation::RecomputeLayers { layers, stage });
+            }
+        }
         if pp.saturating_mul(layout.interleave) > self.layers {
             return Some(Violation::Chunks {
                 interleave: layout.interleave,
@@ -752,6 +792,26 @@ impl Memory {
 /// Micro-batches per step on each data-parallel rank (at least one).
 pub fn micro_batches(layout: &Layout, workload: &Workload) -> u64 {
     (workload.global_batch / layout.dp / layout.micro_batch).max(1)
+}
+
+/// Activation bytes of one layer for one micro-batch, averaged over a stage of `stage_layers` layers
+/// of which [`Layout::recomputed_share`] keep only their input.
+pub fn mean_activations_per_layer(
+    shape: &Shape,
+    layout: &Layout,
+    seq_len: u64,
+    stage_layers: f64,
+) -> f64 {
+    let share = layout.recomputed_share(stage_layers);
+    if share == 0.0 || share == 1.0 {
+        return activations_per_layer(shape, layout, seq_len);
+    }
+    let kept = Layout {
+        recompute: Recompute::None,
+        ..*layout
+    };
+    share * activations_per_layer(shape, layout, seq_len)
+        + (1.0 - share) * activations_per_layer(shape, &kept, seq_len)
 }
 
 /// Activation bytes of one layer for one micro-batch (Korthikanti et al. 2022, eq. 1–3, §5).
@@ -893,7 +953,7 @@ pub fn memory(
     let stage_layers = shape.stage_layers(layout.pp);
     let (dense, experts) = shape.layer_params_per_gpu(layout, stage_layers);
     let m = micro_batches(layout, workload);
-    let per_layer = activations_per_layer(shape, layout, workload.seq_len);
+    let per_layer = mean_activations_per_layer(shape, layout, workload.seq_len, stage_layers);
     let layers_in_flight = layers_in_flight(stage_layers, layout, m);
     let capacity = opts.capacity.get::<byte>();
     let reserve = opts.reserve.bytes(capacity);
@@ -934,6 +994,40 @@ pub fn memory(
 }
 
 /// The stage that needs the most memory.
+/// The fewest of each stage's layers full recompute must cover for `layout` to fit: memory is affine
+/// in the share of layers recomputed, so the count is solved from the memory with none and with all
+/// of them recomputed, stage by stage. `None` when keeping every activation fits already, when
+/// recomputing every layer does not fit, or when only all of them will do.
+pub fn fewest_recomputed_layers(
+    shape: &Shape,
+    layout: &Layout,
+    workload: &Workload,
+    opts: &MemoryOptions,
+) -> Option<u64> {
+    let with = |recompute| Layout {
+        recompute,
+        recompute_layers: None,
+        ..*layout
+    };
+    let all = memory(shape, &with(Recompute::Full), workload, opts);
+    let none = memory(shape, &with(Recompute::None), workload, opts);
+    if worst(&none).fits() || !worst(&all).fits() {
+        return None;
+    }
+    let stage = shape.stage_layers(layout.pp);
+    let needed = none.iter().zip(&all).map(|(n, a)| {
+        let over = n.total - n.capacity;
+        let saved_per_layer = (n.total - a.total) / stage;
+        if over <= 0.0 {
+            0.0
+        } else {
+            (over / saved_per_layer).ceil()
+        }
+    });
+    let layers = needed.fold(1.0, f64::max);
+    (layers < stage).then_some(layers as u64)
+}
+
 pub fn worst(stages: &[Memory; 2]) -> Memory {
     if stages[1].total > stages[0].total {
         stages[1]
@@ -1022,6 +1116,7 @@ mod tests {
             micro_batch: 1,
             interleave: 1,
             replicas: 1,
+            recompute_layers: None,
         }
     }
 

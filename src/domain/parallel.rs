@@ -222,6 +222,7 @@ pub struct Pins {
     pub micro_batch: Option<u64>,
     pub interleave: Option<u64>,
     pub replicas: Option<u64>,
+    pub recompute_layers: Option<u64>,
 }
 
 /// Evaluates one layout: its memory and, when it fits, its step time.
@@ -448,11 +449,12 @@ fn layouts(
             .flat_map(move |sp| {
                 let interleaves = interleaves.clone();
                 let zeros = zeros.clone();
-                values(
-                    pins.recompute,
-                    [Recompute::None, Recompute::Selective, Recompute::Full].into_iter(),
-                )
-                .flat_map(move |recompute| {
+                let modes = if pins.recompute_layers.is_some() {
+                    vec![Recompute::Full]
+                } else {
+                    vec![Recompute::None, Recompute::Selective, Recompute::Full]
+                };
+                values(pins.recompute, modes.into_iter()).flat_map(move |recompute| {
                     let zeros = zeros.clone();
                     interleaves.clone().into_iter().flat_map(move |interleave| {
                         let zeros = zeros.clone();
@@ -471,6 +473,7 @@ fn layouts(
                                 micro_batch,
                                 interleave,
                                 replicas: 1,
+                                recompute_layers: pins.recompute_layers,
                             };
                             shardings(base, &zeros, pins, domain)
                         })
@@ -487,6 +490,19 @@ struct Found {
     fitting: u64,
     refused: Option<Violation>,
     smallest_batch: Option<u64>,
+}
+
+/// A full-recompute layout's variant that recomputes only the fewest layers of a stage that let it
+/// fit ([`memory::fewest_recomputed_layers`]), unless the count is pinned.
+fn partial_recompute(setup: &TrainingSetup, layout: &Layout, pins: Pins) -> Option<Layout> {
+    if layout.recompute != Recompute::Full || pins.recompute_layers.is_some() {
+        return None;
+    }
+    let (shape, workload) = (&setup.shape, &setup.workload);
+    memory::fewest_recomputed_layers(shape, layout, workload, &setup.memory).map(|layers| Layout {
+        recompute_layers: Some(layers),
+        ..*layout
+    })
 }
 
 /// The best fitting layouts of one (TP, CP, PP) split.
@@ -519,11 +535,14 @@ fn search_split(
                 found.refused.get_or_insert(v);
                 continue;
             }
-            found.evaluated += 1;
-            if let (_, Some(c)) = evaluate(shape, layout, workload, &setup.memory, &setup.step) {
-                found.fitting += 1;
-                if best.is_none_or(|b| Ranked(c) < Ranked(b)) {
-                    best = Some(c);
+            for layout in std::iter::once(*layout).chain(partial_recompute(setup, layout, pins)) {
+                found.evaluated += 1;
+                let (_, fit) = evaluate(shape, &layout, workload, &setup.memory, &setup.step);
+                if let Some(c) = fit {
+                    found.fitting += 1;
+                    if best.is_none_or(|b| Ranked(c) < Ranked(b)) {
+                        best = Some(c);
+                    }
                 }
             }
         }

@@ -219,7 +219,7 @@ impl Micro<'_> {
         let recompute = match self.layout.recompute {
             Recompute::None => 0.0,
             Recompute::Selective => attention,
-            Recompute::Full => forward,
+            Recompute::Full => self.recomputed_share() * forward,
         };
         LayerTime {
             compute: forward + backward + recompute,
@@ -229,13 +229,15 @@ impl Micro<'_> {
         }
     }
 
-    /// Two all-reduces of the activations forward and two backward, two more under full recompute.
+    /// Share of the stage's layers recomputed in full ([`Layout::recomputed_share`]).
+    fn recomputed_share(&self) -> f64 {
+        let layers = self.shape.stage_layers(self.layout.pp);
+        self.layout.recomputed_share(layers)
+    }
+
+    /// Two all-reduces of the activations forward and two backward, two more on recomputed layers.
     fn tensor_parallel(&self) -> f64 {
-        let count = if self.layout.recompute == Recompute::Full {
-            6.0
-        } else {
-            4.0
-        };
+        let count = 4.0 + 2.0 * self.recomputed_share();
         let bytes = 2.0 * self.tokens * self.shape.d_model;
         (1.0 - self.model.tp_overlap)
             * count
@@ -492,6 +494,7 @@ mod tests {
             micro_batch: 1,
             interleave: 1,
             replicas: 1,
+            recompute_layers: None,
         }
     }
 

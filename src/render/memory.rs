@@ -149,17 +149,28 @@ impl MemoryResult {
         let b = |x: f64| format::bytes(Information::new::<byte>(x));
         let l = &self.layout;
         let (s, mb) = (self.workload.seq_len, l.micro_batch);
-        let kept = match (l.recompute, l.sp) {
-            (Recompute::Full, sp) => format!(
+        let kept = match (l.recompute, l.sp, l.recompute_layers) {
+            (Recompute::Full, sp, Some(k)) => format!(
+                "the mean over a stage whose {k} recomputed layers keep only their input, 2·s·b·h{} \
+                 bytes, and whose others keep {} bytes (q = heads × head dim, f = MLP width) \
+                 [Megatron-LM --recompute-method block]",
+                if sp { "/TP" } else { "" },
+                if sp {
+                    "s·b·(10·h + 4·q + f)/TP"
+                } else {
+                    "s·b·(10·h + (4·q + f)/TP)"
+                }
+            ),
+            (Recompute::Full, sp, None) => format!(
                 "2·s·b·h{} bytes (full recompute keeps only the layer input)",
                 if sp { "/TP" } else { "" }
             ),
-            (_, true) => {
+            (_, true, _) => {
                 "s·b·(10·h + 4·q + f)/TP bytes (sequence parallelism) + K/V heads replicated \
                           over TP (q = heads × head dim, f = MLP width)"
                     .to_string()
             }
-            (_, false) => {
+            (_, false, _) => {
                 "s·b·(10·h + (4·q + f)/TP) bytes + K/V heads replicated over TP (q = heads × \
                            head dim, f = MLP width)"
                     .to_string()
@@ -302,10 +313,14 @@ pub fn split(l: &Layout) -> String {
 }
 
 pub fn describe(l: &Layout) -> String {
-    let recompute = match l.recompute {
-        Recompute::None => "no recompute",
-        Recompute::Selective => "selective recompute",
-        Recompute::Full => "full recompute",
+    let recompute = match (l.recompute, l.recompute_layers) {
+        (Recompute::None, _) => "no recompute".to_string(),
+        (Recompute::Selective, _) => "selective recompute".to_string(),
+        (Recompute::Full, None) => "full recompute".to_string(),
+        (Recompute::Full, Some(k)) => format!(
+            "full recompute of {} per stage",
+            super::counted(k, "layer", "layers")
+        ),
     };
     format!(
         "TP {}{} × PP {} × DP {}{}{}, ZeRO-{}{}, {recompute}, micro-batch {}{}",

@@ -206,10 +206,15 @@ fn layout(run: &Run) -> Layout {
         // Megatron-LM's distributed optimizer, NeMo's default.
         1
     };
-    let recompute = match l.activation_checkpointing.as_deref() {
-        Some("full") => Recompute::Full,
-        Some(s) if s.starts_with("selective") => Recompute::Selective,
-        _ => Recompute::None,
+    // torchtitan's selective checkpointing (every "selective" row is torchtitan's) recomputes half
+    // the forward matrix products: op-level, every second `mm` of each block (its `_custom_policy`:
+    // "saves output of all compute ops, except every second mm"); layer-level, every second block
+    // (`selective_ac_option = "2"`). Both are counted as full recompute of half of a stage's layers.
+    let stage = run.model.layers.unwrap_or(1).div_ceil(pp);
+    let (recompute, recompute_layers) = match l.activation_checkpointing.as_deref() {
+        Some("full") => (Recompute::Full, None),
+        Some(s) if s.starts_with("selective") => (Recompute::Full, Some((stage / 2).max(1))),
+        _ => (Recompute::None, None),
     };
     Layout {
         tp,
@@ -223,6 +228,7 @@ fn layout(run: &Run) -> Layout {
         micro_batch,
         interleave: l.vp.unwrap_or(1).max(1),
         replicas: shard_group(fsdp).map_or(1, |g| (dp * cp / g).max(1)),
+        recompute_layers,
     }
 }
 
@@ -354,8 +360,8 @@ fn the_step_time_model_reproduces_measured_runs() {
     );
     assert!(cases.len() >= 500, "only {} rows recomputed", cases.len());
     // The figures reached with the calibrated constants (README, "How well plan predicts").
-    assert!(mean < 0.092, "mean error {:.1}%", 100.0 * mean);
-    assert!(median < 0.062, "median error {:.1}%", 100.0 * median);
+    assert!(mean < 0.089, "mean error {:.1}%", 100.0 * mean);
+    assert!(median < 0.058, "median error {:.1}%", 100.0 * median);
     assert!(max < 1.05, "worst error {:.1}%", 100.0 * max);
 }
 

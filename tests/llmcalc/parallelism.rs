@@ -386,3 +386,118 @@ fn plan_prices_on_the_basis_asked_for() {
     assert!(r["layouts"][0]["cost_usd"].is_null());
     assert_eq!(r["no_price"], "the h200 preset lists no reserved price");
 }
+
+/// Llama 3.1 8B on 8 H100s, data-parallel, with the recompute flags given.
+fn llama_3_8b(recompute: &[&'static str]) -> serde_json::Value {
+    let mut args = vec![
+        "plan",
+        "llama-3.1-8b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--tp",
+        "1",
+        "--pp",
+        "1",
+        "--cp",
+        "1",
+        "--zero",
+        "3",
+        "--replicate",
+        "1",
+        "--micro-batch",
+        "1",
+        "--interleave",
+        "1",
+    ];
+    args.extend(recompute);
+    json(&args)["layouts"][0].clone()
+}
+
+#[test]
+fn recomputing_some_layers_mixes_the_two_memories_and_costs() {
+    // 16 of the 32 layers recomputed: per layer, the mean of the layer input kept alone,
+    // 2·s·h = 2 × 8192 × 4096 bytes, and everything kept, s·(10h + 4q + 4·kv + 8f) with h = q = 4096,
+    // kv = 8 heads × 128 and f = 14,336 (Korthikanti et al. 2022 without the score terms).
+    let s = 8192.0;
+    let full = 2.0 * s * 4096.0;
+    let none = s * (10.0 * 4096.0 + 4.0 * 4096.0 + 4.0 * 1024.0 + 8.0 * 14_336.0);
+    let half = llama_3_8b(&["--recompute", "full", "--recompute-layers", "16"]);
+    assert_eq!(half["layout"]["recompute_layers"], 16);
+    assert!(close(
+        half["memory"]["activations_per_layer"].as_f64().unwrap(),
+        (full + none) / 2.0,
+        1e-12
+    ));
+    // Compute is affine in the share recomputed: half-way between no recompute and all of it.
+    let compute = |l: &serde_json::Value| l["step"]["compute"].as_f64().unwrap();
+    let (lo, hi) = (
+        compute(&llama_3_8b(&["--recompute", "none"])),
+        compute(&llama_3_8b(&["--recompute", "full"])),
+    );
+    assert!(close(compute(&half), (lo + hi) / 2.0, 1e-9));
+}
+
+#[test]
+fn the_search_recomputes_the_fewest_layers_that_fit() {
+    // Llama 3.1 8B at micro-batch 2 on one H100 per replica does not fit keeping every activation;
+    // the layout the search keeps for full recompute recomputes fewer than all 32 layers, and one
+    // fewer would not fit.
+    let r = json(&[
+        "plan",
+        "llama-3.1-8b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--tp",
+        "1",
+        "--pp",
+        "1",
+        "--cp",
+        "1",
+        "--zero",
+        "3",
+        "--replicate",
+        "1",
+        "--micro-batch",
+        "2",
+        "--interleave",
+        "1",
+        "--recompute",
+        "full",
+    ]);
+    let best = &r["layouts"][0];
+    let k = best["layout"]["recompute_layers"]
+        .as_u64()
+        .expect("some layers");
+    assert!((1..32).contains(&k), "{k}");
+    let fewer = (k - 1).to_string();
+    let args = [
+        "memory",
+        "llama-3.1-8b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--zero",
+        "3",
+        "--micro-batch",
+        "2",
+        "--recompute",
+        "full",
+        "--recompute-layers",
+        &fewer,
+        "--format",
+        "json",
+    ];
+    if k > 1 {
+        let output = crate::llmcalc().args(args).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{k} − 1 layers should not fit"
+        );
+    }
+}

@@ -40,9 +40,12 @@ fn llama_3_405b_on_metas_layout_lands_near_metas_mfu() {
         (l["tp"].as_u64(), l["pp"].as_u64(), l["dp"].as_u64()),
         (Some(8), Some(16), Some(64))
     );
+    // Memory allows it only with some layers recomputed: the search recomputes the fewest that fit.
+    assert_eq!(l["recompute"], "full");
+    assert!(l["recompute_layers"].as_u64().is_some_and(|k| k < 8), "{l}");
     let mfu = best(&r)["mfu"].as_f64().unwrap();
     assert!(
-        (mfu - 0.43).abs() < 0.08,
+        (mfu - 0.43).abs() < 0.03,
         "predicted {mfu}, Meta reports 0.43"
     );
 }
@@ -50,8 +53,7 @@ fn llama_3_405b_on_metas_layout_lands_near_metas_mfu() {
 #[test]
 fn the_long_context_stage_can_be_evaluated() {
     // Table 4's 131,072-token stage: 16,384 H100, TP 8 × CP 16 × PP 16 × DP 8, 38% MFU. The model
-    // predicts it lower (README: long-context attention on Hopper is its weakest point); here it must
-    // at least be expressible and evaluated with context parallelism.
+    // predicts it lower, ~31% (README: long-context attention on Hopper is its weakest point).
     let r = plan(
         "llama-3.1-405b",
         "h100",
@@ -77,7 +79,10 @@ fn the_long_context_stage_can_be_evaluated() {
     assert_eq!(l["cp"], 16);
     assert_eq!(l["dp"], 8);
     let mfu = best(&r)["mfu"].as_f64().unwrap();
-    assert!(mfu > 0.15 && mfu < 0.45, "{mfu}");
+    assert!(
+        (mfu - 0.38).abs() < 0.09,
+        "predicted {mfu}, Meta reports 0.38"
+    );
 }
 
 #[test]

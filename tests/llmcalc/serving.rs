@@ -497,12 +497,12 @@ fn continuous_batching_of_llama_3_1_8b_on_one_h100_by_hand() {
     // chunked prefill a step: 128 tokens.
     let c = &r["continuous_batching"];
     assert_eq!(c["tokens_per_step"], 128.0);
-    // Training's operation model: a product at 92% of the 989.4 TFLOP/s bf16 peak or the bytes over
-    // 3.35 TB/s, plus 48.75 µs a kernel.
+    // Training's operation model: a product at 92.44% of the 989.4 TFLOP/s bf16 peak or the bytes
+    // over 3.35 TB/s, plus 47.3 µs a kernel.
     let gemm = |m: f64, n: f64, k: f64| {
-        let compute = 2.0 * m * n * k / (989.4e12 * 0.92);
+        let compute = 2.0 * m * n * k / (989.4e12 * 0.9244);
         let memory = ((m * k + k * n) * 2.0 + 2.0 * m * n) / 3.35e12;
-        compute.max(memory) + 48.75e-6
+        compute.max(memory) + 47.3e-6
     };
     // Per layer: QKV (4096 + 2 × 1024), output, gate and up (2 × 14,336), down; the head for the 64
     // sampled tokens over the 128,256-token vocabulary.
@@ -516,10 +516,10 @@ fn continuous_batching_of_llama_3_1_8b_on_one_h100_by_hand() {
     // The cache of 64 sequences at a mean of 1500 tokens, 131,072 bytes a token, read once.
     let kv = 64.0 * 1500.0 * 131_072.0 / 3.35e12;
     assert!(close(step["kv_read_seconds"].as_f64().unwrap(), kv, 1e-9));
-    // Prefill attention: 4 × 4096 × 64 tokens × 500 earlier ones a layer, at Hopper's fitted 21.32%.
-    let attention = 32.0 * 4.0 * 4096.0 * 64.0 * 500.0 / (989.4e12 * 0.2132);
-    // Element-wise: 32 layers × 128 tokens × (8 × 2 × 4096 + 3 × 2 × 14,336) bytes × 4.351.
-    let elementwise = 32.0 * 128.0 * (16.0 * 4096.0 + 6.0 * 14_336.0) * 4.351 / 3.35e12;
+    // Prefill attention: 4 × 4096 × 64 tokens × 500 earlier ones a layer, at Hopper's fitted 21.35%.
+    let attention = 32.0 * 4.0 * 4096.0 * 64.0 * 500.0 / (989.4e12 * 0.2135);
+    // Element-wise: 32 layers × 128 tokens × (8 × 2 × 4096 + 3 × 2 × 14,336) bytes × 4.418.
+    let elementwise = 32.0 * 128.0 * (16.0 * 4096.0 + 6.0 * 14_336.0) * 4.418 / 3.35e12;
     // Plus the fitted 5 ms a step.
     let tpot = gemms + kv + attention + elementwise + 5e-3;
     assert!(close(
@@ -680,8 +680,8 @@ fn the_moe_exchange_of_attention_data_parallelism_by_hand() {
         .product();
     let buffer = 16.0 * 8.0 * (1.0 - missed) * 4096.0 * 2.0;
     // An all-to-all among the 8 GPUs of a DGX H200: 7/8 of the buffer over NVLink (450 GB/s each way
-    // at the fitted 74.45%), and 24.23 µs for each of the 8 peers.
-    let all_to_all = 7.0 / 8.0 * buffer / (450e9 * 0.7445) + 8.0 * 24.23e-6;
+    // at the fitted 76.97%), and 25.58 µs for each of the 8 peers.
+    let all_to_all = 7.0 / 8.0 * buffer / (450e9 * 0.7697) + 8.0 * 25.58e-6;
     // Dispatch and combine in each of the 94 MoE layers; one-GPU attention groups all-reduce nothing.
     let step = &r["continuous_batching"]["step"];
     let communication = step["communication_seconds"].as_f64().unwrap();

@@ -153,7 +153,7 @@ fn continuous_batching_against_tensorrt_llm() {
     );
     // Rows beyond a preset's context (20,000-token prompts; Qwen3's 4096) are left out.
     assert_eq!(errors.len(), 181);
-    assert!(mean_abs < 0.235, "mean |error| {mean_abs}");
-    assert!(bias.abs() < 0.065, "mean error {bias}");
-    assert!(worst < 2.6, "worst error {worst}");
+    assert!(mean_abs < 0.24, "mean |error| {mean_abs}");
+    assert!(bias.abs() < 0.07, "mean error {bias}");
+    assert!(worst < 2.65, "worst error {worst}");
 }
