@@ -14,9 +14,9 @@ use crate::domain::memory::Reserve;
 use crate::domain::model::Model;
 use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
-    DecodeStep, Deployment, Engine, Fit, Hardware, KvFormat, Machine, STEP_OVERHEAD, Served,
-    Speculation, SteadyState, TOKEN_BUDGET, WeightFormat, cost_per_million, erlang_c, fit, largest,
-    queueing_delay,
+    DecodeStep, Deployment, Engine, Fit, GRAPH_KERNEL_OVERHEAD, Hardware, KvFormat, Machine,
+    SEQUENCE_OVERHEAD, STEP_OVERHEAD, Served, Speculation, SteadyState, TOKEN_BUDGET, WeightFormat,
+    cost_per_million, erlang_c, fit, largest, queueing_delay,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{
@@ -396,6 +396,8 @@ fn machine(r: &ServeRequest, precision: Precision, weights: WeightFormat) -> Mac
         },
         budget: TOKEN_BUDGET,
         step_overhead: STEP_OVERHEAD,
+        sequence_overhead: SEQUENCE_OVERHEAD,
+        graph_kernel_overhead: GRAPH_KERNEL_OVERHEAD,
     }
 }
 
