@@ -830,3 +830,39 @@ fn arrivals_by_littles_law_and_past_the_capacity() {
         .unwrap();
     assert_eq!(output.status.code(), Some(3));
 }
+
+#[test]
+fn a_chunked_layer_decodes_against_its_own_chunk() {
+    // Llama 4 Scout (context raised): 12 global layers and 36 chunked ones of 8192 tokens, 8 KV heads
+    // of 128, 2 × 8 × 128 × 2 = 4096 bytes a layer and token in bf16.
+    let at = |prompt: &str| {
+        serve(
+            "llama-4-scout",
+            &[
+                "--gpus",
+                "8",
+                "--prompt-tokens",
+                prompt,
+                "--output-tokens",
+                "2",
+                "--set",
+                "architecture.context=131072",
+            ],
+        )
+    };
+    // A mean context of 16,384 (prompt + output/2) ends a chunk: the chunked layers read all 8192;
+    // at 16,385 a new chunk starts and they read 1 token.
+    let (end, start) = (at("16383"), at("16384"));
+    let read = |r: &serde_json::Value| r["decode"]["kv_bytes_read"].as_f64().unwrap();
+    assert_eq!(read(&end), (12.0 * 16_384.0 + 36.0 * 8192.0) * 4096.0);
+    assert_eq!(read(&start), (12.0 * 16_385.0 + 36.0 * 1.0) * 4096.0);
+    // Scores and weighted values, 2 × keys × (q + v) with q = v = 40 × 128: one more key on each
+    // global layer, 8191 fewer on each chunked one.
+    let flops = |r: &serde_json::Value| r["decode"]["flops"].as_f64().unwrap();
+    let width = 2.0 * 40.0 * 128.0;
+    let change = 2.0 * (12.0 - 36.0 * 8191.0) * width;
+    assert!(close(flops(&start) - flops(&end), change, 1e-9));
+    // The cache held keeps the whole chunk on the chunked layers.
+    let held = start["kv_cache_bytes_per_sequence"].as_f64().unwrap();
+    assert_eq!(held, (12.0 * 16_386.0 + 36.0 * 8192.0) * 4096.0);
+}

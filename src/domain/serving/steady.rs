@@ -186,7 +186,7 @@ impl Served<'_> {
             + per_stage(s.dense_layers()) * self.layer_gemms(&e.device, d, tokens, false)
             // The output head, for the tokens that are sampled.
             + e.device.gemm(decode / dp, self.arch.vocab as f64 / head, d_model) / pp;
-        let kv = decode * self.kv_per_gpu_sequence(d, context).get::<byte>();
+        let kv = decode * self.kv_read_per_gpu_sequence(d, context).get::<byte>();
         let flops = 4.0 * s.q_dim() as f64 / tp * prefill * prompt_context as f64;
         let mlp_width = s.moe.as_ref().map_or(s.ffn, |m| m.top_k * m.expert_ffn) as f64 / tp;
         let c = e.device.constants;
