@@ -8,7 +8,7 @@ use super::invalid;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
 use crate::domain::collectives::{Fabric, LinkConstants};
-use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::hardware::{Gpu, Precision, PriceKind};
 use crate::domain::kernels::{AttentionKernel, Device, KernelConstants};
 use crate::domain::memory::Reserve;
 use crate::domain::model::Model;
@@ -44,6 +44,8 @@ pub struct ServeRequest {
     pub weights: WeightFormat,
     pub kv: KvFormat,
     pub price: Option<MoneyRate>,
+    /// Which kind of the GPU preset's prices to use without `price` [default: its first].
+    pub price_basis: Option<PriceKind>,
     /// Fraction of the peak prefill and compute-bound decode reach.
     pub compute_efficiency: f64,
     /// Fraction of the memory bandwidth decode reaches.
@@ -120,8 +122,12 @@ pub struct ServeResult {
     pub tokens_per_second_per_gpu: f64,
     pub request_seconds: f64,
     pub price_usd_per_gpu_hour: Option<f64>,
-    /// Where the price comes from: given, or the GPU preset's first price (kind, date, source).
+    /// Where the price comes from: given, or the GPU preset's price (kind, date, source).
     pub price_origin: Option<super::price::PriceOrigin>,
+    /// The kind of preset price asked for, and why there is no price when the preset lists none of
+    /// that kind (or none at all).
+    pub price_basis: Option<PriceKind>,
+    pub no_price: Option<String>,
     pub cost_per_million_input_tokens_usd: Option<f64>,
     pub cost_per_million_output_tokens_usd: Option<f64>,
     pub speculative: Option<SpeculativeResult>,
@@ -572,7 +578,7 @@ fn costs(
     replica_gpus: f64,
     t: &Timing,
 ) -> (Option<MoneyRate>, Option<f64>, Option<f64>) {
-    let price = super::price::price(r.price, &r.gpu, None).map(|(p, _)| p);
+    let price = super::price::price(r.price, &r.gpu, r.price_basis).map(|(p, _)| p);
     let (input_cost, output_cost) = price.map_or((None, None), |p| {
         let per_million = |gpu_seconds_per_token: f64| {
             Some(cost_per_million(Time::new::<second>(gpu_seconds_per_token), p).get::<dollar>())
@@ -644,7 +650,11 @@ fn result(
         tokens_per_second_per_gpu: r.batch as f64 / (t.per_token * replica_gpus),
         request_seconds: t.ttft + r.output_tokens.saturating_sub(1) as f64 * t.per_token,
         price_usd_per_gpu_hour: price.map(|p| p.get::<dollar_per_hour>()),
-        price_origin: super::price::price(r.price, &r.gpu, None).map(|(_, o)| o),
+        price_origin: super::price::price(r.price, &r.gpu, r.price_basis).map(|(_, o)| o),
+        price_basis: r.price_basis,
+        no_price: price
+            .is_none()
+            .then(|| super::price::no_price(&r.gpu, r.price_basis)),
         cost_per_million_input_tokens_usd: input_cost,
         cost_per_million_output_tokens_usd: output_cost,
         speculative: t.speculative,

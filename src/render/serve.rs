@@ -358,7 +358,15 @@ impl ServeResult {
             self.cost_per_million_output_tokens_usd,
             self.price_usd_per_gpu_hour,
         ) else {
-            return Vec::new();
+            // Asked for a kind of price the preset lacks: say so rather than fall back.
+            return match (self.price_basis, &self.no_price) {
+                (Some(_), Some(reason)) => vec![(
+                    "cost per 1M output tokens".into(),
+                    Cell::Text("none".into()),
+                    format!("{reason}; --price sets one"),
+                )],
+                _ => Vec::new(),
+            };
         };
         let from = self
             .price_origin

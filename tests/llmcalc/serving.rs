@@ -866,3 +866,45 @@ fn a_chunked_layer_decodes_against_its_own_chunk() {
     let held = start["kv_cache_bytes_per_sequence"].as_f64().unwrap();
     assert_eq!(held, (12.0 * 16_386.0 + 36.0 * 8192.0) * 4096.0);
 }
+
+#[test]
+fn a_price_basis_picks_the_preset_price_of_that_kind() {
+    let args = [
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+    ];
+    let with = |basis: &str| {
+        let mut flags = args.to_vec();
+        flags.extend(["--price-basis", basis]);
+        serve("llama-3.1-8b", &flags)
+    };
+    // The h100 preset: $6.88/h on AWS on demand (its first), $3.78/h at Lambda, $1.85/h reserved.
+    assert_eq!(serve("llama-3.1-8b", &args)["price_usd_per_gpu_hour"], 6.88);
+    let neocloud = with("neocloud-on-demand");
+    assert_eq!(neocloud["price_usd_per_gpu_hour"], 3.78);
+    assert_eq!(neocloud["price_basis"], "neocloud-on-demand");
+    assert_eq!(neocloud["price_origin"]["kind"], "neocloud-on-demand");
+    let reserved = with("reserved");
+    assert_eq!(reserved["price_usd_per_gpu_hour"], 1.85);
+    // A cost per token scales with the price: 1.85/6.88 of the first price's.
+    let first = serve("llama-3.1-8b", &args);
+    let ratio = reserved["cost_per_million_output_tokens_usd"]
+        .as_f64()
+        .unwrap()
+        / first["cost_per_million_output_tokens_usd"]
+            .as_f64()
+            .unwrap();
+    assert!(close(ratio, 1.85 / 6.88, 1e-9));
+    // The preset lists no claim: no price, and why.
+    let claim = with("claim");
+    assert!(claim["price_usd_per_gpu_hour"].is_null());
+    assert_eq!(claim["no_price"], "the h100 preset lists no claim price");
+    assert!(
+        fails(&serve_args("llama-3.1-8b", &["--price-basis", "spot"]))
+            .contains("not a price basis")
+    );
+}
