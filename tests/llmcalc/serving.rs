@@ -908,3 +908,104 @@ fn a_price_basis_picks_the_preset_price_of_that_kind() {
             .contains("not a price basis")
     );
 }
+
+/// `serve`'s tables fit a terminal 100 characters wide unless `--wide`: the comparison of several
+/// GPUs leaves out its KV pool, TTFT and sequences first, and `--explain` adds no table.
+#[test]
+fn serve_tables_fit_a_100_column_terminal() {
+    use clap::Parser;
+    let run = |args: &[&str], wide: bool| -> String {
+        let mut all = vec!["llmcalc"];
+        all.extend(args);
+        if wide {
+            all.push("--wide");
+        }
+        let cli = llmcalc::cli::Cli::try_parse_from(&all).unwrap();
+        cli.run_at(Some(100)).unwrap().text
+    };
+    let widest = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(['┌', '│', '├', '└']))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let several = [
+        "serve",
+        "llama-3.1-8b",
+        "--gpu",
+        "h100,h200,b200,mi300x",
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+    ];
+    let one = [
+        "serve",
+        "llama-3.1-70b",
+        "--gpu",
+        "h200",
+        "--gpus",
+        "8",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+        "--explain",
+    ];
+    for args in [&several[..], &one[..]] {
+        let text = run(args, false);
+        assert!(widest(&text) <= 100, "{args:?}:\n{text}");
+    }
+    let wide = run(&several, true);
+    assert!(widest(&wide) > 100);
+    assert!(run(&several, false).contains("not shown to fit the terminal"));
+}
+
+#[test]
+fn serve_explains_every_formula_with_its_source() {
+    let text = stdout(&serve_args(
+        "llama-3.1-8b",
+        &[
+            "--gpus",
+            "1",
+            "--prompt-tokens",
+            "1000",
+            "--output-tokens",
+            "500",
+            "--rate",
+            "5/s",
+            "--explain",
+        ],
+    ));
+    let formulas = text.split("Formulas\n").nth(1).expect("a Formulas block");
+    for (formula, source) in [
+        ("weights per GPU =", "Shoeybi et al. 2019"),
+        ("KV cache per token =", "Pope et al. 2022"),
+        ("KV pool per GPU =", "largest batch"),
+        (
+            "time to first token (static batch) =",
+            "compute-bound prefill",
+        ),
+        ("decode step = max(", "Williams et al. 2009"),
+        ("tokens per step = C/PP", "Sarathi-Serve"),
+        ("mixed steps m =", "CUDA Graphs"),
+        ("step = matrix products", "sgl-project/sglang PR 2904"),
+        ("host = m × 10.0 ms + 0.0200 ms", "serving_calibration.rs"),
+        ("time per output token = PP", "output tokens/s per GPU"),
+        ("time to first token (steady)", "Agrawal et al. 2024"),
+        ("sequences in service L = λW", "Little 1961"),
+        ("cost per 1M output tokens = $6.88/h", "h100 preset"),
+    ] {
+        let line = formulas
+            .lines()
+            .find(|l| l.starts_with(formula))
+            .unwrap_or_else(|| panic!("no `{formula}` in\n{formulas}"));
+        assert!(line.contains(source), "{line}");
+    }
+    // Without --explain, no formulas.
+    let plain = stdout(&serve_args("llama-3.1-8b", &["--gpus", "1"]));
+    assert!(!plain.contains("Formulas"));
+}

@@ -123,6 +123,8 @@ pub struct SteadyState {
     pub prefill_tokens_per_step: f64,
     /// Steps of a stage per round, in which every sequence of a micro-batch gains a token.
     pub steps_per_round: f64,
+    /// The chance a step carries a prompt and runs eagerly; the rest replay a CUDA graph.
+    pub mixed_step_share: f64,
     pub step: StepTerms,
     pub time_per_output_token_seconds: f64,
     pub time_to_first_token_seconds: f64,
@@ -244,7 +246,8 @@ impl Served<'_> {
             budget - decode_step
         };
         let prompt_steps = (i / (free / dp).max(1.0)).ceil();
-        let machine = e.graphed(decode_step / o * prompt_steps);
+        let mixed = (decode_step / o * prompt_steps).min(1.0);
+        let machine = e.graphed(mixed);
         let mean_context = prompt + output / 2;
         let step = self.step(
             d,
@@ -263,6 +266,7 @@ impl Served<'_> {
             tokens_per_step: decode_step + prefill_step,
             prefill_tokens_per_step: prefill_step,
             steps_per_round: rounds,
+            mixed_step_share: mixed,
             step,
             time_per_output_token_seconds: tpot,
             time_to_first_token_seconds: ttft,
