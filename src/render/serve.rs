@@ -89,6 +89,7 @@ impl ServeResult {
         let mut facts = self.memory_facts();
         facts.extend(self.continuous_facts());
         facts.extend(self.arrival_facts());
+        facts.extend(self.disaggregated_facts());
         facts.extend(self.speed_facts());
         if let Some(t) = self.decode.experts_touched {
             facts.push((
@@ -544,6 +545,7 @@ impl ServeResult {
             lines.extend(host_formulas(c));
         }
         lines.extend(self.arrival_formulas());
+        lines.extend(self.disaggregated_formulas());
         lines.extend(self.cost_formulas());
         lines
     }
@@ -719,4 +721,62 @@ fn host_formulas(c: &SteadyState) -> Vec<String> {
             t(s.overhead_seconds)
         ),
     ]
+}
+
+impl ServeResult {
+    /// Disaggregated prefill and decode beside the co-located figures, when asked.
+    fn disaggregated_facts(&self) -> Vec<Fact> {
+        let Some(d) = &self.disaggregated else {
+            return Vec::new();
+        };
+        let pools = format!("{}:{} GPUs", d.prefill_gpus, d.decode_gpus);
+        vec![
+            (
+                "disaggregated tokens/s per GPU".into(),
+                Cell::Count(d.output_tokens_per_second_per_gpu),
+                format!(
+                    "prefill:decode {pools}, bound by {}, {} sequences decoding",
+                    d.bound, d.decode.concurrency
+                ),
+            ),
+            (
+                "disaggregated TTFT".into(),
+                secs(d.time_to_first_token_seconds),
+                format!(
+                    "prefill {} + KV transfer {} of {}",
+                    t(d.prefill_seconds),
+                    t(d.kv_transfer_seconds),
+                    b(d.kv_transfer_bytes)
+                ),
+            ),
+            (
+                "disaggregated TPOT".into(),
+                secs(d.decode.time_per_output_token_seconds),
+                "decode-only steps, replayed as CUDA graphs".into(),
+            ),
+        ]
+    }
+
+    /// The formulas of disaggregated serving.
+    fn disaggregated_formulas(&self) -> Vec<String> {
+        let Some(d) = &self.disaggregated else {
+            return Vec::new();
+        };
+        vec![
+            format!(
+                "KV transfer = KV per token × prompt tokens / (NIC × link efficiency × min(P, D)) + latency = {} in \
+                 {} [DistServe, Zhong et al. 2024; Splitwise, Patel et al. 2024]",
+                b(d.kv_transfer_bytes),
+                t(d.kv_transfer_seconds)
+            ),
+            format!(
+                "disaggregated requests/s = min(prefill {:.3}, decode C / (O × TPOT) = {:.3}) = {:.3}; tokens/s per \
+                 GPU = requests/s × O / (P + D) = {:.1}",
+                d.prefill_requests_per_second,
+                d.decode_requests_per_second,
+                d.requests_per_second,
+                d.output_tokens_per_second_per_gpu
+            ),
+        ]
+    }
 }

@@ -1009,3 +1009,58 @@ fn serve_explains_every_formula_with_its_source() {
     let plain = stdout(&serve_args("llama-3.1-8b", &["--gpus", "1"]));
     assert!(!plain.contains("Formulas"));
 }
+
+#[test]
+fn disaggregated_pools_send_the_kv_cache_over_the_network() {
+    let flags = [
+        "--gpus",
+        "8",
+        "--prompt-tokens",
+        "4000",
+        "--output-tokens",
+        "500",
+        "--weights",
+        "fp8",
+        "--kv",
+        "fp8",
+        "--disaggregate",
+        "4:4",
+    ];
+    let r = serve("llama-3.1-70b", &flags);
+    let d = &r["disaggregated"];
+    let f = |k: &str| d[k].as_f64().unwrap();
+    // Llama 3.1 70B in fp8: 2 × 80 layers × 8 KV heads × 128 × 1 byte = 163,840 bytes a token, a
+    // 4000-token prompt 655.36 MB, sent by 4 GPUs each over its 400 Gb/s NIC (50 GB/s) at the
+    // fitted link efficiency 0.7445, plus one latency of 24.23 µs (DistServe, Zhong et al. 2024, §3).
+    assert_eq!(f("kv_transfer_bytes"), 4000.0 * 163_840.0);
+    let transfer = 655.36e6 / (4.0 * 50e9 * 0.7445) + 24.23e-6;
+    assert!(close(f("kv_transfer_seconds"), transfer, 1e-9));
+    assert!(close(
+        f("time_to_first_token_seconds"),
+        f("prefill_seconds") + transfer,
+        1e-12
+    ));
+    // A replica serves what its slower pool does: requests/s × 500 output tokens over 8 GPUs.
+    let rate = f("prefill_requests_per_second").min(f("decode_requests_per_second"));
+    assert!(close(f("requests_per_second"), rate, 1e-12));
+    assert!(close(
+        f("output_tokens_per_second_per_gpu"),
+        rate * 500.0 / 8.0,
+        1e-12
+    ));
+    // The decode pool completes C / (O × TPOT) requests a second and carries no prompt tokens.
+    let c = &d["decode"];
+    let decode_rate = c["concurrency"].as_f64().unwrap()
+        / (500.0 * c["time_per_output_token_seconds"].as_f64().unwrap());
+    assert!(close(f("decode_requests_per_second"), decode_rate, 1e-12));
+    assert_eq!(c["prefill_tokens_per_step"], 0.0);
+    // The co-located figures stay beside it.
+    assert!(r["continuous_batching"]["concurrency"].as_u64().unwrap() > 0);
+    assert!(serve("llama-3.1-70b", &flags[..10])["disaggregated"].is_null());
+    // Pools must fit the GPUs and split the model.
+    let big = serve_args("llama-3.1-70b", &["--disaggregate", "4:8"]);
+    assert!(fails(&big).contains("needs more than the 8 GPUs"));
+    let odd = serve_args("llama-3.1-70b", &["--disaggregate", "3:5"]);
+    assert!(fails(&odd).contains("a pool of 3 GPUs"));
+    assert!(fails(&serve_args("llama-3.1-70b", &["--disaggregate", "4"])).contains("not P:D"));
+}

@@ -276,3 +276,56 @@ impl Served<'_> {
         }
     }
 }
+
+impl Served<'_> {
+    /// A decode-only pool of disaggregated serving: `concurrency` sequences whose prompts were
+    /// filled elsewhere, every step replayed as a CUDA graph and carrying decode tokens only (its
+    /// time to first token is left to the caller: the prefill pool's and the KV transfer's).
+    pub fn decode_only(
+        &self,
+        d: &Deployment,
+        e: &Machine,
+        concurrency: u64,
+        (prompt, output): (u64, u64),
+    ) -> SteadyState {
+        let (pp, dp) = (d.pp as f64, d.attention_dp as f64);
+        let decode = concurrency as f64 / pp;
+        let rounds = (decode / (e.budget as f64 * dp)).max(1.0);
+        let step = self.step(
+            d,
+            &e.graphed(0.0),
+            decode / rounds,
+            0.0,
+            (prompt + output / 2, 0),
+        );
+        let tpot = pp * rounds * step.total();
+        let throughput = concurrency as f64 / tpot;
+        SteadyState {
+            concurrency,
+            tokens_per_step: decode / rounds,
+            prefill_tokens_per_step: 0.0,
+            steps_per_round: rounds,
+            mixed_step_share: 0.0,
+            step,
+            time_per_output_token_seconds: tpot,
+            time_to_first_token_seconds: 0.0,
+            output_tokens_per_second: throughput,
+            output_tokens_per_second_per_gpu: throughput / (d.tp * d.pp) as f64,
+            tokens_per_second_per_user: 1.0 / tpot,
+        }
+    }
+
+    /// A prefill-only pool of disaggregated serving, every step eager: the seconds one prompt of
+    /// `prompt` tokens takes alone (its chunks of at most the budget, through the PP stages), and the
+    /// prompts a second the pool fills at full load (steps of the whole budget).
+    pub fn prefill_only(&self, d: &Deployment, e: &Machine, prompt: u64) -> (f64, f64) {
+        let (pp, dp) = (d.pp as f64, d.attention_dp as f64);
+        let budget = e.budget as f64 * dp;
+        let i = prompt as f64;
+        let eager = e.graphed(1.0);
+        let alone = self.step(d, &eager, 0.0, i.min(budget), (0, prompt / 2));
+        let full = self.step(d, &eager, 0.0, budget, (0, prompt / 2));
+        let latency = (i / budget).ceil() * pp * alone.total();
+        (latency, budget / i / full.total())
+    }
+}
