@@ -265,21 +265,23 @@ impl Stack {
     /// Elements one sequence of `context` tokens caches over all layers: windowed layers keep at most
     /// the window's or the chunk's tokens ([`Window::cached_tokens`]).
     pub fn kv_elements(&self, context: u64) -> f64 {
-        let windowed = self.windowed_layers();
         let capped = self.window.map_or(context, |w| w.cached_tokens(context));
-        let tokens =
-            (self.layers - windowed) as f64 * context as f64 + windowed as f64 * capped as f64;
+        self.kv_elements_at(context, capped)
+    }
+
+    /// Elements over all layers, `global` tokens on each global layer and `windowed` on each
+    /// windowed one.
+    fn kv_elements_at(&self, global: u64, windowed: u64) -> f64 {
+        let local = self.windowed_layers();
+        let tokens = (self.layers - local) as f64 * global as f64 + local as f64 * windowed as f64;
         tokens * self.kv_elements_per_layer() as f64
     }
 
     /// Elements a decoding token at position `context` reads from its sequence's cache over all
     /// layers: windowed layers read [`Window::read_tokens`].
     pub fn kv_read_elements(&self, context: u64) -> f64 {
-        let windowed = self.windowed_layers();
         let read = self.window.map_or(context, |w| w.read_tokens(context));
-        let tokens =
-            (self.layers - windowed) as f64 * context as f64 + windowed as f64 * read as f64;
-        tokens * self.kv_elements_per_layer() as f64
+        self.kv_elements_at(context, read)
     }
 
     /// Blocks with a MoE MLP.

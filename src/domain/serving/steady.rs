@@ -74,6 +74,37 @@ pub struct Machine {
     pub graph_kernel_overhead: f64,
 }
 
+impl SteadyState {
+    /// The steady state of `concurrency` sequences whose stage does `rounds` steps of (decode,
+    /// prefill) tokens a round, `mixed` of them eager: a token passes the PP stages, so the time per
+    /// output token is PP × rounds × the step.
+    fn new(
+        d: &Deployment,
+        concurrency: u64,
+        (decode, prefill): (f64, f64),
+        rounds: f64,
+        mixed: f64,
+        step: StepTerms,
+        ttft: f64,
+    ) -> SteadyState {
+        let tpot = d.pp as f64 * rounds * step.total();
+        let throughput = concurrency as f64 / tpot;
+        SteadyState {
+            concurrency,
+            tokens_per_step: decode + prefill,
+            prefill_tokens_per_step: prefill,
+            steps_per_round: rounds,
+            mixed_step_share: mixed,
+            step,
+            time_per_output_token_seconds: tpot,
+            time_to_first_token_seconds: ttft,
+            output_tokens_per_second: throughput,
+            output_tokens_per_second_per_gpu: throughput / (d.tp * d.pp) as f64,
+            tokens_per_second_per_user: 1.0 / tpot,
+        }
+    }
+}
+
 impl Machine {
     /// The machine of a step that is mixed (carries prefill, and runs eagerly) with chance `mixed`
     /// and otherwise decodes only, replayed as a CUDA graph: its kernel cost per matrix product is
@@ -256,24 +287,16 @@ impl Served<'_> {
             prefill_step,
             (mean_context, prompt / 2),
         );
-        let stage_round = rounds * step.total();
-        // A token passes all PP stages: the round of a micro-batch takes PP stage rounds.
-        let tpot = pp * stage_round;
         let ttft = prompt_steps * pp * step.total();
-        let throughput = concurrency as f64 / tpot;
-        SteadyState {
+        SteadyState::new(
+            d,
             concurrency,
-            tokens_per_step: decode_step + prefill_step,
-            prefill_tokens_per_step: prefill_step,
-            steps_per_round: rounds,
-            mixed_step_share: mixed,
+            (decode_step, prefill_step),
+            rounds,
+            mixed,
             step,
-            time_per_output_token_seconds: tpot,
-            time_to_first_token_seconds: ttft,
-            output_tokens_per_second: throughput,
-            output_tokens_per_second_per_gpu: throughput / (d.tp * d.pp) as f64,
-            tokens_per_second_per_user: 1.0 / tpot,
-        }
+            ttft,
+        )
     }
 }
 
@@ -298,21 +321,15 @@ impl Served<'_> {
             0.0,
             (prompt + output / 2, 0),
         );
-        let tpot = pp * rounds * step.total();
-        let throughput = concurrency as f64 / tpot;
-        SteadyState {
+        SteadyState::new(
+            d,
             concurrency,
-            tokens_per_step: decode / rounds,
-            prefill_tokens_per_step: 0.0,
-            steps_per_round: rounds,
-            mixed_step_share: 0.0,
+            (decode / rounds, 0.0),
+            rounds,
+            0.0,
             step,
-            time_per_output_token_seconds: tpot,
-            time_to_first_token_seconds: 0.0,
-            output_tokens_per_second: throughput,
-            output_tokens_per_second_per_gpu: throughput / (d.tp * d.pp) as f64,
-            tokens_per_second_per_user: 1.0 / tpot,
-        }
+            0.0,
+        )
     }
 
     /// A prefill-only pool of disaggregated serving, every step eager: the seconds one prompt of
