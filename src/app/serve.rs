@@ -8,15 +8,15 @@ use super::invalid;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
 use crate::domain::collectives::{Fabric, LinkConstants};
-use crate::domain::hardware::{Gpu, Precision};
+use crate::domain::hardware::{Gpu, Precision, PriceKind};
 use crate::domain::kernels::{AttentionKernel, Device, KernelConstants};
 use crate::domain::memory::Reserve;
 use crate::domain::model::Model;
 use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
-    DecodeStep, Deployment, Engine, Fit, Hardware, KvFormat, Machine, STEP_OVERHEAD, Served,
-    Speculation, SteadyState, TOKEN_BUDGET, WeightFormat, cost_per_million, erlang_c, fit, largest,
-    queueing_delay,
+    DecodeStep, Deployment, Engine, Fit, GRAPH_KERNEL_OVERHEAD, Hardware, KvFormat, Machine,
+    SEQUENCE_OVERHEAD, STEP_OVERHEAD, Served, Speculation, SteadyState, TOKEN_BUDGET, WeightFormat,
+    cost_per_million, erlang_c, fit, largest, queueing_delay,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{
@@ -44,6 +44,8 @@ pub struct ServeRequest {
     pub weights: WeightFormat,
     pub kv: KvFormat,
     pub price: Option<MoneyRate>,
+    /// Which kind of the GPU preset's prices to use without `price` [default: its first].
+    pub price_basis: Option<PriceKind>,
     /// Fraction of the peak prefill and compute-bound decode reach.
     pub compute_efficiency: f64,
     /// Fraction of the memory bandwidth decode reaches.
@@ -60,6 +62,8 @@ pub struct ServeRequest {
     pub tpot: Option<Time>,
     /// Requests arriving per second over all the GPUs, at random (Poisson).
     pub rate: Option<f64>,
+    /// Disaggregated prefill and decode: the GPUs of a replica's prefill pool and decode pool.
+    pub disaggregate: Option<(u64, u64)>,
     /// A draft model for speculative decoding, with its acceptance rate and lookahead.
     pub draft: Option<(Model, f64, u64)>,
     /// Scale-out bandwidth per GPU, one direction: the tensor-parallel link of a GPU without a
@@ -120,8 +124,12 @@ pub struct ServeResult {
     pub tokens_per_second_per_gpu: f64,
     pub request_seconds: f64,
     pub price_usd_per_gpu_hour: Option<f64>,
-    /// Where the price comes from: given, or the GPU preset's first price (kind, date, source).
+    /// Where the price comes from: given, or the GPU preset's price (kind, date, source).
     pub price_origin: Option<super::price::PriceOrigin>,
+    /// The kind of preset price asked for, and why there is no price when the preset lists none of
+    /// that kind (or none at all).
+    pub price_basis: Option<PriceKind>,
+    pub no_price: Option<String>,
     pub cost_per_million_input_tokens_usd: Option<f64>,
     pub cost_per_million_output_tokens_usd: Option<f64>,
     pub speculative: Option<SpeculativeResult>,
@@ -136,6 +144,39 @@ pub struct ServeResult {
     pub time_per_output_token_seconds: Option<f64>,
     /// Requests arriving at a rate, when given.
     pub arrivals: Option<Arrivals>,
+    /// Prefill and decode on separate pools, when asked, beside the co-located figures above.
+    pub disaggregated: Option<Disaggregated>,
+}
+
+/// Disaggregated prefill and decode (DistServe, Zhong et al. 2024, OSDI; Splitwise, Patel et al.
+/// 2024, ISCA): a replica's prompts are filled on a prefill pool of GPUs and decoded on a decode pool,
+/// each request's KV cache sent from one to the other over the scale-out network. Each pool is one
+/// tensor-parallel group of its GPUs (PP 1), the decode pool holding the most sequences that fit
+/// (or `--concurrency`, within the TPOT target).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Disaggregated {
+    pub prefill_gpus: u64,
+    pub decode_gpus: u64,
+    /// Replicas of prefill + decode GPUs the GPUs make.
+    pub replicas: u64,
+    /// One prompt's prefill alone on its pool, and the prompts a second the pool fills at full load.
+    pub prefill_seconds: f64,
+    pub prefill_requests_per_second: f64,
+    /// KV cache of one prompt, KV per token × prompt tokens, and its time over the scale-out network:
+    /// bytes / (NIC bandwidth × link efficiency × the GPUs sending in parallel) + one latency.
+    pub kv_transfer_bytes: f64,
+    pub kv_transfer_seconds: f64,
+    /// Time to first token: the prefill and the transfer (no queueing).
+    pub time_to_first_token_seconds: f64,
+    /// The decode pool's steady state: sequences, time per output token, and the requests a second
+    /// it completes, C / (O × TPOT).
+    pub decode: SteadyState,
+    pub decode_requests_per_second: f64,
+    /// Requests a second a replica serves, the slower pool's, its output tokens per second per GPU,
+    /// and the pool that bounds it (`prefill` or `decode`).
+    pub requests_per_second: f64,
+    pub output_tokens_per_second_per_gpu: f64,
+    pub bound: &'static str,
 }
 
 /// Requests arriving at random at a rate: the sequences in service by Little's law, and the wait
@@ -396,6 +437,8 @@ fn machine(r: &ServeRequest, precision: Precision, weights: WeightFormat) -> Mac
         },
         budget: TOKEN_BUDGET,
         step_overhead: STEP_OVERHEAD,
+        sequence_overhead: SEQUENCE_OVERHEAD,
+        graph_kernel_overhead: GRAPH_KERNEL_OVERHEAD,
     }
 }
 
@@ -464,8 +507,12 @@ fn serve_layout(r: &ServeRequest) -> Result<ServeResult> {
             None,
         ),
     };
+    let disaggregated = match r.disaggregate {
+        Some(pools) => Some(disaggregated(r, &target, &d, precision, pools)?),
+        None => None,
+    };
     let gpu = GpuInfo::new(&r.gpu, precision, hw.peak);
-    Ok(result(
+    let mut result = result(
         r,
         &target,
         d,
@@ -478,7 +525,86 @@ fn serve_layout(r: &ServeRequest) -> Result<ServeResult> {
             speculative,
         ),
     )
-    .with(continuous, arrivals))
+    .with(continuous, arrivals);
+    result.disaggregated = disaggregated;
+    Ok(result)
+}
+
+/// One pool of `gpus` GPUs of disaggregated serving: a tensor-parallel group with the layout's
+/// expert and attention data parallelism where they divide it.
+fn pool(r: &ServeRequest, target: &Served, d: &Deployment, gpus: u64) -> Result<Deployment> {
+    let divides = |n: u64| if gpus.is_multiple_of(n) { n } else { 1 };
+    let pool = Deployment {
+        tp: gpus,
+        pp: 1,
+        ep: divides(d.ep),
+        attention_dp: divides(d.attention_dp),
+        ..*d
+    };
+    target
+        .check(&pool, gpus, r.gpu.gpus_per_scale_up_domain())
+        .map_err(|e| match e {
+            Error::Invalid { input, message } => {
+                invalid(input, format!("a pool of {gpus} GPUs: {message}"))
+            }
+            other => other,
+        })?;
+    Ok(pool)
+}
+
+/// Prefill and decode on pools of `prefill` and `decode` GPUs (see [`Disaggregated`]).
+fn disaggregated(
+    r: &ServeRequest,
+    target: &Served,
+    d: &Deployment,
+    precision: Precision,
+    (prefill, decode): (u64, u64),
+) -> Result<Disaggregated> {
+    if prefill + decode > r.gpus {
+        let message = format!(
+            "a replica of {prefill} prefill + {decode} decode GPUs needs more than the {} GPUs",
+            r.gpus
+        );
+        return Err(invalid(Input::Gpus, message));
+    }
+    let (p, q) = (pool(r, target, d, prefill)?, pool(r, target, d, decode)?);
+    let m = machine(r, precision, d.weights);
+    let (prefill_seconds, prefill_rate) = target.prefill_only(&p, &m, r.prompt_tokens);
+    let bytes = target.kv_per_sequence(d.kv, r.prompt_tokens).get::<byte>();
+    let links = prefill.min(decode) as f64 * m.fabric.scale_out * m.fabric.constants.efficiency;
+    let transfer = bytes / links + m.fabric.constants.latency;
+    let context = r.prompt_tokens + r.output_tokens;
+    let slots = MemoryFit::new(r, &[target], &q, context).fit.max_batch;
+    let most = r.concurrency.map_or(slots, |c| c.min(slots)).max(1);
+    let at = |c: u64| target.decode_only(&q, &m, c, (r.prompt_tokens, r.output_tokens));
+    let meets = |c: u64| {
+        r.tpot
+            .is_none_or(|t| at(c).time_per_output_token_seconds <= t.get::<second>())
+    };
+    let mut steady = at(largest(1, most, meets));
+    steady.time_to_first_token_seconds = prefill_seconds + transfer;
+    let output = r.output_tokens.max(1) as f64;
+    let decode_rate = steady.concurrency as f64 / (output * steady.time_per_output_token_seconds);
+    let rate = prefill_rate.min(decode_rate);
+    Ok(Disaggregated {
+        prefill_gpus: prefill,
+        decode_gpus: decode,
+        replicas: r.gpus / (prefill + decode),
+        prefill_seconds,
+        prefill_requests_per_second: prefill_rate,
+        kv_transfer_bytes: bytes,
+        kv_transfer_seconds: transfer,
+        time_to_first_token_seconds: prefill_seconds + transfer,
+        decode: steady,
+        decode_requests_per_second: decode_rate,
+        requests_per_second: rate,
+        output_tokens_per_second_per_gpu: rate * output / (prefill + decode) as f64,
+        bound: if prefill_rate < decode_rate {
+            "prefill"
+        } else {
+            "decode"
+        },
+    })
 }
 
 /// Requests arriving at `rate` a second over the replicas: the fewest sequences whose steady state
@@ -570,7 +696,7 @@ fn costs(
     replica_gpus: f64,
     t: &Timing,
 ) -> (Option<MoneyRate>, Option<f64>, Option<f64>) {
-    let price = super::price::price(r.price, &r.gpu, None).map(|(p, _)| p);
+    let price = super::price::price(r.price, &r.gpu, r.price_basis).map(|(p, _)| p);
     let (input_cost, output_cost) = price.map_or((None, None), |p| {
         let per_million = |gpu_seconds_per_token: f64| {
             Some(cost_per_million(Time::new::<second>(gpu_seconds_per_token), p).get::<dollar>())
@@ -642,7 +768,11 @@ fn result(
         tokens_per_second_per_gpu: r.batch as f64 / (t.per_token * replica_gpus),
         request_seconds: t.ttft + r.output_tokens.saturating_sub(1) as f64 * t.per_token,
         price_usd_per_gpu_hour: price.map(|p| p.get::<dollar_per_hour>()),
-        price_origin: super::price::price(r.price, &r.gpu, None).map(|(_, o)| o),
+        price_origin: super::price::price(r.price, &r.gpu, r.price_basis).map(|(_, o)| o),
+        price_basis: r.price_basis,
+        no_price: price
+            .is_none()
+            .then(|| super::price::no_price(&r.gpu, r.price_basis)),
         cost_per_million_input_tokens_usd: input_cost,
         cost_per_million_output_tokens_usd: output_cost,
         speculative: t.speculative,
@@ -652,6 +782,7 @@ fn result(
         output_tokens_per_second_per_gpu: None,
         time_per_output_token_seconds: None,
         arrivals: None,
+        disaggregated: None,
     }
 }
 

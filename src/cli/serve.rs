@@ -3,10 +3,10 @@
 use crate::catalog::Catalog;
 use clap::Args;
 
-use super::values::{choice, count, fraction, reserve, single, whole};
+use super::values::{choice, count, fraction, price_basis, reserve, single, whole};
 use super::{Answer, ModelArgs, load_model};
 use crate::app::{self, serve::ServeRequest};
-use crate::domain::hardware::default_network;
+use crate::domain::hardware::{PriceKind, default_network};
 use crate::domain::memory::Reserve;
 use crate::domain::serving::{Engine, KvFormat, WeightFormat};
 use crate::domain::units::unit::second;
@@ -22,7 +22,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve llama-3.1-70b --gpu h200 --gpus 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv int4 --tokens-per-user 25/s\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 200 --rate 5/s\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve qwen3-235b-a22b --gpu h200 --gpus 8 --tp 8 --ep 8 --attention-dp 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv fp8 --engine trtllm\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
+    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve llama-3.1-70b --gpu h200 --gpus 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv int4 --tokens-per-user 25/s\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 500 --explain\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 200 --rate 5/s\n  llmcalc serve llama-3.1-70b --gpu h100 --gpus 8 --prompt-tokens 4000 --output-tokens 500 --weights fp8 --kv fp8 --disaggregate 4:4\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 500 --price-basis neocloud-on-demand\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve qwen3-235b-a22b --gpu h200 --gpus 8 --tp 8 --ep 8 --attention-dp 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv fp8 --engine trtllm\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
 )]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -80,6 +80,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PRICE", value_parser = single::<MoneyRate>(Some(1.0 / 3600.0)))]
     price: Option<MoneyRate>,
 
+    /// Which kind of GPU preset price to use: hyperscaler-on-demand, neocloud-on-demand, reserved or
+    /// claim; a GPU whose preset lists none of that kind is left unpriced
+    #[arg(long, value_name = "KIND", value_parser = price_basis, conflicts_with = "price")]
+    price_basis: Option<PriceKind>,
+
     /// Fraction of the peak prefill and compute-bound decode reach
     #[arg(long, value_name = "FRACTION", default_value = "0.6", value_parser = fraction)]
     compute_efficiency: f64,
@@ -124,6 +129,16 @@ pub struct ServeArgs {
     #[arg(long, value_name = "RATE", value_parser = per_second)]
     rate: Option<f64>,
 
+    /// Disaggregated prefill and decode, `P:D`: a replica's prompts filled on a pool of P GPUs and
+    /// decoded on a pool of D, the KV cache sent over the scale-out network, beside the co-located
+    /// figures (DistServe, Zhong et al. 2024; Splitwise, Patel et al. 2024)
+    #[arg(long, value_name = "P:D", value_parser = pools)]
+    disaggregate: Option<(u64, u64)>,
+
+    /// Print every formula used, each with its numbers and source
+    #[arg(long)]
+    explain: bool,
+
     /// A draft model for speculative decoding (with --acceptance and --lookahead)
     #[arg(long, value_name = "MODEL", requires_all = ["acceptance", "lookahead"])]
     draft: Option<String>,
@@ -166,6 +181,7 @@ impl ServeArgs {
             kv: self.kv,
             network: default_network(),
             price: self.price,
+            price_basis: self.price_basis,
             compute_efficiency: self.compute_efficiency,
             bandwidth_efficiency: self.bandwidth_efficiency,
             reserve: self.reserve,
@@ -178,6 +194,7 @@ impl ServeArgs {
                 .map(|rate| Time::new::<second>(1.0 / rate))
                 .or(self.tpot),
             rate: self.rate,
+            disaggregate: self.disaggregate,
             draft,
         };
         if gpus.len() > 1 {
@@ -187,7 +204,7 @@ impl ServeArgs {
         let result = app::serve::serve(&request)?;
         let overload = result.arrivals.as_ref().and_then(|a| a.overload.clone());
         Ok(Answer::new(
-            render::render(&result, |r| r.report(), format)?,
+            render::render(&result, |r| r.report(self.explain), format)?,
             overload,
         ))
     }
@@ -196,4 +213,12 @@ impl ServeArgs {
 /// A rate above zero per second: `50/s` or `50`.
 fn per_second(text: &str) -> std::result::Result<f64, String> {
     count(text.trim().trim_end_matches("/s").trim_end())
+}
+
+/// Two GPU counts of at least 1, `P:D`: a prefill pool and a decode pool.
+fn pools(text: &str) -> std::result::Result<(u64, u64), String> {
+    let err = || format!("`{text}` is not P:D, two GPU counts of at least 1 such as `2:6`");
+    let (p, d) = text.split_once(':').ok_or_else(err)?;
+    let count = |n: &str| whole(n.trim()).map_err(|_| err());
+    Ok((count(p)?, count(d)?))
 }

@@ -102,6 +102,23 @@ impl Fabric {
         near.max(far) + n * self.constants.latency
     }
 
+    /// Seconds of a one-shot all-reduce of `bytes` over `ranks` GPUs of one scale-up domain, as
+    /// serving engines run the small all-reduces of decode (TensorRT-LLM's custom all-reduce and its
+    /// NVSwitch MultiShot, NVIDIA technical blog, Nov 2024; vLLM's and SGLang's custom all-reduce
+    /// kernels): each GPU reads the n − 1 other buffers over the scale-up link and sums them, in one
+    /// kernel and one synchronisation of fixed cost `latency` instead of 2(n − 1) ring steps. A group
+    /// that spans domains runs the ring ([`Fabric::all_reduce`]).
+    pub fn one_shot_all_reduce(&self, bytes: f64, ranks: u64, stride: u64, latency: f64) -> f64 {
+        if ranks <= 1 {
+            return 0.0;
+        }
+        if self.members_per_domain(ranks, stride) < ranks {
+            return self.all_reduce(bytes, ranks, stride);
+        }
+        let bandwidth = self.scale_up * self.constants.efficiency;
+        latency + (ranks - 1) as f64 * bytes / bandwidth
+    }
+
     /// Seconds to send `bytes` to a GPU `stride` ranks away (a pipeline stage boundary).
     pub fn send(&self, bytes: f64, stride: u64) -> f64 {
         bytes / self.bus_bandwidth(2, stride) + self.constants.latency
@@ -141,6 +158,15 @@ mod tests {
         // With TP 8 each node holds one member: the NIC alone, 50 GB/s.
         let t = dgx_h100().all_reduce(1e9, 64, 8);
         assert!((t - 2.0 * 63.0 / 64.0 * 1e9 / 50e9).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_one_shot_all_reduce_pays_one_latency() {
+        // 8 ranks, 64 KB, 6 µs: 6 µs + 7 × 65,536 / 450e9 = 7.019 µs; across two domains, the ring.
+        let t = dgx_h100().one_shot_all_reduce(65536.0, 8, 1, 6e-6);
+        assert!((t - (6e-6 + 7.0 * 65536.0 / 450e9)).abs() < 1e-15);
+        let ring = dgx_h100().all_reduce(65536.0, 16, 1);
+        assert_eq!(dgx_h100().one_shot_all_reduce(65536.0, 16, 1, 6e-6), ring);
     }
 
     #[test]

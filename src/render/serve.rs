@@ -6,7 +6,9 @@ use crate::domain::units::{Information, MoneyRate, Time};
 use crate::render::{Cell, Report, Section, Table};
 
 use crate::app::serve::*;
-use crate::domain::serving::Engine;
+use crate::domain::serving::{
+    Engine, GRAPH_KERNEL_OVERHEAD, ONE_SHOT_LATENCY, SEQUENCE_OVERHEAD, STEP_OVERHEAD, SteadyState,
+};
 
 fn secs(s: f64) -> Cell {
     Cell::Time(Time::new::<second>(s))
@@ -22,7 +24,7 @@ type Fact = (String, Cell, String);
 impl ServeResult {
     /// The report for people and CSV: the set-up, headline figures, the decode step (the CSV
     /// breakdown) and, with a draft model, the speculative-decoding figures.
-    pub fn report(&self) -> Report {
+    pub fn report(&self, explain: bool) -> Report {
         let mut sections = vec![self.model.heading(), Section::Line(self.setup())];
         // A batch that does not fit has no throughput or cost to show: what does not fit comes first.
         match &self.overflow {
@@ -43,6 +45,9 @@ impl ServeResult {
         });
         if let (Some(s), None) = (&self.speculative, &self.overflow) {
             sections.push(Section::Facts(speculative_facts(s)));
+        }
+        if explain {
+            sections.push(Section::formulas(&self.explain()));
         }
         Report::new(sections)
     }
@@ -84,6 +89,7 @@ impl ServeResult {
         let mut facts = self.memory_facts();
         facts.extend(self.continuous_facts());
         facts.extend(self.arrival_facts());
+        facts.extend(self.disaggregated_facts());
         facts.extend(self.speed_facts());
         if let Some(t) = self.decode.experts_touched {
             facts.push((
@@ -358,7 +364,15 @@ impl ServeResult {
             self.cost_per_million_output_tokens_usd,
             self.price_usd_per_gpu_hour,
         ) else {
-            return Vec::new();
+            // Asked for a kind of price the preset lacks: say so rather than fall back.
+            return match (self.price_basis, &self.no_price) {
+                (Some(_), Some(reason)) => vec![(
+                    "cost per 1M output tokens".into(),
+                    Cell::Text("none".into()),
+                    format!("{reason}; --price sets one"),
+                )],
+                _ => Vec::new(),
+            };
         };
         let from = self
             .price_origin
@@ -463,7 +477,8 @@ impl ServeComparison {
                 "$ per 1M output tokens",
                 "cost_per_million_output_tokens_usd",
             ),
-        ]);
+        ])
+        .optional(&["KV pool (tokens)", "TTFT", "sequences"]);
         for r in &self.rows {
             table.push(r.comparison_row());
         }
@@ -506,6 +521,262 @@ impl ServeResult {
             or_empty(c.map(|c| secs(c.time_to_first_token_seconds))),
             or_empty(c.map(|c| secs(c.time_per_output_token_seconds))),
             or_empty(cost),
+        ]
+    }
+}
+
+/// Seconds for people.
+fn t(s: f64) -> String {
+    format::time(Time::new::<second>(s))
+}
+
+/// Bytes for people.
+fn b(n: f64) -> String {
+    format::bytes(Information::new::<byte>(n))
+}
+
+impl ServeResult {
+    /// Every formula the result uses, with its numbers and its source.
+    pub fn explain(&self) -> Vec<String> {
+        let mut lines = self.memory_formulas();
+        lines.extend(self.static_formulas());
+        if let Some(c) = &self.continuous_batching {
+            lines.extend(self.continuous_formulas(c));
+            lines.extend(host_formulas(c));
+        }
+        lines.extend(self.arrival_formulas());
+        lines.extend(self.disaggregated_formulas());
+        lines.extend(self.cost_formulas());
+        lines
+    }
+
+    /// Weights, KV cache and the pool.
+    fn memory_formulas(&self) -> Vec<String> {
+        let context = self.prompt_tokens + self.output_tokens;
+        let mut lines = vec![
+            format!(
+                "weights per GPU = routed experts / TP + other weights / (TP / attention DP), × {} bytes, × \
+                 the stage's share of the layers = {} [Shoeybi et al. 2019; Narayanan et al. 2021]",
+                format!("{:?}", self.weights).to_lowercase(),
+                b(self.weight_bytes_per_gpu)
+            ),
+            format!(
+                "KV cache per token = {} = {} (mean over {context} tokens) [Pope et al. 2022, §2; Ainslie et al. \
+                 2023; DeepSeek-V2, §2.1.2; Jiang et al. 2023, §2]",
+                self.kv_cache_formula,
+                b(self.kv_cache_bytes_per_token)
+            ),
+            format!(
+                "KV cache per GPU = batch {} × {} a sequence × the GPU's share (its KV heads, its stage, its attention \
+                 group) = {}",
+                self.batch,
+                b(self.kv_cache_bytes_per_sequence),
+                b(self.kv_cache_bytes_per_gpu)
+            ),
+        ];
+        let pool = match (self.engine, self.memory_fraction) {
+            (Some(e), Some(f)) => format!(
+                "{:?} rule at fraction {f} (vLLM CacheConfig; SGLang ServerArgs; TensorRT-LLM KvCacheConfig)",
+                e
+            )
+            .to_lowercase(),
+            _ => "memory less the reserve".into(),
+        };
+        lines.push(format!(
+            "KV pool per GPU = usable {} − weights {} = {} ({pool}); largest batch = ⌊pool / KV per sequence per \
+                 GPU⌋ = {}",
+            b(self.usable_bytes),
+            b(self.weight_bytes_per_gpu),
+            b(self.kv_pool_bytes_per_gpu),
+            self.max_batch
+        ));
+        lines
+    }
+
+    /// The static batch: prefill and one decode step.
+    fn static_formulas(&self) -> Vec<String> {
+        let d = &self.decode;
+        vec![
+            format!(
+                "time to first token (static batch) = prefill FLOPs {} / (TP {} × {} × compute efficiency), over \
+                 PP stages = {} [compute-bound prefill; Pope et al. 2022]",
+                format::compute(crate::domain::units::Compute::new::<
+                    crate::domain::units::unit::flop,
+                >(self.prefill_flops)),
+                self.tp,
+                format::compute_rate(self.gpu.peak_flops_per_second),
+                t(self.time_to_first_token_seconds)
+            ),
+            format!(
+                "decode step = max(memory {} (weights {} + KV {} read, over TP), compute {}) + all-reduces {} = {}; a \
+                 token = PP {} × it = {} [roofline, Williams et al. 2009; Pope et al. 2022]",
+                t(d.memory_bound_seconds),
+                b(d.weight_bytes_read),
+                b(d.kv_bytes_read),
+                t(d.compute_bound_seconds),
+                t(d.communication_seconds),
+                t(d.stage_seconds),
+                self.pp,
+                t(d.seconds)
+            ),
+        ]
+    }
+
+    /// Continuous batching in steady state.
+    fn continuous_formulas(&self, c: &SteadyState) -> Vec<String> {
+        let s = &c.step;
+        let (i, o) = (self.prompt_tokens, self.output_tokens);
+        vec![
+            format!(
+                "tokens per step = C/PP × (1 + I/O) / rounds = {} / {} × (1 + {i}/{o}) / {:.3} = {:.1}, {:.1} of them \
+                 prefill, within the 8192-token budget [Yu et al. 2022, Orca; Agrawal et al. 2024, Sarathi-Serve]",
+                c.concurrency,
+                self.pp,
+                c.steps_per_round,
+                c.tokens_per_step,
+                c.prefill_tokens_per_step
+            ),
+            format!(
+                "step = matrix products {} + KV read {} + prefill attention {} + element-wise {} + communication {} + \
+                 host {} = {} [training's operation model, src/domain/kernels.rs; all-reduce: the faster of the \
+                 ring and a one-shot kernel of {}, sgl-project/sglang PR 2904]",
+                t(s.gemm_seconds),
+                t(s.kv_read_seconds),
+                t(s.prefill_attention_seconds),
+                t(s.elementwise_seconds),
+                t(s.communication_seconds),
+                t(s.overhead_seconds),
+                t(s.total()),
+                t(ONE_SHOT_LATENCY)
+            ),
+            format!(
+                "time per output token = PP × rounds × step = {} × {:.3} × {} = {}; output tokens/s per GPU = C / TPOT \
+                 / (TP × PP) = {} / {} / {} = {:.1}",
+                self.pp,
+                c.steps_per_round,
+                t(s.total()),
+                t(c.time_per_output_token_seconds),
+                c.concurrency,
+                t(c.time_per_output_token_seconds),
+                self.tp * self.pp,
+                c.output_tokens_per_second_per_gpu
+            ),
+            format!(
+                "time to first token (steady) = ⌈I / free budget⌉ × PP × step = {} [Agrawal et al. 2024]",
+                t(c.time_to_first_token_seconds)
+            ),
+        ]
+    }
+
+    /// Requests arriving at random.
+    fn arrival_formulas(&self) -> Vec<String> {
+        let Some(a) = &self.arrivals else {
+            return Vec::new();
+        };
+        vec![format!(
+            "sequences in service L = λW = {:.3}/s × {} → {} [Little 1961]; wait W_q = C(c, λW) · W/(c − λW), C = {:.3} \
+                 [Erlang's C, Kleinrock 1975, §3.5]",
+            a.rate_per_replica,
+            t(a.service_seconds),
+            a.concurrency,
+            a.wait_probability
+        )]
+    }
+
+    /// The price and the cost per token.
+    fn cost_formulas(&self) -> Vec<String> {
+        let (Some(p), Some(o)) = (
+            self.price_usd_per_gpu_hour,
+            self.cost_per_million_output_tokens_usd,
+        ) else {
+            return Vec::new();
+        };
+        let from = self
+            .price_origin
+            .as_ref()
+            .map_or(String::new(), |o| format!(" [{}]", o.describe()));
+        vec![format!(
+            "cost per 1M output tokens = ${p}/h × GPU-seconds per token {} / 3600 × 10⁶ = ${o:.3}{from}",
+            t(self.decode_seconds_per_token * (self.tp * self.pp) as f64 / self.batch as f64)
+        )]
+    }
+}
+
+/// How the kernels are launched and what the host adds, in continuous batching.
+fn host_formulas(c: &SteadyState) -> Vec<String> {
+    let s = &c.step;
+    vec![
+        format!(
+            "mixed steps m = requests entering a step × steps a prompt takes = {:.4}: kernels at m × {} eager + \
+                 (1 − m) × {} replayed in a CUDA graph [NVIDIA, CUDA Graphs 2019; sgl-project/sglang PR 2904]",
+            c.mixed_step_share,
+            t(crate::domain::kernels::KernelConstants::CALIBRATED.kernel_overhead),
+            t(GRAPH_KERNEL_OVERHEAD)
+        ),
+        format!(
+            "host = m × {} + {} × decoding sequences = {} [fitted on TensorRT-LLM's published throughputs, \
+                 tests/llmcalc/serving_calibration.rs]",
+            t(STEP_OVERHEAD),
+            t(SEQUENCE_OVERHEAD),
+            t(s.overhead_seconds)
+        ),
+    ]
+}
+
+impl ServeResult {
+    /// Disaggregated prefill and decode beside the co-located figures, when asked.
+    fn disaggregated_facts(&self) -> Vec<Fact> {
+        let Some(d) = &self.disaggregated else {
+            return Vec::new();
+        };
+        let pools = format!("{}:{} GPUs", d.prefill_gpus, d.decode_gpus);
+        vec![
+            (
+                "disaggregated tokens/s per GPU".into(),
+                Cell::Count(d.output_tokens_per_second_per_gpu),
+                format!(
+                    "prefill:decode {pools}, bound by {}, {} sequences decoding",
+                    d.bound, d.decode.concurrency
+                ),
+            ),
+            (
+                "disaggregated TTFT".into(),
+                secs(d.time_to_first_token_seconds),
+                format!(
+                    "prefill {} + KV transfer {} of {}",
+                    t(d.prefill_seconds),
+                    t(d.kv_transfer_seconds),
+                    b(d.kv_transfer_bytes)
+                ),
+            ),
+            (
+                "disaggregated TPOT".into(),
+                secs(d.decode.time_per_output_token_seconds),
+                "decode-only steps, replayed as CUDA graphs".into(),
+            ),
+        ]
+    }
+
+    /// The formulas of disaggregated serving.
+    fn disaggregated_formulas(&self) -> Vec<String> {
+        let Some(d) = &self.disaggregated else {
+            return Vec::new();
+        };
+        vec![
+            format!(
+                "KV transfer = KV per token × prompt tokens / (NIC × link efficiency × min(P, D)) + latency = {} in \
+                 {} [DistServe, Zhong et al. 2024; Splitwise, Patel et al. 2024]",
+                b(d.kv_transfer_bytes),
+                t(d.kv_transfer_seconds)
+            ),
+            format!(
+                "disaggregated requests/s = min(prefill {:.3}, decode C / (O × TPOT) = {:.3}) = {:.3}; tokens/s per \
+                 GPU = requests/s × O / (P + D) = {:.1}",
+                d.prefill_requests_per_second,
+                d.decode_requests_per_second,
+                d.requests_per_second,
+                d.output_tokens_per_second_per_gpu
+            ),
         ]
     }
 }

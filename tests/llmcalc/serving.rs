@@ -497,12 +497,16 @@ fn continuous_batching_of_llama_3_1_8b_on_one_h100_by_hand() {
     // chunked prefill a step: 128 tokens.
     let c = &r["continuous_batching"];
     assert_eq!(c["tokens_per_step"], 128.0);
+    // A step is mixed (carries a prompt, runs eagerly) with chance 64/1000 entering a step × 1 step
+    // per prompt = 0.064, else replayed as a CUDA graph.
+    let mixed = 0.064;
     // Training's operation model: a product at 92.44% of the 989.4 TFLOP/s bf16 peak or the bytes
-    // over 3.35 TB/s, plus 47.3 µs a kernel.
+    // over 3.35 TB/s, plus 47.3 µs a kernel launched eagerly, 3.7 µs replayed in a graph.
+    let kernel = mixed * 47.3e-6 + (1.0 - mixed) * 3.7e-6;
     let gemm = |m: f64, n: f64, k: f64| {
         let compute = 2.0 * m * n * k / (989.4e12 * 0.9244);
         let memory = ((m * k + k * n) * 2.0 + 2.0 * m * n) / 3.35e12;
-        compute.max(memory) + 47.3e-6
+        compute.max(memory) + kernel
     };
     // Per layer: QKV (4096 + 2 × 1024), output, gate and up (2 × 14,336), down; the head for the 64
     // sampled tokens over the 128,256-token vocabulary.
@@ -520,8 +524,9 @@ fn continuous_batching_of_llama_3_1_8b_on_one_h100_by_hand() {
     let attention = 32.0 * 4.0 * 4096.0 * 64.0 * 500.0 / (989.4e12 * 0.2135);
     // Element-wise: 32 layers × 128 tokens × (8 × 2 × 4096 + 3 × 2 × 14,336) bytes × 4.418.
     let elementwise = 32.0 * 128.0 * (16.0 * 4096.0 + 6.0 * 14_336.0) * 4.418 / 3.35e12;
-    // Plus the fitted 5 ms a step.
-    let tpot = gemms + kv + attention + elementwise + 5e-3;
+    // Plus the host: the fitted 10 ms of an eager step when mixed, and 20 µs per decoding sequence.
+    let host = mixed * 10e-3 + 64.0 * 20e-6;
+    let tpot = gemms + kv + attention + elementwise + host;
     assert!(close(
         r["time_per_output_token_seconds"].as_f64().unwrap(),
         tpot,
@@ -824,4 +829,238 @@ fn arrivals_by_littles_law_and_past_the_capacity() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(3));
+}
+
+#[test]
+fn a_chunked_layer_decodes_against_its_own_chunk() {
+    // Llama 4 Scout (context raised): 12 global layers and 36 chunked ones of 8192 tokens, 8 KV heads
+    // of 128, 2 × 8 × 128 × 2 = 4096 bytes a layer and token in bf16.
+    let at = |prompt: &str| {
+        serve(
+            "llama-4-scout",
+            &[
+                "--gpus",
+                "8",
+                "--prompt-tokens",
+                prompt,
+                "--output-tokens",
+                "2",
+                "--set",
+                "architecture.context=131072",
+            ],
+        )
+    };
+    // A mean context of 16,384 (prompt + output/2) ends a chunk: the chunked layers read all 8192;
+    // at 16,385 a new chunk starts and they read 1 token.
+    let (end, start) = (at("16383"), at("16384"));
+    let read = |r: &serde_json::Value| r["decode"]["kv_bytes_read"].as_f64().unwrap();
+    assert_eq!(read(&end), (12.0 * 16_384.0 + 36.0 * 8192.0) * 4096.0);
+    assert_eq!(read(&start), (12.0 * 16_385.0 + 36.0 * 1.0) * 4096.0);
+    // Scores and weighted values, 2 × keys × (q + v) with q = v = 40 × 128: one more key on each
+    // global layer, 8191 fewer on each chunked one.
+    let flops = |r: &serde_json::Value| r["decode"]["flops"].as_f64().unwrap();
+    let width = 2.0 * 40.0 * 128.0;
+    let change = 2.0 * (12.0 - 36.0 * 8191.0) * width;
+    assert!(close(flops(&start) - flops(&end), change, 1e-9));
+    // The cache held keeps the whole chunk on the chunked layers.
+    let held = start["kv_cache_bytes_per_sequence"].as_f64().unwrap();
+    assert_eq!(held, (12.0 * 16_386.0 + 36.0 * 8192.0) * 4096.0);
+}
+
+#[test]
+fn a_price_basis_picks_the_preset_price_of_that_kind() {
+    let args = [
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+    ];
+    let with = |basis: &str| {
+        let mut flags = args.to_vec();
+        flags.extend(["--price-basis", basis]);
+        serve("llama-3.1-8b", &flags)
+    };
+    // The h100 preset: $6.88/h on AWS on demand (its first), $3.78/h at Lambda, $1.85/h reserved.
+    assert_eq!(serve("llama-3.1-8b", &args)["price_usd_per_gpu_hour"], 6.88);
+    let neocloud = with("neocloud-on-demand");
+    assert_eq!(neocloud["price_usd_per_gpu_hour"], 3.78);
+    assert_eq!(neocloud["price_basis"], "neocloud-on-demand");
+    assert_eq!(neocloud["price_origin"]["kind"], "neocloud-on-demand");
+    let reserved = with("reserved");
+    assert_eq!(reserved["price_usd_per_gpu_hour"], 1.85);
+    // A cost per token scales with the price: 1.85/6.88 of the first price's.
+    let first = serve("llama-3.1-8b", &args);
+    let ratio = reserved["cost_per_million_output_tokens_usd"]
+        .as_f64()
+        .unwrap()
+        / first["cost_per_million_output_tokens_usd"]
+            .as_f64()
+            .unwrap();
+    assert!(close(ratio, 1.85 / 6.88, 1e-9));
+    // The preset lists no claim: no price, and why.
+    let claim = with("claim");
+    assert!(claim["price_usd_per_gpu_hour"].is_null());
+    assert_eq!(claim["no_price"], "the h100 preset lists no claim price");
+    assert!(
+        fails(&serve_args("llama-3.1-8b", &["--price-basis", "spot"]))
+            .contains("not a price basis")
+    );
+}
+
+/// `serve`'s tables fit a terminal 100 characters wide unless `--wide`: the comparison of several
+/// GPUs leaves out its KV pool, TTFT and sequences first, and `--explain` adds no table.
+#[test]
+fn serve_tables_fit_a_100_column_terminal() {
+    use clap::Parser;
+    let run = |args: &[&str], wide: bool| -> String {
+        let mut all = vec!["llmcalc"];
+        all.extend(args);
+        if wide {
+            all.push("--wide");
+        }
+        let cli = llmcalc::cli::Cli::try_parse_from(&all).unwrap();
+        cli.run_at(Some(100)).unwrap().text
+    };
+    let widest = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(['┌', '│', '├', '└']))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let several = [
+        "serve",
+        "llama-3.1-8b",
+        "--gpu",
+        "h100,h200,b200,mi300x",
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+    ];
+    let one = [
+        "serve",
+        "llama-3.1-70b",
+        "--gpu",
+        "h200",
+        "--gpus",
+        "8",
+        "--prompt-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+        "--explain",
+    ];
+    for args in [&several[..], &one[..]] {
+        let text = run(args, false);
+        assert!(widest(&text) <= 100, "{args:?}:\n{text}");
+    }
+    let wide = run(&several, true);
+    assert!(widest(&wide) > 100);
+    assert!(run(&several, false).contains("not shown to fit the terminal"));
+}
+
+#[test]
+fn serve_explains_every_formula_with_its_source() {
+    let text = stdout(&serve_args(
+        "llama-3.1-8b",
+        &[
+            "--gpus",
+            "1",
+            "--prompt-tokens",
+            "1000",
+            "--output-tokens",
+            "500",
+            "--rate",
+            "5/s",
+            "--explain",
+        ],
+    ));
+    let formulas = text.split("Formulas\n").nth(1).expect("a Formulas block");
+    for (formula, source) in [
+        ("weights per GPU =", "Shoeybi et al. 2019"),
+        ("KV cache per token =", "Pope et al. 2022"),
+        ("KV pool per GPU =", "largest batch"),
+        (
+            "time to first token (static batch) =",
+            "compute-bound prefill",
+        ),
+        ("decode step = max(", "Williams et al. 2009"),
+        ("tokens per step = C/PP", "Sarathi-Serve"),
+        ("mixed steps m =", "CUDA Graphs"),
+        ("step = matrix products", "sgl-project/sglang PR 2904"),
+        ("host = m × 10.0 ms + 0.0200 ms", "serving_calibration.rs"),
+        ("time per output token = PP", "output tokens/s per GPU"),
+        ("time to first token (steady)", "Agrawal et al. 2024"),
+        ("sequences in service L = λW", "Little 1961"),
+        ("cost per 1M output tokens = $6.88/h", "h100 preset"),
+    ] {
+        let line = formulas
+            .lines()
+            .find(|l| l.starts_with(formula))
+            .unwrap_or_else(|| panic!("no `{formula}` in\n{formulas}"));
+        assert!(line.contains(source), "{line}");
+    }
+    // Without --explain, no formulas.
+    let plain = stdout(&serve_args("llama-3.1-8b", &["--gpus", "1"]));
+    assert!(!plain.contains("Formulas"));
+}
+
+#[test]
+fn disaggregated_pools_send_the_kv_cache_over_the_network() {
+    let flags = [
+        "--gpus",
+        "8",
+        "--prompt-tokens",
+        "4000",
+        "--output-tokens",
+        "500",
+        "--weights",
+        "fp8",
+        "--kv",
+        "fp8",
+        "--disaggregate",
+        "4:4",
+    ];
+    let r = serve("llama-3.1-70b", &flags);
+    let d = &r["disaggregated"];
+    let f = |k: &str| d[k].as_f64().unwrap();
+    // Llama 3.1 70B in fp8: 2 × 80 layers × 8 KV heads × 128 × 1 byte = 163,840 bytes a token, a
+    // 4000-token prompt 655.36 MB, sent by 4 GPUs each over its 400 Gb/s NIC (50 GB/s) at the
+    // fitted link efficiency 0.7697, plus one latency of 25.58 µs (DistServe, Zhong et al. 2024, §3).
+    assert_eq!(f("kv_transfer_bytes"), 4000.0 * 163_840.0);
+    let transfer = 655.36e6 / (4.0 * 50e9 * 0.7697) + 25.58e-6;
+    assert!(close(f("kv_transfer_seconds"), transfer, 1e-9));
+    assert!(close(
+        f("time_to_first_token_seconds"),
+        f("prefill_seconds") + transfer,
+        1e-12
+    ));
+    // A replica serves what its slower pool does: requests/s × 500 output tokens over 8 GPUs.
+    let rate = f("prefill_requests_per_second").min(f("decode_requests_per_second"));
+    assert!(close(f("requests_per_second"), rate, 1e-12));
+    assert!(close(
+        f("output_tokens_per_second_per_gpu"),
+        rate * 500.0 / 8.0,
+        1e-12
+    ));
+    // The decode pool completes C / (O × TPOT) requests a second and carries no prompt tokens.
+    let c = &d["decode"];
+    let decode_rate = c["concurrency"].as_f64().unwrap()
+        / (500.0 * c["time_per_output_token_seconds"].as_f64().unwrap());
+    assert!(close(f("decode_requests_per_second"), decode_rate, 1e-12));
+    assert_eq!(c["prefill_tokens_per_step"], 0.0);
+    // The co-located figures stay beside it.
+    assert!(r["continuous_batching"]["concurrency"].as_u64().unwrap() > 0);
+    assert!(serve("llama-3.1-70b", &flags[..10])["disaggregated"].is_null());
+    // Pools must fit the GPUs and split the model.
+    let big = serve_args("llama-3.1-70b", &["--disaggregate", "4:8"]);
+    assert!(fails(&big).contains("needs more than the 8 GPUs"));
+    let odd = serve_args("llama-3.1-70b", &["--disaggregate", "3:5"]);
+    assert!(fails(&odd).contains("a pool of 3 GPUs"));
+    assert!(fails(&serve_args("llama-3.1-70b", &["--disaggregate", "4"])).contains("not P:D"));
 }

@@ -147,6 +147,17 @@ impl Window {
     pub fn cached_tokens(&self, context: u64) -> u64 {
         context.min(self.size)
     }
+
+    /// Tokens the query at position `context` (from 1) of a windowed layer reads: the last `size` on
+    /// a sliding layer; on a chunked layer only its own chunk's, ((n − 1) mod c) + 1 (the mask of
+    /// [`WindowKind::Chunked`]).
+    pub fn read_tokens(&self, context: u64) -> u64 {
+        match (self.kind, context) {
+            (_, 0) => 0,
+            (WindowKind::Sliding, n) => n.min(self.size),
+            (WindowKind::Chunked, n) => (n - 1) % self.size + 1,
+        }
+    }
 }
 
 impl WindowKind {
@@ -254,11 +265,23 @@ impl Stack {
     /// Elements one sequence of `context` tokens caches over all layers: windowed layers keep at most
     /// the window's or the chunk's tokens ([`Window::cached_tokens`]).
     pub fn kv_elements(&self, context: u64) -> f64 {
-        let windowed = self.windowed_layers();
         let capped = self.window.map_or(context, |w| w.cached_tokens(context));
-        let tokens =
-            (self.layers - windowed) as f64 * context as f64 + windowed as f64 * capped as f64;
+        self.kv_elements_at(context, capped)
+    }
+
+    /// Elements over all layers, `global` tokens on each global layer and `windowed` on each
+    /// windowed one.
+    fn kv_elements_at(&self, global: u64, windowed: u64) -> f64 {
+        let local = self.windowed_layers();
+        let tokens = (self.layers - local) as f64 * global as f64 + local as f64 * windowed as f64;
         tokens * self.kv_elements_per_layer() as f64
+    }
+
+    /// Elements a decoding token at position `context` reads from its sequence's cache over all
+    /// layers: windowed layers read [`Window::read_tokens`].
+    pub fn kv_read_elements(&self, context: u64) -> f64 {
+        let read = self.window.map_or(context, |w| w.read_tokens(context));
+        self.kv_elements_at(context, read)
     }
 
     /// Blocks with a MoE MLP.
@@ -766,6 +789,17 @@ mod tests {
             size,
             global_every: None,
         })
+    }
+
+    #[test]
+    fn a_decoding_token_reads_its_window_or_its_chunk() {
+        // Chunks of 4: positions 1..=4 read 1..=4, position 5 starts a chunk and reads 1, 8 reads 4.
+        let chunks = window(WindowKind::Chunked, 4).unwrap();
+        let read: Vec<u64> = (0..=9).map(|n| chunks.read_tokens(n)).collect();
+        assert_eq!(read, [0, 1, 2, 3, 4, 1, 2, 3, 4, 1]);
+        // A sliding window of 4 reads the last 4 once past them.
+        let sliding = window(WindowKind::Sliding, 4).unwrap();
+        assert_eq!([3, 4, 9].map(|n| sliding.read_tokens(n)), [3, 4, 4]);
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub use queueing::{erlang_c, queueing_delay};
 pub use replica::{
     DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million, fit, largest,
 };
-pub use steady::{Machine, STEP_OVERHEAD, SteadyState, StepTerms};
+pub use steady::{
+    GRAPH_KERNEL_OVERHEAD, Machine, ONE_SHOT_LATENCY, SEQUENCE_OVERHEAD, STEP_OVERHEAD,
+    SteadyState, StepTerms,
+};
 
 use serde::Serialize;
 

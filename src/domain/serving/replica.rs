@@ -7,7 +7,7 @@ use super::{KvFormat, Speculation, WeightFormat, expected_experts, speculation};
 use crate::domain::hardware::{Gpu, Precision};
 use crate::domain::memory::{Split, check_split, kv_heads_per_rank};
 use crate::domain::model::Model;
-use crate::domain::model::architecture::{Architecture, Kind, Stack};
+use crate::domain::model::architecture::{Architecture, Kind, Stack, WindowKind, mean_keys};
 use crate::domain::model::flops::{self, FlopsOptions, Masking, Recompute};
 use crate::domain::model::params::{self, ParamBreakdown, Role};
 use crate::domain::units::unit::{
@@ -264,10 +264,24 @@ impl<'a> Served<'a> {
     /// stage's layers, the rank's share within its attention group, and one attention-DP group in
     /// `attention_dp` holding the sequence.
     pub fn kv_per_gpu_sequence(&self, d: &Deployment, context: u64) -> Information {
-        self.kv_per_sequence(d.kv, context)
-            * self.kv_rank_share(d.attention_tp())
-            * self.stage_share(d.pp)
-            / d.attention_dp as f64
+        self.kv_per_sequence(d.kv, context) * self.kv_gpu_share(d)
+    }
+
+    /// The share of a sequence's cache one GPU holds and reads: the stage's layers, the rank's share
+    /// within its attention group, and one attention-DP group in `attention_dp` holding the sequence.
+    fn kv_gpu_share(&self, d: &Deployment) -> f64 {
+        self.kv_rank_share(d.attention_tp()) * self.stage_share(d.pp) / d.attention_dp as f64
+    }
+
+    /// KV cache a decoding token of a sequence at `context` reads, all layers and heads: as held,
+    /// but a chunked layer reads only the current chunk ([`Stack::kv_read_elements`]).
+    pub fn kv_read_per_sequence(&self, kv: KvFormat, context: u64) -> Information {
+        kv.bytes() * self.stack.kv_read_elements(context)
+    }
+
+    /// The same on one GPU, on average ([`Served::kv_gpu_share`]).
+    pub fn kv_read_per_gpu_sequence(&self, d: &Deployment, context: u64) -> Information {
+        self.kv_read_per_sequence(d.kv, context) * self.kv_gpu_share(d)
     }
 
     /// Prefill: the prompts' forward FLOPs with a causal mask. The batch's prompts pass the pipeline as
@@ -372,6 +386,21 @@ impl<'a> Served<'a> {
             .forward_flops_per_token
             .get::<flop>()
             + flops::absorbed_decode_extra(self.arch, context)
+            + self.chunked_decode_correction(context)
+    }
+
+    /// The unmasked count above gives a chunked layer's query the mean chunk of the sequence
+    /// ([`mean_keys`]); a decoding token reads only its own chunk, [`Window::read_tokens`]: the
+    /// difference in scores and weighted values, 2·Δkeys·(q + v) per chunked layer.
+    fn chunked_decode_correction(&self, context: u64) -> f64 {
+        let s = self.stack;
+        let Some(w) = s.window.filter(|w| w.kind == WindowKind::Chunked) else {
+            return 0.0;
+        };
+        let counted = mean_keys(context.max(1) as f64, Some(w), false);
+        let read = w.read_tokens(context.max(1)) as f64;
+        let width = (s.q_dim() + s.v_dim()) as f64;
+        s.windowed_layers() as f64 * 2.0 * (read - counted) * width
     }
 
     /// One decode step at a mean context `context`. With pipeline parallelism the batch is split into
@@ -387,7 +416,7 @@ impl<'a> Served<'a> {
         let bytes = d.weights.bytes().get::<byte>();
         let weight_bytes = (rest + experts) * bytes / pp;
         let weight_gpu = (rest / at + experts / t) * bytes / pp;
-        let kv_sequence = self.kv_per_sequence(d.kv, context).get::<byte>();
+        let kv_sequence = self.kv_read_per_sequence(d.kv, context).get::<byte>();
         let kv_bytes = micro_batch as f64 * kv_sequence / pp;
         let kv_gpu = kv_bytes * self.kv_rank_share(d.attention_tp()) / d.attention_dp as f64;
         let flops = micro_batch as f64 * self.forward_flops_per_token(context) / pp;

@@ -12,12 +12,18 @@
 //! step, so a small step is bound by the HBM), the decode attention by the KV cache it reads at the
 //! HBM bandwidth, the prefill attention by its FLOPs ([`Device::attention`]), the element-wise work
 //! and the MoE token permutation by their bytes, and two all-reduces of an attention group's hidden
-//! states per layer with their latency ([`Fabric::all_reduce`]); under attention data parallelism a
-//! MoE layer's second all-reduce is a dispatch and a combine all-to-all over the stage's GPUs
+//! states per layer, the faster of NCCL's ring ([`Fabric::all_reduce`]) and the engines' one-shot
+//! kernel ([`Fabric::one_shot_all_reduce`], [`ONE_SHOT_LATENCY`]); under attention data parallelism
+//! a MoE layer's second all-reduce is a dispatch and a combine all-to-all over the stage's GPUs
 //! ([`Fabric::all_to_all`], [`Served::exchange_bytes`]), each attention group doing its share of the
-//! tokens within its own token budget; plus a fixed cost per step ([`STEP_OVERHEAD`]: scheduling, sampling,
-//! launching the step), fitted on TensorRT-LLM's published maximum throughputs
-//! (`tests/llmcalc/serving_calibration.rs`).
+//! tokens within its own token budget.
+//!
+//! Engines replay decode-only steps as CUDA graphs and run steps that carry prefill eagerly. A step
+//! is mixed with chance m = (requests entering per step) × (steps each prompt takes), at most 1; its
+//! cost per matrix-product kernel is m × the eager training figure + (1 − m) ×
+//! [`GRAPH_KERNEL_OVERHEAD`], and the host adds m × [`STEP_OVERHEAD`] (launching an eager step) and
+//! [`SEQUENCE_OVERHEAD`] per decoding sequence, both fitted on TensorRT-LLM's published maximum
+//! throughputs (`tests/llmcalc/serving_calibration.rs`).
 //!
 //! Time per output token (TPOT) is the round's time; the time to first token (TTFT) is the steps a
 //! new prompt needs at the budget the decode tokens leave. Queueing before admission is not modelled.
@@ -30,17 +36,91 @@ use crate::domain::collectives::Fabric;
 use crate::domain::kernels::{Device, elementwise_bytes};
 use crate::domain::units::unit::byte;
 
-/// Fixed seconds per engine step: scheduling, sampling and launching the step's kernels, fitted on
-/// the serving calibration set only.
-pub const STEP_OVERHEAD: f64 = 5.0e-3;
+/// Fixed seconds of the host per mixed step (one that carries prefill and runs eagerly): launching
+/// its kernels one by one and scheduling its new requests, fitted on the serving calibration set
+/// only (`tests/llmcalc/serving_calibration.rs`). A decode-only step replays a CUDA graph and does
+/// not pay it.
+pub const STEP_OVERHEAD: f64 = 10.0e-3;
 
-/// What a replica's GPUs do a step with, and the engine's token budget.
+/// Seconds of the host per decoding sequence of a step: preparing its inputs, sampling its token
+/// and detokenising it; fitted on the serving calibration set only.
+pub const SEQUENCE_OVERHEAD: f64 = 20.0e-6;
+
+/// Fixed seconds per matrix-product kernel of a step replayed as a CUDA graph, as serving engines
+/// run decode (TensorRT-LLM `cuda_graph_config`, SGLang `--cuda-graph-max-bs`, vLLM
+/// `compilation_config.cudagraph_mode`): a replayed kernel costs no host launch (NVIDIA, "Getting
+/// Started with CUDA Graphs", 2019), only its own fixed time on the GPU. That of a kernel that moves
+/// almost nothing is measured at 3.7 µs, launch included (SGLang's custom all-reduce of 512 bytes
+/// over 2 H100s, sgl-project/sglang pull request 2904), against the 48.75 µs per eagerly launched
+/// training kernel ([`crate::domain::kernels::KernelConstants::CALIBRATED`]).
+pub const GRAPH_KERNEL_OVERHEAD: f64 = 3.7e-6;
+
+/// Fixed seconds of a one-shot all-reduce kernel within a scale-up domain: SGLang's custom
+/// all-reduce (the TensorRT-LLM kernel) takes 5.9 µs for 512 bytes over 8 H100s (and 3.7 µs over 2),
+/// against NCCL's latency of a ring step per hop (sgl-project/sglang pull request 2904, "optimize
+/// custom allreduce kernel", H100 measurements without CUDA graphs).
+pub const ONE_SHOT_LATENCY: f64 = 5.9e-6;
+
+/// What a replica's GPUs do a step with, and the engine's token budget and host costs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Machine {
     pub device: Device,
     pub fabric: Fabric,
     pub budget: u64,
     pub step_overhead: f64,
+    pub sequence_overhead: f64,
+    /// Fixed seconds per matrix-product kernel of a decode-only step ([`GRAPH_KERNEL_OVERHEAD`]);
+    /// a mixed step pays the device's eager figure.
+    pub graph_kernel_overhead: f64,
+}
+
+impl SteadyState {
+    /// The steady state of `concurrency` sequences whose stage does `rounds` steps of (decode,
+    /// prefill) tokens a round, `mixed` of them eager: a token passes the PP stages, so the time per
+    /// output token is PP × rounds × the step.
+    fn new(
+        d: &Deployment,
+        concurrency: u64,
+        (decode, prefill): (f64, f64),
+        rounds: f64,
+        mixed: f64,
+        step: StepTerms,
+        ttft: f64,
+    ) -> SteadyState {
+        let tpot = d.pp as f64 * rounds * step.total();
+        let throughput = concurrency as f64 / tpot;
+        SteadyState {
+            concurrency,
+            tokens_per_step: decode + prefill,
+            prefill_tokens_per_step: prefill,
+            steps_per_round: rounds,
+            mixed_step_share: mixed,
+            step,
+            time_per_output_token_seconds: tpot,
+            time_to_first_token_seconds: ttft,
+            output_tokens_per_second: throughput,
+            output_tokens_per_second_per_gpu: throughput / (d.tp * d.pp) as f64,
+            tokens_per_second_per_user: 1.0 / tpot,
+        }
+    }
+}
+
+impl Machine {
+    /// The machine of a step that is mixed (carries prefill, and runs eagerly) with chance `mixed`
+    /// and otherwise decodes only, replayed as a CUDA graph: its kernel cost per matrix product is
+    /// the mean of the eager one and [`Machine::graph_kernel_overhead`]. Engines capture
+    /// decode-only batches (TensorRT-LLM `cuda_graph_config`, SGLang `--cuda-graph-max-bs`); a new
+    /// request's prompt makes its steps mixed, `mixed` = the requests entering per step × the steps
+    /// each prompt takes.
+    fn graphed(&self, mixed: f64) -> Machine {
+        let mixed = mixed.clamp(0.0, 1.0);
+        let eager = self.device.constants.kernel_overhead;
+        let mut m = *self;
+        m.device.constants.kernel_overhead =
+            mixed * eager + (1.0 - mixed) * self.graph_kernel_overhead;
+        m.step_overhead = mixed * self.step_overhead;
+        m
+    }
 }
 
 /// The time of one step of a pipeline stage, by term.
@@ -74,6 +154,8 @@ pub struct SteadyState {
     pub prefill_tokens_per_step: f64,
     /// Steps of a stage per round, in which every sequence of a micro-batch gains a token.
     pub steps_per_round: f64,
+    /// The chance a step carries a prompt and runs eagerly; the rest replay a CUDA graph.
+    pub mixed_step_share: f64,
     pub step: StepTerms,
     pub time_per_output_token_seconds: f64,
     pub time_to_first_token_seconds: f64,
@@ -137,7 +219,7 @@ impl Served<'_> {
             + per_stage(s.dense_layers()) * self.layer_gemms(&e.device, d, tokens, false)
             // The output head, for the tokens that are sampled.
             + e.device.gemm(decode / dp, self.arch.vocab as f64 / head, d_model) / pp;
-        let kv = decode * self.kv_per_gpu_sequence(d, context).get::<byte>();
+        let kv = decode * self.kv_read_per_gpu_sequence(d, context).get::<byte>();
         let flops = 4.0 * s.q_dim() as f64 / tp * prefill * prompt_context as f64;
         let mlp_width = s.moe.as_ref().map_or(s.ffn, |m| m.top_k * m.expert_ffn) as f64 / tp;
         let c = e.device.constants;
@@ -150,9 +232,15 @@ impl Served<'_> {
             .map_or(0.0, |m| tokens * m.top_k as f64 / d.ep as f64);
         let permute = c.permute_traffic * 8.0 * routed * d_model;
         let (reduces, exchanges) = self.collectives(d);
-        let all_reduce = e
-            .fabric
-            .all_reduce(tokens / dp * d_model * 2.0, d.attention_tp(), 1);
+        // The engine takes the faster of the ring and the one-shot kernel.
+        let reduced = tokens / dp * d_model * 2.0;
+        let all_reduce =
+            e.fabric
+                .all_reduce(reduced, d.attention_tp(), 1)
+                .min(
+                    e.fabric
+                        .one_shot_all_reduce(reduced, d.attention_tp(), 1, ONE_SHOT_LATENCY),
+                );
         let exchange = e.fabric.all_to_all(self.exchange_bytes(d, tokens), d.tp, 1);
         StepTerms {
             gemm_seconds: gemms,
@@ -161,7 +249,7 @@ impl Served<'_> {
             elementwise_seconds: per_stage(s.layers) * e.device.memory_bound(elementwise)
                 + per_stage(s.moe_layers()) * e.device.memory_bound(permute),
             communication_seconds: reduces * all_reduce + exchanges * 2.0 * exchange,
-            overhead_seconds: e.step_overhead,
+            overhead_seconds: e.step_overhead + e.sequence_overhead * decode / dp,
         }
     }
 
@@ -182,30 +270,79 @@ impl Served<'_> {
         let round_tokens = decode * (1.0 + i / o);
         let rounds = (round_tokens / budget).max(1.0);
         let (decode_step, prefill_step) = (decode / rounds, decode * i / o / rounds);
-        let mean_context = prompt + output / 2;
-        let step = self.step(d, e, decode_step, prefill_step, (mean_context, prompt / 2));
-        let stage_round = rounds * step.total();
-        // A token passes all PP stages: the round of a micro-batch takes PP stage rounds.
-        let tpot = pp * stage_round;
         // A new prompt fills the budget the decode tokens leave (its share when the budget is full).
         let free = if rounds > 1.0 {
             budget * i / (i + o)
         } else {
             budget - decode_step
         };
-        let ttft = (i / (free / dp).max(1.0)).ceil() * pp * step.total();
-        let throughput = concurrency as f64 / tpot;
-        SteadyState {
+        let prompt_steps = (i / (free / dp).max(1.0)).ceil();
+        let mixed = (decode_step / o * prompt_steps).min(1.0);
+        let machine = e.graphed(mixed);
+        let mean_context = prompt + output / 2;
+        let step = self.step(
+            d,
+            &machine,
+            decode_step,
+            prefill_step,
+            (mean_context, prompt / 2),
+        );
+        let ttft = prompt_steps * pp * step.total();
+        SteadyState::new(
+            d,
             concurrency,
-            tokens_per_step: decode_step + prefill_step,
-            prefill_tokens_per_step: prefill_step,
-            steps_per_round: rounds,
+            (decode_step, prefill_step),
+            rounds,
+            mixed,
             step,
-            time_per_output_token_seconds: tpot,
-            time_to_first_token_seconds: ttft,
-            output_tokens_per_second: throughput,
-            output_tokens_per_second_per_gpu: throughput / (d.tp * d.pp) as f64,
-            tokens_per_second_per_user: 1.0 / tpot,
-        }
+            ttft,
+        )
+    }
+}
+
+impl Served<'_> {
+    /// A decode-only pool of disaggregated serving: `concurrency` sequences whose prompts were
+    /// filled elsewhere, every step replayed as a CUDA graph and carrying decode tokens only (its
+    /// time to first token is left to the caller: the prefill pool's and the KV transfer's).
+    pub fn decode_only(
+        &self,
+        d: &Deployment,
+        e: &Machine,
+        concurrency: u64,
+        (prompt, output): (u64, u64),
+    ) -> SteadyState {
+        let (pp, dp) = (d.pp as f64, d.attention_dp as f64);
+        let decode = concurrency as f64 / pp;
+        let rounds = (decode / (e.budget as f64 * dp)).max(1.0);
+        let step = self.step(
+            d,
+            &e.graphed(0.0),
+            decode / rounds,
+            0.0,
+            (prompt + output / 2, 0),
+        );
+        SteadyState::new(
+            d,
+            concurrency,
+            (decode / rounds, 0.0),
+            rounds,
+            0.0,
+            step,
+            0.0,
+        )
+    }
+
+    /// A prefill-only pool of disaggregated serving, every step eager: the seconds one prompt of
+    /// `prompt` tokens takes alone (its chunks of at most the budget, through the PP stages), and the
+    /// prompts a second the pool fills at full load (steps of the whole budget).
+    pub fn prefill_only(&self, d: &Deployment, e: &Machine, prompt: u64) -> (f64, f64) {
+        let (pp, dp) = (d.pp as f64, d.attention_dp as f64);
+        let budget = e.budget as f64 * dp;
+        let i = prompt as f64;
+        let eager = e.graphed(1.0);
+        let alone = self.step(d, &eager, 0.0, i.min(budget), (0, prompt / 2));
+        let full = self.step(d, &eager, 0.0, budget, (0, prompt / 2));
+        let latency = (i / budget).ceil() * pp * alone.total();
+        (latency, budget / i / full.total())
     }
 }
