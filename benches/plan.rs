@@ -5,6 +5,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
 use llmcalc::catalog::Catalog;
+use llmcalc::domain::kernels::AttentionKernel;
 use llmcalc::domain::memory::{Layout, Optimizer, Reserve};
 use llmcalc::domain::model::flops::Recompute;
 use llmcalc::domain::parallel::{self, Pins, TrainingOptions, TrainingSetup};
@@ -22,6 +23,7 @@ fn gpt4_on_a100s() -> TrainingSetup {
         network: None,
         dp_overlap: 0.0,
         tp_overlap: 0.0,
+        attention_kernel: AttentionKernel::Fused,
     };
     TrainingSetup::new(&model, &gpu, &options).unwrap()
 }

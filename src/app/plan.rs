@@ -6,6 +6,7 @@ use super::memory::Setup;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
 use crate::domain::hardware::PriceKind;
+use crate::domain::kernels::AttentionKernel;
 use crate::domain::parallel::Pins;
 use crate::domain::parallel::{self, Candidate};
 use crate::domain::units::unit::{dollar_per_hour, hour, second};
@@ -36,6 +37,8 @@ pub struct PlanResult {
     pub network_bytes_per_second: f64,
     pub dp_overlap: f64,
     pub tp_overlap: f64,
+    /// The fused-attention kernel the step time assumes.
+    pub attention_kernel: AttentionKernel,
     pub price_usd_per_gpu_hour: Option<f64>,
     /// Where the price comes from: given, or the GPU preset's first price (kind, date, source).
     pub price_origin: Option<super::price::PriceOrigin>,
@@ -108,6 +111,7 @@ pub fn plan(
         network_bytes_per_second: t.step.model.fabric.scale_out,
         dp_overlap: t.step.model.dp_overlap,
         tp_overlap: t.step.model.tp_overlap,
+        attention_kernel: t.step.model.device.attention_kernel,
         price_usd_per_gpu_hour: per_hour,
         price_origin,
         price_basis: basis,

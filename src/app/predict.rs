@@ -1,6 +1,7 @@
 //! The MFU a run would reach: the best layout `plan` finds for the model, the GPU and the GPU count,
 //! and its step-time model's MFU. `train` and `compare` use it where no MFU is given.
 
+use crate::domain::kernels::AttentionKernel;
 use std::cell::RefCell;
 
 use serde::Serialize;
@@ -57,6 +58,7 @@ pub fn predict(model: &Model, gpu: &Gpu, gpus: u64, w: &Workload) -> Result<Opti
         network: None,
         dp_overlap: 0.0,
         tp_overlap: 0.0,
+        attention_kernel: AttentionKernel::Fused,
     };
     let setup = TrainingSetup::new(model, gpu, &options)?;
     let search = parallel::search(&setup, gpus.max(1), &Pins::default(), 1);

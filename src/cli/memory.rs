@@ -10,6 +10,7 @@ use crate::app::{
     memory::{Setup, SetupRequest},
 };
 use crate::domain::hardware::Precision;
+use crate::domain::kernels::AttentionKernel;
 use crate::domain::memory::{Layout, Optimizer, Reserve};
 use crate::domain::model::Model;
 use crate::domain::model::flops::Recompute;
@@ -70,6 +71,10 @@ pub struct SetupArgs {
     /// overlapping kernels, async TP); 0 is Megatron-LM's default
     #[arg(long, value_name = "FRACTION", default_value = "0", value_parser = share)]
     tp_overlap: f64,
+
+    /// The fused-attention kernel the framework runs (plan's step-time model)
+    #[arg(long, value_enum, default_value = "fused", value_parser = choice::<AttentionKernel>())]
+    attention_kernel: AttentionKernel,
 }
 
 impl SetupArgs {
@@ -88,6 +93,7 @@ impl SetupArgs {
                 network: self.network,
                 dp_overlap: self.dp_overlap,
                 tp_overlap: self.tp_overlap,
+                attention_kernel: self.attention_kernel,
             },
         };
         Ok((app::memory::setup(&request)?, self.gpus))

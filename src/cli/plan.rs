@@ -19,7 +19,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan llama-2-7b --gpu h100 --gpus 64 --top 3 --explain\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5\n  llmcalc plan llama-3.1-8b --gpu h100 --gpus 64 --top 3 --price-basis reserved"
+    after_help = "Examples:\n  llmcalc plan llama-2-70b --gpu h100 --gpus 2048 --tokens 2T\n  llmcalc plan llama-2-7b --gpu h100 --gpus 64 --top 3 --explain\n  llmcalc plan gpt-4 --gpu a100-40gb --gpus 25000 --global-batch-tokens 60M --top 5\n  llmcalc plan llama-3.1-8b --gpu h100 --gpus 64 --top 3 --price-basis reserved\n  llmcalc plan llama-3.1-8b --gpu h100 --gpus 64 --top 3 --attention-kernel flash-attention-2"
 )]
 pub struct PlanArgs {
     #[command(flatten)]

@@ -60,6 +60,8 @@ pub struct TrainingOptions {
     pub dp_overlap: f64,
     /// Share of the tensor-parallel traffic hidden behind the matrix products.
     pub tp_overlap: f64,
+    /// The fused-attention kernel the framework runs.
+    pub attention_kernel: AttentionKernel,
 }
 
 /// What a model, a GPU and the batch fix for every layout: the memory and step-time models' inputs.
@@ -162,7 +164,7 @@ fn step_model(
             memory_bandwidth: gpu.memory_bandwidth.get::<byte_per_second>(),
             input_bytes: precision.bytes().get::<byte>(),
             generation: gpu.generation,
-            attention_kernel: AttentionKernel::Fused,
+            attention_kernel: options.attention_kernel,
             constants: kernels,
         },
         fabric: Fabric {

@@ -451,7 +451,7 @@ mod tests {
                     gemm_efficiency,
                     kernel_overhead: 0.0,
                     attention_efficiency: [attention_efficiency; 3],
-                    triton_attention: 1.0,
+                    flash_attention_2: 1.0,
                     elementwise_traffic: 1.0,
                     permute_traffic: 1.0,
                 },

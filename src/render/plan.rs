@@ -1,5 +1,6 @@
 //! How `plan` shows its result: tables and headline figures for people, from which every format is derived.
 
+use crate::domain::kernels::AttentionKernel;
 use crate::domain::memory::Layout;
 use crate::domain::model::flops::Recompute;
 use crate::domain::step::StepTime;
@@ -168,7 +169,7 @@ impl PlanResult {
         format!(
             "{} of {} ({}), {} dense peak; up to {} of {} tokens per step (the batch each layout \
              runs is the largest multiple of DP × micro-batch within it)\n\
-             step time = each layer's matrix products (large ones at {} of peak), attention and element-wise \
+             step time = each layer's matrix products (large ones at {} of peak), {} attention and element-wise \
              work + pipeline bubble + tensor-, context-, expert- and data-parallel communication + optimizer \
              (network {} per GPU, {} of the data-parallel and {} of the tensor-parallel traffic overlapped); \
              calibrated on measured runs",
@@ -179,6 +180,10 @@ impl PlanResult {
             counted(self.global_batch, "sequence", "sequences"),
             self.seq_len,
             format::percent(self.kernel_efficiency),
+            match self.attention_kernel {
+                AttentionKernel::Fused => "fused (cuDNN, FlashAttention-3)",
+                AttentionKernel::FlashAttention2 => "FlashAttention-2",
+            },
             format::bandwidth(Bandwidth::new::<byte_per_second>(
                 self.network_bytes_per_second
             )),

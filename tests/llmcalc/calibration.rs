@@ -39,7 +39,6 @@ struct Run {
     model: Shape,
     layout: RowLayout,
     measured: Measured,
-    notes: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -242,15 +241,14 @@ fn shard_group(fsdp: &str) -> Option<u64> {
         .ok()
 }
 
-/// The attention kernel a row ran: MosaicML's sweeps name Triton where they used it (by default in
-/// the sequence-length sweeps, for the 13B and 30B models in the large-scale one).
+/// The attention kernel a row ran: MosaicML's sweeps ran flash-attn 2 (llm-foundry's `attn_impl:
+/// flash`) or its Triton FlashAttention, which counts as FlashAttention-2 ([`AttentionKernel`]);
+/// torchtitan calls PyTorch's `scaled_dot_product_attention`, whose flash backend is
+/// FlashAttention-2; NVIDIA's recipes (NeMo, Megatron-Bridge, Megatron-LM, dgxc-benchmarking) run
+/// Transformer Engine's cuDNN fused attention.
 fn attention_kernel(run: &Run) -> AttentionKernel {
-    let notes = run.notes.as_deref().unwrap_or("");
-    let name = run.model.name.as_str();
-    if notes.contains("default there = triton")
-        || (notes.contains("triton for 13b/30b") && matches!(name, "MPT-13b" | "MPT-30b"))
-    {
-        AttentionKernel::Triton
+    if run.id.starts_with("mosaic") || run.id.starts_with("tt-") {
+        AttentionKernel::FlashAttention2
     } else {
         AttentionKernel::Fused
     }
@@ -275,9 +273,9 @@ fn case(run: &Run) -> Result<Case, &'static str> {
         network: None,
         dp_overlap: 0.0,
         tp_overlap: 0.0,
+        attention_kernel: attention_kernel(run),
     };
-    let mut setup = TrainingSetup::new(&model, &gpu, &options).map_err(|_| "setup refused")?;
-    setup.step.model.device.attention_kernel = attention_kernel(run);
+    let setup = TrainingSetup::new(&model, &gpu, &options).map_err(|_| "setup refused")?;
     Ok(Case {
         source: run.id.split('-').next().unwrap_or("").to_string(),
         gpu: run.gpu.clone(),
@@ -360,9 +358,9 @@ fn the_step_time_model_reproduces_measured_runs() {
     );
     assert!(cases.len() >= 500, "only {} rows recomputed", cases.len());
     // The figures reached with the calibrated constants (README, "How well plan predicts").
-    assert!(mean < 0.089, "mean error {:.1}%", 100.0 * mean);
-    assert!(median < 0.058, "median error {:.1}%", 100.0 * median);
-    assert!(max < 1.05, "worst error {:.1}%", 100.0 * max);
+    assert!(mean < 0.078, "mean error {:.1}%", 100.0 * mean);
+    assert!(median < 0.047, "median error {:.1}%", 100.0 * median);
+    assert!(max < 1.28, "worst error {:.1}%", 100.0 * max);
 }
 
 /// Nelder–Mead over the logarithms of the constants, minimising the mean absolute log error; prints
@@ -380,11 +378,11 @@ fn fit_constants() {
         start.attention_efficiency[1],
         start.attention_efficiency[2],
         start.elementwise_traffic,
-        start.permute_traffic.max(1e-3),
+        start.permute_traffic.max(1.0),
         links.efficiency,
         links.latency,
         links.all_to_all_exposed,
-        start.triton_attention,
+        start.flash_attention_2,
     ];
     let unpack = |x: &[f64]| {
         let v: Vec<f64> = x.iter().map(|l| l.exp()).collect();
@@ -393,9 +391,9 @@ fn fit_constants() {
                 gemm_efficiency: v[0].min(1.0),
                 kernel_overhead: v[1],
                 attention_efficiency: [v[2].min(1.0), v[3].min(1.0), v[4].min(1.0)],
-                elementwise_traffic: v[5],
-                permute_traffic: v[6],
-                triton_attention: v[10].min(1.0),
+                elementwise_traffic: v[5].max(1.0),
+                permute_traffic: v[6].max(1.0),
+                flash_attention_2: v[10].min(1.0),
             },
             LinkConstants {
                 efficiency: v[7].min(1.0),
@@ -412,8 +410,17 @@ fn fit_constants() {
             .sum::<f64>()
             / cases.len() as f64
     };
-    let logs: Vec<f64> = x0.iter().map(|v| v.ln()).collect();
-    let best = nelder_mead(&cost, &logs, 4000);
+    // Nelder–Mead stalls on a simplex grown flat; restarting from the best point with a fresh simplex
+    // until the cost stops falling finds the minimum the first run misses.
+    let mut best: Vec<f64> = x0.iter().map(|v| v.ln()).collect();
+    for _ in 0..10 {
+        let next = nelder_mead(&cost, &best, 4000);
+        let gain = cost(&best) - cost(&next);
+        best = next;
+        if gain < 1e-6 {
+            break;
+        }
+    }
     let (k, l) = unpack(&best);
     println!("{k:#?}\n{l:#?}\ncost {}", cost(&best));
 }

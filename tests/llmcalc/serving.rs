@@ -1,5 +1,8 @@
 //! Serving arithmetic through the binary, against published figures and hand calculations.
 
+use llmcalc::domain::collectives::LinkConstants;
+use llmcalc::domain::kernels::KernelConstants;
+
 use crate::{draft, fails, json, serve_args, stdout};
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
@@ -500,12 +503,14 @@ fn continuous_batching_of_llama_3_1_8b_on_one_h100_by_hand() {
     // A step is mixed (carries a prompt, runs eagerly) with chance 64/1000 entering a step × 1 step
     // per prompt = 0.064, else replayed as a CUDA graph.
     let mixed = 0.064;
-    // Training's operation model: a product at 92.44% of the 989.4 TFLOP/s bf16 peak or the bytes
-    // over 3.35 TB/s, plus 47.3 µs a kernel launched eagerly, 3.7 µs replayed in a graph.
-    let kernel = mixed * 47.3e-6 + (1.0 - mixed) * 3.7e-6;
-    let gemm = |m: f64, n: f64, k: f64| {
-        let compute = 2.0 * m * n * k / (989.4e12 * 0.9244);
-        let memory = ((m * k + k * n) * 2.0 + 2.0 * m * n) / 3.35e12;
+    // Training's operation model: a product at the fitted share of the 989.4 TFLOP/s bf16 peak or the
+    // bytes over 3.35 TB/s, plus the fitted cost of a kernel launched eagerly, 3.7 µs replayed in a
+    // graph.
+    let k = KernelConstants::CALIBRATED;
+    let kernel = mixed * k.kernel_overhead + (1.0 - mixed) * 3.7e-6;
+    let gemm = |m: f64, n: f64, inner: f64| {
+        let compute = 2.0 * m * n * inner / (989.4e12 * k.gemm_efficiency);
+        let memory = ((m * inner + inner * n) * 2.0 + 2.0 * m * n) / 3.35e12;
         compute.max(memory) + kernel
     };
     // Per layer: QKV (4096 + 2 × 1024), output, gate and up (2 × 14,336), down; the head for the 64
@@ -520,10 +525,12 @@ fn continuous_batching_of_llama_3_1_8b_on_one_h100_by_hand() {
     // The cache of 64 sequences at a mean of 1500 tokens, 131,072 bytes a token, read once.
     let kv = 64.0 * 1500.0 * 131_072.0 / 3.35e12;
     assert!(close(step["kv_read_seconds"].as_f64().unwrap(), kv, 1e-9));
-    // Prefill attention: 4 × 4096 × 64 tokens × 500 earlier ones a layer, at Hopper's fitted 21.35%.
-    let attention = 32.0 * 4.0 * 4096.0 * 64.0 * 500.0 / (989.4e12 * 0.2135);
-    // Element-wise: 32 layers × 128 tokens × (8 × 2 × 4096 + 3 × 2 × 14,336) bytes × 4.418.
-    let elementwise = 32.0 * 128.0 * (16.0 * 4096.0 + 6.0 * 14_336.0) * 4.418 / 3.35e12;
+    // Prefill attention: 4 × 4096 × 64 tokens × 500 earlier ones a layer, at Hopper's fitted share.
+    let attention = 32.0 * 4.0 * 4096.0 * 64.0 * 500.0 / (989.4e12 * k.attention_efficiency[1]);
+    // Element-wise: 32 layers × 128 tokens × (8 × 2 × 4096 + 3 × 2 × 14,336) bytes × the fitted
+    // traffic multiple.
+    let elementwise =
+        32.0 * 128.0 * (16.0 * 4096.0 + 6.0 * 14_336.0) * k.elementwise_traffic / 3.35e12;
     // Plus the host: the fitted 10 ms of an eager step when mixed, and 20 µs per decoding sequence.
     let host = mixed * 10e-3 + 64.0 * 20e-6;
     let tpot = gemms + kv + attention + elementwise + host;
@@ -685,8 +692,9 @@ fn the_moe_exchange_of_attention_data_parallelism_by_hand() {
         .product();
     let buffer = 16.0 * 8.0 * (1.0 - missed) * 4096.0 * 2.0;
     // An all-to-all among the 8 GPUs of a DGX H200: 7/8 of the buffer over NVLink (450 GB/s each way
-    // at the fitted 76.97%), and 25.58 µs for each of the 8 peers.
-    let all_to_all = 7.0 / 8.0 * buffer / (450e9 * 0.7697) + 8.0 * 25.58e-6;
+    // at the fitted link efficiency), and the fitted latency for each of the 8 peers.
+    let l = LinkConstants::CALIBRATED;
+    let all_to_all = 7.0 / 8.0 * buffer / (450e9 * l.efficiency) + 8.0 * l.latency;
     // Dispatch and combine in each of the 94 MoE layers; one-GPU attention groups all-reduce nothing.
     let step = &r["continuous_batching"]["step"];
     let communication = step["communication_seconds"].as_f64().unwrap();
@@ -1031,9 +1039,10 @@ fn disaggregated_pools_send_the_kv_cache_over_the_network() {
     let f = |k: &str| d[k].as_f64().unwrap();
     // Llama 3.1 70B in fp8: 2 × 80 layers × 8 KV heads × 128 × 1 byte = 163,840 bytes a token, a
     // 4000-token prompt 655.36 MB, sent by 4 GPUs each over its 400 Gb/s NIC (50 GB/s) at the
-    // fitted link efficiency 0.7697, plus one latency of 25.58 µs (DistServe, Zhong et al. 2024, §3).
+    // fitted link efficiency, plus one fitted latency (DistServe, Zhong et al. 2024, §3).
     assert_eq!(f("kv_transfer_bytes"), 4000.0 * 163_840.0);
-    let transfer = 655.36e6 / (4.0 * 50e9 * 0.7697) + 25.58e-6;
+    let l = LinkConstants::CALIBRATED;
+    let transfer = 655.36e6 / (4.0 * 50e9 * l.efficiency) + l.latency;
     assert!(close(f("kv_transfer_seconds"), transfer, 1e-9));
     assert!(close(
         f("time_to_first_token_seconds"),
