@@ -245,11 +245,15 @@ fn t5(r: &mut Reader) -> Result<Mapped, ImportError> {
 /// out: `Gemma3TextConfig` (transformers 4.50) has vocab_size 262,208, max_position_embeddings 131,072
 /// and hidden_activation gelu_pytorch_tanh, and the published google/gemma-3-27b-it text_config lists
 /// none of them (as quoted in NVIDIA/TensorRT-LLM `tests/unittest/_torch/modeling/test_modeling_gemma3.py`);
-/// Gemma 1 and 2 default to gelu_pytorch_tanh too.
+/// Gemma 1 and 2 default to gelu_pytorch_tanh too. `Llama4TextConfig` (transformers 4.51,
+/// models/llama4/configuration_llama4.py) has vocab_size 202,048 and max_position_embeddings
+/// 4,096 × 32 = 131,072.
 fn class_default(model_type: &str, key: &str) -> Option<u64> {
     match (model_type, key) {
         ("gemma3" | "gemma3_text", "vocab_size") => Some(262_208),
         ("gemma3" | "gemma3_text", "max_position_embeddings") => Some(131_072),
+        ("llama4" | "llama4_text", "vocab_size") => Some(202_048),
+        ("llama4" | "llama4_text", "max_position_embeddings") => Some(131_072),
         _ => None,
     }
 }
@@ -875,6 +879,20 @@ mod tests {
         let dec = spec.decoder.unwrap();
         assert_eq!(dec.mlp, Some(Mlp::GeGlu));
         assert_eq!(dec.window.unwrap().global_every, Some(6));
+    }
+
+    #[test]
+    fn llama4_takes_its_class_defaults() {
+        // Without vocab_size or max_position_embeddings, Llama4TextConfig supplies 202,048 and
+        // 131,072 (transformers 4.51); the config is read, not refused.
+        let l4 = r#"{"model_type": "llama4", "text_config": {"model_type": "llama4_text",
+            "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 32,
+            "intermediate_size_mlp": 128, "num_hidden_layers": 2, "num_local_experts": 4,
+            "num_experts_per_tok": 1}}"#;
+        let spec: ModelSpec = toml::from_str(&import("l4", l4).unwrap().toml).unwrap();
+        let arch = spec.architecture.unwrap();
+        assert_eq!((arch.vocab, arch.context), (Some(202_048), Some(131_072)));
+        assert_eq!(arch.tied_embeddings, Some(false));
     }
 
     #[test]

@@ -248,3 +248,103 @@ fn a_llama4_config_imports_with_chunked_attention() {
     let attention = (12.0 * 65_536.0 + 36.0 * 4_096.5) * per_key;
     assert_eq!(f["attention_flops_per_token"], attention);
 }
+
+/// An assembled config of `tests/fixtures/hf/assembled` (field values each cited in its README).
+fn assembled(name: &str) -> serde_json::Value {
+    json(&["params", &fixture(&format!("assembled/{name}"))])
+}
+
+fn count(p: &serde_json::Value, key: &str) -> u64 {
+    p[key].as_u64().unwrap()
+}
+
+#[test]
+fn assembled_kimi_k2_gives_the_cards_counts() {
+    // Kimi K2 (kimi_k2, DeepSeek-V3's layout). Left out, as not found published: hidden_act (the
+    // DeepseekV3Config default is silu; the card says SwiGLU) and num_nextn_predict_layers (without it
+    // the import counts no MTP module; Megatron-Bridge's KimiK2Provider builds none, mtp_num_layers None).
+    // By hand, d = 7,168:
+    //   embedding + untied head 2 × 163,840 × 7,168 = 2,348,810,240;
+    //   MLA per layer: q_a 7,168 × 1,536 + q_b 1,536 × 64 × 192 + kv_a 7,168 × 576 + kv_b 512 × 64 × 256
+    //     + o 64 × 128 × 7,168 + the q_a and kv_a norms 1,536 + 512 = 101,124,096, two norms 14,336;
+    //   layer 0 dense: 3 × 7,168 × 18,432 = 396,361,728;
+    //   60 MoE layers: (384 routed + 1 shared) × 3 × 7,168 × 2,048 = 16,955,473,920, router 384 × 7,168
+    //     and its bias 384 = 2,752,896;
+    //   61 × 101,138,432 + 396,361,728 + 60 × 16,958,226,816 + final norm 7,168 = 1,026,408,232,448.
+    // Active: minus 60 × (384 − 8) unused experts of 44,040,192 = 32,861,500,928.
+    // The card ("Model Summary") and the report's abstract (arXiv:2507.20534) say 1T total and 32B
+    // activated, round figures: 2.7 % above both at most.
+    let p = assembled("kimi-k2-instruct.json");
+    let (total, active) = (count(&p, "total_params"), count(&p, "active_params"));
+    assert_eq!((total, active), (1_026_408_232_448, 32_861_500_928));
+    assert!(off(total, 1e12) < 0.03 && off(active, 32e9) < 0.03);
+}
+
+#[test]
+fn assembled_gemma3_gives_the_reports_counts() {
+    // Gemma 3 27B (gemma3, text_config): vocab_size, max_position_embeddings, hidden_activation,
+    // tie_word_embeddings and the 5-local-to-1-global pattern left out, as the published text_config
+    // leaves them; Gemma3TextConfig (transformers 4.50) supplies 262,208, 131,072, gelu_pytorch_tanh
+    // and a tied head, and Gemma 3's pattern is every 6th layer global (arXiv:2503.19786, §2).
+    // Gemma 3 report, Table 1: 25,600M non-embedding parameters, 1,416M embedding parameters, 417M in
+    // the vision encoder (not counted: the import reads text_config only). By hand, 62 × (attention
+    // 5,376 × (32 + 2 × 16) × 128 + 32 × 128 × 5,376 = 66,060,288, GeGLU 3 × 5,376 × 21,504 =
+    // 346,816,512, four norms 4 × 5,376, QK-norm 2 × 128) + final norm 5,376 = 25,599,716,096.
+    // The embedding 262,208 × 5,376 = 1,409,630,208 is 0.45 % under the table's 1,416M, which the
+    // report does not break down.
+    let p = assembled("gemma-3-27b-it.json");
+    let non_embedding = count(&p, "non_embedding_params");
+    assert_eq!(non_embedding, 25_599_716_096);
+    assert!(off(non_embedding, 25_600e6) < 0.0001);
+    let total = count(&p, "total_params");
+    assert_eq!(total, 25_599_716_096 + 262_208 * 5_376);
+    assert!(off(total, 25_600e6 + 1_416e6) < 0.001);
+}
+
+#[test]
+fn assembled_llama4_gives_metas_counts() {
+    // Llama 4 (llama4, text_config; iRoPE chunks, one shared expert). By hand, d = 5,120: attention
+    // 2 × 5,120 × 5,120 + 2 × 5,120 × 1,024 = 62,914,560 and two norms 10,240 a layer; an expert (and
+    // the shared one) 3 × 5,120 × 8,192 = 125,829,120; a dense layer's MLP 3 × 5,120 × 16,384 =
+    // 251,658,240; embedding + untied head 2 × 202,048 × 5,120 = 2,068,971,520; final norm 5,120.
+    // The import counts text_config only, not the vision encoder of the published checkpoints. The
+    // QK-norm of use_qk_norm is an L2 norm without weights (transformers' Llama4TextL2Norm).
+    //
+    // Scout: vocab_size (not in the quoted part of the Hub file) and tie_word_embeddings left out:
+    // Llama4TextConfig supplies 202,048 and false. 48 MoE layers of 16 experts + shared + router
+    // 16 × 5,120: 48 × 2,202,101,760 + 5,120 + 2,068,971,520 = 107,769,861,120, 1.1 % under 109B;
+    // active 48 × (62,914,560 + 2 × 125,829,120 + 81,920 + 10,240) + 5,120 + 2,068,971,520 =
+    // 17,172,894,720, 1.0 % over 17B.
+    let scout = assembled("llama-4-scout-17b-16e.json");
+    let (total, active) = (
+        count(&scout, "total_params"),
+        count(&scout, "active_params"),
+    );
+    assert_eq!((total, active), (107_769_861_120, 17_172_894_720));
+    assert!(off(total, 109e9) < 0.012 && off(active, 17e9) < 0.011);
+    // Maverick: every 2nd layer MoE (128 experts + shared + router 128 × 5,120), the others dense:
+    // 24 × 16,295,536,640 + 24 × 314,583,040 + 5,120 + 2,068,971,520 = 400,711,848,960, 0.18 % over
+    // 400B; active 24 × (315,238,400 + 314,583,040) + 5,120 + 2,068,971,520 = 17,184,691,200.
+    let maverick = assembled("llama-4-maverick-17b-128e.json");
+    let (total, active) = (
+        count(&maverick, "total_params"),
+        count(&maverick, "active_params"),
+    );
+    assert_eq!((total, active), (400_711_848_960, 17_184_691_200));
+    assert!(off(total, 400e9) < 0.002 && off(active, 17e9) < 0.011);
+}
+
+#[test]
+fn assembled_olmo2_gives_the_cards_count() {
+    // OLMo 2 7B (olmo2: RMSNorm after attention and MLP, QK-norm over the whole projections).
+    // num_key_value_heads and tie_word_embeddings left out: Olmo2Config (transformers) takes the
+    // attention heads (32) and an untied head. By hand, d = 4,096: 32 × (attention 4 × 4,096² =
+    // 67,108,864, SwiGLU 3 × 4,096 × 11,008 = 135,266,304, two norms and the Q and K norms 4 × 4,096)
+    // + final norm 4,096 = 6,476,533,760, with embedding + head 2 × 100,352 × 4,096 = 822,083,584:
+    // 7,298,617,344. The card says "7B", a round figure 4.3 % under.
+    let p = assembled("olmo-2-1124-7b.json");
+    let total = count(&p, "total_params");
+    assert_eq!(total, 7_298_617_344);
+    assert_eq!(count(&p, "non_embedding_params"), 6_476_533_760);
+    assert!(off(total, 7e9) < 0.05);
+}
