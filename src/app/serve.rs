@@ -750,9 +750,10 @@ fn costs(
     (price, input_cost, output_cost)
 }
 
-/// The KV cache per token (the mean over the sequence) and per sequence at the request's context.
+/// The KV cache per token (the mean over the sequence) and per sequence at the request's context
+/// (with a workload, the tokens a sequence reserves on average, [`ServeRequest::context`]).
 fn kv_sizes(r: &ServeRequest, target: &Served, d: &Deployment) -> (f64, f64) {
-    let context = r.prompt_tokens + r.output_tokens;
+    let context = r.context();
     let per_sequence = target.kv_per_sequence(d.kv, context).get::<byte>();
     (per_sequence / context as f64, per_sequence)
 }
