@@ -62,7 +62,7 @@ impl Workload {
         }])
     }
 
-    /// `rows`, none empty of weight, their weights scaled to sum to 1; `rows` must not be empty.
+    /// `rows`, each of a weight above 0, their weights scaled to sum to 1; `rows` must not be empty.
     pub fn new(rows: Vec<Lengths>) -> Workload {
         let total: f64 = rows.iter().map(|r| r.weight).sum();
         let rows = rows
