@@ -16,7 +16,7 @@ use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
     DecodeStep, Deployment, Engine, Fit, GRAPH_KERNEL_OVERHEAD, Hardware, KvFormat, Machine,
     SEQUENCE_OVERHEAD, STEP_OVERHEAD, Served, Speculation, SteadyState, TOKEN_BUDGET, WeightFormat,
-    cost_per_million, erlang_c, fit, largest, queueing_delay,
+    Workload, WorkloadSummary, cost_per_million, erlang_c, fit, largest, queueing_delay,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{
@@ -39,8 +39,12 @@ pub struct ServeRequest {
     pub ep: Option<u64>,
     pub attention_dp: Option<u64>,
     pub batch: u64,
+    /// Prompt and output tokens per sequence; with a `workload`, its means, rounded.
     pub prompt_tokens: u64,
     pub output_tokens: u64,
+    /// Request lengths drawn from a distribution, for continuous batching and arrivals; the static
+    /// batch takes the rounded means.
+    pub workload: Option<Workload>,
     pub weights: WeightFormat,
     pub kv: KvFormat,
     pub price: Option<MoneyRate>,
@@ -71,6 +75,33 @@ pub struct ServeRequest {
     pub network: Bandwidth,
 }
 
+impl ServeRequest {
+    /// The request lengths: the workload, or every request of the prompt and output tokens.
+    pub fn lengths(&self) -> Workload {
+        self.workload
+            .clone()
+            .unwrap_or_else(|| Workload::fixed(self.prompt_tokens, self.output_tokens))
+    }
+
+    /// Tokens of KV cache a sequence reserves: its context, P + O, or with a workload the mean
+    /// over the slots, E[O·(P + O)]/E[O] ([`Workload::reserved_context`]), rounded up.
+    fn context(&self) -> u64 {
+        match &self.workload {
+            Some(w) => w.reserved_context().ceil() as u64,
+            None => self.prompt_tokens + self.output_tokens,
+        }
+    }
+}
+
+/// A workload of several request lengths: its summary, and the steady time to first token of its
+/// 90th-percentile prompt.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorkloadResult {
+    #[serde(flatten)]
+    pub summary: WorkloadSummary,
+    pub time_to_first_token_p90_seconds: Option<f64>,
+}
+
 /// The result of `llmcalc serve`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServeResult {
@@ -84,8 +115,11 @@ pub struct ServeResult {
     pub attention_dp: u64,
     pub replicas: u64,
     pub batch: u64,
+    /// Prompt and output tokens per sequence; with a workload, its means, rounded.
     pub prompt_tokens: u64,
     pub output_tokens: u64,
+    /// The workload, when the lengths come from one.
+    pub workload: Option<WorkloadResult>,
     pub weights: WeightFormat,
     pub weight_bytes_per_gpu: f64,
     /// KV cache per token, the mean over the sequence when windowed layers cap theirs.
@@ -344,13 +378,17 @@ fn check(r: &ServeRequest, target: &Served) -> Result<Deployment> {
         kv: r.kv,
     };
     target.check(&d, gpus, r.gpu.gpus_per_scale_up_domain())?;
-    let context = r.prompt_tokens + r.output_tokens;
+    let (context, row) = r.lengths().longest();
     if context > target.arch.context {
+        let (input, which) = match r.workload {
+            Some(_) => (Input::Workload, format!("row {}: ", row + 1)),
+            None => (Input::PromptTokens, String::new()),
+        };
         return Err(invalid(
-            Input::PromptTokens,
+            input,
             format!(
-                "{context} tokens exceed {}'s context of {}; raise architecture.context in the preset to serve \
-                 beyond what it was trained for",
+                "{which}{context} tokens exceed {}'s context of {}; raise architecture.context in the preset to \
+                 serve beyond what it was trained for",
                 target.id, target.arch.context
             ),
         ));
@@ -453,7 +491,8 @@ fn continuous(
 ) -> Option<SteadyState> {
     let most = r.concurrency.unwrap_or(max_batch);
     let m = machine(r, precision, d.weights);
-    let at = |c: u64| target.steady_state(d, &m, c, (r.prompt_tokens, r.output_tokens));
+    let lengths = r.lengths();
+    let at = |c: u64| target.steady_state(d, &m, c, &lengths);
     let meets = |s: &SteadyState| {
         r.ttft
             .is_none_or(|t| s.time_to_first_token_seconds <= t.get::<second>())
@@ -493,7 +532,7 @@ fn serve_layout(r: &ServeRequest) -> Result<ServeResult> {
         r.compute_efficiency,
         r.bandwidth_efficiency,
     );
-    let context = r.prompt_tokens + r.output_tokens;
+    let context = r.context();
     let models: Vec<&Served> = std::iter::once(&target).chain(draft.as_ref()).collect();
     let memory = MemoryFit::new(r, &models, &d, context);
     let prefill = target.prefill(&d, &hw, r.batch, r.prompt_tokens)?;
@@ -525,7 +564,7 @@ fn serve_layout(r: &ServeRequest) -> Result<ServeResult> {
             speculative,
         ),
     )
-    .with(continuous, arrivals);
+    .with(r, continuous, arrivals);
     result.disaggregated = disaggregated;
     Ok(result)
 }
@@ -569,21 +608,21 @@ fn disaggregated(
     }
     let (p, q) = (pool(r, target, d, prefill)?, pool(r, target, d, decode)?);
     let m = machine(r, precision, d.weights);
-    let (prefill_seconds, prefill_rate) = target.prefill_only(&p, &m, r.prompt_tokens);
+    let lengths = r.lengths();
+    let (prefill_seconds, prefill_rate) = target.prefill_only(&p, &m, &lengths);
     let bytes = target.kv_per_sequence(d.kv, r.prompt_tokens).get::<byte>();
     let links = prefill.min(decode) as f64 * m.fabric.scale_out * m.fabric.constants.efficiency;
     let transfer = bytes / links + m.fabric.constants.latency;
-    let context = r.prompt_tokens + r.output_tokens;
-    let slots = MemoryFit::new(r, &[target], &q, context).fit.max_batch;
+    let slots = MemoryFit::new(r, &[target], &q, r.context()).fit.max_batch;
     let most = r.concurrency.map_or(slots, |c| c.min(slots)).max(1);
-    let at = |c: u64| target.decode_only(&q, &m, c, (r.prompt_tokens, r.output_tokens));
+    let at = |c: u64| target.decode_only(&q, &m, c, &lengths);
     let meets = |c: u64| {
         r.tpot
             .is_none_or(|t| at(c).time_per_output_token_seconds <= t.get::<second>())
     };
     let mut steady = at(largest(1, most, meets));
     steady.time_to_first_token_seconds = prefill_seconds + transfer;
-    let output = r.output_tokens.max(1) as f64;
+    let output = lengths.mean_output();
     let decode_rate = steady.concurrency as f64 / (output * steady.time_per_output_token_seconds);
     let rate = prefill_rate.min(decode_rate);
     Ok(Disaggregated {
@@ -620,8 +659,10 @@ fn arriving(
     rate: f64,
 ) -> (Option<SteadyState>, Option<Arrivals>) {
     let m = machine(r, precision, d.weights);
-    let at = |c: u64| target.steady_state(d, &m, c, (r.prompt_tokens, r.output_tokens));
-    let output = r.output_tokens.saturating_sub(1) as f64;
+    let lengths = r.lengths();
+    let at = |c: u64| target.steady_state(d, &m, c, &lengths);
+    // W = TTFT + (E[O] − 1) × TPOT: the mean service time, for Little's law.
+    let output = lengths.mean_output() - 1.0;
     let service =
         |s: &SteadyState| s.time_to_first_token_seconds + output * s.time_per_output_token_seconds;
     let replica = rate / (r.gpus / (d.tp * d.pp)) as f64;
@@ -709,9 +750,10 @@ fn costs(
     (price, input_cost, output_cost)
 }
 
-/// The KV cache per token (the mean over the sequence) and per sequence at the request's context.
+/// The KV cache per token (the mean over the sequence) and per sequence at the request's context
+/// (with a workload, the tokens a sequence reserves on average, [`ServeRequest::context`]).
 fn kv_sizes(r: &ServeRequest, target: &Served, d: &Deployment) -> (f64, f64) {
-    let context = r.prompt_tokens + r.output_tokens;
+    let context = r.context();
     let per_sequence = target.kv_per_sequence(d.kv, context).get::<byte>();
     (per_sequence / context as f64, per_sequence)
 }
@@ -740,6 +782,7 @@ fn result(
         batch: r.batch,
         prompt_tokens: r.prompt_tokens,
         output_tokens: r.output_tokens,
+        workload: None,
         weights: r.weights,
         weight_bytes_per_gpu: memory.parts[0].0,
         kv_cache_bytes_per_token: kv_token,
@@ -757,7 +800,7 @@ fn result(
         kv_pool_bytes_per_gpu: (memory.usable - memory.weights).max(0.0),
         kv_pool_tokens: memory.fit.pool_tokens,
         fits: memory.total <= memory.usable,
-        overflow: memory.overflow(r.batch, r.prompt_tokens + r.output_tokens),
+        overflow: memory.overflow(r.batch, r.context()),
         max_batch: memory.fit.max_batch,
         max_context: memory.fit.max_context,
         prefill_flops: t.prefill_flops,
@@ -788,8 +831,19 @@ fn result(
 
 impl ServeResult {
     /// The result with continuous batching in steady state, and requests arriving at a rate.
-    fn with(self, continuous: Option<SteadyState>, arrivals: Option<Arrivals>) -> ServeResult {
+    fn with(
+        self,
+        r: &ServeRequest,
+        continuous: Option<SteadyState>,
+        arrivals: Option<Arrivals>,
+    ) -> ServeResult {
+        let workload = r.workload.as_ref().map(|w| WorkloadResult {
+            summary: w.summary(),
+            time_to_first_token_p90_seconds: continuous
+                .map(|c| c.time_to_first_token(w.prompt_p90() as f64)),
+        });
         ServeResult {
+            workload,
             arrivals,
             output_tokens_per_second_per_gpu: continuous
                 .map(|c| c.output_tokens_per_second_per_gpu),

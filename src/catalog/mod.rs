@@ -9,6 +9,7 @@
 pub mod import;
 pub mod limits;
 pub mod presets;
+pub mod workload;
 
 use std::path::{Path, PathBuf};
 

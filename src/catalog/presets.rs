@@ -189,7 +189,7 @@ impl<'a> Document<'a> {
 }
 
 /// Line, column and line text of a byte range in `text`.
-fn location(origin: String, text: &str, start: usize, end: usize) -> Location {
+pub(super) fn location(origin: String, text: &str, start: usize, end: usize) -> Location {
     let start = floor_char_boundary(text, start);
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);

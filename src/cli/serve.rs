@@ -1,5 +1,7 @@
 //! `llmcalc serve`.
 
+use std::path::PathBuf;
+
 use crate::catalog::Catalog;
 use clap::Args;
 
@@ -8,7 +10,7 @@ use super::{Answer, ModelArgs, load_model};
 use crate::app::{self, serve::ServeRequest};
 use crate::domain::hardware::{PriceKind, default_network};
 use crate::domain::memory::Reserve;
-use crate::domain::serving::{Engine, KvFormat, WeightFormat};
+use crate::domain::serving::{Engine, KvFormat, WeightFormat, Workload};
 use crate::domain::units::unit::second;
 use crate::domain::units::{MoneyRate, Time};
 use crate::error::Result;
@@ -22,7 +24,7 @@ use crate::render::{self, Output};
 #[derive(Args)]
 #[command(
     allow_negative_numbers = true,
-    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve llama-3.1-70b --gpu h200 --gpus 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv int4 --tokens-per-user 25/s\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 500 --explain\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 200 --rate 5/s\n  llmcalc serve llama-3.1-70b --gpu h100 --gpus 8 --prompt-tokens 4000 --output-tokens 500 --weights fp8 --kv fp8 --disaggregate 4:4\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 500 --price-basis neocloud-on-demand\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve qwen3-235b-a22b --gpu h200 --gpus 8 --tp 8 --ep 8 --attention-dp 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv fp8 --engine trtllm\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
+    after_help = "Examples:\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 32 --prompt-tokens 2000 --output-tokens 500\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --batch 1 --prompt-tokens 1000 --output-tokens 500 --engine vllm --ttft 200ms --tpot 20ms\n  llmcalc serve llama-3.1-70b --gpu h200 --gpus 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv int4 --tokens-per-user 25/s\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 500 --explain\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 200 --rate 5/s\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --workload chat.csv --rate 5/s\n  llmcalc serve llama-3.1-70b --gpu h100 --gpus 8 --prompt-tokens 4000 --output-tokens 500 --weights fp8 --kv fp8 --disaggregate 4:4\n  llmcalc serve mixtral-8x7b --gpu h100 --gpus 2 --batch 64 --prompt-tokens 1000 --output-tokens 200 --weights fp8 --kv fp8 --price '$2/h'\n  llmcalc serve llama-3.1-8b --gpu h100 --gpus 1 --prompt-tokens 1000 --output-tokens 500 --price-basis neocloud-on-demand\n  llmcalc serve llama-2-70b --gpu h100 --gpus 8 --batch 1 --prompt-tokens 2000 --output-tokens 500 --draft llama-2-7b --acceptance 0.8 --lookahead 4\n  llmcalc serve qwen3-235b-a22b --gpu h200 --gpus 8 --tp 8 --ep 8 --attention-dp 8 --prompt-tokens 1000 --output-tokens 1000 --weights fp8 --kv fp8 --engine trtllm\n  llmcalc serve gpt-4 --gpu a100-80gb --gpus 128 --tp 8 --pp 16 --batch 64 --prompt-tokens 2000 --output-tokens 500"
 )]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -61,12 +63,18 @@ pub struct ServeArgs {
     batch: u64,
 
     /// Prompt tokens per sequence
-    #[arg(long, value_name = "N", value_parser = whole)]
-    prompt_tokens: u64,
+    #[arg(long, value_name = "N", value_parser = whole, required_unless_present = "workload")]
+    prompt_tokens: Option<u64>,
 
     /// Output tokens per sequence
-    #[arg(long, value_name = "N", value_parser = whole)]
-    output_tokens: u64,
+    #[arg(long, value_name = "N", value_parser = whole, required_unless_present = "workload")]
+    output_tokens: Option<u64>,
+
+    /// Request lengths as a distribution instead of --prompt-tokens/--output-tokens: a CSV file of
+    /// `prompt_tokens,output_tokens[,weight]` rows; continuous batching and --rate use its moments,
+    /// the static batch its means, rounded
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["prompt_tokens", "output_tokens"])]
+    workload: Option<PathBuf>,
 
     /// Weight storage
     #[arg(long, value_enum, default_value_t = WeightFormat::Bf16, value_parser = choice::<WeightFormat>())]
@@ -166,6 +174,17 @@ impl ServeArgs {
             .split(',')
             .map(|g| catalog.gpu(g.trim()))
             .collect::<Result<Vec<_>>>()?;
+        let workload = self
+            .workload
+            .as_deref()
+            .map(crate::catalog::workload::read)
+            .transpose()?;
+        // clap gives the lengths or a workload; a workload's means, rounded, stand for the lengths.
+        let mean = |f: fn(&Workload) -> f64, given: Option<u64>| {
+            workload
+                .as_ref()
+                .map_or(given.unwrap_or(0), |w| f(w).round() as u64)
+        };
         let request = ServeRequest {
             model: self.model.load(catalog)?,
             gpu: gpus[0].clone(),
@@ -175,8 +194,9 @@ impl ServeArgs {
             ep: self.ep,
             attention_dp: self.attention_dp,
             batch: self.batch,
-            prompt_tokens: self.prompt_tokens,
-            output_tokens: self.output_tokens,
+            prompt_tokens: mean(Workload::mean_prompt, self.prompt_tokens),
+            output_tokens: mean(Workload::mean_output, self.output_tokens),
+            workload,
             weights: self.weights,
             kv: self.kv,
             network: default_network(),

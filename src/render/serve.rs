@@ -7,7 +7,8 @@ use crate::render::{Cell, Report, Section, Table};
 
 use crate::app::serve::*;
 use crate::domain::serving::{
-    Engine, GRAPH_KERNEL_OVERHEAD, ONE_SHOT_LATENCY, SEQUENCE_OVERHEAD, STEP_OVERHEAD, SteadyState,
+    Engine, GRAPH_KERNEL_OVERHEAD, ONE_SHOT_LATENCY, SEQUENCE_OVERHEAD, STEP_OVERHEAD, Spread,
+    SteadyState,
 };
 
 fn secs(s: f64) -> Cell {
@@ -52,10 +53,19 @@ impl ServeResult {
         Report::new(sections)
     }
 
+    /// Tokens a sequence reserves: prompt + output, or a workload's mean over the slots.
+    fn context(&self) -> u64 {
+        self.workload
+            .as_ref()
+            .map_or(self.prompt_tokens + self.output_tokens, |w| {
+                w.summary.reserved_tokens_per_sequence.ceil() as u64
+            })
+    }
+
     /// One line naming the GPUs, the layout and the batch.
     fn setup(&self) -> String {
         format!(
-            "{} × {} ({}), TP {} × PP {}{}, replicas: {}; batch {} of {} prompt + {} output tokens; {} peak {}",
+            "{} × {} ({}), TP {} × PP {}{}, replicas: {}; batch {} of {} prompt + {} output tokens{}; {} peak {}",
             self.gpus,
             self.gpu.name,
             self.gpu.id,
@@ -66,6 +76,11 @@ impl ServeResult {
             self.batch,
             self.prompt_tokens,
             self.output_tokens,
+            if self.workload.is_some() {
+                " (the workload's means)"
+            } else {
+                ""
+            },
             self.gpu.precision.name(),
             format::compute_rate(self.gpu.peak_flops_per_second),
         )
@@ -87,6 +102,7 @@ impl ServeResult {
     /// and the cost per token when they apply.
     fn facts(&self) -> Vec<Fact> {
         let mut facts = self.memory_facts();
+        facts.extend(self.workload_facts());
         facts.extend(self.continuous_facts());
         facts.extend(self.arrival_facts());
         facts.extend(self.disaggregated_facts());
@@ -131,7 +147,13 @@ impl ServeResult {
             (
                 "KV cache per sequence".into(),
                 bytes(self.kv_cache_bytes_per_sequence),
-                format!("{} tokens", self.prompt_tokens + self.output_tokens),
+                match &self.workload {
+                    Some(_) => format!(
+                        "{} tokens, E[O·(P + O)] / E[O]: a slot's reservation",
+                        self.context()
+                    ),
+                    None => format!("{} tokens", self.context()),
+                },
             ),
             (
                 "KV cache per batch".into(),
@@ -246,10 +268,57 @@ impl ServeResult {
             (
                 "time to first token (steady)".into(),
                 secs(c.time_to_first_token_seconds),
-                "chunked prefill beside the decodes, no queueing".into(),
+                match &self.workload {
+                    Some(w) => format!(
+                        "the mean prompt of {:.0} tokens, chunked beside the decodes, no queueing",
+                        w.summary.prompt_tokens.mean
+                    ),
+                    None => "chunked prefill beside the decodes, no queueing".into(),
+                },
             ),
         ]);
+        if let Some(w) = &self.workload
+            && let Some(p90) = w.time_to_first_token_p90_seconds
+        {
+            facts.push((
+                "time to first token, p90".into(),
+                secs(p90),
+                format!(
+                    "the 90th-percentile prompt of {} tokens, steady, no queueing",
+                    w.summary.prompt_tokens.p90
+                ),
+            ));
+        }
         facts
+    }
+
+    /// A workload of several lengths: its rows, and the mean, median and 90th percentile of each.
+    fn workload_facts(&self) -> Vec<Fact> {
+        let Some(w) = &self.workload else {
+            return Vec::new();
+        };
+        let s = &w.summary;
+        let spread = |name: &str, l: &Spread| {
+            (
+                format!("{name} tokens (mean)"),
+                Cell::Number(l.mean, ""),
+                format!("p50 {}, p90 {}", l.p50, l.p90),
+            )
+        };
+        vec![
+            (
+                "workload rows".into(),
+                Cell::Exact(s.rows as u64),
+                "kinds of request, weighted".into(),
+            ),
+            spread("prompt", &s.prompt_tokens),
+            spread("output", &s.output_tokens),
+            (
+                "KV held per sequence".into(),
+                Cell::Number(s.held_tokens_per_sequence, ""),
+                "tokens, E[O·(P + (O + 1)/2)] / E[O]: a slot's cache over time".into(),
+            ),
+        ]
     }
 
     /// Requests arriving at a rate: the capacity, the sequences in service and the queueing delay.
@@ -552,7 +621,7 @@ impl ServeResult {
 
     /// Weights, KV cache and the pool.
     fn memory_formulas(&self) -> Vec<String> {
-        let context = self.prompt_tokens + self.output_tokens;
+        let context = self.context();
         let mut lines = vec![
             format!(
                 "weights per GPU = routed experts / TP + other weights / (TP / attention DP), × {} bytes, × \
@@ -666,6 +735,19 @@ impl ServeResult {
                 t(c.time_to_first_token_seconds)
             ),
         ]
+        .into_iter()
+        .chain(self.workload.as_ref().map(|w| {
+            format!(
+                "workload: I = E[P] = {:.1}, O = E[O] = {:.1} (C/E[O] requests enter a round, Little 1961); decode \
+                 reads the KV a slot holds, E[O·(P + (O + 1)/2)] / E[O] = {:.1} tokens; the pool reserves \
+                 E[O·(P + O)] / E[O] = {:.1} tokens a sequence [Kwon et al. 2023, vLLM]",
+                w.summary.prompt_tokens.mean,
+                w.summary.output_tokens.mean,
+                w.summary.held_tokens_per_sequence,
+                w.summary.reserved_tokens_per_sequence
+            )
+        }))
+        .collect()
     }
 
     /// Requests arriving at random.

@@ -517,6 +517,7 @@ fn every_help_example_runs() {
         .unwrap();
     }
     std::fs::copy(fixtures.join("tiny.toml"), dir.join("my-model.toml")).unwrap();
+    std::fs::copy(fixtures.join("workloads/chat.csv"), dir.join("chat.csv")).unwrap();
     let mut examples = 0;
     for sub in Cli::command().get_subcommands() {
         let help = sub

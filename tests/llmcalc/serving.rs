@@ -1073,3 +1073,246 @@ fn disaggregated_pools_send_the_kv_cache_over_the_network() {
     assert!(fails(&odd).contains("a pool of 3 GPUs"));
     assert!(fails(&serve_args("llama-3.1-70b", &["--disaggregate", "4"])).contains("not P:D"));
 }
+
+/// A workload file under `tests/fixtures/workloads/`.
+fn workload(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/workloads/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// Llama 3.1 8B on one H100 with `flags` as JSON, without the default lengths.
+fn llama_8b(flags: &[&str]) -> serde_json::Value {
+    json(&[&["serve", "llama-3.1-8b", "--gpu", "h100"], flags].concat())
+}
+
+#[test]
+fn a_one_row_workload_is_the_fixed_length_request() {
+    let file = workload("one.csv");
+    for extra in [
+        &["--gpus", "1"][..],
+        &["--gpus", "1", "--concurrency", "64", "--explain"],
+        &["--gpus", "1", "--rate", "5/s"],
+        &["--gpus", "2", "--disaggregate", "1:1"],
+        &["--gpus", "1", "--tpot", "30ms", "--engine", "vllm"],
+    ] {
+        let fixed = llama_8b(
+            &[
+                extra,
+                &["--prompt-tokens", "1000", "--output-tokens", "1000"],
+            ]
+            .concat(),
+        );
+        let mut from_file = llama_8b(&[extra, &["--workload", &file]].concat());
+        let w = from_file
+            .as_object_mut()
+            .unwrap()
+            .remove("workload")
+            .unwrap();
+        assert_eq!(w["rows"], 1);
+        assert_eq!(w["prompt_tokens"]["p90"], 1000);
+        let mut fixed = fixed;
+        fixed.as_object_mut().unwrap().remove("workload");
+        assert_eq!(from_file, fixed, "{extra:?}");
+    }
+}
+
+#[test]
+fn a_two_row_workload_by_hand() {
+    // Three requests of 100 prompt and 100 output tokens for one of 3000 and 900.
+    let r = llama_8b(&[
+        "--gpus",
+        "1",
+        "--concurrency",
+        "64",
+        "--workload",
+        &workload("two.csv"),
+    ]);
+    // E[P] = 0.75 × 100 + 0.25 × 3000 = 825; E[O] = 0.75 × 100 + 0.25 × 900 = 300.
+    assert_eq!(
+        (r["prompt_tokens"].clone(), r["output_tokens"].clone()),
+        (825.into(), 300.into())
+    );
+    let w = &r["workload"];
+    assert_eq!(w["rows"], 2);
+    assert_eq!(w["prompt_tokens"]["mean"], 825.0);
+    assert_eq!(
+        (
+            w["prompt_tokens"]["p50"].clone(),
+            w["prompt_tokens"]["p90"].clone()
+        ),
+        (100.into(), 3000.into())
+    );
+    assert_eq!(
+        (
+            w["output_tokens"]["p50"].clone(),
+            w["output_tokens"]["p90"].clone()
+        ),
+        (100.into(), 900.into())
+    );
+    // A slot holds, over time, E[O(P + (O + 1)/2)] / E[O] = (0.75 × 100 × 150.5 + 0.25 × 900 × 3450.5)
+    // / 300 = 2625.5 tokens; it reserves E[O(P + O)] / E[O] = (0.75 × 100 × 200 + 0.25 × 900 × 3900)
+    // / 300 = 2975.
+    assert!(close(
+        w["held_tokens_per_sequence"].as_f64().unwrap(),
+        2625.5,
+        1e-12
+    ));
+    assert!(close(
+        w["reserved_tokens_per_sequence"].as_f64().unwrap(),
+        2975.0,
+        1e-12
+    ));
+    // 64 decodes; 64/300 requests enter a step with 64 × 825/300 = 176 prompt tokens: 240 a step.
+    let c = &r["continuous_batching"];
+    assert!(close(c["tokens_per_step"].as_f64().unwrap(), 240.0, 1e-12));
+    assert!(close(
+        c["prefill_tokens_per_step"].as_f64().unwrap(),
+        176.0,
+        1e-12
+    ));
+    // Both prompts fit in the 8192 − 64 tokens the decodes leave: one step each, so a step is mixed
+    // with chance 64/300.
+    let mixed = 64.0 / 300.0;
+    assert!(close(c["mixed_step_share"].as_f64().unwrap(), mixed, 1e-12));
+    // The step as in the fixed-length case above, at 240 tokens.
+    let k = KernelConstants::CALIBRATED;
+    let kernel = mixed * k.kernel_overhead + (1.0 - mixed) * 3.7e-6;
+    let gemm = |m: f64, n: f64, inner: f64| {
+        let compute = 2.0 * m * n * inner / (989.4e12 * k.gemm_efficiency);
+        let memory = ((m * inner + inner * n) * 2.0 + 2.0 * m * n) / 3.35e12;
+        compute.max(memory) + kernel
+    };
+    let layer = gemm(240.0, 6144.0, 4096.0)
+        + gemm(240.0, 4096.0, 4096.0)
+        + gemm(240.0, 28_672.0, 4096.0)
+        + gemm(240.0, 4096.0, 14_336.0);
+    let gemms = 32.0 * layer + gemm(64.0, 128_256.0, 4096.0);
+    // The 64 slots' cache at 2625 tokens (whole tokens) of 131,072 bytes.
+    let kv = 64.0 * 2625.0 * 131_072.0 / 3.35e12;
+    // A prompt token attends to E[P²] / (2 E[P]) = (0.75 × 10⁴ + 0.25 × 9 × 10⁶) / 1650 = 1368.2,
+    // 1368 earlier tokens.
+    let attention = 32.0 * 4.0 * 4096.0 * 176.0 * 1368.0 / (989.4e12 * k.attention_efficiency[1]);
+    let elementwise =
+        32.0 * 240.0 * (16.0 * 4096.0 + 6.0 * 14_336.0) * k.elementwise_traffic / 3.35e12;
+    let host = mixed * 10e-3 + 64.0 * 20e-6;
+    let tpot = gemms + kv + attention + elementwise + host;
+    let step = &c["step"];
+    assert!(close(step["kv_read_seconds"].as_f64().unwrap(), kv, 1e-9));
+    assert!(close(
+        step["prefill_attention_seconds"].as_f64().unwrap(),
+        attention,
+        1e-9
+    ));
+    assert!(close(
+        r["time_per_output_token_seconds"].as_f64().unwrap(),
+        tpot,
+        1e-9
+    ));
+    // The mean prompt and the 90th-percentile one (3000) each take one step.
+    assert!(close(
+        c["time_to_first_token_seconds"].as_f64().unwrap(),
+        tpot,
+        1e-9
+    ));
+    assert!(close(
+        w["time_to_first_token_p90_seconds"].as_f64().unwrap(),
+        tpot,
+        1e-9
+    ));
+    // The pool admits whole reservations of 2975 tokens.
+    let pool = r["kv_pool_bytes_per_gpu"].as_f64().unwrap();
+    assert_eq!(r["max_batch"], (pool / (2975.0 * 131_072.0)).floor() as u64);
+}
+
+#[test]
+fn with_a_workload_little_uses_the_mean_service_time() {
+    let r = llama_8b(&[
+        "--gpus",
+        "1",
+        "--rate",
+        "2/s",
+        "--workload",
+        &workload("two.csv"),
+    ]);
+    let (a, c) = (&r["arrivals"], &r["continuous_batching"]);
+    // W = TTFT + (E[O] − 1) × TPOT = TTFT + 299 × TPOT.
+    let w = c["time_to_first_token_seconds"].as_f64().unwrap()
+        + 299.0 * c["time_per_output_token_seconds"].as_f64().unwrap();
+    assert!(close(a["service_seconds"].as_f64().unwrap(), w, 1e-12));
+    // L = λW: the fewest sequences that complete 2 requests a second.
+    let l = a["concurrency"].as_f64().unwrap();
+    assert!(
+        l >= 2.0 * w && l - 1.0 < 2.0 * w * 1.2,
+        "{l} for λW = {}",
+        2.0 * w
+    );
+}
+
+#[test]
+fn bad_workload_files_name_the_line_column_and_field() {
+    let dir = std::env::temp_dir().join(format!("llmcalc-workloads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("empty.csv", "".to_string(), ":1:1: no requests"),
+        ("comments.csv", "# none\n".into(), ":2:1: no requests"),
+        (
+            "negative.csv",
+            "100,100\n-5,10\n".into(),
+            ":2:1: prompt_tokens `-5` is not allowed",
+        ),
+        (
+            "zero.csv",
+            "100, 0\n".into(),
+            ":1:6: output_tokens `0` is not allowed",
+        ),
+        (
+            "words.csv",
+            "100,many\n".into(),
+            ":1:5: output_tokens `many`",
+        ),
+        ("huge.csv", "1e16,10\n".into(), ":1:1: prompt_tokens `1e16`"),
+        ("weight.csv", "10,10,-1\n".into(), ":1:7: weight `-1`"),
+        (
+            "long.csv",
+            "100,100\n9000,1000\n".into(),
+            "row 2: 10000 tokens exceed",
+        ),
+        ("big.csv", "1,1\n".repeat(300_000), "larger than 1 MiB"),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let path = path.display().to_string();
+        let err = fails(&[
+            "serve",
+            "llama-3.1-8b",
+            "--gpu",
+            "h100",
+            "--gpus",
+            "1",
+            "--workload",
+            &path,
+        ]);
+        assert!(err.contains(expected), "{name}: {err}");
+        if expected.starts_with(':') {
+            assert!(err.contains(&format!("{path}{expected}")), "{name}: {err}");
+        }
+    }
+    // The lengths come from the file or the flags, not both.
+    let both = fails(&[
+        "serve",
+        "llama-3.1-8b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1",
+        "--prompt-tokens",
+        "10",
+        "--workload",
+        &workload("two.csv"),
+    ]);
+    assert!(both.contains("cannot be used with"), "{both}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -28,6 +28,7 @@ mod formats;
 mod queueing;
 mod replica;
 mod steady;
+mod workload;
 
 pub use engine::{Engine, TOKEN_BUDGET};
 pub use formats::{KvFormat, WeightFormat};
@@ -39,6 +40,7 @@ pub use steady::{
     GRAPH_KERNEL_OVERHEAD, Machine, ONE_SHOT_LATENCY, SEQUENCE_OVERHEAD, STEP_OVERHEAD,
     SteadyState, StepTerms,
 };
+pub use workload::{Lengths, Spread, Workload, WorkloadSummary};
 
 use serde::Serialize;
 

@@ -5,7 +5,10 @@
 //! step, and as many new ones enter: a step carries the C decode tokens and C·I/O prompt tokens of
 //! chunked prefill, N = C(1 + I/O) tokens in all. When N exceeds the engine's token budget B, a round
 //! in which every sequence gains a token takes N/B full steps. With pipeline parallelism the C
-//! sequences run as PP micro-batches, each stage doing its layers for one.
+//! sequences run as PP micro-batches, each stage doing its layers for one. With lengths drawn from a
+//! distribution ([`Workload`]), I and O are the means E[P] and E[O] (C/E[O] requests enter a round:
+//! Little's law, Little 1961), the decodes read the KV cache a slot holds averaged over time,
+//! E[O·(P + (O + 1)/2)]/E[O], and the mixed share counts each prompt's own steps, E[⌈P / free⌉].
 //!
 //! A step is timed with the operation model of training ([`crate::domain::kernels`]): each matrix
 //! product by its shape on one tensor-parallel rank ([`Device::gemm`]: the weights are read once per
@@ -26,12 +29,13 @@
 //! throughputs (`tests/llmcalc/serving_calibration.rs`).
 //!
 //! Time per output token (TPOT) is the round's time; the time to first token (TTFT) is the steps a
-//! new prompt needs at the budget the decode tokens leave. Queueing before admission is not modelled.
+//! new prompt needs at the budget the decode tokens leave (the mean prompt's, unless another is
+//! asked). Queueing before admission is not modelled.
 //! The attention groups are taken as evenly loaded.
 
 use serde::Serialize;
 
-use super::{Deployment, Served, expected_experts};
+use super::{Deployment, Served, Workload, expected_experts};
 use crate::domain::collectives::Fabric;
 use crate::domain::kernels::{Device, elementwise_bytes};
 use crate::domain::units::unit::byte;
@@ -85,7 +89,6 @@ impl SteadyState {
         rounds: f64,
         mixed: f64,
         step: StepTerms,
-        ttft: f64,
     ) -> SteadyState {
         let tpot = d.pp as f64 * rounds * step.total();
         let throughput = concurrency as f64 / tpot;
@@ -97,10 +100,12 @@ impl SteadyState {
             mixed_step_share: mixed,
             step,
             time_per_output_token_seconds: tpot,
-            time_to_first_token_seconds: ttft,
+            time_to_first_token_seconds: 0.0,
             output_tokens_per_second: throughput,
             output_tokens_per_second_per_gpu: throughput / (d.tp * d.pp) as f64,
             tokens_per_second_per_user: 1.0 / tpot,
+            prompt_tokens_per_step: 0.0,
+            stages: d.pp,
         }
     }
 }
@@ -163,6 +168,12 @@ pub struct SteadyState {
     pub output_tokens_per_second: f64,
     pub output_tokens_per_second_per_gpu: f64,
     pub tokens_per_second_per_user: f64,
+    /// Tokens of a new prompt a step takes: the budget the decodes leave, per attention group.
+    #[serde(skip)]
+    pub prompt_tokens_per_step: f64,
+    /// Pipeline stages a step passes.
+    #[serde(skip)]
+    pub stages: u64,
 }
 
 impl Served<'_> {
@@ -253,18 +264,20 @@ impl Served<'_> {
         }
     }
 
-    /// Steady state at `concurrency` sequences of `prompt` and `output` tokens.
+    /// Steady state at `concurrency` sequences of the `workload`'s lengths ([`Workload`]): C/E[O]
+    /// requests enter a round with C·E[P]/E[O] prompt tokens, the decodes read the time-averaged
+    /// KV cache of a slot, and the time to first token is that of the mean prompt.
     pub fn steady_state(
         &self,
         d: &Deployment,
         e: &Machine,
         concurrency: u64,
-        (prompt, output): (u64, u64),
+        workload: &Workload,
     ) -> SteadyState {
         // Each attention-DP group schedules its own sequences within its own token budget.
         let (pp, dp) = (d.pp as f64, d.attention_dp as f64);
         let budget = e.budget as f64 * dp;
-        let (i, o) = (prompt as f64, output.max(1) as f64);
+        let (i, o) = (workload.mean_prompt(), workload.mean_output());
         // One micro-batch per stage; a round gives each of its sequences a token.
         let decode = concurrency as f64 / pp;
         let round_tokens = decode * (1.0 + i / o);
@@ -276,27 +289,36 @@ impl Served<'_> {
         } else {
             budget - decode_step
         };
-        let prompt_steps = (i / (free / dp).max(1.0)).ceil();
+        let per_step = (free / dp).max(1.0);
+        // Requests entering a step × the steps each one's prompt takes, E[⌈P / free⌉].
+        let prompt_steps = workload.over_prompts(|p| (p / per_step).ceil());
         let mixed = (decode_step / o * prompt_steps).min(1.0);
         let machine = e.graphed(mixed);
-        let mean_context = prompt + output / 2;
-        let step = self.step(
-            d,
-            &machine,
-            decode_step,
-            prefill_step,
-            (mean_context, prompt / 2),
+        let contexts = (
+            workload.held_context().floor() as u64,
+            workload.prompt_context().floor() as u64,
         );
-        let ttft = prompt_steps * pp * step.total();
-        SteadyState::new(
+        let step = self.step(d, &machine, decode_step, prefill_step, contexts);
+        let mut steady = SteadyState::new(
             d,
             concurrency,
             (decode_step, prefill_step),
             rounds,
             mixed,
             step,
-            ttft,
-        )
+        );
+        steady.prompt_tokens_per_step = per_step;
+        steady.time_to_first_token_seconds = steady.time_to_first_token(i);
+        steady
+    }
+}
+
+impl SteadyState {
+    /// The steady time to first token of a prompt of `prompt` tokens: the steps it takes at the
+    /// budget the decodes leave, ⌈P / free⌉, each passing the PP stages (Agrawal et al. 2024); no
+    /// queueing.
+    pub fn time_to_first_token(&self, prompt: f64) -> f64 {
+        (prompt / self.prompt_tokens_per_step).ceil() * self.stages as f64 * self.step.total()
     }
 }
 
@@ -309,7 +331,7 @@ impl Served<'_> {
         d: &Deployment,
         e: &Machine,
         concurrency: u64,
-        (prompt, output): (u64, u64),
+        workload: &Workload,
     ) -> SteadyState {
         let (pp, dp) = (d.pp as f64, d.attention_dp as f64);
         let decode = concurrency as f64 / pp;
@@ -319,29 +341,22 @@ impl Served<'_> {
             &e.graphed(0.0),
             decode / rounds,
             0.0,
-            (prompt + output / 2, 0),
+            (workload.held_context().floor() as u64, 0),
         );
-        SteadyState::new(
-            d,
-            concurrency,
-            (decode / rounds, 0.0),
-            rounds,
-            0.0,
-            step,
-            0.0,
-        )
+        SteadyState::new(d, concurrency, (decode / rounds, 0.0), rounds, 0.0, step)
     }
 
-    /// A prefill-only pool of disaggregated serving, every step eager: the seconds one prompt of
-    /// `prompt` tokens takes alone (its chunks of at most the budget, through the PP stages), and the
-    /// prompts a second the pool fills at full load (steps of the whole budget).
-    pub fn prefill_only(&self, d: &Deployment, e: &Machine, prompt: u64) -> (f64, f64) {
+    /// A prefill-only pool of disaggregated serving, every step eager: the seconds the workload's
+    /// mean prompt takes alone (its chunks of at most the budget, through the PP stages), and the
+    /// prompts a second the pool fills at full load (steps of the whole budget, E[P] tokens a prompt).
+    pub fn prefill_only(&self, d: &Deployment, e: &Machine, workload: &Workload) -> (f64, f64) {
         let (pp, dp) = (d.pp as f64, d.attention_dp as f64);
         let budget = e.budget as f64 * dp;
-        let i = prompt as f64;
+        let i = workload.mean_prompt();
         let eager = e.graphed(1.0);
-        let alone = self.step(d, &eager, 0.0, i.min(budget), (0, prompt / 2));
-        let full = self.step(d, &eager, 0.0, budget, (0, prompt / 2));
+        let context = (0, workload.prompt_context().floor() as u64);
+        let alone = self.step(d, &eager, 0.0, i.min(budget), context);
+        let full = self.step(d, &eager, 0.0, budget, context);
         let latency = (i / budget).ceil() * pp * alone.total();
         (latency, budget / i / full.total())
     }
