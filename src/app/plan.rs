@@ -84,22 +84,6 @@ pub fn plan(
         .is_none()
         .then(|| super::price::no_price(&setup.gpu, basis));
     let per_hour = price.map(|p| p.get::<dollar_per_hour>());
-    let layouts = search
-        .best
-        .into_iter()
-        .enumerate()
-        .map(|(i, candidate)| {
-            let training = tokens.map(|t| t / candidate.tokens_per_step * candidate.step.total);
-            PlanRow {
-                rank: i + 1,
-                candidate,
-                training_seconds: training,
-                cost_usd: training
-                    .zip(per_hour)
-                    .map(|(s, p)| Time::new::<second>(s).get::<hour>() * gpus as f64 * p),
-            }
-        })
-        .collect();
     Ok(PlanResult {
         model: setup.model.clone(),
         gpu: setup.gpu_info(),
@@ -119,6 +103,29 @@ pub fn plan(
         evaluated: search.evaluated,
         fitting: search.fitting,
         smallest_batch: search.smallest_batch,
-        layouts,
+        layouts: rows(search.best, tokens, gpus, per_hour),
     })
+}
+
+/// The ranked layouts with the days and cost of training on `tokens` at `per_hour` dollars a GPU.
+fn rows(
+    best: Vec<Candidate>,
+    tokens: Option<f64>,
+    gpus: u64,
+    per_hour: Option<f64>,
+) -> Vec<PlanRow> {
+    best.into_iter()
+        .enumerate()
+        .map(|(i, candidate)| {
+            let training = tokens.map(|t| t / candidate.tokens_per_step * candidate.step.total);
+            PlanRow {
+                rank: i + 1,
+                candidate,
+                training_seconds: training,
+                cost_usd: training
+                    .zip(per_hour)
+                    .map(|(s, p)| Time::new::<second>(s).get::<hour>() * gpus as f64 * p),
+            }
+        })
+        .collect()
 }

@@ -81,27 +81,7 @@ impl MemoryResult {
             Stage::Last => "the last stage",
         };
         let params = format::count(m.params);
-        let sharded = |from: u8| {
-            if l.zero >= from {
-                let experts = if l.ep > 1 {
-                    "; experts' ÷ DP × CP / EP"
-                } else {
-                    ""
-                };
-                let replicas = if l.replicas > 1 {
-                    format!(" / {} replica groups", l.replicas)
-                } else {
-                    String::new()
-                };
-                format!(
-                    " ÷ {} (DP × CP{replicas}, ZeRO-{}{experts})",
-                    l.shard_ranks(),
-                    l.zero
-                )
-            } else {
-                format!(" (whole: ZeRO-{} shards it from stage {from})", l.zero)
-            }
-        };
+        let sharded = |from: u8| sharding(l, from);
         let weight_bytes = self.gpu.precision.bytes().get::<byte>();
         let state_bytes = self.optimizer.state_bytes();
         let mut lines = vec![
@@ -149,33 +129,7 @@ impl MemoryResult {
         let b = |x: f64| format::bytes(Information::new::<byte>(x));
         let l = &self.layout;
         let (s, mb) = (self.workload.seq_len, l.micro_batch);
-        let kept = match (l.recompute, l.sp, l.recompute_layers) {
-            (Recompute::Full, sp, Some(k)) => format!(
-                "the mean over a stage whose {k} recomputed layers keep only their input, 2·s·b·h{} \
-                 bytes, and whose others keep {} bytes (q = heads × head dim, f = MLP width) \
-                 [Megatron-LM --recompute-method block]",
-                if sp { "/TP" } else { "" },
-                if sp {
-                    "s·b·(10·h + 4·q + f)/TP"
-                } else {
-                    "s·b·(10·h + (4·q + f)/TP)"
-                }
-            ),
-            (Recompute::Full, sp, None) => format!(
-                "2·s·b·h{} bytes (full recompute keeps only the layer input)",
-                if sp { "/TP" } else { "" }
-            ),
-            (_, true, _) => {
-                "s·b·(10·h + 4·q + f)/TP bytes (sequence parallelism) + K/V heads replicated \
-                          over TP (q = heads × head dim, f = MLP width)"
-                    .to_string()
-            }
-            (_, false, _) => {
-                "s·b·(10·h + (4·q + f)/TP) bytes + K/V heads replicated over TP (q = heads × \
-                           head dim, f = MLP width)"
-                    .to_string()
-            }
-        };
+        let kept = kept_per_layer(l);
         let (in_flight, layers) = self.in_flight(m);
         vec![
             format!(
@@ -310,6 +264,59 @@ pub fn split(l: &Layout) -> String {
         out += &format!(" (EP {})", l.ep);
     }
     out
+}
+
+/// How ZeRO stage `from` and up divides a model state of `l`, as a factor in words.
+fn sharding(l: &Layout, from: u8) -> String {
+    if l.zero < from {
+        return format!(" (whole: ZeRO-{} shards it from stage {from})", l.zero);
+    }
+    let experts = if l.ep > 1 {
+        "; experts' ÷ DP × CP / EP"
+    } else {
+        ""
+    };
+    let replicas = if l.replicas > 1 {
+        format!(" / {} replica groups", l.replicas)
+    } else {
+        String::new()
+    };
+    format!(
+        " ÷ {} (DP × CP{replicas}, ZeRO-{}{experts})",
+        l.shard_ranks(),
+        l.zero
+    )
+}
+
+/// The activation bytes a layer of `l` keeps, as a formula in words.
+fn kept_per_layer(l: &Layout) -> String {
+    match (l.recompute, l.sp, l.recompute_layers) {
+        (Recompute::Full, sp, Some(k)) => format!(
+            "the mean over a stage whose {k} recomputed layers keep only their input, 2·s·b·h{} \
+             bytes, and whose others keep {} bytes (q = heads × head dim, f = MLP width) \
+             [Megatron-LM --recompute-method block]",
+            if sp { "/TP" } else { "" },
+            if sp {
+                "s·b·(10·h + 4·q + f)/TP"
+            } else {
+                "s·b·(10·h + (4·q + f)/TP)"
+            }
+        ),
+        (Recompute::Full, sp, None) => format!(
+            "2·s·b·h{} bytes (full recompute keeps only the layer input)",
+            if sp { "/TP" } else { "" }
+        ),
+        (_, true, _) => {
+            "s·b·(10·h + 4·q + f)/TP bytes (sequence parallelism) + K/V heads replicated \
+                      over TP (q = heads × head dim, f = MLP width)"
+                .to_string()
+        }
+        (_, false, _) => {
+            "s·b·(10·h + (4·q + f)/TP) bytes + K/V heads replicated over TP (q = heads × \
+                       head dim, f = MLP width)"
+                .to_string()
+        }
+    }
 }
 
 pub fn describe(l: &Layout) -> String {
