@@ -729,25 +729,41 @@ impl Timing {
     }
 }
 
-/// The price per GPU-hour (the request's, else the GPU preset's) and what it makes the cost per
-/// million input tokens (prefill) and output tokens (decode), each spread over the batch and the
-/// replica's GPUs.
-fn costs(
-    r: &ServeRequest,
-    replica_gpus: f64,
-    t: &Timing,
-) -> (Option<MoneyRate>, Option<f64>, Option<f64>) {
-    let price = super::price::price(r.price, &r.gpu, r.price_basis).map(|(p, _)| p);
-    let (input_cost, output_cost) = price.map_or((None, None), |p| {
-        let per_million = |gpu_seconds_per_token: f64| {
-            Some(cost_per_million(Time::new::<second>(gpu_seconds_per_token), p).get::<dollar>())
-        };
-        (
-            per_million(t.ttft * replica_gpus / (r.batch as f64 * r.prompt_tokens as f64)),
-            per_million(t.per_token * replica_gpus / r.batch as f64),
-        )
-    });
-    (price, input_cost, output_cost)
+/// The price per GPU-hour (the request's, else the GPU preset's), where it comes from or why there
+/// is none, and what it makes the cost per million input tokens (prefill) and output tokens
+/// (decode), each spread over the batch and the replica's GPUs.
+struct Costs {
+    usd_per_gpu_hour: Option<f64>,
+    origin: Option<super::price::PriceOrigin>,
+    no_price: Option<String>,
+    input: Option<f64>,
+    output: Option<f64>,
+}
+
+impl Costs {
+    fn new(r: &ServeRequest, replica_gpus: f64, t: &Timing) -> Costs {
+        let (price, origin) = super::price::price(r.price, &r.gpu, r.price_basis).unzip();
+        let (input, output) = price.map_or((None, None), |p| {
+            let per_million = |gpu_seconds_per_token: f64| {
+                Some(
+                    cost_per_million(Time::new::<second>(gpu_seconds_per_token), p).get::<dollar>(),
+                )
+            };
+            (
+                per_million(t.ttft * replica_gpus / (r.batch as f64 * r.prompt_tokens as f64)),
+                per_million(t.per_token * replica_gpus / r.batch as f64),
+            )
+        });
+        Costs {
+            usd_per_gpu_hour: price.map(|p| p.get::<dollar_per_hour>()),
+            origin,
+            no_price: price
+                .is_none()
+                .then(|| super::price::no_price(&r.gpu, r.price_basis)),
+            input,
+            output,
+        }
+    }
 }
 
 /// The KV cache per token (the mean over the sequence) and per sequence at the request's context
@@ -769,7 +785,7 @@ fn result(
 ) -> ServeResult {
     let (kv_token, kv_sequence) = kv_sizes(r, target, &d);
     let replica_gpus = (d.tp * d.pp) as f64;
-    let (price, input_cost, output_cost) = costs(r, replica_gpus, &t);
+    let costs = Costs::new(r, replica_gpus, &t);
     ServeResult {
         model: ModelInfo::new(&r.model, target.arch),
         gpu,
@@ -810,14 +826,12 @@ fn result(
         tokens_per_second_per_sequence: 1.0 / t.per_token,
         tokens_per_second_per_gpu: r.batch as f64 / (t.per_token * replica_gpus),
         request_seconds: t.ttft + r.output_tokens.saturating_sub(1) as f64 * t.per_token,
-        price_usd_per_gpu_hour: price.map(|p| p.get::<dollar_per_hour>()),
-        price_origin: super::price::price(r.price, &r.gpu, r.price_basis).map(|(_, o)| o),
+        price_usd_per_gpu_hour: costs.usd_per_gpu_hour,
+        price_origin: costs.origin,
         price_basis: r.price_basis,
-        no_price: price
-            .is_none()
-            .then(|| super::price::no_price(&r.gpu, r.price_basis)),
-        cost_per_million_input_tokens_usd: input_cost,
-        cost_per_million_output_tokens_usd: output_cost,
+        no_price: costs.no_price,
+        cost_per_million_input_tokens_usd: costs.input,
+        cost_per_million_output_tokens_usd: costs.output,
         speculative: t.speculative,
         continuous_batching: None,
         ttft_target_seconds: r.ttft.map(|t| t.get::<second>()),

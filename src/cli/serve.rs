@@ -8,8 +8,9 @@ use clap::Args;
 use super::values::{choice, count, fraction, price_basis, reserve, single, whole};
 use super::{Answer, ModelArgs, load_model};
 use crate::app::{self, serve::ServeRequest};
-use crate::domain::hardware::{PriceKind, default_network};
+use crate::domain::hardware::{Gpu, PriceKind, default_network};
 use crate::domain::memory::Reserve;
+use crate::domain::model::Model;
 use crate::domain::serving::{Engine, KvFormat, WeightFormat, Workload};
 use crate::domain::units::unit::second;
 use crate::domain::units::{MoneyRate, Time};
@@ -162,18 +163,45 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     pub fn run(self, catalog: &Catalog, format: Output) -> Result<Answer> {
-        // clap gives --draft, --acceptance and --lookahead all or none.
-        let draft = match (&self.draft, self.acceptance, self.lookahead) {
-            (Some(name), Some(acceptance), Some(lookahead)) => {
-                Some((load_model(catalog, name, &[])?, acceptance, lookahead))
-            }
-            _ => None,
-        };
+        let draft = self.draft(catalog)?;
         let gpus = self
             .gpu
             .split(',')
             .map(|g| catalog.gpu(g.trim()))
             .collect::<Result<Vec<_>>>()?;
+        let request = self.request(catalog, gpus[0].clone(), draft)?;
+        if gpus.len() > 1 {
+            let comparison = app::serve::compare(&request, &gpus)?;
+            return render::render(&comparison, |c| c.report(), format).map(Answer::from);
+        }
+        let result = app::serve::serve(&request)?;
+        let overload = result.arrivals.as_ref().and_then(|a| a.overload.clone());
+        Ok(Answer::new(
+            render::render(&result, |r| r.report(self.explain), format)?,
+            overload,
+        ))
+    }
+
+    /// The draft model with its acceptance rate and lookahead, loaded before the target so that its
+    /// warnings come first; none without `--draft`.
+    fn draft(&self, catalog: &Catalog) -> Result<Option<(Model, f64, u64)>> {
+        // clap gives --draft, --acceptance and --lookahead all or none.
+        Ok(match (&self.draft, self.acceptance, self.lookahead) {
+            (Some(name), Some(acceptance), Some(lookahead)) => {
+                Some((load_model(catalog, name, &[])?, acceptance, lookahead))
+            }
+            _ => None,
+        })
+    }
+
+    /// The request on `gpu` from the flags: the workload file read and its means standing for the
+    /// lengths, the target model loaded, and a tokens-per-user rate turned into a TPOT target.
+    fn request(
+        &self,
+        catalog: &Catalog,
+        gpu: Gpu,
+        draft: Option<(Model, f64, u64)>,
+    ) -> Result<ServeRequest> {
         let workload = self
             .workload
             .as_deref()
@@ -185,9 +213,9 @@ impl ServeArgs {
                 .as_ref()
                 .map_or(given.unwrap_or(0), |w| f(w).round() as u64)
         };
-        let request = ServeRequest {
+        Ok(ServeRequest {
             model: self.model.load(catalog)?,
-            gpu: gpus[0].clone(),
+            gpu,
             gpus: self.gpus,
             tp: self.tp,
             pp: self.pp,
@@ -216,17 +244,7 @@ impl ServeArgs {
             rate: self.rate,
             disaggregate: self.disaggregate,
             draft,
-        };
-        if gpus.len() > 1 {
-            let comparison = app::serve::compare(&request, &gpus)?;
-            return render::render(&comparison, |c| c.report(), format).map(Answer::from);
-        }
-        let result = app::serve::serve(&request)?;
-        let overload = result.arrivals.as_ref().and_then(|a| a.overload.clone());
-        Ok(Answer::new(
-            render::render(&result, |r| r.report(self.explain), format)?,
-            overload,
-        ))
+        })
     }
 }
 

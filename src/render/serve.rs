@@ -121,19 +121,17 @@ impl ServeResult {
     /// Weights, KV cache and memory per GPU (with a draft's), and the largest batch and context that
     /// fit.
     fn memory_facts(&self) -> Vec<Fact> {
-        let draft = self.speculative.as_ref().map(|s| {
-            (
-                "draft per GPU".into(),
-                bytes(s.draft_weight_bytes_per_gpu + s.draft_kv_cache_bytes_per_gpu),
-                format!(
-                    "{}: weights {} + KV cache {}",
-                    s.draft,
-                    format::bytes(Information::new::<byte>(s.draft_weight_bytes_per_gpu)),
-                    format::bytes(Information::new::<byte>(s.draft_kv_cache_bytes_per_gpu))
-                ),
-            )
-        });
-        let mut facts = vec![
+        let mut facts = self.weight_and_kv_facts();
+        facts.extend(self.draft_fact());
+        facts.extend(self.pool_facts());
+        facts.extend(self.fit_facts());
+        facts
+    }
+
+    /// The target's weights per GPU, and its KV cache per token, per sequence and per batch: what
+    /// the memory per GPU is made of before a draft and an engine's pool.
+    fn weight_and_kv_facts(&self) -> Vec<Fact> {
+        vec![
             (
                 "weights per GPU".into(),
                 bytes(self.weight_bytes_per_gpu),
@@ -160,10 +158,29 @@ impl ServeResult {
                 bytes(self.kv_cache_bytes_per_batch),
                 format!("{} sequences", self.batch),
             ),
-        ];
-        facts.extend(draft);
-        facts.extend(self.pool_facts());
-        facts.extend([
+        ]
+    }
+
+    /// With a draft model: its weights and KV cache on one GPU, which the memory per GPU counts.
+    fn draft_fact(&self) -> Option<Fact> {
+        self.speculative.as_ref().map(|s| {
+            (
+                "draft per GPU".into(),
+                bytes(s.draft_weight_bytes_per_gpu + s.draft_kv_cache_bytes_per_gpu),
+                format!(
+                    "{}: weights {} + KV cache {}",
+                    s.draft,
+                    format::bytes(Information::new::<byte>(s.draft_weight_bytes_per_gpu)),
+                    format::bytes(Information::new::<byte>(s.draft_kv_cache_bytes_per_gpu))
+                ),
+            )
+        })
+    }
+
+    /// The memory per GPU against the usable memory, and the largest batch and longest context that
+    /// fit in it: the limits a user changes the batch or context against.
+    fn fit_facts(&self) -> [Fact; 3] {
+        [
             (
                 "memory per GPU".into(),
                 bytes(self.per_gpu_bytes),
@@ -182,8 +199,7 @@ impl ServeResult {
                 Cell::Exact(self.max_context),
                 "at this batch, within the model's context".into(),
             ),
-        ]);
-        facts
+        ]
     }
 
     /// With an engine: its KV pool per GPU, in bytes and in tokens.
@@ -225,30 +241,36 @@ impl ServeResult {
 
     /// Continuous batching in steady state: end-to-end throughput per GPU, TPOT and TTFT.
     fn continuous_facts(&self) -> Vec<Fact> {
-        let targets = self.targets();
-        let Some(c) = &self.continuous_batching else {
-            return targets
-                .map(|t| {
-                    let none = "none".to_string();
-                    vec![(
-                        "latency targets".into(),
-                        Cell::Text(none),
-                        format!("{t}: not met by one sequence"),
-                    )]
-                })
-                .unwrap_or_default();
-        };
-        let mut facts: Vec<Fact> = targets
-            .map(|t| {
-                (
-                    "latency targets".into(),
-                    Cell::Exact(c.concurrency),
-                    format!("{t}: the most sequences that meet them"),
-                )
-            })
-            .into_iter()
-            .collect();
-        facts.extend([
+        let mut facts: Vec<Fact> = self.targets_fact().into_iter().collect();
+        if let Some(c) = &self.continuous_batching {
+            facts.extend(self.steady_facts(c));
+            facts.extend(self.ttft_p90_fact());
+        }
+        facts
+    }
+
+    /// With latency targets: the most sequences whose steady state meets them, or "none" when not
+    /// even one sequence does (and there is no steady state to show).
+    fn targets_fact(&self) -> Option<Fact> {
+        let t = self.targets()?;
+        Some(match &self.continuous_batching {
+            Some(c) => (
+                "latency targets".into(),
+                Cell::Exact(c.concurrency),
+                format!("{t}: the most sequences that meet them"),
+            ),
+            None => (
+                "latency targets".into(),
+                Cell::Text("none".to_string()),
+                format!("{t}: not met by one sequence"),
+            ),
+        })
+    }
+
+    /// The steady state `c` of continuous batching: output tokens/s per GPU, the time per output
+    /// token from its mixed prefill-and-decode steps, and the time to first token of a mean prompt.
+    fn steady_facts(&self, c: &SteadyState) -> [Fact; 3] {
+        [
             (
                 "output tokens/s per GPU".into(),
                 Cell::Count(c.output_tokens_per_second_per_gpu),
@@ -276,20 +298,22 @@ impl ServeResult {
                     None => "chunked prefill beside the decodes, no queueing".into(),
                 },
             ),
-        ]);
-        if let Some(w) = &self.workload
-            && let Some(p90) = w.time_to_first_token_p90_seconds
-        {
-            facts.push((
-                "time to first token, p90".into(),
-                secs(p90),
-                format!(
-                    "the 90th-percentile prompt of {} tokens, steady, no queueing",
-                    w.summary.prompt_tokens.p90
-                ),
-            ));
-        }
-        facts
+        ]
+    }
+
+    /// With a workload: the steady time to first token of its 90th-percentile prompt, the tail a
+    /// mean prompt hides.
+    fn ttft_p90_fact(&self) -> Option<Fact> {
+        let w = self.workload.as_ref()?;
+        let p90 = w.time_to_first_token_p90_seconds?;
+        Some((
+            "time to first token, p90".into(),
+            secs(p90),
+            format!(
+                "the 90th-percentile prompt of {} tokens, steady, no queueing",
+                w.summary.prompt_tokens.p90
+            ),
+        ))
     }
 
     /// A workload of several lengths: its rows, and the mean, median and 90th percentile of each.

@@ -5,7 +5,7 @@ use std::process::Stdio;
 use clap::CommandFactory;
 use llmcalc::cli::Cli;
 
-use crate::{binary, json, llmcalc, stdout};
+use crate::{at_100_columns, binary, json, llmcalc, stdout, widest_table_line};
 
 #[test]
 fn models_lists_every_preset_once() {
@@ -855,25 +855,6 @@ fn plan_explains_each_part() {
 /// first, then the widest wrap), unless `--wide`; `serve` is checked with its own tests.
 #[test]
 fn every_table_fits_a_100_column_terminal() {
-    use clap::Parser;
-    let empty = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-user-presets");
-    std::fs::create_dir_all(&empty).unwrap();
-    let run = |args: &[&str], wide: bool| -> String {
-        let mut all = vec!["llmcalc", "--presets", empty.to_str().unwrap()];
-        all.extend(args);
-        if wide {
-            all.push("--wide");
-        }
-        let cli = llmcalc::cli::Cli::try_parse_from(&all).unwrap();
-        cli.run_at(Some(100)).unwrap().text
-    };
-    let widest = |text: &str| {
-        text.lines()
-            .filter(|l| l.starts_with(['┌', '│', '├', '└']))
-            .map(|l| l.chars().count())
-            .max()
-            .unwrap_or(0)
-    };
     let commands: [&[&str]; 14] = [
         &["models"],
         &["gpus"],
@@ -930,13 +911,13 @@ fn every_table_fits_a_100_column_terminal() {
     ];
     let mut wider = 0;
     for args in commands {
-        let text = run(args, false);
+        let text = at_100_columns(args, false);
         assert!(
-            widest(&text) <= 100,
+            widest_table_line(&text) <= 100,
             "{args:?}: {} wide\n{text}",
-            widest(&text)
+            widest_table_line(&text)
         );
-        wider += usize::from(widest(&run(args, true)) > 100);
+        wider += usize::from(widest_table_line(&at_100_columns(args, true)) > 100);
     }
     // Without the limit, some tables are wider: the limit is what made them fit.
     assert!(wider >= 5, "{wider}");

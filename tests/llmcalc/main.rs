@@ -29,13 +29,41 @@ pub fn llmcalc() -> Command {
 /// The `llmcalc` binary as a plain process, for tests that wire its standard output themselves.
 pub fn binary() -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("llmcalc"));
-    // No user presets from the machine running the tests: an empty folder.
-    let empty = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-user-presets");
-    std::fs::create_dir_all(&empty).unwrap();
     cmd.env("NO_COLOR", "1")
         .env_remove("COLUMNS")
-        .env("LLMCALC_PRESETS", empty);
+        .env("LLMCALC_PRESETS", no_user_presets());
     cmd
+}
+
+/// No user presets from the machine running the tests: an empty folder.
+fn no_user_presets() -> std::path::PathBuf {
+    let empty = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-user-presets");
+    std::fs::create_dir_all(&empty).unwrap();
+    empty
+}
+
+/// Runs llmcalc in the test process with `args` (and `--wide` when `wide`) as on a terminal 100
+/// characters wide, without user presets, and returns its text.
+pub fn at_100_columns(args: &[&str], wide: bool) -> String {
+    use clap::Parser;
+    let empty = no_user_presets();
+    let mut all = vec!["llmcalc", "--presets", empty.to_str().unwrap()];
+    all.extend(args);
+    if wide {
+        all.push("--wide");
+    }
+    let cli = llmcalc::cli::Cli::try_parse_from(&all).unwrap();
+    cli.run_at(Some(100)).unwrap().text
+}
+
+/// The widest line of the tables in `text`, in characters: the lines drawn with box corners and
+/// borders.
+pub fn widest_table_line(text: &str) -> usize {
+    text.lines()
+        .filter(|l| l.starts_with(['┌', '│', '├', '└']))
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0)
 }
 
 /// Runs llmcalc with `args`, expects success, and returns standard output.

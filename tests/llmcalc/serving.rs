@@ -3,7 +3,7 @@
 use llmcalc::domain::collectives::LinkConstants;
 use llmcalc::domain::kernels::KernelConstants;
 
-use crate::{draft, fails, json, serve_args, stdout};
+use crate::{at_100_columns, draft, fails, json, serve_args, stdout, widest_table_line};
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
     (a - b).abs() <= rel * b.abs()
@@ -921,23 +921,6 @@ fn a_price_basis_picks_the_preset_price_of_that_kind() {
 /// GPUs leaves out its KV pool, TTFT and sequences first, and `--explain` adds no table.
 #[test]
 fn serve_tables_fit_a_100_column_terminal() {
-    use clap::Parser;
-    let run = |args: &[&str], wide: bool| -> String {
-        let mut all = vec!["llmcalc"];
-        all.extend(args);
-        if wide {
-            all.push("--wide");
-        }
-        let cli = llmcalc::cli::Cli::try_parse_from(&all).unwrap();
-        cli.run_at(Some(100)).unwrap().text
-    };
-    let widest = |text: &str| {
-        text.lines()
-            .filter(|l| l.starts_with(['┌', '│', '├', '└']))
-            .map(|l| l.chars().count())
-            .max()
-            .unwrap_or(0)
-    };
     let several = [
         "serve",
         "llama-3.1-8b",
@@ -964,12 +947,12 @@ fn serve_tables_fit_a_100_column_terminal() {
         "--explain",
     ];
     for args in [&several[..], &one[..]] {
-        let text = run(args, false);
-        assert!(widest(&text) <= 100, "{args:?}:\n{text}");
+        let text = at_100_columns(args, false);
+        assert!(widest_table_line(&text) <= 100, "{args:?}:\n{text}");
     }
-    let wide = run(&several, true);
-    assert!(widest(&wide) > 100);
-    assert!(run(&several, false).contains("not shown to fit the terminal"));
+    let wide = at_100_columns(&several, true);
+    assert!(widest_table_line(&wide) > 100);
+    assert!(at_100_columns(&several, false).contains("not shown to fit the terminal"));
 }
 
 #[test]
