@@ -6,7 +6,7 @@ use super::memory::Setup;
 use super::params::ModelInfo;
 use super::train::GpuInfo;
 use crate::domain::hardware::PriceKind;
-use crate::domain::kernels::AttentionKernel;
+use crate::domain::kernels::{AttentionKernel, Generation};
 use crate::domain::parallel::Pins;
 use crate::domain::parallel::{self, Candidate};
 use crate::domain::units::unit::{dollar_per_hour, hour, second};
@@ -39,6 +39,9 @@ pub struct PlanResult {
     pub tp_overlap: f64,
     /// The fused-attention kernel the step time assumes.
     pub attention_kernel: AttentionKernel,
+    /// Whether the calibration holds measured runs on this GPU's generation (Ampere, Hopper,
+    /// Blackwell); other GPUs (V100, TPUs, AMD) take Hopper's fitted kernel constants.
+    pub calibrated_generation: bool,
     pub price_usd_per_gpu_hour: Option<f64>,
     /// Where the price comes from: given, or the GPU preset's first price (kind, date, source).
     pub price_origin: Option<super::price::PriceOrigin>,
@@ -96,6 +99,7 @@ pub fn plan(
         dp_overlap: t.step.model.dp_overlap,
         tp_overlap: t.step.model.tp_overlap,
         attention_kernel: t.step.model.device.attention_kernel,
+        calibrated_generation: setup.gpu.generation != Generation::Other,
         price_usd_per_gpu_hour: per_hour,
         price_origin,
         price_basis: basis,

@@ -172,7 +172,7 @@ impl PlanResult {
              step time = each layer's matrix products (large ones at {} of peak), {} attention and element-wise \
              work + pipeline bubble + tensor-, context-, expert- and data-parallel communication + optimizer \
              (network {} per GPU, {} of the data-parallel and {} of the tensor-parallel traffic overlapped); \
-             calibrated on measured runs",
+             {}",
             counted(self.gpus, "GPU", "GPUs"),
             self.gpu.name,
             self.gpu.id,
@@ -189,6 +189,11 @@ impl PlanResult {
             )),
             format::percent(self.dp_overlap),
             format::percent(self.tp_overlap),
+            if self.calibrated_generation {
+                "calibrated on measured runs"
+            } else {
+                "no measured runs on this GPU's generation: Hopper's fitted constants, an extrapolation"
+            },
         )
     }
 
