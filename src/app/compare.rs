@@ -15,6 +15,7 @@ use super::predict::{self, GpuCount, MfuSource, Workload};
 use super::price::{self, PriceOrigin};
 use crate::app::train::unsolvable;
 use crate::domain::hardware::{Gpu, Precision, PriceKind};
+use crate::domain::kernels::Generation;
 use crate::domain::memory::{Layout, Optimizer};
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
@@ -76,6 +77,9 @@ pub struct CompareRow {
     pub gpus: Bounds<f64>,
     pub mfu: Bounds<f64>,
     pub mfu_source: MfuSource,
+    /// Whether the calibration holds measured runs on this GPU's generation; a predicted MFU on any
+    /// other (V100, TPUs, AMD) takes Hopper's fitted constants, an extrapolation.
+    pub calibrated_generation: bool,
     /// The best layout at the fewest GPUs, when the MFU is predicted.
     pub layout: Option<Layout>,
     pub wall_clock_seconds: Bounds<Time>,
@@ -309,6 +313,7 @@ fn row(
         gpus,
         mfu,
         mfu_source,
+        calibrated_generation: gpu.generation != Generation::Other,
         layout,
         wall_clock_seconds: duration,
         gpu_hours: gpu_time.map(|t| t.get::<hour>()),

@@ -33,11 +33,13 @@ fn row(r: &CompareRow) -> Vec<Cell> {
             .as_ref()
             .map_or(Cell::Empty, |l| Cell::Text(split(l))),
         Cell::Text(
-            match r.mfu_source {
-                MfuSource::Given => "given",
-                MfuSource::Claimed => "claimed",
-                MfuSource::Predicted => "predicted",
-                MfuSource::Solved => "solved",
+            match (r.mfu_source, r.calibrated_generation) {
+                (MfuSource::Given, _) => "given",
+                (MfuSource::Claimed, _) => "claimed",
+                (MfuSource::Predicted, true) => "predicted",
+                // No measured run on this GPU's generation: Hopper's constants stand in.
+                (MfuSource::Predicted, false) => "extrapolated",
+                (MfuSource::Solved, _) => "solved",
             }
             .into(),
         ),
@@ -135,11 +137,29 @@ impl CompareResult {
             },
         ];
         sections.push(Section::Line(self.prices()));
+        sections.extend(self.extrapolated().map(Section::Line));
         sections.extend(self.left_out().into_iter().map(Section::Line));
         if explain {
             sections.push(Section::formulas(&self.explain()));
         }
         Report::new(sections)
+    }
+
+    /// The GPUs whose MFU is predicted with no measured run on their generation, if any.
+    fn extrapolated(&self) -> Option<String> {
+        let gpus: Vec<&str> = self
+            .rows
+            .iter()
+            .filter(|r| r.mfu_source == MfuSource::Predicted && !r.calibrated_generation)
+            .map(|r| r.gpu.as_str())
+            .collect();
+        (!gpus.is_empty()).then(|| {
+            format!(
+                "extrapolated MFU: {} — no measured run on their generation in the calibration, so \
+                 Hopper's fitted constants stand in (--mfu sets one)",
+                gpus.join(", ")
+            )
+        })
     }
 
     /// Where each GPU's price comes from, or why it has none; and, with no basis asked for, whether

@@ -352,3 +352,31 @@ fn published_runs_outside_the_calibration() {
     );
     assert!((0.30..0.50).contains(&mfu), "{mfu}");
 }
+
+#[test]
+fn compare_names_the_gpus_whose_mfu_is_extrapolated() {
+    // The calibration holds no AMD run: MI300X's predicted MFU takes Hopper's constants, and says so.
+    let args = [
+        "compare",
+        "llama-3.1-70b",
+        "--gpu",
+        "h100,mi300x",
+        "--days",
+        "90",
+    ];
+    let r = json(&args);
+    let calibrated = |gpu: &str| {
+        r["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["gpu"] == gpu)
+            .unwrap()["calibrated_generation"]
+            .as_bool()
+            .unwrap()
+    };
+    assert!(calibrated("h100"));
+    assert!(!calibrated("mi300x"));
+    let text = crate::stdout(&args);
+    assert!(text.contains("extrapolated MFU: mi300x"), "{text}");
+}
