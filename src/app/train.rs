@@ -9,6 +9,7 @@ use super::predict::{self, GpuCount, MfuSource, Prediction, Workload};
 use super::price::{self, PriceOrigin};
 use crate::domain::claims::Claims;
 use crate::domain::hardware::{Gpu, Precision, PriceKind};
+use crate::domain::kernels::Generation;
 use crate::domain::memory::Layout;
 use crate::domain::model::Model;
 use crate::domain::model::flops::{Masking, Recompute};
@@ -97,6 +98,9 @@ pub struct TrainResult {
     pub predicted_mfu: Option<Bounds<f64>>,
     /// That layout.
     pub predicted_layout: Option<Layout>,
+    /// Whether the calibration holds measured runs on the GPU's generation; a predicted MFU on any
+    /// other (V100, TPUs, AMD) takes Hopper's fitted constants, an extrapolation.
+    pub calibrated_generation: bool,
     /// A solved MFU counting only the weights' FLOPs (the 6N rule), as many reports do; PaLM's
     /// definition, `mfu`, also counts attention over the context.
     pub mfu_without_attention: Option<Bounds<f64>>,
@@ -274,6 +278,7 @@ pub fn train(request: &TrainRequest) -> Result<TrainResult> {
     out.mfu_source = mfu_source;
     out.predicted_mfu = prediction.map(|p| p.0);
     out.predicted_layout = prediction.map(|p| p.1.layout);
+    out.calibrated_generation = gpu.generation != Generation::Other;
     Ok(out)
 }
 
@@ -493,6 +498,7 @@ fn result(
         mfu_source: MfuSource::Solved,
         predicted_mfu: None,
         predicted_layout: None,
+        calibrated_generation: true,
         mfu_without_attention: rates.mfu_without_attention,
         hfu: rates.hfu,
         wall_clock_seconds: run.duration,

@@ -228,10 +228,14 @@ impl TrainResult {
     /// attention and the HFU when known.
     fn mfu_facts(&self) -> Vec<Fact> {
         let percent = |b: Bounds<f64>| Cell::range(b, Cell::Percent);
-        let layout = self
-            .predicted_layout
-            .as_ref()
-            .map_or(String::new(), |l| format!(" {}", describe(l)));
+        let layout = self.predicted_layout.as_ref().map_or(String::new(), |l| {
+            let extrapolated = if self.calibrated_generation {
+                ""
+            } else {
+                "; extrapolated: no measured run on this GPU's generation, Hopper's constants"
+            };
+            format!(" {}{extrapolated}", describe(l))
+        });
         let remark = if self.mfu_source == MfuSource::Predicted {
             format!("predicted: the best layout `llmcalc plan` finds,{layout}")
         } else {

@@ -379,4 +379,17 @@ fn compare_names_the_gpus_whose_mfu_is_extrapolated() {
     assert!(!calibrated("mi300x"));
     let text = crate::stdout(&args);
     assert!(text.contains("extrapolated MFU: mi300x"), "{text}");
+    // train says it beside the predicted MFU too.
+    let args = [
+        "train",
+        "llama-3.1-70b",
+        "--gpu",
+        "mi300x",
+        "--gpus",
+        "1024",
+        "--tokens",
+        "15T",
+    ];
+    assert_eq!(json(&args)["calibrated_generation"], false);
+    assert!(crate::stdout(&args).contains("extrapolated: no measured run"));
 }
