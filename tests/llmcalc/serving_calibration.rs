@@ -10,9 +10,13 @@
 //! not stated, so TensorRT-LLM's default applies: with neither `moe_tp_size` nor `moe_ep_size` given,
 //! the experts split by tensor parallelism, EP 1 (`Mapping.__init__`, tensorrt_llm/mapping.py). The
 //! free constants of the serving model, the host's cost of an eager (mixed) step (`STEP_OVERHEAD`,
-//! 10 ms) and per decoding sequence (`SEQUENCE_OVERHEAD`, 20 µs), were chosen on these rows only, by
-//! a grid minimising the mean absolute log error (0.1943 at 10 ms and 20 µs; 0.1946 at 9 or 12 ms,
-//! 0.1944 at 17.5 µs, 0.1957 at 22.5 µs). The cost per graph-replayed kernel (3.7 µs) and the one-shot
+//! 4 ms) and per decoding sequence (`SEQUENCE_OVERHEAD`, 12.5 µs), were chosen on these rows only, by
+//! a grid minimising the mean absolute log error, with the HBM at 0.8 of its datasheet bandwidth
+//! (`HBM_EFFICIENCY`, cited from microbenchmarks): 0.1844 at 4 ms and 12.5 µs; 0.1848 at 15 µs, 0.1850
+//! at 2 ms and 15 µs, 0.1856 at 6 ms and 15 µs. The fit alone hardly tells 0.75 of the bandwidth from
+//! 0.8 (0.1841 and 0.1844) and is worse at 0.85 (0.1866 at best) and 0.9 (0.1909); at the full
+//! bandwidth, 10 ms and 20 µs gave 0.1949 (mean |error| 19.6%, worst 72%). The cost per graph-replayed
+//! kernel (3.7 µs) and the one-shot
 //! all-reduce (5.9 µs) are cited, not fitted: fitted here the kernel cost climbs past 20 µs, taking up
 //! what large steps lose elsewhere rather than a launch cost. Before decode-only steps were replayed as
 //! CUDA graphs, a fixed 5 ms a step gave a mean |error| of 23.4% and a worst of 255%.
@@ -156,9 +160,9 @@ fn continuous_batching_against_tensorrt_llm() {
     );
     // Rows beyond a preset's context (20,000-token prompts; Qwen3's 4096) are left out.
     assert_eq!(errors.len(), 181);
-    assert!(mean_abs < 0.197, "mean |error| {mean_abs}");
-    assert!(bias.abs() < 0.02, "mean error {bias}");
-    assert!(worst < 0.73, "worst error {worst}");
+    assert!(mean_abs < 0.184, "mean |error| {mean_abs}");
+    assert!(bias.abs() < 0.01, "mean error {bias}");
+    assert!(worst < 0.61, "worst error {worst}");
 }
 
 /// Out of sample (never used to fit): the decode speed one user sees on an HGX H200 (8 H200s on
@@ -203,10 +207,10 @@ fn one_user_decodes_as_fast_as_published() {
             "{model}: {per_user:.0} tokens/s per user, published {published:.0}, {:+.0}%",
             error * 100.0
         );
-        // The matrix products read the weights at the full HBM bandwidth, so the model is faster
-        // than measured, by less than 40%.
+        // Even at 0.8 of the datasheet HBM bandwidth the model is faster than measured (+23% and
+        // +4%; +36% and +23% at the full bandwidth), by less than 25%.
         assert!(
-            (0.0..0.4).contains(&error),
+            (0.0..0.25).contains(&error),
             "{model}: {per_user} vs {published}"
         );
     }
