@@ -14,10 +14,9 @@ use crate::domain::memory::Reserve;
 use crate::domain::model::Model;
 use crate::domain::model::architecture::Stack;
 use crate::domain::serving::{
-    DecodeStep, Deployment, Engine, Fit, GRAPH_KERNEL_OVERHEAD, HBM_EFFICIENCY, Hardware, KvFormat,
-    Machine, SEQUENCE_OVERHEAD, STEP_OVERHEAD, Served, Speculation, SteadyState, TOKEN_BUDGET,
-    WeightFormat, Workload, WorkloadSummary, cost_per_million, erlang_c, fit, largest,
-    queueing_delay,
+    DecodeStep, Deployment, Engine, Fit, GRAPH_KERNEL_OVERHEAD, Hardware, KvFormat, Machine,
+    SEQUENCE_OVERHEAD, STEP_OVERHEAD, Served, Speculation, SteadyState, TOKEN_BUDGET, WeightFormat,
+    Workload, WorkloadSummary, cost_per_million, erlang_c, fit, largest, queueing_delay,
 };
 use crate::domain::units::format;
 use crate::domain::units::unit::{
@@ -455,7 +454,7 @@ fn speculative(
 }
 
 /// The operation model of `gpu` serving at `precision` with `weights`: training's kernels and links
-/// with their fitted constants, the HBM at [`HBM_EFFICIENCY`] of its datasheet bandwidth, the
+/// with their fitted constants, the HBM at the request's bandwidth efficiency of its datasheet figure, the
 /// engine's token budget and step cost.
 fn machine(r: &ServeRequest, precision: Precision, weights: WeightFormat) -> Machine {
     let peak = |p| r.gpu.peak(p).map_or(0.0, |c| c.get::<flop_per_second>());
@@ -463,7 +462,8 @@ fn machine(r: &ServeRequest, precision: Precision, weights: WeightFormat) -> Mac
         device: Device {
             gemm_peak: peak(precision),
             attention_peak: peak(r.gpu.training_precision()),
-            memory_bandwidth: r.gpu.memory_bandwidth.get::<byte_per_second>() * HBM_EFFICIENCY,
+            memory_bandwidth: r.gpu.memory_bandwidth.get::<byte_per_second>()
+                * r.bandwidth_efficiency,
             input_bytes: weights.bytes().get::<byte>(),
             generation: r.gpu.generation,
             attention_kernel: AttentionKernel::Fused,

@@ -14,8 +14,8 @@ fn serve(model: &str, flags: &[&str]) -> serde_json::Value {
     json(&serve_args(model, flags))
 }
 
-/// The H100's 3.35 TB/s of HBM (datasheet) at the 0.8 of it a serving step's reads reach
-/// (microbenchmarks: Jia et al. 2018, arXiv:1804.06826, §3).
+/// The H100's 3.35 TB/s of HBM (datasheet) at the 0.8 of it a serving step's reads reach by default
+/// (`--bandwidth-efficiency`).
 const HBM: f64 = 3.35e12 * 0.8;
 
 /// One H100 and a short request, 100 prompt and 100 output tokens.

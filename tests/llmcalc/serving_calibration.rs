@@ -12,7 +12,7 @@
 //! free constants of the serving model, the host's cost of an eager (mixed) step (`STEP_OVERHEAD`,
 //! 4 ms) and per decoding sequence (`SEQUENCE_OVERHEAD`, 12.5 µs), were chosen on these rows only, by
 //! a grid minimising the mean absolute log error, with the HBM at 0.8 of its datasheet bandwidth
-//! (`HBM_EFFICIENCY`, cited from microbenchmarks): 0.1844 at 4 ms and 12.5 µs; 0.1848 at 15 µs, 0.1850
+//! (`--bandwidth-efficiency`'s default): 0.1844 at 4 ms and 12.5 µs; 0.1848 at 15 µs, 0.1850
 //! at 2 ms and 15 µs, 0.1856 at 6 ms and 15 µs. The fit alone hardly tells 0.75 of the bandwidth from
 //! 0.8 (0.1841 and 0.1844) and is worse at 0.85 (0.1866 at best) and 0.9 (0.1909); at the full
 //! bandwidth, 10 ms and 20 µs gave 0.1949 (mean |error| 19.6%, worst 72%). The cost per graph-replayed

@@ -37,8 +37,8 @@ pub use replica::{
     DecodeStep, Deployment, Fit, Hardware, Prefill, Served, cost_per_million, fit, largest,
 };
 pub use steady::{
-    GRAPH_KERNEL_OVERHEAD, HBM_EFFICIENCY, Machine, ONE_SHOT_LATENCY, SEQUENCE_OVERHEAD,
-    STEP_OVERHEAD, SteadyState, StepTerms,
+    GRAPH_KERNEL_OVERHEAD, Machine, ONE_SHOT_LATENCY, SEQUENCE_OVERHEAD, STEP_OVERHEAD,
+    SteadyState, StepTerms,
 };
 pub use workload::{Lengths, Spread, Workload, WorkloadSummary};
 

@@ -26,8 +26,8 @@
 //! cost per matrix-product kernel is m × the eager training figure + (1 − m) ×
 //! [`GRAPH_KERNEL_OVERHEAD`], and the host adds m × [`STEP_OVERHEAD`] (launching an eager step) and
 //! [`SEQUENCE_OVERHEAD`] per decoding sequence, both fitted on TensorRT-LLM's published maximum
-//! throughputs (`tests/llmcalc/serving_calibration.rs`). The HBM delivers [`HBM_EFFICIENCY`] of its
-//! datasheet bandwidth.
+//! throughputs (`tests/llmcalc/serving_calibration.rs`). The HBM delivers the serving request's
+//! bandwidth efficiency (`--bandwidth-efficiency`, 0.8 unless given) of its datasheet bandwidth.
 //!
 //! Time per output token (TPOT) is the round's time; the time to first token (TTFT) is the steps a
 //! new prompt needs at the budget the decode tokens leave (the mean prompt's, unless another is
@@ -50,15 +50,6 @@ pub const STEP_OVERHEAD: f64 = 4.0e-3;
 /// Seconds of the host per decoding sequence of a step: preparing its inputs, sampling its token
 /// and detokenising it; fitted on the serving calibration set only.
 pub const SEQUENCE_OVERHEAD: f64 = 12.5e-6;
-
-/// Fraction of the datasheet HBM bandwidth a serving step's reads reach: the weights of its matrix
-/// products, its KV cache and its element-wise traffic. Microbenchmarks of streaming reads reach
-/// 80–85% of the datasheet figure on HBM GPUs (Jia et al. 2018, "Dissecting the NVIDIA Volta GPU
-/// Architecture via Microbenchmarking", arXiv:1804.06826, §3: about 750 of the V100's 900 GB/s); the
-/// serving calibration set is flat between 0.75 and 0.8 (mean absolute log error 0.1841 and 0.1844,
-/// with the host costs refitted). The training model keeps the datasheet figure, its losses being in
-/// its own fitted constants.
-pub const HBM_EFFICIENCY: f64 = 0.8;
 
 /// Fixed seconds per matrix-product kernel of a step replayed as a CUDA graph, as serving engines
 /// run decode (TensorRT-LLM `cuda_graph_config`, SGLang `--cuda-graph-max-bs`, vLLM
