@@ -387,8 +387,9 @@ fn plan_prices_on_the_basis_asked_for() {
     assert_eq!(r["no_price"], "the h200 preset lists no reserved price");
 }
 
-/// Llama 3.1 8B on 8 H100s, data-parallel, with the recompute flags given.
-fn llama_3_8b(recompute: &[&'static str]) -> serde_json::Value {
+/// The best layout of Llama 3.1 8B on 8 H100s, data-parallel with ZeRO-3 over all of them, at
+/// `micro_batch` sequences and with the recompute flags given.
+fn llama_3_8b(micro_batch: &'static str, recompute: &[&'static str]) -> serde_json::Value {
     let mut args = vec![
         "plan",
         "llama-3.1-8b",
@@ -407,7 +408,7 @@ fn llama_3_8b(recompute: &[&'static str]) -> serde_json::Value {
         "--replicate",
         "1",
         "--micro-batch",
-        "1",
+        micro_batch,
         "--interleave",
         "1",
     ];
@@ -423,7 +424,7 @@ fn recomputing_some_layers_mixes_the_two_memories_and_costs() {
     let s = 8192.0;
     let full = 2.0 * s * 4096.0;
     let none = s * (10.0 * 4096.0 + 4.0 * 4096.0 + 4.0 * 1024.0 + 8.0 * 14_336.0);
-    let half = llama_3_8b(&["--recompute", "full", "--recompute-layers", "16"]);
+    let half = llama_3_8b("1", &["--recompute", "full", "--recompute-layers", "16"]);
     assert_eq!(half["layout"]["recompute_layers"], 16);
     assert!(close(
         half["memory"]["activations_per_layer"].as_f64().unwrap(),
@@ -433,8 +434,8 @@ fn recomputing_some_layers_mixes_the_two_memories_and_costs() {
     // Compute is affine in the share recomputed: half-way between no recompute and all of it.
     let compute = |l: &serde_json::Value| l["step"]["compute"].as_f64().unwrap();
     let (lo, hi) = (
-        compute(&llama_3_8b(&["--recompute", "none"])),
-        compute(&llama_3_8b(&["--recompute", "full"])),
+        compute(&llama_3_8b("1", &["--recompute", "none"])),
+        compute(&llama_3_8b("1", &["--recompute", "full"])),
     );
     assert!(close(compute(&half), (lo + hi) / 2.0, 1e-9));
 }
@@ -444,31 +445,7 @@ fn the_search_recomputes_the_fewest_layers_that_fit() {
     // Llama 3.1 8B at micro-batch 2 on one H100 per replica does not fit keeping every activation;
     // the layout the search keeps for full recompute recomputes fewer than all 32 layers, and one
     // fewer would not fit.
-    let r = json(&[
-        "plan",
-        "llama-3.1-8b",
-        "--gpu",
-        "h100",
-        "--gpus",
-        "8",
-        "--tp",
-        "1",
-        "--pp",
-        "1",
-        "--cp",
-        "1",
-        "--zero",
-        "3",
-        "--replicate",
-        "1",
-        "--micro-batch",
-        "2",
-        "--interleave",
-        "1",
-        "--recompute",
-        "full",
-    ]);
-    let best = &r["layouts"][0];
+    let best = &llama_3_8b("2", &["--recompute", "full"]);
     let k = best["layout"]["recompute_layers"]
         .as_u64()
         .expect("some layers");

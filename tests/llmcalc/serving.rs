@@ -18,6 +18,28 @@ fn serve(model: &str, flags: &[&str]) -> serde_json::Value {
 /// (`--bandwidth-efficiency`).
 const HBM: f64 = 3.35e12 * 0.8;
 
+/// Seconds of the matrix products of one continuous-batching step of Llama 3.1 8B on one H100 by
+/// hand: `tokens` through every layer, the output head for the `sampled` decode tokens. Training's
+/// operation model: a product at the fitted share of the 989.4 TFLOP/s bf16 peak or its bytes over
+/// [`HBM`], plus the fitted cost of a kernel launched eagerly (a `mixed` share of the steps) or
+/// 3.7 µs replayed in a CUDA graph.
+fn llama_3_1_8b_gemm_seconds(tokens: f64, sampled: f64, mixed: f64) -> f64 {
+    let k = KernelConstants::CALIBRATED;
+    let kernel = mixed * k.kernel_overhead + (1.0 - mixed) * 3.7e-6;
+    let gemm = |m: f64, n: f64, inner: f64| {
+        let compute = 2.0 * m * n * inner / (989.4e12 * k.gemm_efficiency);
+        let memory = ((m * inner + inner * n) * 2.0 + 2.0 * m * n) / HBM;
+        compute.max(memory) + kernel
+    };
+    // Per layer: QKV (4096 + 2 × 1024), output, gate and up (2 × 14,336), down; the head over the
+    // 128,256-token vocabulary.
+    let layer = gemm(tokens, 6144.0, 4096.0)
+        + gemm(tokens, 4096.0, 4096.0)
+        + gemm(tokens, 28_672.0, 4096.0)
+        + gemm(tokens, 4096.0, 14_336.0);
+    32.0 * layer + gemm(sampled, 128_256.0, 4096.0)
+}
+
 /// One H100 and a short request, 100 prompt and 100 output tokens.
 const SHORT_ON_ONE: [&str; 6] = [
     "--gpus",
@@ -507,23 +529,8 @@ fn continuous_batching_of_llama_3_1_8b_on_one_h100_by_hand() {
     // A step is mixed (carries a prompt, runs eagerly) with chance 64/1000 entering a step × 1 step
     // per prompt = 0.064, else replayed as a CUDA graph.
     let mixed = 0.064;
-    // Training's operation model: a product at the fitted share of the 989.4 TFLOP/s bf16 peak or the
-    // bytes over the 0.8 of 3.35 TB/s the HBM delivers in serving, plus the fitted cost of a kernel
-    // launched eagerly, 3.7 µs replayed in a graph.
     let k = KernelConstants::CALIBRATED;
-    let kernel = mixed * k.kernel_overhead + (1.0 - mixed) * 3.7e-6;
-    let gemm = |m: f64, n: f64, inner: f64| {
-        let compute = 2.0 * m * n * inner / (989.4e12 * k.gemm_efficiency);
-        let memory = ((m * inner + inner * n) * 2.0 + 2.0 * m * n) / HBM;
-        compute.max(memory) + kernel
-    };
-    // Per layer: QKV (4096 + 2 × 1024), output, gate and up (2 × 14,336), down; the head for the 64
-    // sampled tokens over the 128,256-token vocabulary.
-    let layer = gemm(128.0, 6144.0, 4096.0)
-        + gemm(128.0, 4096.0, 4096.0)
-        + gemm(128.0, 28_672.0, 4096.0)
-        + gemm(128.0, 4096.0, 14_336.0);
-    let gemms = 32.0 * layer + gemm(64.0, 128_256.0, 4096.0);
+    let gemms = llama_3_1_8b_gemm_seconds(128.0, 64.0, mixed);
     let step = &c["step"];
     assert!(close(step["gemm_seconds"].as_f64().unwrap(), gemms, 1e-9));
     // The cache of 64 sequences at a mean of 1500 tokens, 131,072 bytes a token, read once.
@@ -1164,17 +1171,7 @@ fn a_two_row_workload_by_hand() {
     assert!(close(c["mixed_step_share"].as_f64().unwrap(), mixed, 1e-12));
     // The step as in the fixed-length case above, at 240 tokens.
     let k = KernelConstants::CALIBRATED;
-    let kernel = mixed * k.kernel_overhead + (1.0 - mixed) * 3.7e-6;
-    let gemm = |m: f64, n: f64, inner: f64| {
-        let compute = 2.0 * m * n * inner / (989.4e12 * k.gemm_efficiency);
-        let memory = ((m * inner + inner * n) * 2.0 + 2.0 * m * n) / HBM;
-        compute.max(memory) + kernel
-    };
-    let layer = gemm(240.0, 6144.0, 4096.0)
-        + gemm(240.0, 4096.0, 4096.0)
-        + gemm(240.0, 28_672.0, 4096.0)
-        + gemm(240.0, 4096.0, 14_336.0);
-    let gemms = 32.0 * layer + gemm(64.0, 128_256.0, 4096.0);
+    let gemms = llama_3_1_8b_gemm_seconds(240.0, 64.0, mixed);
     // The 64 slots' cache at 2625 tokens (whole tokens) of 131,072 bytes.
     let kv = 64.0 * 2625.0 * 131_072.0 / HBM;
     // A prompt token attends to E[P²] / (2 E[P]) = (0.75 × 10⁴ + 0.25 × 9 × 10⁶) / 1650 = 1368.2,
